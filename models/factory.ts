@@ -1,0 +1,33 @@
+/**
+ * The one place providers plug in: `resolveModel("provider:model")` returns a LangChain chat model and how to ask it
+ * for structured output. Tests register their own scripted providers with `registerProvider`.
+ */
+import { openaiModel } from "./openai.js";
+import { parseModelSpec } from "./spec.js";
+import type { ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
+
+const providers = new Map<string, ProviderFactory>([["openai", openaiModel]]);
+
+export function registerProvider(prefix: string, factory: ProviderFactory): void {
+  providers.set(prefix.toLowerCase(), factory);
+}
+
+export function knownProviders(): string[] {
+  return [...providers.keys()];
+}
+
+/** `auto` (or nothing): openai:gpt-4o-mini with an OpenAI key or base URL, else the embedded local default. */
+export function defaultModelSpec(): string {
+  if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) return "openai:gpt-4o-mini";
+  return process.env.INSIDEOUT_DEFAULT_LOCAL_MODEL ?? "local:default";
+}
+
+export async function resolveModel(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
+  const effective = !spec || spec === "auto" ? defaultModelSpec() : spec;
+  const { provider, name } = parseModelSpec(effective);
+  const factory = providers.get(provider);
+  if (!factory) {
+    throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
+  }
+  return factory(name, options);
+}

@@ -1,0 +1,28 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+
+/**
+ * How a provider is asked for structured output: `jsonSchema`, `functionCalling` and `jsonMode` go through
+ * LangChain's `withStructuredOutput`; `prompt` puts the JSON schema in the prompt and parses the text.
+ */
+export type StructuredMethod = "jsonSchema" | "functionCalling" | "jsonMode" | "prompt";
+
+export interface ModelOptions {
+  temperature?: number;
+  seed?: number;
+  /** Per-call timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Transport-level retries (HTTP errors, timeouts) done by the provider client. */
+  maxRetries?: number;
+}
+
+export interface ResolvedModel {
+  /** The `provider:model` string, as the user gave it (after defaults). */
+  spec: string;
+  provider: string;
+  name: string;
+  chat: BaseChatModel;
+  /** undefined: let the provider's LangChain class choose its default method. */
+  structuredMethod?: StructuredMethod;
+}
+
+export type ProviderFactory = (name: string, options: ModelOptions) => ResolvedModel | Promise<ResolvedModel>;

@@ -1,0 +1,8 @@
+/** The emotion agents: Ekman's five basic emotions, and `surprise` as the optional sixth. */
+export const EKMAN_AGENTS = ["anger", "disgust", "fear", "happiness", "sadness"] as const;
+export const ALL_AGENTS = [...EKMAN_AGENTS, "surprise"] as const;
+export type AgentEmotion = (typeof ALL_AGENTS)[number];
+
+export function isAgentEmotion(x: string): x is AgentEmotion {
+  return (ALL_AGENTS as readonly string[]).includes(x);
+}
