@@ -15,7 +15,7 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
     apiKey,
     configuration: baseURL ? { baseURL } : undefined,
     temperature: options.temperature ?? 0,
-    seed: options.seed,
+    modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
   });

@@ -1,0 +1,40 @@
+/** Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
+
+export const RunOptions = z.object({
+  model: z
+    .string()
+    .default("auto")
+    .describe("provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf; auto picks a default"),
+  agents: z
+    .array(z.enum(ALL_AGENTS))
+    .min(1)
+    .default([...EKMAN_AGENTS])
+    .describe("Emotion agents that take part; the five Ekman emotions by default, surprise may be added"),
+  aggregation: z
+    .enum(["llm", "vote", "weighted"])
+    .default("llm")
+    .describe("llm: the aggregate agent decides (the paper); vote: majority label; weighted: confidence-weighted"),
+  labels: z.string().default("ed32").describe("Label set: ed32, ed18, or a path to a JSON label-set file"),
+  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
+  respond: z.boolean().default(false).describe("ERC only: after recognising the emotion, also reply to the speaker"),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+/** Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. */
+export function runOptions(config: LangGraphRunnableConfig | undefined): RunOptions {
+  const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
+  const known = Object.fromEntries(
+    Object.keys(RunOptions.shape)
+      .filter((k) => configurable[k] !== undefined)
+      .map((k) => [k, configurable[k]]),
+  );
+  const parsed = RunOptions.safeParse({ ...known, ...((config?.context ?? {}) as object) });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid run option ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,32 @@
+/**
+ * InsideOut ERC (the paper's Figure 1): the emotion agents read the dialogue in parallel, the aggregate agent at the
+ * centre of the star consolidates their opinions into one label; optionally a responder then replies.
+ */
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { aggregate } from "../nodes/aggregate.js";
+import { emotionAgent } from "../nodes/emotionAgent.js";
+import { respond } from "../nodes/respond.js";
+import { RunOptions, runOptions } from "./context.js";
+import { InsideOutState } from "./state.js";
+
+export const builder = new StateGraph(InsideOutState, RunOptions)
+  .addNode("anger", emotionAgent("anger", "erc"))
+  .addNode("disgust", emotionAgent("disgust", "erc"))
+  .addNode("fear", emotionAgent("fear", "erc"))
+  .addNode("happiness", emotionAgent("happiness", "erc"))
+  .addNode("sadness", emotionAgent("sadness", "erc"))
+  .addNode("surprise", emotionAgent("surprise", "erc"))
+  .addNode("aggregate", aggregate("erc"))
+  .addNode("respond", respond)
+  .addEdge(START, "anger")
+  .addEdge(START, "disgust")
+  .addEdge(START, "fear")
+  .addEdge(START, "happiness")
+  .addEdge(START, "sadness")
+  .addEdge(START, "surprise")
+  .addEdge(["anger", "disgust", "fear", "happiness", "sadness", "surprise"], "aggregate")
+  .addConditionalEdges("aggregate", (_state, config) => (runOptions(config).respond ? "respond" : END), ["respond", END])
+  .addEdge("respond", END);
+
+export const graph = builder.compile();
+graph.name = "erc";

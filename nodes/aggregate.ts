@@ -1,0 +1,108 @@
+/**
+ * The aggregate agent, at the centre of the star. ERC: decides the label from the agents' opinions (`llm`, as in the
+ * paper, or the deterministic `vote`/`weighted`). ERG: chooses one candidate reply (`llm`, or `weighted`: the
+ * candidate its own agent was most confident in). It runs on whatever opinions survived; if the LLM aggregation itself
+ * fails, the confidence-weighted vote stands in and the failure is recorded.
+ */
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { invokeStructured } from "../models/structured.js";
+import { AGGREGATE_ERC, DIALOGUE } from "../prompts/erc.js";
+import { AGGREGATE_ERG } from "../prompts/erg.js";
+import { render } from "../prompts/render.js";
+import type { State, Update } from "../graphs/state.js";
+import { formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { aggregateOpinions } from "./strategies.js";
+import type { Task } from "./emotionAgent.js";
+
+export class AllAgentsFailedError extends Error {
+  constructor(failures: Record<string, string>) {
+    const [first] = Object.entries(failures);
+    super(`All emotion agents failed${first ? ` (${first[0]}: ${first[1]})` : ""}.`);
+    this.name = "AllAgentsFailedError";
+  }
+}
+
+const RUN_NAME = "aggregate";
+
+export function aggregate(task: Task) {
+  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    const env = await nodeEnv(config);
+    const selected = env.options.agents;
+    const dialogue = formatDialogue(state.dialogue);
+    if (task === "erc") {
+      const opinions = selected.flatMap((a) => (state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
+      if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
+      const fallback = () => aggregateOpinions("weighted", opinions.map(([, o]) => o), env.labelSet.labels);
+      if (env.options.aggregation !== "llm") {
+        const decided = aggregateOpinions(env.options.aggregation, opinions.map(([, o]) => o), env.labelSet.labels);
+        return { emotion: { ...decided, decidedBy: env.options.aggregation } };
+      }
+      const listed = opinions
+        .map(([a, o]) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${o.rationale}`)
+        .join("\n");
+      const system = render(AGGREGATE_ERC, { labels: env.labelSet.labels.join(", "), opinions: listed });
+      try {
+        const { value, usage } = await invokeStructured(
+          env.model,
+          [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
+          opinionSchema(env.labelSet),
+          { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "decision" },
+        );
+        return { emotion: { ...value, decidedBy: "llm" }, calls: [record(RUN_NAME, usage, true)] };
+      } catch (error) {
+        return {
+          emotion: { ...fallback(), decidedBy: "weighted" },
+          failures: { aggregate: messageOf(error) },
+          calls: [record(RUN_NAME, usageOf(error), false)],
+        };
+      }
+    }
+
+    const candidates = selected.flatMap((a) => (state.candidates[a] ? [[a, state.candidates[a]] as const] : []));
+    if (candidates.length === 0) throw new AllAgentsFailedError(state.failures);
+    const mostConfident = () => {
+      // Stable sort keeps the agents' order for equal confidence, so ties go to the earlier agent.
+      const [author, c] = [...candidates].sort((x, y) => y[1].confidence - x[1].confidence)[0]!;
+      return { text: c.reply, author, rationale: `Highest self-rated confidence (${c.confidence.toFixed(2)}).` };
+    };
+    if (env.options.aggregation !== "llm") {
+      if (env.options.aggregation === "vote") {
+        throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
+      }
+      return { reply: mostConfident() };
+    }
+    const names = candidates.map(([a]) => a);
+    const listed = candidates.map(([a, c]) => `- ${a}: "${c.reply}"`).join("\n");
+    const system = render(AGGREGATE_ERG, {
+      emotion: state.recognized?.emotion ?? "an emotion that is not yet clear",
+      candidates: listed,
+      names: names.join(", "),
+    });
+    const Choice = z.object({ choice: z.enum(names as [string, ...string[]]), rationale: z.string() });
+    try {
+      const { value, usage } = await invokeStructured(
+        env.model,
+        [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
+        Choice,
+        {
+          runName: RUN_NAME,
+          config,
+          schemaName: "choice",
+          repair: (v) =>
+            v && typeof v === "object" && "choice" in v && typeof v.choice === "string"
+              ? { ...v, choice: v.choice.trim().toLowerCase() }
+              : v,
+        },
+      );
+      const chosen = candidates.find(([a]) => a === value.choice)!;
+      return {
+        reply: { text: chosen[1].reply, author: value.choice, rationale: value.rationale },
+        calls: [record(RUN_NAME, usage, true)],
+      };
+    } catch (error) {
+      return { reply: mostConfident(), failures: { aggregate: messageOf(error) }, calls: [record(RUN_NAME, usageOf(error), false)] };
+    }
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The emotion agent: one implementation, parameterised by the emotion it embodies and the task. In ERC it gives its
+ * opinion of the speaker's emotion; in ERG it proposes a reply. A failure is recorded, never thrown, so the other
+ * agents' work survives; an agent not selected in the run options does nothing.
+ */
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { invokeStructured } from "../models/structured.js";
+import { AGENT_ERC, DIALOGUE } from "../prompts/erc.js";
+import { AGENT_ERG } from "../prompts/erg.js";
+import { PERSONAS } from "../prompts/personas.js";
+import { render } from "../prompts/render.js";
+import type { AgentEmotion } from "../taxonomy/agents.js";
+import type { State, Update } from "../graphs/state.js";
+import { formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+
+export type Task = "erc" | "erg";
+
+const CandidateSchema = z.object({
+  reply: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  rationale: z.string(),
+});
+
+export function emotionAgent(emotion: AgentEmotion, task: Task) {
+  const runName = `agent:${emotion}`;
+  return async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    const env = await nodeEnv(config);
+    if (!env.options.agents.includes(emotion)) return {};
+    const dialogue = formatDialogue(state.dialogue);
+    const persona = PERSONAS[emotion];
+    const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
+    const user = new HumanMessage(render(DIALOGUE, { dialogue }));
+    try {
+      if (task === "erc") {
+        const system = render(AGENT_ERC, { persona, agent: agentName, labels: env.labelSet.labels.join(", ") });
+        const { value, usage } = await invokeStructured(
+          env.model,
+          [new SystemMessage(system), user],
+          opinionSchema(env.labelSet),
+          { runName, repair: repairEmotion(env.labelSet), config, schemaName: "opinion" },
+        );
+        return { opinions: { [emotion]: value }, calls: [record(runName, usage, true)] };
+      }
+      const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
+      const system = render(AGENT_ERG, { persona, agent: agentName, emotion: recognized });
+      const { value, usage } = await invokeStructured(env.model, [new SystemMessage(system), user], CandidateSchema, {
+        runName,
+        config,
+        schemaName: "candidate",
+      });
+      return { candidates: { [emotion]: value }, calls: [record(runName, usage, true)] };
+    } catch (error) {
+      return { failures: { [emotion]: messageOf(error) }, calls: [record(runName, usageOf(error), false)] };
+    }
+  };
+}

@@ -1,0 +1,24 @@
+/** The plain responder ("simple agent"): replies to the speaker, told the recognised emotion when there is one. */
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { invokeText } from "../models/structured.js";
+import { DIALOGUE } from "../prompts/erc.js";
+import { RESPOND, RESPOND_WITH_EMOTION } from "../prompts/erg.js";
+import { render } from "../prompts/render.js";
+import type { State, Update } from "../graphs/state.js";
+import { formatDialogue, nodeEnv, record } from "./common.js";
+
+const RUN_NAME = "respond";
+
+export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const env = await nodeEnv(config);
+  const dialogue = formatDialogue(state.dialogue);
+  const emotion = state.emotion?.emotion ?? state.recognized?.emotion;
+  const system = emotion ? render(RESPOND_WITH_EMOTION, { emotion }) : RESPOND;
+  const { text, usage } = await invokeText(
+    env.model,
+    [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
+    { runName: RUN_NAME, config },
+  );
+  return { reply: { text, author: "responder" }, calls: [record(RUN_NAME, usage, true)] };
+}

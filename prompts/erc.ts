@@ -1,0 +1,35 @@
+/** Emotion recognition: the emotion agents' view, the aggregate agent's decision, the zero-shot recogniser. */
+
+export const AGENT_ERC = `{persona}
+
+Read the conversation below through your own eyes, as {agent}. Decide which emotion the Speaker feels about the
+situation they describe. Your own emotion makes you sensitive to some feelings, but be honest: if the Speaker's
+emotion is not yours, say which one it is.
+
+Choose exactly one label from this list: {labels}.
+
+Answer in JSON with "emotion" (one label from the list), "confidence" (a number from 0 to 1 for how sure you are)
+and "rationale" (one or two sentences).`;
+
+export const AGGREGATE_ERC = `You are the aggregate agent of an emotionally intelligent system. Several emotion agents,
+each embodying one emotion, have read the same conversation and given their opinion of the Speaker's emotion.
+Weigh their opinions and their reasons against the conversation itself, and decide the Speaker's emotion.
+An agent is biased towards its own emotion, so agreement between different agents is strong evidence, and a
+well-argued minority view can still be right.
+
+Choose exactly one label from this list: {labels}.
+
+The agents' opinions:
+{opinions}
+
+Answer in JSON with "emotion" (one label from the list), "confidence" (0 to 1) and "rationale" (one or two sentences).`;
+
+export const RECOGNIZE = `You are an expert in emotions. Read the conversation below and decide which emotion the
+Speaker feels about the situation they describe.
+
+Choose exactly one label from this list: {labels}.
+
+Answer in JSON with "emotion" (one label from the list), "confidence" (0 to 1) and "rationale" (one or two sentences).`;
+
+export const DIALOGUE = `Conversation:
+{dialogue}`;

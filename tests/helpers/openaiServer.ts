@@ -1,0 +1,159 @@
+/**
+ * An OpenAI-compatible chat-completions server on 127.0.0.1 (free port), so the product's ChatOpenAI path runs over
+ * real HTTP. Each request is answered by a handler; the server counts requests, can delay every answer, and records
+ * what it was sent.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ChatMessage {
+  role: string;
+  content: string | null;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  response_format?: { type: string; json_schema?: { name: string; schema: JsonSchema; strict?: boolean } };
+  tools?: { type: string; function: { name: string; parameters: JsonSchema } }[];
+  tool_choice?: unknown;
+  temperature?: number;
+  seed?: number;
+  [k: string]: unknown;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  [k: string]: unknown;
+}
+
+/** A handler answers with text content, or with a tool call, or with an HTTP status to fail the request. */
+export type Answer = string | { toolCall: { name: string; arguments: string } } | { status: number; body?: string };
+export type Handler = (req: ChatRequest) => Answer | Promise<Answer>;
+
+export interface FakeOpenAI {
+  url: string;
+  requests: ChatRequest[];
+  /** Largest number of requests in flight at once. */
+  maxConcurrent: number;
+  close(): Promise<void>;
+}
+
+export function systemPromptOf(req: ChatRequest): string {
+  return req.messages.find((m) => m.role === "system")?.content ?? "";
+}
+
+/** The JSON schema that a structured request asks for, whichever way it asks. */
+export function requestedSchema(req: ChatRequest): JsonSchema | undefined {
+  return req.response_format?.json_schema?.schema ?? req.tools?.[0]?.function.parameters;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function completion(req: ChatRequest, answer: Exclude<Answer, { status: number }>) {
+  const message =
+    typeof answer === "string"
+      ? { role: "assistant", content: answer }
+      : {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: answer.toolCall }],
+        };
+  const promptTokens = req.messages.reduce((n, m) => n + (m.content ?? "").split(/\s+/).length, 0);
+  const completionTokens = (typeof answer === "string" ? answer : answer.toolCall.arguments).split(/\s+/).length;
+  return {
+    id: "chatcmpl-test",
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: req.model,
+    choices: [{ index: 0, message, finish_reason: typeof answer === "string" ? "stop" : "tool_calls" }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+}
+
+export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number } = {}): Promise<FakeOpenAI> {
+  const requests: ChatRequest[] = [];
+  let inFlight = 0;
+  const state = { maxConcurrent: 0 };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      inFlight++;
+      state.maxConcurrent = Math.max(state.maxConcurrent, inFlight);
+      try {
+        if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+          res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
+          return;
+        }
+        const body = JSON.parse(await readBody(req)) as ChatRequest;
+        requests.push(body);
+        if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+        const answer = await handler(body);
+        if (typeof answer === "object" && "status" in answer) {
+          res.writeHead(answer.status, { "content-type": "application/json" });
+          res.end(answer.body ?? JSON.stringify({ error: { message: `status ${answer.status}` } }));
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(completion(body, answer)));
+      } catch (e) {
+        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: String(e) } }));
+      } finally {
+        inFlight--;
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    get maxConcurrent() {
+      return state.maxConcurrent;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A schema-valid JSON answer for any requested schema: `pick` chooses enum values (by property name), numbers are
+ * the midpoint of their range, strings are short sentences. Stands in for a server that nobody here wrote.
+ */
+export function answerFromSchema(
+  schema: JsonSchema,
+  pick: (property: string, options: unknown[]) => unknown = (_p, o) => o[0],
+  property = "",
+): unknown {
+  if (schema.enum) return pick(property, schema.enum);
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case "object":
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([k, s]) => [k, answerFromSchema(s, pick, k)]),
+      );
+    case "array":
+      return [answerFromSchema(schema.items ?? {}, pick, property)];
+    case "number":
+    case "integer": {
+      const lo = schema.minimum ?? 0;
+      const hi = schema.maximum ?? 1;
+      return type === "integer" ? Math.round((lo + hi) / 2) : (lo + hi) / 2;
+    }
+    case "boolean":
+      return true;
+    default:
+      return `A ${property || "text"} answer.`;
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "@jest/globals";
+import { MemorySaver } from "@langchain/langgraph";
+import { builder as ercBuilder } from "../../graphs/erc.js";
+import { builder as ergBuilder } from "../../graphs/erg.js";
+import { builder as baselineErcBuilder } from "../../graphs/baseline_erc.js";
+import { builder as baselineErgBuilder } from "../../graphs/baseline_erg.js";
+import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
+import { opinion, scripted } from "../helpers/scriptedModel.js";
+
+const dialogue = ["My dog died yesterday. I keep expecting him at the door."];
+const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"];
+
+describe("erc graph (InsideOut ERC)", () => {
+  it("fans out to the five agents in parallel and joins once at the aggregator", async () => {
+    const { spec, model } = scripted(({ role }) => {
+      if (role.kind === "agent") return opinion(role.emotion === "happiness" ? "nostalgic" : "sad", 0.7);
+      if (role.kind === "aggregate") return opinion("devastated", 0.9, "loss of a pet");
+      throw new Error(`unexpected ${role.kind}`);
+    }, 50);
+    const graph = ercBuilder.compile({ checkpointer: new MemorySaver() });
+    const out = await graph.invoke({ dialogue }, { context: { model: spec }, configurable: { thread_id: "t1" } });
+    expect(Object.keys(out.opinions).sort()).toEqual(EKMAN);
+    expect(out.opinions.happiness?.emotion).toBe("nostalgic");
+    expect(out.emotion).toMatchObject({ emotion: "devastated", decidedBy: "llm" });
+    const roles = model.calls.map((c) => c.role.kind);
+    expect(roles.filter((r) => r === "aggregate")).toHaveLength(1);
+    expect(roles.filter((r) => r === "agent")).toHaveLength(5);
+    // The aggregator comes after every agent, and the agents overlapped.
+    expect(roles[roles.length - 1]).toBe("aggregate");
+    expect(model.maxInFlight).toBe(5);
+    expect(out.failures).toEqual({});
+    expect(out.calls.map((c: { name: string }) => c.name).sort()).toEqual([
+      "agent:anger", "agent:disgust", "agent:fear", "agent:happiness", "agent:sadness", "aggregate",
+    ]);
+  });
+
+  it("the aggregator sees every agent's opinion", async () => {
+    const { spec, model } = scripted(({ role }) =>
+      role.kind === "agent" ? opinion(role.emotion === "fear" ? "afraid" : "sad", 0.6, `view of ${role.emotion}`) : opinion("sad"),
+    );
+    await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const agg = model.calls.find((c) => c.role.kind === "aggregate")!;
+    for (const e of EKMAN) expect(agg.system).toContain(`view of ${e}`);
+    expect(agg.system).toMatch(/- fear: afraid/);
+  });
+
+  it("adds surprise as a sixth agent when asked", async () => {
+    const { spec, model } = scripted(({ role }) => (role.kind === "agent" ? opinion("surprised") : opinion("surprised")));
+    const out = await ercBuilder
+      .compile()
+      .invoke({ dialogue }, { context: { model: spec, agents: [...EKMAN, "surprise"], aggregation: "vote" } });
+    expect(Object.keys(out.opinions)).toHaveLength(6);
+    expect(model.calls).toHaveLength(6);
+    expect(out.emotion?.decidedBy).toBe("vote");
+  });
+
+  it("replies after recognising when respond is on", async () => {
+    const { spec } = scripted(({ role }) =>
+      role.kind === "respond" ? "I'm so sorry about your dog." : opinion("sad"),
+    );
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec, respond: true } });
+    expect(out.reply).toEqual({ text: "I'm so sorry about your dog.", author: "responder" });
+  });
+});
+
+describe("erg graph (ERC+InsideOut)", () => {
+  it("recognises first, tells the agents, then the aggregator chooses one of their candidates", async () => {
+    const { spec, model } = scripted(({ role, system }) => {
+      if (role.kind === "recognize") return opinion("sad", 0.8);
+      if (role.kind === "agent") {
+        expect(system).toContain("seems to feel sad");
+        return JSON.stringify({ reply: `reply from ${role.emotion}`, confidence: 0.5, rationale: "r" });
+      }
+      if (role.kind === "aggregate") return JSON.stringify({ choice: "sadness", rationale: "most empathetic" });
+      throw new Error(`unexpected ${role.kind}`);
+    });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    expect(out.recognized?.emotion).toBe("sad");
+    expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);
+    expect(out.reply).toEqual({ text: "reply from sadness", author: "sadness", rationale: "most empathetic" });
+    const kinds = model.calls.map((c) => c.role.kind);
+    expect(kinds[0]).toBe("recognize");
+    expect(kinds[kinds.length - 1]).toBe("aggregate");
+    expect(kinds).toHaveLength(7);
+    const agg = model.calls.at(-1)!;
+    for (const e of EKMAN) expect(agg.system).toContain(`reply from ${e}`);
+  });
+
+  it("weighted selection picks the candidate its agent was most confident in, ties to the earlier agent", async () => {
+    const conf: Record<string, number> = { anger: 0.2, disgust: 0.9, fear: 0.9, happiness: 0.1, sadness: 0.5 };
+    const { spec } = scripted(({ role }) =>
+      role.kind === "agent"
+        ? JSON.stringify({ reply: `r-${role.emotion}`, confidence: conf[role.emotion], rationale: "x" })
+        : opinion("sad"),
+    );
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: { model: spec, aggregation: "weighted" } });
+    expect(out.reply?.author).toBe("disgust");
+  });
+});
+
+describe("baselines", () => {
+  it("baseline_erc makes one call and returns the recogniser's label", async () => {
+    const { spec, model } = scripted(() => opinion("lonely", 0.6));
+    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    expect(out.emotion).toMatchObject({ emotion: "lonely", decidedBy: "recognizer" });
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it("baseline_erg replies without any emotion in the prompt", async () => {
+    const { spec, model } = scripted(() => "That sounds hard.");
+    const out = await baselineErgBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    expect(out.reply?.text).toBe("That sounds hard.");
+    expect(model.calls).toHaveLength(1);
+    expect(model.calls[0]!.system).not.toMatch(/seems to feel/);
+  });
+
+  it("erc_baseline_erg tells the responder the recognised emotion", async () => {
+    const { spec, model } = scripted(({ role }) => (role.kind === "recognize" ? opinion("devastated") : "I'm sorry."));
+    const out = await ercBaselineErgBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    expect(out.reply?.text).toBe("I'm sorry.");
+    expect(model.calls.map((c) => c.role.kind)).toEqual(["recognize", "respond"]);
+    expect(model.calls[1]!.system).toContain("seems to feel devastated");
+  });
+
+  it("ed18 offers only group names and maps a synonym answer to its group", async () => {
+    const { spec, model } = scripted(() => opinion("Lonely."));
+    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: { model: spec, labels: "ed18" } });
+    expect(out.emotion?.emotion).toBe("sad");
+    expect(model.calls[0]!.system).not.toContain("devastated");
+  });
+});
