@@ -1,0 +1,222 @@
+/**
+ * Loading evaluation examples: the named EmpatheticDialogues splits (`ed:test`, `ed:valid`), or any JSONL/CSV file,
+ * and a seeded sample of them.
+ *
+ * JSONL lines may be in any of three shapes: MoEL's split as in `derived/ed_*_moel_format.jsonl` (context, target,
+ * emotion, situation, conv_id), our own Example (id, dialogue, emotion, reference), or a whole conversation as in
+ * `derived/ed_*_conversations.jsonl` (utterances, emotion), which gives one example per listener turn.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { ED32_LABELS } from "../../taxonomy/labelSets.js";
+import { insideoutCacheDir } from "../../store/cache.js";
+import { conversationExamples, loadEdCsv } from "./csv.js";
+import { DataFileError, readLines } from "./lines.js";
+import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
+
+export { DataFileError } from "./lines.js";
+
+const KNOWN_EMOTIONS: ReadonlySet<string> = new Set(ED32_LABELS);
+
+/** Where `insideout data fetch` puts the converted files. */
+export function fetchedDataDir(): string {
+  return join(insideoutCacheDir(), "empathetic_dialogues");
+}
+
+/** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
+export function repoRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "insideout") return dir;
+      } catch {
+        // An unreadable package.json is not ours; keep climbing.
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * `$INSIDEOUT_DATA_DIR`; else the development copy `<repo>/../shared/data/empathetic_dialogues/derived` if it
+ * exists; else the folder `insideout data fetch` writes to.
+ */
+export function defaultDataDir(): string {
+  const env = process.env.INSIDEOUT_DATA_DIR;
+  if (env) return resolve(env);
+  const root = repoRoot();
+  if (root) {
+    const shared = resolve(root, "..", "shared", "data", "empathetic_dialogues", "derived");
+    if (existsSync(shared)) return shared;
+  }
+  return fetchedDataDir();
+}
+
+export function edSplitFile(split: EdSplit, dir: string = defaultDataDir()): string {
+  return join(dir, `ed_${split}_moel_format.jsonl`);
+}
+
+const MoelRecord = z.object({
+  context: z.array(z.string()).min(1),
+  target: z.string().nullable(),
+  emotion: z.string(),
+  situation: z.string().optional(),
+  conv_id: z.string().optional(),
+});
+const ExampleRecord = z.object({
+  id: z.union([z.string(), z.number()]).optional(),
+  dialogue: z.array(z.string()).min(1),
+  emotion: z.string(),
+  reference: z.string().nullable().optional(),
+  situation: z.string().optional(),
+  convId: z.string().optional(),
+});
+const ConversationRecord = z.object({
+  conv_id: z.string(),
+  utterances: z.array(z.string()).min(1),
+  emotion: z.string().nullable(),
+  situation: z.string().optional(),
+});
+
+function checkEmotion(value: string, file: string, line: number): string {
+  const e = value.trim().toLowerCase();
+  if (!KNOWN_EMOTIONS.has(e)) {
+    throw new DataFileError(`unknown emotion label ${JSON.stringify(value)} on line ${line} of ${file}`, file, line);
+  }
+  return e;
+}
+
+/** The examples one JSONL line stands for (several for a whole conversation). */
+function examplesOfRecord(value: unknown, file: string, line: number, warnings: LoadWarning[]): Example[] {
+  const moel = MoelRecord.safeParse(value);
+  if (moel.success) {
+    const r = moel.data;
+    const ex: Example = {
+      id: r.conv_id ? exampleId(r.conv_id, r.context.length) : `${basename(file)}:${line}`,
+      dialogue: r.context,
+      emotion: checkEmotion(r.emotion, file, line),
+      reference: r.target,
+    };
+    if (r.situation !== undefined) ex.situation = r.situation;
+    if (r.conv_id !== undefined) ex.convId = r.conv_id;
+    return [ex];
+  }
+  const own = ExampleRecord.safeParse(value);
+  if (own.success) {
+    const r = own.data;
+    const ex: Example = {
+      id: r.id !== undefined ? String(r.id) : r.convId ? exampleId(r.convId, r.dialogue.length) : `${basename(file)}:${line}`,
+      dialogue: r.dialogue,
+      emotion: checkEmotion(r.emotion, file, line),
+      reference: r.reference ?? null,
+    };
+    if (r.situation !== undefined) ex.situation = r.situation;
+    if (r.convId !== undefined) ex.convId = r.convId;
+    return [ex];
+  }
+  const conv = ConversationRecord.safeParse(value);
+  if (conv.success) {
+    const r = conv.data;
+    if (r.emotion === null) {
+      warnings.push({ file, line, message: `conversation ${r.conv_id} has no emotion label; skipped` });
+      return [];
+    }
+    return conversationExamples({
+      convId: r.conv_id,
+      emotion: checkEmotion(r.emotion, file, line),
+      ...(r.situation !== undefined ? { situation: r.situation } : {}),
+      utterances: r.utterances,
+    });
+  }
+  const issue = own.error.issues[0];
+  throw new DataFileError(
+    `line ${line} of ${file} is not an example: expected {context, target, emotion} (MoEL), {dialogue, emotion, reference} or {conv_id, utterances, emotion}` +
+      (issue ? ` (${issue.path.join(".") || "(root)"}: ${issue.message})` : ""),
+    file,
+    line,
+  );
+}
+
+/** Streams the examples of a JSONL file; errors name the line. */
+export async function* readJsonlExamples(file: string, warnings: LoadWarning[] = []): AsyncGenerator<Example> {
+  for await (const { number, text } of readLines(file)) {
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new DataFileError(`malformed JSON on line ${number} of ${file}: ${(e as Error).message}`, file, number);
+    }
+    yield* examplesOfRecord(value, file, number, warnings);
+  }
+}
+
+export async function loadJsonl(file: string, warnings: LoadWarning[] = []): Promise<Example[]> {
+  const out: Example[] = [];
+  const lineOf = new Map<string, number>();
+  let n = 0;
+  for await (const ex of readJsonlExamples(file, warnings)) {
+    n++;
+    const earlier = lineOf.get(ex.id);
+    if (earlier !== undefined) {
+      throw new DataFileError(`duplicate example id ${ex.id} in ${file} (examples ${earlier} and ${n})`, file, 0);
+    }
+    lineOf.set(ex.id, n);
+    out.push(ex);
+  }
+  return out;
+}
+
+export type DatasetSource = `ed:${EdSplit}` | (string & {});
+
+export interface LoadOptions {
+  /** Folder of `ed_<split>_moel_format.jsonl`; default `defaultDataDir()`. */
+  dataDir?: string;
+  /** Collects non-fatal problems (e.g. CSV rows with extra fields). */
+  warnings?: LoadWarning[];
+}
+
+/** `ed:test`, `ed:valid` (`ed:train` after `insideout data fetch`), or the path of a JSONL or official-format CSV file. */
+export async function loadDataset(source: DatasetSource, options: LoadOptions = {}): Promise<Example[]> {
+  const warnings = options.warnings ?? [];
+  const named = /^ed:(.+)$/.exec(source);
+  if (named) {
+    const split = named[1] as EdSplit;
+    if (!ED_SPLITS.includes(split)) {
+      throw new Error(`Unknown dataset ${source}: use ed:test, ed:valid, ed:train or a file path.`);
+    }
+    const dir = options.dataDir ?? defaultDataDir();
+    const file = edSplitFile(split, dir);
+    if (!existsSync(file)) {
+      throw new Error(
+        `EmpatheticDialogues ${split} split not found (${file}): run \`insideout data fetch\`, or set INSIDEOUT_DATA_DIR to a folder holding ed_${split}_moel_format.jsonl.`,
+      );
+    }
+    return loadJsonl(file, warnings);
+  }
+  if (!existsSync(source)) throw new Error(`Dataset file not found: ${source}`);
+  if (/\.csv$/i.test(source)) return loadEdCsv(source, warnings);
+  return loadJsonl(source, warnings);
+}
+
+/**
+ * A deterministic sample of n examples: each example is ranked by sha256(seed, id) and the n lowest are kept, in
+ * their original order. It depends only on (ids, n, seed): not on the input order, nor on any earlier call (no
+ * shared random state), and a larger n keeps every example of a smaller one, so `--limit` can grow a run.
+ */
+export function sample<T extends { id: string }>(examples: readonly T[], n: number, seed: number | string = 0): T[] {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`sample size must be a non-negative integer, got ${n}`);
+  if (n >= examples.length) return [...examples];
+  const rank = (id: string): string => createHash("sha256").update(`${String(seed)}\u0000${id}`).digest("hex");
+  const ranked = examples.map((ex, i) => ({ i, key: rank(ex.id) }));
+  ranked.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+  const keep = new Set(ranked.slice(0, n).map((r) => r.i));
+  return examples.filter((_, i) => keep.has(i));
+}

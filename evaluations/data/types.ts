@@ -1,0 +1,32 @@
+/**
+ * One evaluation example: a dialogue (context turns, the speaker first, then speaker and listener alternating), the
+ * conversation's gold emotion (an ed32 label) and, for response generation, the listener's reply to that context.
+ */
+export interface Example {
+  /** Stable across loads and across sources: `<conv_id>#<number of context turns>` for EmpatheticDialogues. */
+  id: string;
+  dialogue: string[];
+  /** The ed32 gold label of the conversation. */
+  emotion: string;
+  /** The listener's reply to `dialogue`; null where the source has none (3 test and 5 valid examples in MoEL's split). */
+  reference: string | null;
+  /** The speaker's situation description (ED's `prompt` column). */
+  situation?: string;
+  convId?: string;
+}
+
+/** A problem that does not stop loading (e.g. a CSV row with extra fields), with where it was found. */
+export interface LoadWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** `ed:test` and friends: the named EmpatheticDialogues splits. */
+export type EdSplit = "train" | "valid" | "test";
+export const ED_SPLITS: readonly EdSplit[] = ["train", "valid", "test"];
+
+/** Example id for turn `contextLength` of conversation `convId`; the same for the MoEL JSONL and the official CSV. */
+export function exampleId(convId: string, contextLength: number): string {
+  return `${convId}#${contextLength}`;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, test } from "@jest/globals";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadEdCsv } from "../../evaluations/data/csv.js";
+import type { LoadWarning } from "../../evaluations/data/types.js";
+
+const HEADER = "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags";
+
+function writeCsv(lines: string[], eol = "\n"): string {
+  const dir = mkdtempSync(join(tmpdir(), "io-csv-"));
+  const file = join(dir, "test.csv");
+  writeFileSync(file, lines.join(eol) + eol);
+  return file;
+}
+
+// Two conversations in the official format: not quoted, `_comma_` for commas, a literal leading quote in one
+// utterance, and in conversation B one row with a 9th field (which the official loaders ignore).
+const SAMPLE = [
+  HEADER,
+  "hit:1_conv:2,1,sentimental,I found my old toys_comma_ all of them.,1,I found a box of my old toys today.,5|5|5_2|2|5,",
+  "hit:1_conv:2,2,sentimental,I found my old toys_comma_ all of them.,2,Oh nice_comma_ which ones?,5|5|5_2|2|5,",
+  'hit:1_conv:2,3,sentimental,I found my old toys_comma_ all of them.,1,"Action figures" mostly.,5|5|5_2|2|5,',
+  "hit:1_conv:2,4,sentimental,I found my old toys_comma_ all of them.,2,That must bring back memories.,5|5|5_2|2|5,",
+  "hit:1_conv:2,5,sentimental,I found my old toys_comma_ all of them.,1,It does.,5|5|5_2|2|5,",
+  "hit:9_conv:18,1,afraid,A storm hit.,7,The storm last night scared me.,,",
+  "hit:9_conv:18,2,afraid,A storm hit.,8,Are you ok?,,,extra",
+  "hit:9_conv:18,3,afraid,A storm hit.,7,Yes but the power went out.,,",
+  "hit:9_conv:18,4,afraid,A storm hit.,8,Glad you are safe.,,",
+];
+
+describe("official EmpatheticDialogues CSV", () => {
+  test("each listener turn becomes an example with the turns before it", async () => {
+    const warnings: LoadWarning[] = [];
+    const examples = await loadEdCsv(writeCsv(SAMPLE), warnings);
+    // Conversation A has 5 utterances: listener turns at 0-based positions 1 and 3. B has 4: positions 1 and 3.
+    expect(examples.map((e) => e.id)).toEqual(["hit:1_conv:2#1", "hit:1_conv:2#3", "hit:9_conv:18#1", "hit:9_conv:18#3"]);
+    expect(examples[0]).toEqual({
+      id: "hit:1_conv:2#1",
+      dialogue: ["I found a box of my old toys today."],
+      emotion: "sentimental",
+      reference: "Oh nice, which ones?",
+      situation: "I found my old toys, all of them.",
+      convId: "hit:1_conv:2",
+    });
+    expect(examples[1]?.dialogue).toEqual([
+      "I found a box of my old toys today.",
+      "Oh nice, which ones?",
+      '"Action figures" mostly.',
+    ]);
+    expect(examples[1]?.reference).toBe("That must bring back memories.");
+    // The last conversation of the file is kept (ParlAI's loop would drop it).
+    expect(examples[3]).toMatchObject({
+      emotion: "afraid",
+      dialogue: ["The storm last night scared me.", "Are you ok?", "Yes but the power went out."],
+      reference: "Glad you are safe.",
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.line).toBe(8);
+    expect(warnings[0]?.message).toMatch(/9 fields/);
+  });
+
+  test("CRLF files give the same examples", async () => {
+    const lf = await loadEdCsv(writeCsv(SAMPLE));
+    const crlf = await loadEdCsv(writeCsv(SAMPLE, "\r\n"));
+    expect(crlf).toEqual(lf);
+    expect(crlf[2]?.reference).toBe("Are you ok?");
+  });
+
+  test("an unknown emotion label is reported with its line", async () => {
+    const lines = [...SAMPLE];
+    lines[6] = "hit:9_conv:18,1,scaredish,A storm hit.,7,The storm last night scared me.,,";
+    await expect(loadEdCsv(writeCsv(lines))).rejects.toThrow(/unknown emotion label "scaredish" on line 7 of .*test\.csv/);
+  });
+
+  test("a row with too few fields is reported with its line", async () => {
+    const lines = [...SAMPLE];
+    lines[3] = "hit:1_conv:2,3,sentimental,truncated row";
+    await expect(loadEdCsv(writeCsv(lines))).rejects.toThrow(/line 4 of .* has 4 comma-separated fields/);
+  });
+
+  test("a non-numeric utterance_idx is reported with its line", async () => {
+    const lines = [...SAMPLE];
+    lines[2] = "hit:1_conv:2,two,sentimental,I found my old toys_comma_ all of them.,2,Oh nice,,";
+    await expect(loadEdCsv(writeCsv(lines))).rejects.toThrow(/utterance_idx is not an integer on line 3/);
+  });
+
+  test("a conversation split across the file is an error, not two conversations with clashing ids", async () => {
+    const lines = [...SAMPLE, "hit:1_conv:2,6,sentimental,x,2,Late row.,,"];
+    await expect(loadEdCsv(writeCsv(lines))).rejects.toThrow(/hit:1_conv:2 on line 11 .* already appeared on line 2/);
+  });
+
+  test("a file without the header is refused", async () => {
+    await expect(loadEdCsv(writeCsv(SAMPLE.slice(1)))).rejects.toThrow(/line 1 of .* is not the EmpatheticDialogues header/);
+  });
+
+  test("a gap in utterance_idx is a warning and file order is kept", async () => {
+    const lines = SAMPLE.filter((_, i) => i !== 3); // drop A's utterance 3
+    const warnings: LoadWarning[] = [];
+    const examples = await loadEdCsv(writeCsv(lines), warnings);
+    // Without utterance 3, the row of utterance 4 is line 4 of the file; line 7 is B's 9-field row.
+    expect(warnings.map((w) => w.line)).toEqual([4, 7]);
+    expect(examples[1]?.dialogue).toEqual(["I found a box of my old toys today.", "Oh nice, which ones?", "That must bring back memories."]);
+    expect(examples[1]?.reference).toBe("It does.");
+  });
+});
