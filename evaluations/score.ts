@@ -1,0 +1,149 @@
+/**
+ * Scoring of any system's outputs, shared by `insideout score` and the evaluation reports. Text scores are ×100.
+ */
+import { readFileSync } from "node:fs";
+import { corpusBleu } from "./metrics/bleu.js";
+import { classificationReport, type ClassificationReport } from "./metrics/classification.js";
+import { distinctN } from "./metrics/distinct.js";
+import { corpusRouge } from "./metrics/rouge.js";
+import { tokenize } from "./metrics/tokenize.js";
+import { goldToSet, type LabelSet } from "../taxonomy/labelSets.js";
+import { normalizeLabel } from "../taxonomy/normalize.js";
+
+export interface TextScores {
+  n: number;
+  tokenized: boolean;
+  bleu1: number;
+  bleu2: number;
+  bleu3: number;
+  bleu4: number;
+  rouge1: number;
+  rouge2: number;
+  rougeL: number;
+  distinct1: number;
+  distinct2: number;
+  /** What BLEU was made of, to compare with other scripts: n-gram precisions ×100, brevity penalty, lengths. */
+  bleuDetails: { precisions: number[]; brevityPenalty: number; hypLength: number; refLength: number };
+}
+
+/**
+ * Lines of a "one text per line" file, as Python reads a text file: \n, \r\n and \r end lines, and a final line
+ * ending does not start an extra empty text (an empty line elsewhere is an empty text and is kept).
+ */
+export function splitLines(content: string): string[] {
+  const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
+  if (text === "") return [];
+  const lines = text.split(/\r\n|\r|\n/u);
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+export function readLines(path: string): string[] {
+  try {
+    return splitLines(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function requireSameLength(aName: string, a: readonly unknown[], bName: string, b: readonly unknown[]): void {
+  if (a.length !== b.length) {
+    throw new Error(`${aName} has ${a.length} lines but ${bName} has ${b.length}; they must be aligned line by line.`);
+  }
+  if (a.length === 0) throw new Error(`${aName} and ${bName} are empty: nothing to score.`);
+}
+
+export interface ScoreTextsInput {
+  hyp: readonly string[];
+  ref: readonly string[];
+  /** Texts are already tokenised (whitespace-separated) instead of raw. */
+  tokenized?: boolean;
+  /** Names used in error messages. */
+  hypName?: string;
+  refName?: string;
+}
+
+export function scoreTexts(input: ScoreTextsInput): TextScores {
+  const { hyp, ref, tokenized = false } = input;
+  requireSameLength(input.hypName ?? "--hyp", hyp, input.refName ?? "--ref", ref);
+  const hypTokens = hyp.map((t) => tokenize(t, { tokenized }));
+  const refTokens = ref.map((t) => [tokenize(t, { tokenized })]);
+  const bleu = corpusBleu(refTokens, hypTokens, 4);
+  const rouge = corpusRouge(hyp, ref);
+  const pct = (x: number): number => x * 100;
+  return {
+    n: hyp.length,
+    tokenized,
+    bleu1: pct(bleu.bleu[0]!),
+    bleu2: pct(bleu.bleu[1]!),
+    bleu3: pct(bleu.bleu[2]!),
+    bleu4: pct(bleu.bleu[3]!),
+    rouge1: pct(rouge.rouge1),
+    rouge2: pct(rouge.rouge2),
+    rougeL: pct(rouge.rougeL),
+    distinct1: pct(distinctN(hypTokens, 1)),
+    distinct2: pct(distinctN(hypTokens, 2)),
+    bleuDetails: {
+      precisions: bleu.matches.map((m, i) => pct(m / bleu.totals[i]!)),
+      brevityPenalty: bleu.brevityPenalty,
+      hypLength: bleu.hypLength,
+      refLength: bleu.refLength,
+    },
+  };
+}
+
+export function scoreTextFiles(hypPath: string, refPath: string, tokenized = false): TextScores {
+  return scoreTexts({ hyp: readLines(hypPath), ref: readLines(refPath), tokenized, hypName: hypPath, refName: refPath });
+}
+
+/** A classification report with every rate ×100, like every reported score. */
+export type LabelScores = ClassificationReport & { labelSet: string };
+
+function percentReport(r: ClassificationReport): ClassificationReport {
+  const pct = (x: number): number => x * 100;
+  const perLabel = Object.fromEntries(
+    Object.entries(r.perLabel).map(([l, s]) => [l, { ...s, precision: pct(s.precision), recall: pct(s.recall), f1: pct(s.f1) }]),
+  );
+  const perValence = Object.fromEntries(
+    Object.entries(r.perValence).map(([v, s]) => [v, { ...s, accuracy: pct(s.accuracy) }]),
+  ) as ClassificationReport["perValence"];
+  return {
+    ...r,
+    accuracy: pct(r.accuracy),
+    macroF1: pct(r.macroF1),
+    perLabel,
+    perValence,
+    crossValence: { ...r.crossValence, rate: pct(r.crossValence.rate) },
+  };
+}
+
+export interface ScoreLabelsInput {
+  gold: readonly string[];
+  pred: readonly string[];
+  labelSet: LabelSet;
+  goldName?: string;
+  predName?: string;
+}
+
+/**
+ * Gold labels are mapped onto the set (ed32 → ed18 groups) and must belong to it; a prediction is normalised
+ * ("Joyful." → joyful) and one that names no label of the set counts as wrong, never as a guess.
+ */
+export function scoreLabels(input: ScoreLabelsInput): LabelScores {
+  const { gold, pred, labelSet } = input;
+  const goldName = input.goldName ?? "--gold";
+  requireSameLength(goldName, gold, input.predName ?? "--pred", pred);
+  const goldMapped = gold.map((g, i) => {
+    const m = goldToSet(labelSet, g);
+    if (m === undefined) {
+      throw new Error(`${goldName} line ${i + 1}: "${g.trim()}" is not a label of ${labelSet.name}.`);
+    }
+    return m;
+  });
+  const predMapped = pred.map((p) => normalizeLabel(p, labelSet) ?? null);
+  return { ...percentReport(classificationReport(goldMapped, predMapped, labelSet.labels)), labelSet: labelSet.name };
+}
+
+export function scoreLabelFiles(goldPath: string, predPath: string, labelSet: LabelSet): LabelScores {
+  return scoreLabels({ gold: readLines(goldPath), pred: readLines(predPath), labelSet, goldName: goldPath, predName: predPath });
+}
