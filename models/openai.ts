@@ -19,5 +19,5 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
   });
-  return { spec: `openai:${name}`, provider: "openai", name, chat };
+  return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true };
 }

@@ -66,6 +66,20 @@ function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
+/** The JSON schema sent to the provider: closed objects, as strict structured-output modes require. */
+export function requestSchema(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: "draft-7" }) as Record<string, unknown>;
+  delete json.$schema;
+  const close = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    const n = node as Record<string, unknown>;
+    if (n.type === "object" && n.properties) n.additionalProperties = false;
+    for (const v of Object.values(n)) if (v && typeof v === "object") close(v);
+  };
+  close(json);
+  return json;
+}
+
 async function askOnce(
   model: ResolvedModel,
   messages: BaseMessage[],
@@ -74,7 +88,7 @@ async function askOnce(
 ): Promise<{ raw: BaseMessage; parsed: unknown; parseError?: string }> {
   const config: RunnableConfig = { ...opts.config, runName: opts.runName };
   if (model.structuredMethod === "prompt") {
-    const jsonSchema = JSON.stringify(z.toJSONSchema(schema));
+    const jsonSchema = JSON.stringify(requestSchema(schema));
     const withFormat = [
       ...messages,
       new SystemMessage(`Answer with one JSON object only, no other text, valid against this JSON schema:\n${jsonSchema}`),
@@ -86,10 +100,13 @@ async function askOnce(
       return { raw, parsed: undefined, parseError: (e as Error).message };
     }
   }
-  const runnable = model.chat.withStructuredOutput(schema, {
+  // A plain JSON schema, not the zod one: with zod, some providers' clients validate inside the call and throw away
+  // the raw answer, and our repair and retry-with-the-error need it.
+  const runnable = model.chat.withStructuredOutput(requestSchema(schema), {
     includeRaw: true,
     name: opts.schemaName ?? "answer",
     ...(model.structuredMethod ? { method: model.structuredMethod } : {}),
+    ...(model.strictSchema ? { strict: true } : {}),
   });
   const out = (await runnable.invoke(messages, config)) as { raw: BaseMessage; parsed: unknown };
   if (out.parsed !== undefined && out.parsed !== null) return { raw: out.raw, parsed: out.parsed };

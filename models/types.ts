@@ -23,6 +23,8 @@ export interface ResolvedModel {
   chat: BaseChatModel;
   /** undefined: let the provider's LangChain class choose its default method. */
   structuredMethod?: StructuredMethod;
+  /** Ask for strict schema adherence (OpenAI's `strict: true`). */
+  strictSchema?: boolean;
 }
 
 export type ProviderFactory = (name: string, options: ModelOptions) => ResolvedModel | Promise<ResolvedModel>;

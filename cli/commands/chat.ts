@@ -1,0 +1,52 @@
+/**
+ * An interactive conversation with ERC+InsideOut: the user is the speaker; each turn shows the recognised emotion
+ * and the agents' proposals as they arrive, then the chosen reply. `--save` appends every exchange to a JSONL file as
+ * it happens, so Ctrl-C loses nothing.
+ */
+import { appendFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { Command, Option } from "commander";
+import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
+import { runLocally } from "../run.js";
+
+export function chatCommand(): Command {
+  const cmd = new Command("chat")
+    .description("Talk with an empathetic assistant (ERG), seeing the emotion agents' views as it goes; Ctrl-C or /quit ends")
+    .addOption(new Option("--method <method>", "ERG method").choices(["baseline", "erc+baseline", "erc+insideout"]).default("erc+insideout"))
+    .option("--save <file>", "append each exchange to this JSONL file as it happens");
+  addGraphOptions(cmd).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
+    const options = toRunOptions(o);
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+    const turns: string[] = [];
+    let closed = false;
+    rl.on("close", () => {
+      closed = true;
+    });
+    process.stdout.write("Say how you feel (/quit to leave).\n");
+    while (!closed) {
+      let line: string;
+      try {
+        line = (await rl.question("you> ")).trim();
+      } catch {
+        break; // stdin closed or Ctrl-C
+      }
+      if (line === "/quit" || line === "/exit") break;
+      if (!line) continue;
+      turns.push(line);
+      const result = await runLocally("erg", o.method, [...turns], options, (node, update) => {
+        if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);
+        const c = update.candidates?.[node];
+        if (c) process.stdout.write(`  ${node}: ${c.reply}\n`);
+      });
+      for (const [a, why] of Object.entries(result.failures)) process.stdout.write(`  ${a} failed: ${why}\n`);
+      const reply = result.reply?.text ?? "(no reply)";
+      turns.push(reply);
+      process.stdout.write(`insideout> ${reply}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
+      if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      if (o.save) appendFileSync(o.save, `${JSON.stringify({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author })}\n`);
+    }
+    rl.close();
+    process.stdout.write("bye\n");
+  });
+  return cmd;
+}

@@ -1,0 +1,26 @@
+import { Command, Option } from "commander";
+import { readDialogue } from "../dialogue.js";
+import { formatResult } from "../format.js";
+import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
+import { runLocally } from "../run.js";
+
+export function respondCommand(): Command {
+  const cmd = new Command("respond")
+    .description("Reply empathetically to a dialogue (ERG): the recognised emotion, the candidate replies, the chosen reply")
+    .argument("[turns...]", "the dialogue, one argument per turn, speaker first")
+    .addOption(
+      new Option("--method <method>", "baseline: plain reply; erc+baseline: reply told the emotion; erc+insideout: five agents propose, the aggregator selects")
+        .choices(["baseline", "erc+baseline", "erc+insideout"])
+        .default("erc+insideout"),
+    );
+  addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
+    const dialogue = await readDialogue(turns, o.file);
+    const live = !o.json && process.stderr.isTTY;
+    const result = await runLocally("erg", o.method, dialogue, toRunOptions(o), (node, update) => {
+      const c = update.candidates?.[node];
+      if (live && c) process.stderr.write(`  ${node.padEnd(10)} proposes: ${c.reply}\n`);
+    });
+    process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
+  });
+  return cmd;
+}

@@ -1,0 +1,12 @@
+/** One line a user can act on, for any error; never an API key. */
+export function explain(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  let line = message.replace(/\s+/g, " ").trim().slice(0, 400);
+  if (/Connection error|ECONNREFUSED|ENOTFOUND|fetch failed/i.test(message)) {
+    const where = process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : "";
+    line = `Cannot reach the model server${where}: check that it is running, or set OPENAI_BASE_URL / --model. (${line})`;
+  } else if (/401|Incorrect API key|invalid_api_key/i.test(message)) {
+    line = `The model server rejected the API key: check OPENAI_API_KEY. (${line.replace(/sk-[A-Za-z0-9_-]{6,}/g, "sk-…")})`;
+  }
+  return line.replace(/sk-[A-Za-z0-9_-]{6,}/g, "sk-…");
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/** The `insideout` command line. */
+import { EventEmitter } from "node:events";
+import { Command } from "commander";
+import { chatCommand } from "./commands/chat.js";
+import { recognizeCommand } from "./commands/recognize.js";
+import { respondCommand } from "./commands/respond.js";
+import { explain } from "./errors.js";
+
+// Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
+EventEmitter.defaultMaxListeners = 64;
+
+const program = new Command("insideout")
+  .description(
+    "InsideOut (ECAI 2024): five emotion agents and an aggregate agent make any chat LLM emotionally intelligent.\n" +
+      "Models are provider:model (openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf); OPENAI_BASE_URL points openai: at any compatible server.",
+  )
+  .version("0.1.0")
+  .showHelpAfterError("(add --help for usage)");
+
+program.addCommand(recognizeCommand());
+program.addCommand(respondCommand());
+program.addCommand(chatCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`insideout: ${explain(error)}\n`);
+  process.exitCode = 1;
+});

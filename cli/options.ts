@@ -1,0 +1,39 @@
+/** Options shared by the commands that run graphs, so they are spelled and documented once. */
+import { Command, Option } from "commander";
+import type { RunOptions } from "../graphs/context.js";
+import { ALL_AGENTS } from "../taxonomy/agents.js";
+
+export interface GraphCommandOptions {
+  model?: string;
+  labels: string;
+  aggregation: RunOptions["aggregation"];
+  agents: string;
+  temperature: string;
+  json?: boolean;
+  file?: string;
+}
+
+export function addGraphOptions(cmd: Command): Command {
+  return cmd
+    .option("-m, --model <provider:model>", "model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf (default: auto)")
+    .option("-l, --labels <set>", "label set: ed32, ed18, or a JSON label-set file", "ed32")
+    .addOption(
+      new Option("-a, --aggregation <strategy>", "how the aggregate agent decides").choices(["llm", "vote", "weighted"]).default("llm"),
+    )
+    .option("--agents <list>", `comma-separated emotion agents (${ALL_AGENTS.join(", ")})`, "anger,disgust,fear,happiness,sadness")
+    .option("-t, --temperature <t>", "sampling temperature", "0")
+    .option("-f, --file <path>", "read the dialogue from a file, one turn per line (- for stdin)")
+    .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency");
+}
+
+export function toRunOptions(o: GraphCommandOptions): Partial<RunOptions> {
+  const temperature = Number(o.temperature);
+  if (!Number.isFinite(temperature)) throw new Error(`--temperature must be a number, got "${o.temperature}".`);
+  return {
+    model: o.model ?? "auto",
+    labels: o.labels,
+    aggregation: o.aggregation,
+    agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"],
+    temperature,
+  };
+}

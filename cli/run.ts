@@ -1,0 +1,88 @@
+/** Runs one method on one dialogue and gathers what every front end shows: opinions, answer, failures, cost. */
+import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../graphs/state.js";
+import { RunOptions } from "../graphs/context.js";
+import { builderFor, graphIdFor, type TaskName } from "../graphs/methods.js";
+import { resolveModel } from "../models/factory.js";
+import { loadLabelSet } from "../taxonomy/labelSets.js";
+
+export interface RunResult {
+  task: TaskName;
+  method: string;
+  graph: string;
+  options: RunOptions;
+  dialogue: string[];
+  recognized?: Opinion;
+  opinions: Record<string, Opinion>;
+  candidates: Record<string, Candidate>;
+  emotion?: FinalEmotion;
+  reply?: FinalReply;
+  failures: Record<string, string>;
+  calls: CallRecord[];
+  usage: { promptTokens: number; completionTokens: number; llmCalls: number };
+  latencyMs: number;
+}
+
+/** A node finished: its name and what it wrote. Front ends show agents' views as they arrive. */
+export type ProgressListener = (node: string, update: Partial<State>) => void;
+
+export function validateOptions(raw: Partial<RunOptions>): RunOptions {
+  const parsed = RunOptions.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid option --${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  loadLabelSet(parsed.data.labels);
+  return parsed.data;
+}
+
+export function summarize(
+  task: TaskName,
+  method: string,
+  options: RunOptions,
+  dialogue: string[],
+  state: Partial<State>,
+  latencyMs: number,
+): RunResult {
+  const calls = state.calls ?? [];
+  return {
+    task,
+    method,
+    graph: graphIdFor(task, method),
+    options,
+    dialogue,
+    recognized: state.recognized,
+    opinions: state.opinions ?? {},
+    candidates: state.candidates ?? {},
+    emotion: state.emotion,
+    reply: state.reply,
+    failures: state.failures ?? {},
+    calls,
+    usage: {
+      promptTokens: calls.reduce((s, c) => s + c.promptTokens, 0),
+      completionTokens: calls.reduce((s, c) => s + c.completionTokens, 0),
+      llmCalls: calls.reduce((s, c) => s + c.calls, 0),
+    },
+    latencyMs,
+  };
+}
+
+export async function runLocally(
+  task: TaskName,
+  method: string,
+  dialogue: string[],
+  rawOptions: Partial<RunOptions>,
+  onProgress?: ProgressListener,
+): Promise<RunResult> {
+  const options = validateOptions(rawOptions);
+  const graph = builderFor(task, method).compile();
+  // Resolve the model once up front so a bad name or a missing key is one clear error, not five agent failures.
+  await resolveModel(options.model, { temperature: options.temperature });
+  const started = performance.now();
+  let final: Partial<State> = {};
+  const stream = await graph.stream({ dialogue }, { context: options, streamMode: ["updates", "values"] });
+  for await (const [mode, chunk] of stream as AsyncIterable<[string, Record<string, unknown>]>) {
+    if (mode === "values") final = chunk as Partial<State>;
+    else if (onProgress) for (const [node, update] of Object.entries(chunk)) onProgress(node, (update ?? {}) as Partial<State>);
+  }
+  return summarize(task, method, options, dialogue, final, performance.now() - started);
+}
