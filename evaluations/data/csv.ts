@@ -16,6 +16,13 @@
  * odd 0-based position k, gives one example: dialogue = the k utterances before it, reference = utterance k,
  * emotion = the conversation's `context` column, situation = its `prompt`. Unlike ParlAI's loop we do not drop the
  * file's last conversation (an off-by-one there, not a property of the data).
+ *
+ * Utterance text is made to look like MoEL's (`moelText`, the default): surrounding whitespace trimmed and double
+ * quotes removed. MoEL's split (the one every published ED result uses) has neither: no utterance in the contexts of
+ * its 10,989 test and valid examples contains a `"` or untrimmed text, while the release text does (its Kaggle copy
+ * has e.g. `It is actually "Scream." `).
+ * With this, converting the release gives MoEL's contexts exactly except for 6 test / 10 valid examples that MoEL's
+ * own preprocessing altered. `{ moelText: false }` keeps the utterances as written (only `_comma_` replaced).
  */
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 import { DataFileError, readLines } from "./lines.js";
@@ -50,6 +57,16 @@ export function unescapeEd(text: string): string {
   return text.replaceAll("_comma_", ",");
 }
 
+export interface EdCsvOptions {
+  /** Trim utterances and drop double quotes, as in MoEL's texts (default true). */
+  moelText?: boolean;
+}
+
+function utteranceText(field: string, options: EdCsvOptions): string {
+  const text = unescapeEd(field);
+  return options.moelText === false ? text : text.replaceAll('"', "").trim();
+}
+
 function isHeader(fields: string[]): boolean {
   return ED_CSV_COLUMNS.slice(0, 6).every((c, i) => fields[i] === c);
 }
@@ -62,7 +79,13 @@ function parseInteger(value: string | undefined, column: string, file: string, l
 }
 
 /** One data row; undefined for a blank line. Throws DataFileError for a row that cannot be read. */
-export function parseEdCsvRow(text: string, file: string, line: number, warnings: LoadWarning[]): EdCsvRow | undefined {
+export function parseEdCsvRow(
+  text: string,
+  file: string,
+  line: number,
+  warnings: LoadWarning[],
+  options: EdCsvOptions = {},
+): EdCsvRow | undefined {
   const stripped = text.trim();
   if (stripped === "") return undefined;
   const fields = stripped.split(",");
@@ -91,9 +114,9 @@ export function parseEdCsvRow(text: string, file: string, line: number, warnings
     convId,
     utteranceIdx: parseInteger(idx, "utterance_idx", file, line),
     emotion,
-    situation: unescapeEd(prompt),
+    situation: unescapeEd(prompt).trim(),
     speakerIdx: parseInteger(speaker, "speaker_idx", file, line),
-    utterance: unescapeEd(utterance),
+    utterance: utteranceText(utterance, options),
   };
 }
 
@@ -178,7 +201,11 @@ export function conversationExamples(conv: {
 }
 
 /** Streams the conversations of an official ED CSV file. */
-export async function* readEdCsvConversations(file: string, warnings: LoadWarning[] = []): AsyncGenerator<EdConversation> {
+export async function* readEdCsvConversations(
+  file: string,
+  warnings: LoadWarning[] = [],
+  options: EdCsvOptions = {},
+): AsyncGenerator<EdConversation> {
   const grouper = new ConversationGrouper(file, warnings);
   let sawHeader = false;
   for await (const { number, text } of readLines(file)) {
@@ -194,7 +221,7 @@ export async function* readEdCsvConversations(file: string, warnings: LoadWarnin
       sawHeader = true;
       continue;
     }
-    const row = parseEdCsvRow(text, file, number, warnings);
+    const row = parseEdCsvRow(text, file, number, warnings, options);
     if (!row) continue;
     const closed = grouper.add(row);
     if (closed) yield closed;
@@ -205,8 +232,8 @@ export async function* readEdCsvConversations(file: string, warnings: LoadWarnin
 }
 
 /** All examples of an official ED CSV file, in file order. */
-export async function loadEdCsv(file: string, warnings: LoadWarning[] = []): Promise<Example[]> {
+export async function loadEdCsv(file: string, warnings: LoadWarning[] = [], options: EdCsvOptions = {}): Promise<Example[]> {
   const out: Example[] = [];
-  for await (const conv of readEdCsvConversations(file, warnings)) out.push(...conversationExamples(conv));
+  for await (const conv of readEdCsvConversations(file, warnings, options)) out.push(...conversationExamples(conv));
   return out;
 }

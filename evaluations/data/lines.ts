@@ -22,9 +22,10 @@ export interface Line {
 }
 
 const NEWLINE = 0x0a;
+// Reusable: a non-streaming decode() starts afresh each time.
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function decodeLine(bytes: Buffer, file: string, number: number): string {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   let text: string;
   try {
     text = decoder.decode(bytes);

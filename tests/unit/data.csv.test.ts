@@ -46,7 +46,8 @@ describe("official EmpatheticDialogues CSV", () => {
     expect(examples[1]?.dialogue).toEqual([
       "I found a box of my old toys today.",
       "Oh nice, which ones?",
-      '"Action figures" mostly.',
+      // MoEL's texts have no double quotes and no surrounding blanks; the conversion matches them.
+      "Action figures mostly.",
     ]);
     expect(examples[1]?.reference).toBe("That must bring back memories.");
     // The last conversation of the file is kept (ParlAI's loop would drop it).
@@ -58,6 +59,15 @@ describe("official EmpatheticDialogues CSV", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.line).toBe(8);
     expect(warnings[0]?.message).toMatch(/9 fields/);
+  });
+
+  test("{ moelText: false } keeps utterances as written", async () => {
+    const lines = [...SAMPLE];
+    lines[3] = 'hit:1_conv:2,3,sentimental,I found my old toys_comma_ all of them.,1,"Action figures" mostly. ,5|5|5_2|2|5,';
+    const raw = await loadEdCsv(writeCsv(lines), [], { moelText: false });
+    expect(raw[1]?.dialogue[2]).toBe('"Action figures" mostly. ');
+    const moel = await loadEdCsv(writeCsv(lines));
+    expect(moel[1]?.dialogue[2]).toBe("Action figures mostly.");
   });
 
   test("CRLF files give the same examples", async () => {
