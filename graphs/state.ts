@@ -49,7 +49,10 @@ const merge = <V>(a: Record<string, V>, b: Record<string, V>) => ({ ...a, ...b }
 
 export const InsideOutState = new StateSchema({
   /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
-  dialogue: z.array(z.string()).describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker"),
+  dialogue: z
+    .array(z.string())
+    .refine((turns) => turns.some((t) => t.trim() !== ""), "The dialogue is empty: give at least one non-empty turn from the speaker.")
+    .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker"),
   opinions: new ReducedValue(z.record(z.string(), Opinion).default(() => ({})), { reducer: merge }),
   candidates: new ReducedValue(z.record(z.string(), Candidate).default(() => ({})), { reducer: merge }),
   failures: new ReducedValue(z.record(z.string(), z.string()).default(() => ({})), { reducer: merge }),

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "@jest/globals";
+import * as erc from "../../prompts/erc.js";
+import * as erg from "../../prompts/erg.js";
+import { PERSONAS } from "../../prompts/personas.js";
+import { placeholders, render } from "../../prompts/render.js";
+import { ALL_AGENTS } from "../../taxonomy/agents.js";
+
+describe("render", () => {
+  it("fills every placeholder", () => {
+    expect(render("Hi {name}, you feel {emotion}.", { name: "Ann", emotion: "sad" })).toBe("Hi Ann, you feel sad.");
+  });
+  it("fails loudly on a missing value", () => {
+    expect(() => render("Candidates: {gaps}", {})).toThrow(/missing values for: gaps/);
+  });
+  it("fails loudly on a value with no placeholder (a renamed variable)", () => {
+    expect(() => render("Hi {name}", { name: "x", labels: "y" })).toThrow(/no placeholder for: labels/);
+  });
+  it("leaves JSON-looking braces that are not placeholders alone", () => {
+    expect(render('Answer like {"emotion": "sad"} for {who}', { who: "me" })).toBe('Answer like {"emotion": "sad"} for me');
+  });
+});
+
+describe("the prompts", () => {
+  it("each agent has its own persona that embodies its emotion", () => {
+    const texts = ALL_AGENTS.map((a) => PERSONAS[a]);
+    expect(new Set(texts).size).toBe(ALL_AGENTS.length);
+    for (const t of texts) expect(t).toMatch(/^You are \w+, one of the emotions/);
+  });
+  it("templates use exactly the placeholders their nodes fill", () => {
+    expect(placeholders(erc.AGENT_ERC).sort()).toEqual(["agent", "labels", "persona"]);
+    expect(placeholders(erc.AGGREGATE_ERC).sort()).toEqual(["labels", "opinions"]);
+    expect(placeholders(erc.RECOGNIZE)).toEqual(["labels"]);
+    expect(placeholders(erg.AGENT_ERG).sort()).toEqual(["agent", "emotion", "persona"]);
+    expect(placeholders(erg.AGGREGATE_ERG).sort()).toEqual(["candidates", "emotion", "names"]);
+    expect(placeholders(erg.RESPOND)).toEqual([]);
+    expect(placeholders(erg.RESPOND_WITH_EMOTION)).toEqual(["emotion"]);
+  });
+});
