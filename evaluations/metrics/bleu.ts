@@ -21,26 +21,69 @@ export interface BleuResult {
   refLength: number;
 }
 
-/** Token → small integer, so that n-gram keys are short and cannot collide whatever characters tokens contain. */
-class Interner {
-  private readonly ids = new Map<string, number>();
-  id(token: string): number {
-    let id = this.ids.get(token);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(token, id);
+/**
+ * Gives every distinct n-gram of the corpus a small integer id, built up from its (n−1)-gram prefix, so that counting
+ * works on integers in flat arrays (fast) and ids cannot collide whatever characters the tokens contain.
+ */
+class NgramIds {
+  private readonly tokens = new Map<string, number>();
+  private readonly children = new Map<number, Map<number, number>>();
+  size = 0;
+
+  tokenIds(tokens: Tokens): number[] {
+    return tokens.map((t) => {
+      let id = this.tokens.get(t);
+      if (id === undefined) this.tokens.set(t, (id = this.size++));
+      return id;
+    });
+  }
+
+  /** Ids of the (n+1)-grams, given the ids of the n-grams and of the tokens of one sentence. */
+  extend(grams: readonly number[], tokenIds: readonly number[], n: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i + 1 < grams.length; i++) {
+      const prefix = grams[i]!;
+      let next = this.children.get(prefix);
+      if (next === undefined) this.children.set(prefix, (next = new Map()));
+      const token = tokenIds[i + n]!;
+      let id = next.get(token);
+      if (id === undefined) next.set(token, (id = this.size++));
+      out.push(id);
     }
-    return id;
+    return out;
   }
 }
 
-function ngramCounts(ids: readonly number[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i + n <= ids.length; i++) {
-    const key = ids.slice(i, i + n).join(" ");
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+/** Ids of all 1..maxN-grams of a sentence, by order. */
+function ngramsByOrder(ids: NgramIds, tokens: Tokens, maxN: number): number[][] {
+  const tokenIds = ids.tokenIds(tokens);
+  const orders = [tokenIds];
+  for (let n = 1; n < maxN; n++) orders.push(ids.extend(orders[n - 1]!, tokenIds, n));
+  return orders;
+}
+
+/** Per-id counters that are cleared after each sentence by undoing only what was touched. */
+class Counter {
+  private a = new Int32Array(1024);
+  ensure(size: number): void {
+    if (size > this.a.length) {
+      const b = new Int32Array(Math.max(size, this.a.length * 2));
+      b.set(this.a);
+      this.a = b;
+    }
   }
-  return counts;
+  get(id: number): number {
+    return this.a[id]!;
+  }
+  set(id: number, v: number): void {
+    this.a[id] = v;
+  }
+  add(id: number): void {
+    this.a[id]! += 1;
+  }
+  clear(ids: readonly number[]): void {
+    for (const id of ids) this.a[id] = 0;
+  }
 }
 
 function closestRefLength(refLengths: readonly number[], hypLength: number): number {
@@ -61,7 +104,10 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
   if (references.length !== hypotheses.length) {
     throw new Error(`BLEU needs one reference set per hypothesis: ${hypotheses.length} hypotheses, ${references.length} reference sets`);
   }
-  const interner = new Interner();
+  const ids = new NgramIds();
+  const hypCount = new Counter();
+  const refCount = new Counter();
+  const refMax = new Counter();
   const matches = new Array<number>(maxN).fill(0);
   const totals = new Array<number>(maxN).fill(0);
   let hypLength = 0;
@@ -70,24 +116,30 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
   hypotheses.forEach((hyp, k) => {
     const refs = references[k] ?? [];
     if (refs.length === 0) throw new Error(`Hypothesis ${k + 1} has no reference`);
-    const hypIds = hyp.map((t) => interner.id(t));
-    const refIds = refs.map((r) => r.map((t) => interner.id(t)));
-    for (let n = 1; n <= maxN; n++) {
-      const hypCounts = ngramCounts(hypIds, n);
-      const maxRef = new Map<string, number>();
-      for (const r of refIds) {
-        for (const [key, c] of ngramCounts(r, n)) {
-          if (hypCounts.has(key) && c > (maxRef.get(key) ?? 0)) maxRef.set(key, c);
-        }
+    const hypGrams = ngramsByOrder(ids, hyp, maxN);
+    const refGrams = refs.map((r) => ngramsByOrder(ids, r, maxN));
+    for (const c of [hypCount, refCount, refMax]) c.ensure(ids.size);
+    for (let n = 0; n < maxN; n++) {
+      const h = hypGrams[n]!;
+      for (const g of h) hypCount.add(g);
+      // Clip by the largest count in any one reference, over the n-grams the hypothesis has.
+      for (const r of refGrams) {
+        const grams = r[n]!;
+        for (const g of grams) refCount.add(g);
+        for (const g of grams) if (refCount.get(g) > refMax.get(g)) refMax.set(g, refCount.get(g));
+        refCount.clear(grams);
       }
       let clipped = 0;
-      let total = 0;
-      for (const [key, c] of hypCounts) {
-        clipped += Math.min(c, maxRef.get(key) ?? 0);
-        total += c;
+      for (const g of h) {
+        const c = hypCount.get(g);
+        if (c > 0) {
+          clipped += Math.min(c, refMax.get(g));
+          hypCount.set(g, 0); // count each distinct n-gram once
+        }
       }
-      matches[n - 1]! += clipped;
-      totals[n - 1]! += Math.max(1, total);
+      matches[n]! += clipped;
+      totals[n]! += Math.max(1, h.length);
+      for (const r of refGrams) refMax.clear(r[n]!);
     }
     hypLength += hyp.length;
     refLength += closestRefLength(refs.map((r) => r.length), hyp.length);

@@ -62,6 +62,10 @@ function splitSentences(text: string): string[] {
 }
 
 const W = "[\\p{L}\\p{N}_]";
+/** Treebank's split of fused words ("cannot" → "can not", "gonna" → "gon na"), with Unicode-aware word boundaries. */
+const FUSED = [["can", "not"], ["d", "'ye"], ["gim", "me"], ["gon", "na"], ["got", "ta"], ["lem", "me"], ["mor", "'n"]].map(
+  ([a, b]) => new RegExp(`(?<!${W})(${a})(${b})(?!${W})`, "giu"),
+);
 
 /** Penn Treebank rules as NLTK's `word_tokenize` applied them, on one sentence. */
 function treebank(sentence: string): string[] {
@@ -78,9 +82,7 @@ function treebank(sentence: string): string[] {
   t = ` ${t} `;
   t = t.replace(/([^' ])('[sSmMdD]|') /gu, "$1 $2 ");
   t = t.replace(/([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) /gu, "$1 $2 ");
-  for (const [a, b] of [["can", "not"], ["d", "'ye"], ["gim", "me"], ["gon", "na"], ["got", "ta"], ["lem", "me"], ["mor", "'n"]]) {
-    t = t.replace(new RegExp(`(?<!${W})(${a})(${b})(?!${W})`, "giu"), " $1 $2 ");
-  }
+  for (const re of FUSED) t = t.replace(re, " $1 $2 ");
   t = t.replace(/(?<![\p{L}\p{N}_])(wan)(na)\s/giu, " $1 $2 ");
   t = t.replace(/ ('t)(is|was)(?![\p{L}\p{N}_])/giu, " $1 $2");
   return t.split(/\s+/u).filter((w) => w.length > 0);
