@@ -227,11 +227,18 @@ export class SqliteCache extends BaseCache<Generation[]> {
 }
 
 /**
- * Makes `chat` answer from `cache` when it can. Works for every LangChain chat model (the cache is read by
- * `BaseChatModel.generate`, which `invoke`, `withStructuredOutput` and `bindTools` all go through). `.stream()` on a
- * model with native streaming bypasses LangChain's cache, so evaluations should call `invoke`.
+ * Makes `chat` answer from `cache` when it can. Works for every LangChain chat model: the cache is read by
+ * `BaseChatModel.generate`, which `invoke`, `withStructuredOutput` and `bindTools` all go through.
+ *
+ * Setting `chat.cache` alone is NOT enough for ChatOpenAI: its `withConfig` (which `withStructuredOutput` and
+ * `bindTools` call) builds a fresh `new ChatOpenAI(this.fields)` from the constructor fields, so a property set after
+ * construction is silently dropped and every structured call misses. We therefore also put the cache into those
+ * `fields`. Where a factory constructs the model itself, passing `cache` to the constructor is just as good.
+ * `.stream()` on a model with native streaming bypasses LangChain's cache; evaluations should call `invoke`.
  */
 export function withCache<M extends BaseLanguageModel>(chat: M, cache: BaseCache): M {
   chat.cache = cache;
+  const fields: unknown = (chat as { fields?: unknown }).fields;
+  if (fields !== null && typeof fields === "object") (fields as { cache?: BaseCache }).cache = cache;
   return chat;
 }
