@@ -1,0 +1,171 @@
+/**
+ * The experiment directory's files as this code reads them: `predictions.jsonl` and `metrics.json`, written by
+ * `insideout eval`. Parsed with zod rather than cast, so a report never renders `undefined` or NaN from a file that
+ * an older or newer writer produced; a line that does not parse is an error naming the file and line.
+ *
+ * Objects are loose (unknown keys are kept and ignored) and most parts are optional, because a report should still
+ * be written for an experiment that lacks, say, judge scores or agent opinions.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+
+const num = z.number().finite();
+const count = z.number().int().nonnegative();
+/** Text that a writer may leave out or set to null; both mean "none". */
+const optText = z.string().nullish();
+
+export const JUDGE_CRITERIA = ["fluency", "identification", "empathy", "suggestion", "overall"] as const;
+export type JudgeCriterion = (typeof JUDGE_CRITERIA)[number];
+
+const judgeScores = z.looseObject({
+  fluency: num,
+  identification: num,
+  empathy: num,
+  suggestion: num,
+  overall: num,
+});
+
+const usage = z.looseObject({ promptTokens: num, completionTokens: num, llmCalls: num });
+
+export const PredictionSchema = z.looseObject({
+  // Ids are compared across experiments; a numeric id is read as its decimal string.
+  id: z.union([z.string(), z.number()]).transform(String),
+  task: z.enum(["erc", "erg"]),
+  method: z.string(),
+  inputs: z.looseObject({ dialogue: z.array(z.string()), situation: optText }),
+  gold: z.looseObject({ emotion: z.string(), label: optText }),
+  reference: optText,
+  prediction: z.looseObject({ emotion: optText, reply: optText, author: optText }).default({}),
+  recognized: z.unknown().optional(),
+  opinions: z.record(z.string(), z.looseObject({ emotion: z.string(), confidence: num.optional(), rationale: optText })).default({}),
+  candidates: z.record(z.string(), z.looseObject({ reply: z.string(), confidence: num.optional(), rationale: optText })).default({}),
+  failures: z.record(z.string(), z.string()).default({}),
+  judge: judgeScores.nullish(),
+  usage: usage.default({ promptTokens: 0, completionTokens: 0, llmCalls: 0 }),
+  latencyMs: num.default(0),
+  error: optText,
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+const interval = z.tuple([num, num]);
+
+const ercMetrics = z.looseObject({
+  accuracy: num,
+  macroF1: num,
+  accuracyCI95: interval.optional(),
+  // matrix rows are gold labels, columns predictions; a writer may add one last column for unparseable answers.
+  confusion: z.looseObject({ labels: z.array(z.string()), matrix: z.array(z.array(num)) }).optional(),
+  perLabel: z.record(z.string(), z.looseObject({ support: count, correct: count, accuracy: num.optional() })).default({}),
+  perValence: z.record(z.string(), z.looseObject({ support: count, accuracy: num })).default({}),
+  crossValenceErrorRate: num.optional(),
+});
+
+const ergMetrics = z.looseObject({
+  bleu1: num,
+  bleu2: num,
+  bleu3: num,
+  bleu4: num,
+  rouge1: num,
+  rouge2: num,
+  rougeL: num,
+  distinct1: num,
+  distinct2: num,
+  judge: judgeScores.extend({ ci95: z.record(z.string(), interval).optional() }).nullish(),
+});
+
+export const MetricsSchema = z.looseObject({
+  task: z.enum(["erc", "erg"]),
+  method: z.string(),
+  model: z.string(),
+  judgeModel: optText,
+  labels: z.string().default("ed32"),
+  split: z.string().nullish(),
+  limit: z.number().nullish(),
+  seed: z.number().nullish(),
+  n: count,
+  scored: count.optional(),
+  errors: count.default(0),
+  startedAt: z.string().nullish(),
+  finishedAt: z.string().nullish(),
+  erc: ercMetrics.nullish(),
+  erg: ergMetrics.nullish(),
+  agents: z.looseObject({ agreement: z.record(z.string(), num).default({}) }).nullish(),
+  cost: z
+    .looseObject({
+      promptTokens: num,
+      completionTokens: num,
+      llmCalls: num,
+      perExample: z.looseObject({ promptTokens: num, completionTokens: num, llmCalls: num, latencyMs: num }),
+      wallMs: num.optional(),
+    })
+    .nullish(),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+export interface Experiment {
+  dir: string;
+  metrics: Metrics;
+  predictions: Prediction[];
+}
+
+function issueText(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "invalid";
+  const where = first.path.length ? `${first.path.join(".")}: ` : "";
+  return `${where}${first.message}${error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : ""}`;
+}
+
+export function parseMetrics(text: string, file = "metrics.json"): Metrics {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = MetricsSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file} does not look like an experiment's metrics: ${issueText(parsed.error)}`);
+  return parsed.data;
+}
+
+export function parsePredictions(text: string, file = "predictions.jsonl"): Prediction[] {
+  const out: Prediction[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === "") return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${file}:${i + 1} is not JSON: ${(e as Error).message}`);
+    }
+    const parsed = PredictionSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${file}:${i + 1}: ${issueText(parsed.error)}`);
+    out.push(parsed.data);
+  });
+  return out;
+}
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Reads an experiment directory. metrics.json is required (it says what the experiment was); predictions.jsonl is
+ * optional for a report (tables still render) but compare's paired tests need it.
+ */
+export async function readExperiment(dir: string): Promise<Experiment> {
+  const metricsFile = path.join(dir, "metrics.json");
+  const metricsText = await readIfPresent(metricsFile);
+  if (metricsText === undefined) {
+    throw new Error(`${dir} is not an experiment directory: it has no metrics.json (run \`insideout eval --out ${dir}\` first)`);
+  }
+  const metrics = parseMetrics(metricsText, metricsFile);
+  const predFile = path.join(dir, "predictions.jsonl");
+  const predText = await readIfPresent(predFile);
+  return { dir, metrics, predictions: predText === undefined ? [] : parsePredictions(predText, predFile) };
+}
