@@ -95,7 +95,7 @@ describe("SqliteCache with ChatOpenAI over HTTP", () => {
     expect(second.raw.id).toBe(first.raw.id);
     // LangChain zeroes usage on a hit; the original is kept alongside.
     expect((second.raw as AIMessage).usage_metadata).toEqual({ input_tokens: 0, output_tokens: 0, total_tokens: 0 });
-    expect(second.raw.response_metadata.insideout_cache).toEqual({
+    expect((second.raw.response_metadata as Record<string, unknown>).insideout_cache).toEqual({
       usage_metadata: expect.objectContaining({ input_tokens: 20 + before + 1, output_tokens: 7 }),
     });
     expect(cache.stats()).toEqual({ hits: 1, misses: 1, writes: 1 });
