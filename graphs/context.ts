@@ -38,3 +38,8 @@ export function runOptions(config: LangGraphRunnableConfig | undefined): RunOpti
   }
   return parsed.data;
 }
+
+/** Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`. */
+export function runContext(options: Partial<z.input<typeof RunOptions>> = {}): RunOptions {
+  return RunOptions.parse(options);
+}

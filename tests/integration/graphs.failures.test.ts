@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
+import { runContext } from "../../graphs/context.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 
 const dialogue = ["I failed my driving test again."];
@@ -15,7 +16,7 @@ describe("retry on invalid output", () => {
       }
       return opinion("disappointed");
     });
-    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.opinions.fear?.emotion).toBe("anxious");
     expect(out.failures).toEqual({});
     const fearCalls = model.calls.filter((c) => c.role.kind === "agent" && c.role.emotion === "fear");
@@ -28,7 +29,7 @@ describe("retry on invalid output", () => {
 
   it("accepts a label in another form without a retry", async () => {
     const { spec, model } = scripted(() => opinion("Disappointed."));
-    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.emotion?.emotion).toBe("disappointed");
     expect(model.calls).toHaveLength(6);
   });
@@ -41,7 +42,7 @@ describe("failure isolation", () => {
       if (role.kind === "agent" && role.emotion === "anger") throw new Error("socket hang up");
       return opinion("disappointed", 0.6, `${role.kind === "agent" ? role.emotion : "agg"} view`);
     });
-    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(Object.keys(out.opinions).sort()).toEqual(["fear", "happiness", "sadness"]);
     expect(out.failures.disgust).toMatch(/invalid answer after 2 attempts/);
     expect(out.failures.anger).toMatch(/socket hang up/);
@@ -57,7 +58,7 @@ describe("failure isolation", () => {
       if (role.kind === "agent") throw new Error("model overloaded");
       return opinion("sad");
     });
-    await expect(ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } })).rejects.toThrow(
+    await expect(ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) })).rejects.toThrow(
       /All emotion agents failed \(\w+: model overloaded\)/,
     );
   });
@@ -67,7 +68,7 @@ describe("failure isolation", () => {
       if (role.kind === "aggregate") return "no idea";
       return role.kind === "agent" && role.emotion === "sadness" ? opinion("sad", 0.9) : opinion("ashamed", 0.3);
     });
-    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     // ashamed: 4 × 0.3 = 1.2 > sad: 0.9 → ashamed.
     expect(out.emotion).toMatchObject({ emotion: "ashamed", decidedBy: "weighted" });
     expect(out.failures.aggregate).toMatch(/invalid answer/);
@@ -82,7 +83,7 @@ describe("failure isolation", () => {
       }
       return JSON.stringify({ choice: "fear", rationale: "calm" });
     });
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(Object.keys(out.candidates)).toHaveLength(4);
     expect(out.failures.happiness).toMatch(/timeout/);
     expect(out.reply?.author).toBe("fear");
@@ -92,7 +93,7 @@ describe("failure isolation", () => {
 
   it("an empty dialogue is refused before any LLM call", async () => {
     const { spec, model } = scripted(() => opinion("sad"));
-    await expect(ercBuilder.compile().invoke({ dialogue: ["  "] }, { context: { model: spec } })).rejects.toThrow(/dialogue is empty/);
+    await expect(ercBuilder.compile().invoke({ dialogue: ["  "] }, { context: runContext({ model: spec }) })).rejects.toThrow(/dialogue is empty/);
     expect(model.calls).toHaveLength(0);
   });
 });

@@ -5,10 +5,11 @@ import { builder as ergBuilder } from "../../graphs/erg.js";
 import { builder as baselineErcBuilder } from "../../graphs/baseline_erc.js";
 import { builder as baselineErgBuilder } from "../../graphs/baseline_erg.js";
 import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
+import { runContext } from "../../graphs/context.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 
 const dialogue = ["My dog died yesterday. I keep expecting him at the door."];
-const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"];
+const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"] as const;
 
 describe("erc graph (InsideOut ERC)", () => {
   it("fans out to the five agents in parallel and joins once at the aggregator", async () => {
@@ -18,7 +19,7 @@ describe("erc graph (InsideOut ERC)", () => {
       throw new Error(`unexpected ${role.kind}`);
     }, 50);
     const graph = ercBuilder.compile({ checkpointer: new MemorySaver() });
-    const out = await graph.invoke({ dialogue }, { context: { model: spec }, configurable: { thread_id: "t1" } });
+    const out = await graph.invoke({ dialogue }, { context: runContext({ model: spec }), configurable: { thread_id: "t1" } });
     expect(Object.keys(out.opinions).sort()).toEqual(EKMAN);
     expect(out.opinions.happiness?.emotion).toBe("nostalgic");
     expect(out.emotion).toMatchObject({ emotion: "devastated", decidedBy: "llm" });
@@ -38,7 +39,7 @@ describe("erc graph (InsideOut ERC)", () => {
     const { spec, model } = scripted(({ role }) =>
       role.kind === "agent" ? opinion(role.emotion === "fear" ? "afraid" : "sad", 0.6, `view of ${role.emotion}`) : opinion("sad"),
     );
-    await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     const agg = model.calls.find((c) => c.role.kind === "aggregate")!;
     for (const e of EKMAN) expect(agg.system).toContain(`view of ${e}`);
     expect(agg.system).toMatch(/- fear: afraid/);
@@ -48,7 +49,7 @@ describe("erc graph (InsideOut ERC)", () => {
     const { spec, model } = scripted(({ role }) => (role.kind === "agent" ? opinion("surprised") : opinion("surprised")));
     const out = await ercBuilder
       .compile()
-      .invoke({ dialogue }, { context: { model: spec, agents: [...EKMAN, "surprise"], aggregation: "vote" } });
+      .invoke({ dialogue }, { context: runContext({ model: spec, agents: [...EKMAN, "surprise"], aggregation: "vote" }) });
     expect(Object.keys(out.opinions)).toHaveLength(6);
     expect(model.calls).toHaveLength(6);
     expect(out.emotion?.decidedBy).toBe("vote");
@@ -58,7 +59,7 @@ describe("erc graph (InsideOut ERC)", () => {
     const { spec } = scripted(({ role }) =>
       role.kind === "respond" ? "I'm so sorry about your dog." : opinion("sad"),
     );
-    const out = await ercBuilder.compile().invoke({ dialogue }, { context: { model: spec, respond: true } });
+    const out = await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, respond: true }) });
     expect(out.reply).toEqual({ text: "I'm so sorry about your dog.", author: "responder" });
   });
 });
@@ -74,7 +75,7 @@ describe("erg graph (ERC+InsideOut)", () => {
       if (role.kind === "aggregate") return JSON.stringify({ choice: "sadness", rationale: "most empathetic" });
       throw new Error(`unexpected ${role.kind}`);
     });
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.recognized?.emotion).toBe("sad");
     expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);
     expect(out.reply).toEqual({ text: "reply from sadness", author: "sadness", rationale: "most empathetic" });
@@ -93,7 +94,7 @@ describe("erg graph (ERC+InsideOut)", () => {
         ? JSON.stringify({ reply: `r-${role.emotion}`, confidence: conf[role.emotion], rationale: "x" })
         : opinion("sad"),
     );
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: { model: spec, aggregation: "weighted" } });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, aggregation: "weighted" }) });
     expect(out.reply?.author).toBe("disgust");
   });
 });
@@ -101,14 +102,14 @@ describe("erg graph (ERC+InsideOut)", () => {
 describe("baselines", () => {
   it("baseline_erc makes one call and returns the recogniser's label", async () => {
     const { spec, model } = scripted(() => opinion("lonely", 0.6));
-    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.emotion).toMatchObject({ emotion: "lonely", decidedBy: "recognizer" });
     expect(model.calls).toHaveLength(1);
   });
 
   it("baseline_erg replies without any emotion in the prompt", async () => {
     const { spec, model } = scripted(() => "That sounds hard.");
-    const out = await baselineErgBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await baselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.reply?.text).toBe("That sounds hard.");
     expect(model.calls).toHaveLength(1);
     expect(model.calls[0]!.system).not.toMatch(/seems to feel/);
@@ -116,7 +117,7 @@ describe("baselines", () => {
 
   it("erc_baseline_erg tells the responder the recognised emotion", async () => {
     const { spec, model } = scripted(({ role }) => (role.kind === "recognize" ? opinion("devastated") : "I'm sorry."));
-    const out = await ercBaselineErgBuilder.compile().invoke({ dialogue }, { context: { model: spec } });
+    const out = await ercBaselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     expect(out.reply?.text).toBe("I'm sorry.");
     expect(model.calls.map((c) => c.role.kind)).toEqual(["recognize", "respond"]);
     expect(model.calls[1]!.system).toContain("seems to feel devastated");
@@ -124,7 +125,7 @@ describe("baselines", () => {
 
   it("ed18 offers only group names and maps a synonym answer to its group", async () => {
     const { spec, model } = scripted(() => opinion("Lonely."));
-    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: { model: spec, labels: "ed18" } });
+    const out = await baselineErcBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, labels: "ed18" }) });
     expect(out.emotion?.emotion).toBe("sad");
     expect(model.calls[0]!.system).not.toContain("devastated");
   });
