@@ -26,13 +26,15 @@ const CandidateSchema = z.object({
 export function emotionAgent(emotion: AgentEmotion, task: Task) {
   const runName = `agent:${emotion}`;
   return async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const env = await nodeEnv(config);
-    if (!env.options.agents.includes(emotion)) return {};
-    const dialogue = formatDialogue(state.dialogue);
-    const persona = PERSONAS[emotion];
-    const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
-    const user = new HumanMessage(render(DIALOGUE, { dialogue }));
+    // Everything, set-up included, fails into `failures`: parallel branches that throw together surface as one
+    // opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
     try {
+      const env = await nodeEnv(config);
+      if (!env.options.agents.includes(emotion)) return {};
+      const dialogue = formatDialogue(state.dialogue);
+      const persona = PERSONAS[emotion];
+      const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
+      const user = new HumanMessage(render(DIALOGUE, { dialogue }));
       if (task === "erc") {
         const system = render(AGENT_ERC, { persona, agent: agentName, labels: env.labelSet.labels.join(", ") });
         const { value, usage } = await invokeStructured(
