@@ -3,6 +3,7 @@
 import { EventEmitter } from "node:events";
 import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
+import { compareCommand } from "./commands/compare.js";
 import { recognizeCommand } from "./commands/recognize.js";
 import { respondCommand } from "./commands/respond.js";
 import { explain } from "./errors.js";
@@ -21,6 +22,7 @@ const program = new Command("insideout")
 program.addCommand(recognizeCommand());
 program.addCommand(respondCommand());
 program.addCommand(chatCommand());
+program.addCommand(compareCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`insideout: ${explain(error)}\n`);

@@ -206,7 +206,15 @@ export function reportTables(exps: readonly Experiment[]): Table[] {
   const tables: Table[] = [];
   const anyErc = exps.some((e) => e.metrics.erc);
   const anyErg = exps.some((e) => e.metrics.erg || judgeMeans(e));
-  if (anyErc) tables.push(ercAccuracyTable(exps), paperErcTable(), valenceTable(exps), perLabelTable(exps));
+  if (anyErc) {
+    tables.push(ercAccuracyTable(exps), paperErcTable(), valenceTable(exps));
+    // ed32 and ed18 have different emotions: one per-emotion table per label set.
+    const sets = [...new Set(exps.filter((e) => e.metrics.erc).map((e) => e.metrics.labels))];
+    for (const set of sets) {
+      const t = perLabelTable(exps.filter((e) => e.metrics.labels === set));
+      tables.push(sets.length > 1 ? { ...t, key: `${t.key}-${set}`, title: `${t.title} — ${set}` } : t);
+    }
+  }
   if (anyErg) {
     if (exps.some((e) => e.metrics.erg)) tables.push(ergTextTable(exps));
     const judge = judgeTable(exps);

@@ -1,0 +1,274 @@
+/**
+ * `insideout compare`: experiments side by side, with the paper's "Improv." column and what the paper lacks —
+ * 95% bootstrap confidence intervals and paired significance tests on the examples two experiments share (by id):
+ * McNemar for ERC accuracy, a paired bootstrap for judge scores.
+ *
+ * Which experiment a method is tested against: the `baseline` of the same task, model and label set when one was
+ * given (the paper's comparison); otherwise the first experiment given with the same task and label set.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { allCharts } from "./report/charts.js";
+import { correctness, experimentName, hasJudge, judgeMeans, judgeScores } from "./report/derive.js";
+import { ci, fmt, pValue, signed, textTable } from "./report/format.js";
+import { writeAtomic } from "./report/index.js";
+import { chartToHtml, htmlPage, tableToHtml, tableToMarkdown } from "./report/render.js";
+import { JUDGE_CRITERIA, readExperiment, type Experiment, type JudgeCriterion } from "./report/schema.js";
+import { baselineFor, reportTables, type Table } from "./report/tables.js";
+import { bootstrapCI, mcnemar, pairedBootstrap, type McNemarResult, type PairedBootstrapResult } from "./metrics/stats.js";
+
+export interface CompareOptions {
+  resamples?: number;
+  seed?: number;
+}
+
+export interface ExperimentSummary {
+  dir: string;
+  name: string;
+  task: "erc" | "erg";
+  method: string;
+  model: string;
+  labels: string;
+  n: number;
+  /** ERC accuracy ×100 as metrics.json reports it, and its 95% bootstrap interval over the examples on file. */
+  accuracy?: number;
+  accuracyCI95?: [number, number];
+  macroF1?: number;
+  /** Accuracy (ERC) or judge Overall (ERG) minus the reference's, in points. */
+  improv?: number;
+  reference?: string;
+  judge?: Partial<Record<JudgeCriterion, { mean: number; ci95: [number, number] | null }>>;
+  erg?: Record<string, number>;
+}
+
+export interface PairComparison {
+  /** The reference (A) and the method tested against it (B), as directories and names. */
+  a: string;
+  b: string;
+  aName: string;
+  bName: string;
+  task: "erc" | "erg";
+  /** Examples present in both experiments. */
+  shared: number;
+  /** ERC: accuracies on the shared examples (×100), their difference in points, and McNemar's test. */
+  erc?: { accuracyA: number; accuracyB: number; delta: number; mcnemar: McNemarResult };
+  /** ERG: paired bootstrap per judge criterion on the examples both judged (delta = B − A). */
+  judge?: Partial<Record<JudgeCriterion, PairedBootstrapResult & { n: number }>>;
+}
+
+export interface Comparison {
+  experiments: ExperimentSummary[];
+  pairs: PairComparison[];
+  warnings: string[];
+  resamples: number;
+  seed: number;
+}
+
+/** The experiment a method is compared with (see the module comment); undefined for a reference itself. */
+export function referenceFor(exp: Experiment, all: readonly Experiment[]): Experiment | undefined {
+  const base = baselineFor(exp, all);
+  if (base) return base;
+  if (exp.metrics.method === "baseline") return undefined;
+  const first = all.find((o) => o.metrics.task === exp.metrics.task && o.metrics.labels === exp.metrics.labels);
+  return first === exp ? undefined : first;
+}
+
+const pct = (b: boolean) => (b ? 100 : 0);
+const tuple = (c: { low: number; high: number }): [number, number] => [c.low, c.high];
+
+function summarise(exp: Experiment, all: readonly Experiment[], o: Required<CompareOptions>, warnings: string[]): ExperimentSummary {
+  const m = exp.metrics;
+  const s: ExperimentSummary = { dir: exp.dir, name: experimentName(m), task: m.task, method: m.method, model: m.model, labels: m.labels, n: m.n };
+  const ref = referenceFor(exp, all);
+  if (ref) s.reference = ref.dir;
+  if (!exp.predictions.length) warnings.push(`${exp.dir}: no predictions.jsonl, so no confidence interval or paired test for it`);
+
+  if (m.erc) {
+    s.accuracy = m.erc.accuracy;
+    s.macroF1 = m.erc.macroF1;
+    const correct = [...correctness(exp).values()];
+    if (correct.length) {
+      const boot = bootstrapCI(correct.map(pct), { resamples: o.resamples, seed: o.seed });
+      s.accuracyCI95 = tuple(boot);
+      // Parse, don't trust: the accuracy the predictions imply should be the one metrics.json reports.
+      if (Math.abs(boot.mean - m.erc.accuracy) > 0.01) {
+        warnings.push(`${exp.dir}: metrics.json reports accuracy ${fmt(m.erc.accuracy)} but predictions.jsonl gives ${fmt(boot.mean)} over ${correct.length} examples`);
+      }
+    } else if (m.erc.accuracyCI95) {
+      s.accuracyCI95 = m.erc.accuracyCI95;
+    }
+    if (ref?.metrics.erc) s.improv = m.erc.accuracy - ref.metrics.erc.accuracy;
+  }
+  if (m.erg) {
+    const { judge: _judge, ...rest } = m.erg;
+    s.erg = Object.fromEntries(Object.entries(rest).filter((kv): kv is [string, number] => typeof kv[1] === "number"));
+  }
+  if (hasJudge(exp)) {
+    const means = judgeMeans(exp)!;
+    s.judge = {};
+    for (const c of JUDGE_CRITERIA) {
+      const scores = [...judgeScores(exp, c).values()];
+      const stored = m.erg?.judge?.ci95?.[c];
+      s.judge[c] = {
+        mean: means[c],
+        ci95: scores.length ? tuple(bootstrapCI(scores, { resamples: o.resamples, seed: o.seed })) : (stored ?? null),
+      };
+    }
+    const refMeans = ref ? judgeMeans(ref) : undefined;
+    if (refMeans) s.improv = means.overall - refMeans.overall;
+  }
+  return s;
+}
+
+function pair(a: Experiment, b: Experiment, o: Required<CompareOptions>): PairComparison {
+  const out: PairComparison = {
+    a: a.dir, b: b.dir, aName: experimentName(a.metrics), bName: experimentName(b.metrics), task: b.metrics.task, shared: 0,
+  };
+  const aIds = new Set(a.predictions.map((p) => p.id));
+  const shared = b.predictions.map((p) => p.id).filter((id) => aIds.has(id));
+  out.shared = shared.length;
+  if (b.metrics.task === "erc") {
+    const ca = correctness(a);
+    const cb = correctness(b);
+    const xa = shared.map((id) => ca.get(id)!);
+    const xb = shared.map((id) => cb.get(id)!);
+    const acc = (xs: boolean[]) => (xs.length ? (100 * xs.filter(Boolean).length) / xs.length : 0);
+    out.erc = { accuracyA: acc(xa), accuracyB: acc(xb), delta: acc(xb) - acc(xa), mcnemar: mcnemar(xa, xb) };
+  } else if (hasJudge(a) && hasJudge(b)) {
+    out.judge = {};
+    for (const c of JUDGE_CRITERIA) {
+      const ja = judgeScores(a, c);
+      const jb = judgeScores(b, c);
+      const ids = shared.filter((id) => ja.has(id) && jb.has(id));
+      const test = pairedBootstrap(ids.map((id) => ja.get(id)!), ids.map((id) => jb.get(id)!), { resamples: o.resamples, seed: o.seed });
+      out.judge[c] = { ...test, n: ids.length };
+    }
+  }
+  return out;
+}
+
+/** Compares experiments already read; the order given is kept in every table. */
+export function compareExperiments(exps: readonly Experiment[], opts: CompareOptions = {}): Comparison {
+  const o = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
+  const warnings: string[] = [];
+  const experiments = exps.map((e) => summarise(e, exps, o, warnings));
+  const pairs: PairComparison[] = [];
+  for (const b of exps) {
+    const a = referenceFor(b, exps);
+    if (!a || !a.predictions.length || !b.predictions.length) continue;
+    const p = pair(a, b, o);
+    if (p.shared === 0) warnings.push(`${a.dir} and ${b.dir} share no example ids: no paired test`);
+    pairs.push(p);
+  }
+  return { experiments, pairs, warnings, ...o };
+}
+
+export async function loadAndCompare(dirs: readonly string[], opts: CompareOptions = {}): Promise<{ comparison: Comparison; experiments: Experiment[] }> {
+  if (!dirs.length) throw new Error("compare needs at least one experiment directory");
+  const experiments = await Promise.all(dirs.map((d) => readExperiment(d)));
+  return { comparison: compareExperiments(experiments, opts), experiments };
+}
+
+// ---- Tables -------------------------------------------------------------------------------------------------
+
+export function compareTables(c: Comparison): Table[] {
+  const tables: Table[] = [];
+  const erc = c.experiments.filter((e) => e.accuracy !== undefined);
+  if (erc.length) {
+    tables.push({
+      key: "compare-erc",
+      title: "ERC accuracy (%), side by side",
+      head: ["Experiment", "Accuracy", "95% CI", "Macro-F1", "Improv.", "n"],
+      rows: erc.map((e) => [e.name, fmt(e.accuracy), ci(e.accuracyCI95), fmt(e.macroF1), e.reference ? signed(e.improv) : "(reference)", `${e.n}`]),
+      note: `Improv.: accuracy minus the reference's (the baseline of the same model and label set when given), in points. CI: percentile bootstrap over examples, ${c.resamples} resamples, seed ${c.seed}.`,
+    });
+  }
+  const judged = c.experiments.filter((e) => e.judge);
+  if (judged.length) {
+    tables.push({
+      key: "compare-judge",
+      title: "ERG judge scores (1–10) with 95% bootstrap intervals",
+      head: ["Experiment", ...JUDGE_CRITERIA.map((k) => k[0]!.toUpperCase() + k.slice(1)), "Improv. (Overall)"],
+      rows: judged.map((e) => [
+        e.name,
+        ...JUDGE_CRITERIA.map((k) => (e.judge?.[k] ? `${fmt(e.judge[k].mean)} ${ci(e.judge[k].ci95)}` : "–")),
+        e.reference ? signed(e.improv) : "(reference)",
+      ]),
+    });
+  }
+  const ercPairs = c.pairs.filter((p) => p.erc);
+  if (ercPairs.length) {
+    tables.push({
+      key: "compare-mcnemar",
+      title: "Paired test of ERC accuracy (McNemar) on the shared examples",
+      head: ["Reference (A)", "Method (B)", "Shared", "Acc. A", "Acc. B", "Δ (B − A)", "A only right", "B only right", "Test", "p"],
+      rows: ercPairs.map((p) => {
+        const e = p.erc!;
+        return [p.aName, p.bName, `${p.shared}`, fmt(e.accuracyA), fmt(e.accuracyB), signed(e.delta), `${e.mcnemar.b}`, `${e.mcnemar.c}`, e.mcnemar.method, pValue(e.mcnemar.pValue)];
+      }),
+      note: "McNemar's test uses only the examples one method got right and the other wrong: exact binomial below 25 such examples, continuity-corrected chi-square otherwise.",
+    });
+  }
+  const judgePairs = c.pairs.filter((p) => p.judge);
+  if (judgePairs.length) {
+    tables.push({
+      key: "compare-paired-bootstrap",
+      title: "Paired bootstrap test of judge scores on the shared examples",
+      head: ["Reference (A)", "Method (B)", "Criterion", "n", "Mean A", "Mean B", "Δ (B − A)", "p"],
+      rows: judgePairs.flatMap((p) =>
+        JUDGE_CRITERIA.flatMap((k) => {
+          const t = p.judge?.[k];
+          return t ? [[p.aName, p.bName, k, `${t.n}`, fmt(t.meanA), fmt(t.meanB), signed(t.delta), pValue(t.pValue)]] : [];
+        }),
+      ),
+      note: `Two-sided paired bootstrap over examples, ${c.resamples} resamples, seed ${c.seed}.`,
+    });
+  }
+  return tables;
+}
+
+/** The readable terminal output of `insideout compare`. */
+export function compareText(c: Comparison): string {
+  const out: string[] = [];
+  for (const t of compareTables(c)) out.push(t.title, textTable(t.head, t.rows), "");
+  const erg = c.experiments.filter((e) => e.erg);
+  if (erg.length) {
+    const keys = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge1", "rouge2", "rougeL", "distinct1", "distinct2"];
+    out.push("ERG automatic metrics (×100)", textTable(["Experiment", ...keys], erg.map((e) => [e.name, ...keys.map((k) => fmt(e.erg?.[k]))])), "");
+  }
+  for (const w of c.warnings) out.push(`warning: ${w}`);
+  return out.join("\n").trimEnd() + "\n";
+}
+
+const replaced = new Set(["erc-accuracy", "judge"]);
+
+export function compareMarkdown(c: Comparison, exps: readonly Experiment[]): string {
+  const rest = reportTables(exps).filter((t) => !replaced.has(t.key));
+  return [
+    "# InsideOut: experiments compared",
+    "",
+    ...c.experiments.map((e) => `- \`${e.dir}\`: ${e.name} (${e.task.toUpperCase()}, n=${e.n})`),
+    "",
+    ...[...compareTables(c), ...rest].flatMap((t) => [tableToMarkdown(t), ""]),
+    ...(c.warnings.length ? ["## Warnings", "", ...c.warnings.map((w) => `- ${w}`), ""] : []),
+  ].join("\n");
+}
+
+export function compareHtml(c: Comparison, exps: readonly Experiment[]): string {
+  const rest = reportTables(exps).filter((t) => !replaced.has(t.key));
+  return htmlPage({
+    title: "InsideOut: experiments compared",
+    meta: [...c.experiments.map((e) => `${e.dir}: ${e.name} (${e.task.toUpperCase()}, n=${e.n})`), ...c.warnings.map((w) => `warning: ${w}`)],
+    sections: [
+      ...compareTables(c).map(tableToHtml),
+      `<section class="charts">${allCharts(exps).map(chartToHtml).join("\n")}</section>`,
+      ...rest.map(tableToHtml),
+    ],
+  });
+}
+
+export async function writeCompare(outDir: string, c: Comparison, exps: readonly Experiment[]): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await writeAtomic(path.join(outDir, "compare.md"), compareMarkdown(c, exps));
+  await writeAtomic(path.join(outDir, "compare.html"), compareHtml(c, exps));
+}
