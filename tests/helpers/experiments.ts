@@ -1,0 +1,105 @@
+/**
+ * Hand-made experiment directories for report and compare tests, in the format `insideout eval` writes
+ * (predictions.jsonl + metrics.json). The tests state the numbers they expect; nothing here computes metrics.
+ */
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ED32_LABELS } from "../../taxonomy/labelSets.js";
+
+export interface ErcCase {
+  id: string;
+  gold: string;
+  pred: string | null;
+  dialogue?: string[];
+  judge?: number;
+}
+
+export async function tmpDir(prefix = "insideout-report-"): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function writeExperiment(dir: string, metrics: object, predictions: readonly object[]): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "metrics.json"), JSON.stringify(metrics, null, 2));
+  await writeFile(path.join(dir, "predictions.jsonl"), predictions.map((p) => JSON.stringify(p)).join("\n") + "\n");
+  return dir;
+}
+
+const usage = { promptTokens: 100, completionTokens: 20, llmCalls: 1 };
+
+export function ercPrediction(c: ErcCase, method: string, opinions: Record<string, string> = {}): object {
+  return {
+    id: c.id,
+    task: "erc",
+    method,
+    inputs: { dialogue: c.dialogue ?? [`dialogue ${c.id}`] },
+    gold: { emotion: c.gold, label: c.gold },
+    reference: null,
+    prediction: c.pred === null ? {} : { emotion: c.pred },
+    opinions: Object.fromEntries(Object.entries(opinions).map(([a, e]) => [a, { emotion: e, confidence: 0.8, rationale: "r" }])),
+    candidates: {},
+    failures: {},
+    usage,
+    latencyMs: 250,
+    ...(c.pred === null ? { error: "model gave no label" } : {}),
+  };
+}
+
+/** metrics.json for an ERC experiment; `erc` holds whatever the test wants the report to show. */
+export function ercMetrics(method: string, n: number, erc: object, extra: object = {}): object {
+  return {
+    task: "erc",
+    method,
+    model: "openai:test-model",
+    labels: "ed32",
+    split: "ed:test",
+    limit: n,
+    seed: 1,
+    n,
+    scored: n,
+    errors: 0,
+    startedAt: "2025-01-01T00:00:00Z",
+    finishedAt: "2025-01-01T00:01:00Z",
+    erc,
+    cost: { promptTokens: 100 * n, completionTokens: 20 * n, llmCalls: n, perExample: { promptTokens: 100, completionTokens: 20, llmCalls: 1, latencyMs: 250 }, wallMs: 60000 },
+    ...extra,
+  };
+}
+
+/**
+ * A full 32-label ERC experiment for the charts: 10 examples per gold label; label i is right on i mod 11 of them
+ * and mistaken for label i+1 (mod 32) on the rest. So row "afraid" (i = 0) is all "angry", row "disappointed"
+ * (i = 10) is all correct, and per-emotion accuracy is 10·(i mod 11) %.
+ */
+export function fullErcExperiment(method = "insideout"): { metrics: object; predictions: object[] } {
+  const labels = [...ED32_LABELS];
+  const matrix = labels.map(() => labels.map(() => 0));
+  const predictions: object[] = [];
+  const perLabel: Record<string, { support: number; correct: number; accuracy: number }> = {};
+  labels.forEach((gold, i) => {
+    const right = i % 11;
+    const wrong = labels[(i + 1) % 32]!;
+    matrix[i]![i] = right;
+    matrix[i]![(i + 1) % 32] = 10 - right;
+    perLabel[gold] = { support: 10, correct: right, accuracy: 10 * right };
+    for (let k = 0; k < 10; k++) {
+      const pred = k < right ? gold : wrong;
+      predictions.push(ercPrediction({ id: `${gold}-${k}`, gold, pred }, method, { anger: pred, sadness: k % 2 ? pred : "sad" }));
+    }
+  });
+  const correct = labels.reduce((s, _, i) => s + (i % 11), 0);
+  const accuracy = (100 * correct) / 320;
+  return {
+    predictions,
+    metrics: ercMetrics(method, 320, {
+      accuracy,
+      macroF1: 40,
+      accuracyCI95: [accuracy - 5, accuracy + 5],
+      confusion: { labels, matrix },
+      perLabel,
+      perValence: { negative: { support: 160, accuracy: 40 }, positive: { support: 110, accuracy: 55 }, ambiguous: { support: 50, accuracy: 60 } },
+      crossValenceErrorRate: 12.5,
+    }, { agents: { agreement: { anger: 1, sadness: 0.55 } } }),
+  };
+}
