@@ -2,11 +2,17 @@
  * The one place providers plug in: `resolveModel("provider:model")` returns a LangChain chat model and how to ask it
  * for structured output. Tests register their own scripted providers with `registerProvider`.
  */
+import { localModel } from "./local/provider.js";
+import { ollamaModel } from "./ollama.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
 import type { ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
-const providers = new Map<string, ProviderFactory>([["openai", openaiModel]]);
+const providers = new Map<string, ProviderFactory>([
+  ["openai", openaiModel],
+  ["ollama", ollamaModel],
+  ["local", localModel],
+]);
 
 export function registerProvider(prefix: string, factory: ProviderFactory): void {
   providers.set(prefix.toLowerCase(), factory);
@@ -29,5 +35,19 @@ export async function resolveModel(spec: string | undefined, options: ModelOptio
   if (!factory) {
     throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
   }
-  return factory(name, options);
+  const model = await factory(name, options);
+  return modelHooks.reduce((m, hook) => hook(m), model);
+}
+
+/** Something applied to every model `resolveModel` returns: an evaluation plugs its LLM cache in this way. */
+export type ModelHook = (model: ResolvedModel) => ResolvedModel;
+const modelHooks: ModelHook[] = [];
+
+/** Nodes resolve their own model, so a hook is how one caller reaches all of them. Returns the remover. */
+export function addModelHook(hook: ModelHook): () => void {
+  modelHooks.push(hook);
+  return () => {
+    const i = modelHooks.indexOf(hook);
+    if (i >= 0) modelHooks.splice(i, 1);
+  };
 }

@@ -1,0 +1,287 @@
+/**
+ * One loaded GGUF and one llama.cpp context with N sequences, shared by every chat-model instance that names the same
+ * file. Calls that arrive together (the five emotion agents of a dialogue, sent by parallel LangGraph branches in the
+ * same tick) each take a free sequence and generate at the same time; node-llama-cpp gathers the pending tokens of
+ * all sequences into one decode batch per step. When all sequences are busy a call waits for one (FIFO), so there is
+ * never a second context or a second model load.
+ *
+ * The engine counts what it does (model loads, contexts, calls, concurrent calls, and how many sequences each decode
+ * batch carried) so that tests can check batching without timing anything.
+ */
+import { realpathSync } from "node:fs";
+import {
+  LlamaChat,
+  resolveChatWrapper,
+  type BatchItem,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+  type PrioritizedBatchItem,
+} from "node-llama-cpp";
+import { llamaRuntime, LocalRuntimeError } from "./runtime.js";
+
+export interface EngineConfig {
+  /** Parallel sequences in the one context: how many calls decode at once. */
+  sequences: number;
+  /** Tokens per sequence (prompt and answer). */
+  contextSize: number;
+  /** Threads for evaluation; undefined: node-llama-cpp's default. */
+  threads?: number;
+  /** Tokens per decode batch; undefined: node-llama-cpp's default (512). */
+  batchSize?: number;
+}
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = { sequences: 6, contextSize: 4096 };
+
+export interface EngineStats {
+  modelLoads: number;
+  contextsCreated: number;
+  /** Sequences the context was created with. */
+  sequences: number;
+  calls: number;
+  activeCalls: number;
+  peakActiveCalls: number;
+  /** Calls that had to wait because every sequence was busy. */
+  waitedCalls: number;
+  /** Decode batches dispatched by node-llama-cpp for this context. */
+  batches: number;
+  /** The most sequences whose tokens went into one decode batch. */
+  maxSequencesPerBatch: number;
+  /** Batches that carried tokens of two or more sequences. */
+  multiSequenceBatches: number;
+}
+
+export interface GenerateRequest {
+  history: ChatHistoryItem[];
+  /** Constrains the answer with node-llama-cpp's JSON-schema grammar. */
+  grammarSchema?: GbnfJsonSchema;
+  temperature: number;
+  seed?: number;
+  maxTokens?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  onTextChunk?: (text: string) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  stopReason: string;
+}
+
+/**
+ * Splits the batch's token budget evenly over the pending sequences (then hands leftovers out in order), as
+ * node-llama-cpp's own "maximumParallelism" strategy does, so that every waiting sequence advances in every batch.
+ */
+function fairShare(items: readonly BatchItem[], size: number): PrioritizedBatchItem[] {
+  const out = items.map((item) => ({ item, processAmount: 0 }));
+  let left = size;
+  while (left > 0) {
+    const open = out.filter((o) => o.processAmount < o.item.tokens.length);
+    if (open.length === 0) break;
+    const share = Math.max(1, Math.floor(left / open.length));
+    for (const o of open) {
+      const take = Math.min(share, o.item.tokens.length - o.processAmount, left);
+      o.processAmount += take;
+      left -= take;
+      if (left === 0) break;
+    }
+  }
+  return out.filter((o) => o.processAmount > 0);
+}
+
+/** Real LlamaModel loads per file in this process: what "loaded once and shared" is checked against. */
+const loadCounts = new Map<string, number>();
+
+export function modelLoadCount(path: string): number {
+  return loadCounts.get(canonical(path)) ?? 0;
+}
+
+export class LocalEngine {
+  private readonly counters: EngineStats;
+  private readonly free: LlamaContextSequence[] = [];
+  private readonly waiters: ((s: LlamaContextSequence) => void)[] = [];
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private context!: LlamaContext;
+  private chatWrapper!: ChatWrapper;
+
+  private constructor(
+    readonly path: string,
+    readonly config: EngineConfig,
+    private readonly llama: Llama,
+    readonly model: LlamaModel,
+  ) {
+    this.counters = {
+      modelLoads: 0,
+      contextsCreated: 0,
+      sequences: config.sequences,
+      calls: 0,
+      activeCalls: 0,
+      peakActiveCalls: 0,
+      waitedCalls: 0,
+      batches: 0,
+      maxSequencesPerBatch: 0,
+      multiSequenceBatches: 0,
+    };
+  }
+
+  static async load(path: string, config: EngineConfig): Promise<LocalEngine> {
+    const llama = await llamaRuntime();
+    let model: LlamaModel;
+    try {
+      loadCounts.set(path, (loadCounts.get(path) ?? 0) + 1);
+      model = await llama.loadModel({ modelPath: path });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new LocalRuntimeError(`cannot load the GGUF model ${path}: ${why}`, { cause: error });
+    }
+    const engine = new LocalEngine(path, config, llama, model);
+    await engine.createContext();
+    return engine;
+  }
+
+  private async createContext(): Promise<void> {
+    const { sequences, threads, batchSize } = this.config;
+    const contextSize = Math.min(this.config.contextSize, this.model.trainContextSize || this.config.contextSize);
+    try {
+      this.context = await this.model.createContext({
+        sequences,
+        contextSize,
+        ...(threads !== undefined ? { threads } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        batching: {
+          dispatchSchedule: "nextCycle",
+          itemPrioritizationStrategy: ({ items, size }) => {
+            this.counters.batches++;
+            this.counters.maxSequencesPerBatch = Math.max(this.counters.maxSequencesPerBatch, items.length);
+            if (items.length > 1) this.counters.multiSequenceBatches++;
+            return fairShare(items, size);
+          },
+        },
+      });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new LocalRuntimeError(
+        `cannot create a ${sequences}-sequence context of ${contextSize} tokens for ${this.path} (${why}): lower INSIDEOUT_LOCAL_SEQUENCES or INSIDEOUT_LOCAL_CONTEXT`,
+        { cause: error },
+      );
+    }
+    this.counters.contextsCreated++;
+    // Resolved once from the GGUF's own chat template; the wrapper is stateless, so all sequences share it.
+    this.chatWrapper = resolveChatWrapper(this.model);
+  }
+
+  stats(): EngineStats {
+    return { ...this.counters, modelLoads: loadCounts.get(this.path) ?? 0 };
+  }
+
+  /** Zeroes the call and batch counters (not the load counters), e.g. between benchmark phases. */
+  resetCallStats(): void {
+    Object.assign(this.counters, { calls: 0, peakActiveCalls: 0, waitedCalls: 0, batches: 0, maxSequencesPerBatch: 0, multiSequenceBatches: 0 });
+  }
+
+  private async acquire(): Promise<LlamaContextSequence> {
+    const reused = this.free.pop();
+    if (reused) return reused;
+    if (this.context.sequencesLeft > 0) return this.context.getSequence();
+    this.counters.waitedCalls++;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(sequence: LlamaContextSequence): void {
+    const next = this.waiters.shift();
+    if (next) next(sequence);
+    else this.free.push(sequence);
+  }
+
+  private grammarFor(schema: GbnfJsonSchema): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      grammar = this.llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema);
+      this.grammars.set(key, grammar);
+      grammar.catch(() => this.grammars.delete(key));
+    }
+    return grammar;
+  }
+
+  private promptTokens(history: ChatHistoryItem[]): number {
+    const last = history.at(-1);
+    const full: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
+    return this.chatWrapper.generateContextState({ chatHistory: full }).contextText.tokenize(this.model.tokenizer).length;
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const grammar = req.grammarSchema ? await this.grammarFor(req.grammarSchema) : undefined;
+    this.counters.calls++;
+    const sequence = await this.acquire();
+    this.counters.activeCalls++;
+    this.counters.peakActiveCalls = Math.max(this.counters.peakActiveCalls, this.counters.activeCalls);
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
+    try {
+      const before = sequence.tokenMeter.getState().usedOutputTokens;
+      const response = await chat.generateResponse(req.history, {
+        ...(grammar ? { grammar } : {}),
+        temperature: req.temperature,
+        ...(req.seed !== undefined ? { seed: req.seed } : {}),
+        ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
+        ...(req.stop?.length ? { customStopTriggers: req.stop } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.onTextChunk ? { onTextChunk: req.onTextChunk } : {}),
+      });
+      return {
+        text: response.response,
+        promptTokens: this.promptTokens(req.history),
+        completionTokens: sequence.tokenMeter.getState().usedOutputTokens - before,
+        stopReason: response.metadata.stopReason,
+      };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      this.counters.activeCalls--;
+      this.release(sequence);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context?.dispose();
+    await this.model.dispose();
+  }
+}
+
+const engines = new Map<string, Promise<LocalEngine>>();
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The process-wide engine for a GGUF file: loaded on first use, then shared. The first caller's config wins (one
+ * context per model); later callers get the same engine whatever they ask for.
+ */
+export function localEngine(path: string, config: EngineConfig = DEFAULT_ENGINE_CONFIG): Promise<LocalEngine> {
+  const key = canonical(path);
+  let engine = engines.get(key);
+  if (!engine) {
+    engine = LocalEngine.load(key, config);
+    engines.set(key, engine);
+    engine.catch(() => engines.delete(key));
+  }
+  return engine;
+}
+
+/** Disposes every engine (tests, the benchmark, the end of a CLI run). */
+export async function disposeLocalEngines(): Promise<void> {
+  const all = [...engines.values()];
+  engines.clear();
+  for (const e of all) await (await e.catch(() => undefined))?.dispose();
+}

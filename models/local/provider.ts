@@ -1,0 +1,152 @@
+/**
+ * `local:<name>`: `local:default` (the pinned default GGUF, fetched once), `local:hf:<owner>/<repo>/<file>.gguf[#rev]`
+ * (fetched once from Hugging Face, or from $HF_ENDPOINT), or `local:<path to a .gguf file>`.
+ *
+ * The factory loads the model before returning (the engine is shared, so this costs nothing the second time): a
+ * missing file, a file that is not GGUF, or a machine without a llama.cpp build fails here with one line, before a
+ * graph has started.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_LOCAL_MODEL } from "../defaultLocal.js";
+import { cacheDir, downloadFile, ensurePinnedModel } from "../download.js";
+import type { ModelOptions, ResolvedModel } from "../types.js";
+import { ChatLocalLlama } from "./chatModel.js";
+import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
+import type { GrammarLimits } from "./grammarSchema.js";
+import { LocalRuntimeError, threadsFromEnv } from "./runtime.js";
+
+export interface LocalModelOptions extends ModelOptions {
+  /** Cap for free-text answers (tokens). */
+  maxTokens?: number;
+  threads?: number;
+  sequences?: number;
+  contextSize?: number;
+}
+
+export class LocalModelError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LocalModelError";
+  }
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, key: string, min: number): number | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new LocalModelError(`${key}="${raw}" must be a whole number ≥ ${min}`);
+  return n;
+}
+
+/** Engine settings: explicit options first, then INSIDEOUT_THREADS / INSIDEOUT_LOCAL_SEQUENCES / INSIDEOUT_LOCAL_CONTEXT. */
+export function engineConfigFrom(options: LocalModelOptions, env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const threads = options.threads ?? threadsFromEnv(env);
+  return {
+    sequences: options.sequences ?? intFromEnv(env, "INSIDEOUT_LOCAL_SEQUENCES", 1) ?? DEFAULT_ENGINE_CONFIG.sequences,
+    contextSize: options.contextSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_CONTEXT", 256) ?? DEFAULT_ENGINE_CONFIG.contextSize,
+    ...(threads !== undefined ? { threads } : {}),
+  };
+}
+
+/** INSIDEOUT_LOCAL_MAX_STRING: the longest string (characters) the grammar lets a structured answer hold. */
+function grammarLimitsFrom(env: NodeJS.ProcessEnv): Partial<GrammarLimits> {
+  const maxStringLength = intFromEnv(env, "INSIDEOUT_LOCAL_MAX_STRING", 1);
+  return maxStringLength !== undefined ? { maxStringLength } : {};
+}
+
+/** `hf:owner/repo/path/file.gguf#revision` → its download URL and cache path. */
+export function parseHfUri(uri: string, env: NodeJS.ProcessEnv = process.env): { url: string; dest: string } {
+  const m = /^hf:([\w.-]+)\/([\w.-]+)\/(.+?\.gguf)(?:#([\w.-]+))?$/i.exec(uri);
+  if (!m) {
+    throw new LocalModelError(`Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
+  }
+  const [, owner, repo, file, revision] = m as unknown as [string, string, string, string, string | undefined];
+  const rev = revision ?? "main";
+  const endpoint = (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, "");
+  return {
+    url: `${endpoint}/${owner}/${repo}/resolve/${rev}/${file.split("/").map(encodeURIComponent).join("/")}`,
+    dest: join(cacheDir(env), "models", "hf", owner, repo, rev, ...file.split("/")),
+  };
+}
+
+function checkGguf(path: string, given: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) {
+    throw new LocalModelError(
+      `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
+    );
+  }
+  const fd = openSync(path, "r");
+  const magic = Buffer.alloc(4);
+  try {
+    readSync(fd, magic, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (magic.toString("latin1") !== "GGUF") throw new LocalModelError(`${path} is not a GGUF model file (it does not start with "GGUF").`);
+}
+
+const downloads = new Map<string, Promise<string>>();
+
+/** Where the GGUF for `local:<name>` is, downloading it once per process (and once per cache) if needed. */
+export async function resolveLocalPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (name === "default") {
+    let pending = downloads.get("default");
+    if (!pending) {
+      // INSIDEOUT_DEFAULT_MODEL_URL: a mirror of the same file (the checksum still has to match).
+      const url = env.INSIDEOUT_DEFAULT_MODEL_URL || undefined;
+      pending = ensurePinnedModel(DEFAULT_LOCAL_MODEL, { env, ...(url ? { url } : {}) });
+      downloads.set("default", pending);
+      pending.catch(() => downloads.delete("default"));
+    }
+    return pending;
+  }
+  if (name.startsWith("hf:")) {
+    const { url, dest } = parseHfUri(name, env);
+    let pending = downloads.get(dest);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          statSync(dest);
+          return dest;
+        } catch {
+          return (await downloadFile({ url, dest, label: name })).path;
+        }
+      })();
+      downloads.set(dest, pending);
+      pending.catch(() => downloads.delete(dest));
+    }
+    return pending;
+  }
+  const expanded = name.startsWith("~/") ? join(homedir(), name.slice(2)) : name;
+  const path = resolve(expanded);
+  checkGguf(path, name);
+  return path;
+}
+
+export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
+  const modelPath = await resolveLocalPath(name);
+  const engine = engineConfigFrom(options);
+  try {
+    await localEngine(modelPath, engine);
+  } catch (error) {
+    if (error instanceof LocalRuntimeError) throw error;
+    throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const chat = new ChatLocalLlama({
+    modelPath,
+    temperature: options.temperature ?? 0,
+    seed: options.seed,
+    maxTokens: options.maxTokens ?? intFromEnv(process.env, "INSIDEOUT_LOCAL_MAX_TOKENS", 1),
+    engine,
+    grammarLimits: grammarLimitsFrom(process.env),
+  });
+  return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema" };
+}

@@ -1,0 +1,71 @@
+/**
+ * The one llama.cpp binding of the process. It never compiles llama.cpp on the fly (`build: "never"`): a build takes
+ * minutes, and a user who lacks one should read how to get it rather than watch a compiler start inside `recognize`.
+ * CPU by default (`gpu: false`) so results do not depend on which GPU backend happens to load; INSIDEOUT_LLAMA_GPU
+ * opts into node-llama-cpp's detection (`auto`, `cuda`, `vulkan`, `metal`).
+ */
+import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaOptions } from "node-llama-cpp";
+
+/** Printed when no llama.cpp binary can be loaded; the command works offline (the source ships in the npm package). */
+export const BUILD_HINT =
+  "build it once with `npx --no node-llama-cpp source download --gpu false` (offline, a few minutes), or use another model: --model ollama:<name> or openai:<name>";
+
+export class LocalRuntimeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LocalRuntimeError";
+  }
+}
+
+let runtime: Promise<Llama> | undefined;
+
+function gpuOption(env: NodeJS.ProcessEnv): LlamaOptions["gpu"] {
+  const v = env.INSIDEOUT_LLAMA_GPU?.trim().toLowerCase();
+  if (!v || v === "false" || v === "0" || v === "cpu") return false;
+  if (v === "auto" || v === "cuda" || v === "vulkan" || v === "metal") return v;
+  throw new LocalRuntimeError(`INSIDEOUT_LLAMA_GPU="${v}" is not one of false, auto, cuda, vulkan, metal`);
+}
+
+function buildOption(env: NodeJS.ProcessEnv): "never" | "auto" {
+  return env.INSIDEOUT_LLAMA_BUILD === "auto" ? "auto" : "never";
+}
+
+/** A thread count from INSIDEOUT_THREADS, or undefined to let node-llama-cpp choose (its math-core count). */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.INSIDEOUT_THREADS;
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(`INSIDEOUT_THREADS="${raw}" is not a whole number of threads`);
+  return n;
+}
+
+export function llamaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Llama> {
+  runtime ??= (async () => {
+    try {
+      const maxThreads = threadsFromEnv(env);
+      return await getLlama({
+        gpu: gpuOption(env),
+        build: buildOption(env),
+        logLevel: LlamaLogLevel.error,
+        progressLogs: false,
+        ...(maxThreads !== undefined ? { maxThreads } : {}),
+      });
+    } catch (error) {
+      runtime = undefined;
+      if (error instanceof LocalRuntimeError) throw error;
+      if (error instanceof NoBinaryFoundError) {
+        throw new LocalRuntimeError(`node-llama-cpp has no llama.cpp binary that works on this machine: ${BUILD_HINT}.`, { cause: error });
+      }
+      const why = error instanceof Error ? error.message : String(error);
+      throw new LocalRuntimeError(`cannot start llama.cpp (${why}): ${BUILD_HINT}.`, { cause: error });
+    }
+  })();
+  return runtime;
+}
+
+/** Frees the binding (tests, the benchmark, a CLI that is about to exit). */
+export async function disposeLlamaRuntime(): Promise<void> {
+  const current = runtime;
+  runtime = undefined;
+  if (current) await (await current.catch(() => undefined))?.dispose();
+}

@@ -1,0 +1,80 @@
+/**
+ * `ollama:<name>` through @langchain/ollama. The server is OLLAMA_HOST (the variable the ollama CLI itself reads),
+ * else OLLAMA_BASE_URL (the one ChatOllama reads), else http://127.0.0.1:11434. Structured output uses Ollama's
+ * JSON-schema `format`, which the server enforces with a grammar. Connection failures and missing models become one
+ * line that says what to do.
+ */
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { ChatGenerationChunk } from "@langchain/core/outputs";
+import { ChatOllama } from "@langchain/ollama";
+import type { ModelOptions, ResolvedModel } from "./types.js";
+
+export class OllamaError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OllamaError";
+  }
+}
+
+/**
+ * Normalises OLLAMA_HOST the way the ollama CLI does: scheme optional (http), port optional (11434), and the
+ * listen-everywhere address 0.0.0.0 means "this machine" for a client.
+ */
+export function ollamaBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = (env.OLLAMA_HOST || env.OLLAMA_BASE_URL || "").trim();
+  if (!raw) return "http://127.0.0.1:11434";
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  const url = new URL(withScheme);
+  if (!url.port) url.port = url.protocol === "https:" ? "443" : "11434";
+  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
+  return url.toString().replace(/\/+$/, "");
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code;
+}
+
+/** ChatOllama with errors a user can act on. */
+export class InsideOutChatOllama extends ChatOllama {
+  private explain(error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error);
+    const status = (error as { status_code?: number }).status_code;
+    if (status === 404 || /model .*not found/i.test(message)) {
+      return new OllamaError(`Ollama at ${this.baseUrl} has no model "${this.model}": run \`ollama pull ${this.model}\` or pick another --model.`, {
+        cause: error,
+      });
+    }
+    const code = causeCode(error);
+    if (code || /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(message)) {
+      return new OllamaError(
+        `Cannot reach Ollama at ${this.baseUrl}${code ? ` (${code})` : ""}: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs.`,
+        { cause: error },
+      );
+    }
+    return error instanceof Error ? error : new Error(message);
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    try {
+      yield* super._streamResponseChunks(messages, options, runManager);
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+}
+
+export function ollamaModel(name: string, options: ModelOptions): ResolvedModel {
+  const chat = new InsideOutChatOllama({
+    model: name,
+    baseUrl: ollamaBaseUrl(),
+    temperature: options.temperature ?? 0,
+    seed: options.seed,
+  });
+  return { spec: `ollama:${name}`, provider: "ollama", name, chat, structuredMethod: "jsonSchema" };
+}
