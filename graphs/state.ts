@@ -1,8 +1,12 @@
 /**
  * One state for every InsideOut graph. Keys written by the parallel emotion agents (opinions, candidates, failures,
  * calls) have reducers, so the branches merge instead of overwriting each other.
+ *
+ * Written as a zod object with reducers in LangGraph's zod registry rather than as a `StateSchema`: the LangGraph API
+ * server (langgraph-api 1.5) reports no context schema for `StateSchema` graphs, so Studio would not show the typed
+ * run options. With a zod state it reports state, input, output and context schemas.
  */
-import { ReducedValue, StateSchema } from "@langchain/langgraph";
+import { registry, type UpdateType } from "@langchain/langgraph/zod";
 import { z } from "zod";
 
 export const Opinion = z.object({
@@ -46,17 +50,29 @@ export const CallRecord = z.object({
 export type CallRecord = z.infer<typeof CallRecord>;
 
 const merge = <V>(a: Record<string, V>, b: Record<string, V>) => ({ ...a, ...b });
+const mergeable = <V extends z.ZodType>(value: V) =>
+  z.record(z.string(), value).register(registry, {
+    reducer: { fn: merge<z.infer<V>> },
+    default: () => ({}),
+  });
 
-export const InsideOutState = new StateSchema({
+export const InsideOutState = z.object({
   /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
+  // Checked when the run starts (LangGraph validates input against the zod state), so an empty dialogue is one error
+  // before any LLM call rather than one error per parallel agent.
   dialogue: z
     .array(z.string())
-    .refine((turns) => turns.some((t) => t.trim() !== ""), "The dialogue is empty: give at least one non-empty turn from the speaker.")
+    .refine((turns) => turns.some((t) => t.trim() !== ""), {
+      message: "The dialogue is empty: give at least one non-empty turn from the speaker.",
+    })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker"),
-  opinions: new ReducedValue(z.record(z.string(), Opinion).default(() => ({})), { reducer: merge }),
-  candidates: new ReducedValue(z.record(z.string(), Candidate).default(() => ({})), { reducer: merge }),
-  failures: new ReducedValue(z.record(z.string(), z.string()).default(() => ({})), { reducer: merge }),
-  calls: new ReducedValue(z.array(CallRecord).default(() => []), { reducer: (a, b) => [...a, ...b] }),
+  opinions: mergeable(Opinion),
+  candidates: mergeable(Candidate),
+  failures: mergeable(z.string()),
+  calls: z.array(CallRecord).register(registry, {
+    reducer: { fn: (a: CallRecord[], b: CallRecord[]) => [...a, ...b] },
+    default: () => [],
+  }),
   /** The zero-shot recogniser's estimate (baseline ERC's answer; ERG's first step). */
   recognized: Opinion.optional(),
   /** The final emotion label (ERC). */
@@ -65,5 +81,5 @@ export const InsideOutState = new StateSchema({
   reply: FinalReply.optional(),
 });
 
-export type State = typeof InsideOutState.State;
-export type Update = typeof InsideOutState.Update;
+export type State = z.infer<typeof InsideOutState>;
+export type Update = UpdateType<typeof InsideOutState>;

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// `npm run dev`: the LangGraph dev server (langgraphjs dev) on loopback, analytics off, no browser; Studio connects to
+// it. Usage: npm run dev -- [--port N] [--host H] [--no-reload]   (PORT / HOST also work; defaults 2024, 127.0.0.1)
+//
+// The server runs in its own process group so that Ctrl-C / SIGTERM stop it and every worker it forked (tsx watch
+// spawns the API process): nothing is left listening on the port. We exit with the server's exit code.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+function parseArgs(argv) {
+  const out = { port: process.env.PORT || "2024", host: process.env.HOST || "127.0.0.1", rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (flag === "--port" || flag === "-p" || flag === "--host") {
+      const value = inline ?? argv[++i];
+      if (!value) throw new Error(`${flag} needs a value`);
+      if (flag === "--host") out.host = value;
+      else out.port = value;
+    } else out.rest.push(a);
+  }
+  if (!/^\d+$/.test(out.port)) throw new Error(`--port must be a number, got "${out.port}"`);
+  return out;
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`dev: ${e.message}\n`);
+  process.exit(2);
+}
+
+const bin = path.join(root, "node_modules/.bin/langgraphjs");
+const child = spawn(bin, ["dev", "--port", args.port, "--host", args.host, "--no-browser", "--config", root, ...args.rest], {
+  cwd: root,
+  stdio: "inherit",
+  detached: true, // own process group, killed as a whole below
+  env: { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1" },
+});
+
+const baseUrl = `http://${args.host.includes(":") ? `[${args.host}]` : args.host}:${args.port}`;
+
+// langgraph-api 1.5 registers one assistant per graph but ignores langgraph.json's `description`; set it on each
+// graph's default assistant so Studio shows what every graph does.
+async function publishDescriptions() {
+  const config = JSON.parse(readFileSync(path.join(root, "langgraph.json"), "utf8"));
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) return;
+    try {
+      if ((await fetch(`${baseUrl}/ok`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const res = await fetch(`${baseUrl}/assistants/search`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ limit: 100, metadata: { created_by: "system" } }),
+  });
+  for (const a of await res.json()) {
+    const description = config.graphs?.[a.graph_id]?.description;
+    if (!description || a.description === description) continue;
+    await fetch(`${baseUrl}/assistants/${a.assistant_id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ description }),
+    });
+  }
+}
+publishDescriptions().catch((e) => process.stderr.write(`dev: could not publish graph descriptions: ${e.message}\n`));
+
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+  // A server that ignores the signal is killed after a grace period, so Ctrl-C always frees the port.
+  setTimeout(() => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 5000).unref();
+}
+for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(s, () => stop(s));
+
+child.on("exit", (code, signal) => {
+  // Workers may outlive the CLI process: make sure the group is gone before we leave.
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  // The server's own exit code; killed by a signal, the shell convention 128 + signal number (130 for Ctrl-C).
+  process.exit(code ?? 128 + (os.constants.signals[signal] ?? 1));
+});

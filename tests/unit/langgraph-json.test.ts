@@ -1,0 +1,61 @@
+/**
+ * Every graph that langgraph.json lists (what `langgraphjs dev` and Studio load) exists: its module exports a compiled
+ * graph under the named symbol, with the nodes of the paper's figure, named after its id; and the module's `builder`
+ * compiles with a caller's checkpointer, as tests and embedders need.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "@jest/globals";
+import { CompiledStateGraph, MemorySaver, StateGraph } from "@langchain/langgraph";
+import { GRAPH_IDS } from "../../graphs/methods.js";
+import { REPO } from "../helpers/cli.js";
+
+interface LangGraphJson {
+  node_version?: string;
+  graphs: Record<string, { path: string; description?: string }>;
+}
+
+const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as LangGraphJson;
+
+const AGENTS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise"];
+const EXPECTED_NODES: Record<string, string[]> = {
+  erc: [...AGENTS, "aggregate", "respond"],
+  erg: ["recognize", ...AGENTS, "aggregate"],
+  baseline_erc: ["recognize"],
+  baseline_erg: ["respond"],
+  erc_baseline_erg: ["recognize", "respond"],
+};
+
+async function load(spec: string): Promise<{ mod: Record<string, unknown>; symbol: string }> {
+  const [file, symbol = "default"] = spec.split(":");
+  // Jest resolves the .ts source; the server does the same through tsx.
+  const mod = (await import(pathToFileURL(path.join(REPO, file!)).href)) as Record<string, unknown>;
+  return { mod, symbol };
+}
+
+describe("langgraph.json", () => {
+  it("lists every method's graph, each with a description", () => {
+    const ids = [...Object.values(GRAPH_IDS.erc), ...Object.values(GRAPH_IDS.erg)].sort();
+    expect(Object.keys(config.graphs).sort()).toEqual(ids);
+    for (const g of Object.values(config.graphs)) expect(g.description?.length).toBeGreaterThan(20);
+  });
+
+  it.each(Object.entries(config.graphs))("%s: the path exports a compiled graph with the expected nodes", async (id, entry) => {
+    const { mod, symbol } = await load(entry.path);
+    const graph = mod[symbol];
+    expect(graph).toBeInstanceOf(CompiledStateGraph);
+    const compiled = graph as CompiledStateGraph<unknown, unknown, string>;
+    expect(compiled.name).toBe(id);
+    const nodes = Object.keys(compiled.nodes).filter((n) => n !== "__start__");
+    expect(nodes.sort()).toEqual([...EXPECTED_NODES[id]!].sort());
+  });
+
+  it.each(Object.entries(config.graphs))("%s: the builder compiles with a MemorySaver", async (_id, entry) => {
+    const { mod } = await load(entry.path);
+    expect(mod.builder).toBeInstanceOf(StateGraph);
+    const checkpointer = new MemorySaver();
+    const compiled = (mod.builder as StateGraph<unknown>).compile({ checkpointer });
+    expect(compiled.checkpointer).toBe(checkpointer);
+  });
+});
