@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global fetch, setTimeout */
 // `npm run dev`: the LangGraph dev server (langgraphjs dev) on loopback, analytics off, no browser; Studio connects to
 // it. Usage: npm run dev -- [--port N] [--host H] [--no-reload]   (PORT / HOST also work; defaults 2024, 127.0.0.1)
 //
