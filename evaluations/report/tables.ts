@@ -72,7 +72,7 @@ export function valenceTable(exps: readonly Experiment[]): Table {
   const erc = exps.filter((e) => e.metrics.erc);
   const cell = (e: Experiment, v: string) => {
     const s = e.metrics.erc?.perValence[v];
-    return s ? `${fmt(s.accuracy)} (n=${s.support})` : "–";
+    return s ? `${s.support > 0 ? fmt(s.accuracy) : "–"} (n=${s.support})` : "–";
   };
   return {
     key: "valence",

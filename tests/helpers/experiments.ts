@@ -69,7 +69,7 @@ export function ercMetrics(method: string, n: number, erc: object, extra: object
 
 /**
  * A full 32-label ERC experiment for the charts: 10 examples per gold label; label i is right on i mod 11 of them
- * and mistaken for label i+1 (mod 32) on the rest. So row "afraid" (i = 0) is all "angry", row "disappointed"
+ * and mistaken for label i+1 (mod 32) on the rest. So row "afraid" (i = 0) is all "angry", row "devastated"
  * (i = 10) is all correct, and per-emotion accuracy is 10·(i mod 11) %.
  */
 export function fullErcExperiment(method = "insideout"): { metrics: object; predictions: object[] } {
