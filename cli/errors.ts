@@ -1,6 +1,10 @@
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // The OpenAI client reports any transport failure as "Connection error."; our retrying fetch's reason (timeouts,
+  // dropped connections, after N attempts) is in the cause, and it is the part a user can act on.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error && cause.name === "TransportError") message = `${message} ${cause.message}`;
   let line = message.replace(/\s+/g, " ").trim().slice(0, 400);
   if (/Connection error|ECONNREFUSED|ENOTFOUND|fetch failed/i.test(message)) {
     const where = process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : "";

@@ -1,5 +1,12 @@
 import { ChatOpenAI } from "@langchain/openai";
+import { defaultLimits, resilientFetch } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
+
+/**
+ * One ChatOpenAI per (model, server, key, options) for the whole process: building one per node call cost more than
+ * the graph engine itself (see bench/), and the shared transport limiter lives in `resilientFetch` either way.
+ */
+const instances = new Map<string, ChatOpenAI>();
 
 /** `openai:<name>`; `OPENAI_BASE_URL` points it at any OpenAI-compatible server. */
 export function openaiModel(name: string, options: ModelOptions): ResolvedModel {
@@ -10,14 +17,25 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       "OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL to an OpenAI-compatible server, or pick another model with --model.",
     );
   }
-  const chat = new ChatOpenAI({
-    model: name,
-    apiKey,
-    configuration: baseURL ? { baseURL } : undefined,
-    temperature: options.temperature ?? 0,
-    modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries ?? 2,
-  });
+  const limits = defaultLimits();
+  const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
+  const maxRetries = options.maxRetries ?? limits.maxRetries;
+  const key = JSON.stringify([name, baseURL, apiKey, options.temperature ?? 0, options.seed, timeoutMs, maxRetries]);
+  let chat = instances.get(key);
+  if (!chat) {
+    chat = new ChatOpenAI({
+      model: name,
+      apiKey,
+      // Retries, the per-attempt timeout and the process-wide concurrency limit happen in this fetch, where the
+      // Retry-After header is visible; LangChain's own retries are off so that attempts are not multiplied.
+      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries }) },
+      temperature: options.temperature ?? 0,
+      modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
+      // The client's timeout covers all of our attempts; each attempt has its own `timeoutMs` inside the fetch.
+      timeout: (maxRetries + 1) * (timeoutMs + limits.maxRetryAfterMs),
+      maxRetries: 0,
+    });
+    instances.set(key, chat);
+  }
   return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true };
 }

@@ -11,7 +11,7 @@ export interface ModelOptions {
   seed?: number;
   /** Per-call timeout in milliseconds. */
   timeoutMs?: number;
-  /** Transport-level retries (HTTP errors, timeouts) done by the provider client. */
+  /** Transport-level retries (HTTP 429/5xx, timeouts, dropped connections, malformed bodies) after the first attempt. */
   maxRetries?: number;
 }
 

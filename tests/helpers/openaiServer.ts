@@ -33,8 +33,17 @@ export interface JsonSchema {
   [k: string]: unknown;
 }
 
-/** A handler answers with text content, or with a tool call, or with an HTTP status to fail the request. */
-export type Answer = string | { toolCall: { name: string; arguments: string } } | { status: number; body?: string };
+/**
+ * A handler answers with text content, or with a tool call, or with an HTTP status (and headers, e.g. Retry-After) to
+ * fail the request, or misbehaves: `drop` closes the connection without an answer, `garbage` is a 200 whose JSON body
+ * is malformed.
+ */
+export type Answer =
+  | string
+  | { toolCall: { name: string; arguments: string } }
+  | { status: number; body?: string; headers?: Record<string, string> }
+  | { drop: true }
+  | { garbage: string };
 export type Handler = (req: ChatRequest) => Answer | Promise<Answer>;
 
 export interface FakeOpenAI {
@@ -60,7 +69,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function completion(req: ChatRequest, answer: Exclude<Answer, { status: number }>) {
+function completion(req: ChatRequest, answer: string | { toolCall: { name: string; arguments: string } }) {
   const message =
     typeof answer === "string"
       ? { role: "assistant", content: answer }
@@ -98,8 +107,16 @@ export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number
         requests.push(body);
         if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
         const answer = await handler(body);
+        if (typeof answer === "object" && "drop" in answer) {
+          req.socket.destroy();
+          return;
+        }
+        if (typeof answer === "object" && "garbage" in answer) {
+          res.writeHead(200, { "content-type": "application/json" }).end(answer.garbage);
+          return;
+        }
         if (typeof answer === "object" && "status" in answer) {
-          res.writeHead(answer.status, { "content-type": "application/json" });
+          res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
           res.end(answer.body ?? JSON.stringify({ error: { message: `status ${answer.status}` } }));
           return;
         }

@@ -1,0 +1,162 @@
+/**
+ * Transport faults on the OpenAI-compatible path, over real HTTP to a loopback server: each fault once, then success;
+ * and the process-wide concurrency limit, counted on the server side.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { HumanMessage } from "@langchain/core/messages";
+import { openaiModel } from "../../models/openai.js";
+import { backoffMs, defaultLimits, globalLimiter, resilientFetch, retryAfterMs, setMaxConcurrency } from "../../models/limits.js";
+import { startFakeOpenAI, type Answer, type FakeOpenAI } from "../helpers/openaiServer.js";
+
+/** Each request's first `faults.length` arrivals misbehave in turn, then it is answered. */
+function scriptedServer(faults: (Answer | { stallMs: number })[]) {
+  let n = 0;
+  return startFakeOpenAI(async () => {
+    const f = faults[n++];
+    if (f && typeof f === "object" && "stallMs" in f) {
+      await new Promise((r) => setTimeout(r, f.stallMs));
+      return "late";
+    }
+    return f ?? "hello";
+  });
+}
+
+const saved = { ...process.env };
+let current: FakeOpenAI | undefined;
+
+async function ask(server: FakeOpenAI, opts: { timeoutMs?: number; maxRetries?: number } = {}): Promise<{ text: string; ms: number }> {
+  current = server;
+  process.env.OPENAI_BASE_URL = server.url;
+  process.env.OPENAI_API_KEY = "sk-test";
+  // Short backoff so the tests are quick; Retry-After is honoured regardless.
+  process.env.INSIDEOUT_BACKOFF_MS = "20";
+  const model = openaiModel(`m-${Math.random()}`, opts);
+  const t0 = performance.now();
+  const out = await model.chat.invoke([new HumanMessage("hi")]);
+  return { text: String(out.content), ms: performance.now() - t0 };
+}
+
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+  process.env = { ...saved };
+});
+
+describe("Retry-After and backoff arithmetic", () => {
+  it("reads retry-after-ms, seconds and HTTP dates", () => {
+    expect(retryAfterMs(new Headers({ "retry-after-ms": "250" }))).toBe(250);
+    expect(retryAfterMs(new Headers({ "retry-after": "2" }))).toBe(2000);
+    const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT");
+    expect(retryAfterMs(new Headers({ "retry-after": "Wed, 21 Oct 2015 07:28:03 GMT" }), now)).toBe(3000);
+    expect(retryAfterMs(new Headers({}))).toBeUndefined();
+    expect(retryAfterMs(new Headers({ "retry-after": "soon" }))).toBeUndefined();
+  });
+
+  it("backs off exponentially with jitter, capped", () => {
+    const l = { ...defaultLimits(), baseBackoffMs: 100, maxBackoffMs: 1000 };
+    expect(backoffMs(1, l, () => 0.5)).toBe(100);
+    expect(backoffMs(3, l, () => 0.5)).toBe(400);
+    expect(backoffMs(10, l, () => 0.5)).toBe(1000);
+    expect(backoffMs(1, l, () => 0)).toBe(50);
+    expect(backoffMs(1, l, () => 0.999)).toBeCloseTo(149.9, 0);
+  });
+});
+
+describe("faults, each once, then success", () => {
+  it("429 with Retry-After: 1 waits about a second", async () => {
+    const s = await scriptedServer([{ status: 429, headers: { "retry-after": "1" } }]);
+    const r = await ask(s);
+    expect(r.text).toBe("hello");
+    expect(s.requests).toHaveLength(2);
+    expect(r.ms).toBeGreaterThanOrEqual(950);
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it("429 with retry-after-ms is honoured too, and 429 without it backs off", async () => {
+    const s = await scriptedServer([{ status: 429, headers: { "retry-after-ms": "300" } }, { status: 429 }]);
+    const r = await ask(s);
+    expect(r.text).toBe("hello");
+    expect(s.requests).toHaveLength(3);
+    expect(r.ms).toBeGreaterThanOrEqual(290);
+  });
+
+  it("500 then success", async () => {
+    const s = await scriptedServer([{ status: 500 }, { status: 503 }]);
+    expect((await ask(s)).text).toBe("hello");
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it("a dropped connection then success", async () => {
+    const s = await scriptedServer([{ drop: true }]);
+    expect((await ask(s)).text).toBe("hello");
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("a timeout then success", async () => {
+    const s = await scriptedServer([{ stallMs: 1500 }]);
+    const r = await ask(s, { timeoutMs: 300 });
+    expect(r.text).toBe("hello");
+    expect(s.requests).toHaveLength(2);
+    expect(r.ms).toBeLessThan(2500);
+  });
+
+  it("a malformed JSON body then success", async () => {
+    const s = await scriptedServer([{ garbage: '{"id": "x", "choices": [' }]);
+    expect((await ask(s)).text).toBe("hello");
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("gives up after maxRetries with the server's error", async () => {
+    const s = await scriptedServer([{ status: 500 }, { status: 500 }, { status: 500 }]);
+    await expect(ask(s, { maxRetries: 1 })).rejects.toThrow(/500/);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("does not retry a 400", async () => {
+    const s = await scriptedServer([{ status: 400 }]);
+    await expect(ask(s)).rejects.toThrow(/400/);
+    expect(s.requests).toHaveLength(1);
+  });
+});
+
+describe("the process-wide concurrency limit", () => {
+  let slow: FakeOpenAI;
+  beforeAll(async () => {
+    slow = await startFakeOpenAI(() => "ok", { delayMs: 40 });
+  });
+  afterAll(async () => {
+    await slow.close();
+    setMaxConcurrency(32);
+  });
+
+  it("is never exceeded across many parallel calls from many model instances", async () => {
+    setMaxConcurrency(5);
+    process.env.OPENAI_BASE_URL = slow.url;
+    process.env.OPENAI_API_KEY = "sk-test";
+    // Ten distinct models (as ten examples' agents would be), sixty calls at once.
+    const models = Array.from({ length: 10 }, (_, i) => openaiModel(`limit-${i}`, {}));
+    const outs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => models[i % 10]!.chat.invoke([new HumanMessage(`q${i}`)])),
+    );
+    expect(outs.every((o) => o.content === "ok")).toBe(true);
+    expect(slow.requests).toHaveLength(60);
+    expect(slow.maxConcurrent).toBeLessThanOrEqual(5);
+    // And it is actually used, not serialised.
+    expect(slow.maxConcurrent).toBeGreaterThanOrEqual(3);
+    expect(globalLimiter().inUse).toBe(0);
+  });
+
+  it("plain resilientFetch shares the same limiter", async () => {
+    setMaxConcurrency(2);
+    const f = resilientFetch();
+    const other = await startFakeOpenAI(() => "ok", { delayMs: 40 });
+    const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] });
+    const res = await Promise.all(
+      Array.from({ length: 8 }, () => f(`${other.url}/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" } })),
+    );
+    expect(res.every((r) => r.status === 200)).toBe(true);
+    expect(other.requests).toHaveLength(8);
+    expect(other.maxConcurrent).toBe(2);
+    await other.close();
+  });
+});
