@@ -1,0 +1,140 @@
+/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues, and make it a LangSmith dataset. */
+import { Command } from "commander";
+import { SingleBar } from "cli-progress";
+import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
+import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
+import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
+import { ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
+
+const MB = 1024 * 1024;
+
+/** A progress bar on stderr when it is a terminal; silent otherwise (pipes, CI, --json). */
+function progressBar(format: string, enabled: boolean): { update(value: number, total: number | undefined): void; stop(): void } {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: false });
+  let started = false;
+  return {
+    update(value, total) {
+      if (!started) {
+        bar.start(total ?? 0, 0);
+        started = true;
+      }
+      if (total !== undefined) bar.setTotal(total);
+      bar.update(value);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function parseSplits(value: string): EdSplit[] {
+  const splits = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const s of splits) {
+    if (!(ED_SPLITS as readonly string[]).includes(s)) throw new Error(`--splits: unknown split "${s}" (use ${ED_SPLITS.join(", ")}).`);
+  }
+  return splits as EdSplit[];
+}
+
+function parseCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}".`);
+  return n;
+}
+
+function fetchCommand(): Command {
+  return new Command("fetch")
+    .description("Download the official EmpatheticDialogues release and convert it to MoEL-format JSONL in the cache folder")
+    .option("--url <url>", "archive URL (or a local .tar.gz path)", DEFAULT_ED_URL)
+    .option("--dir <dir>", `output folder (default: ${fetchedDataDir()})`)
+    .option("--force", "download and convert again even if the files are there")
+    .option("--keep-archive", "keep the downloaded .tar.gz")
+    .option("--json", "print a JSON summary")
+    .action(async (o: { url: string; dir?: string; force?: boolean; keepArchive?: boolean; json?: boolean }) => {
+      const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
+      let result;
+      try {
+        result = await fetchEmpatheticDialogues({
+          url: o.url,
+          ...(o.dir ? { dir: o.dir } : {}),
+          force: o.force ?? false,
+          keepArchive: o.keepArchive ?? false,
+          onProgress: (received, total) => bar.update(received, total),
+        });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      if (!result.downloaded) {
+        process.stdout.write(`EmpatheticDialogues is already in ${result.dir} (use --force to fetch again).\n`);
+        return;
+      }
+      const lines = [`Downloaded ${((result.archiveBytes ?? 0) / MB).toFixed(1)} MB from ${result.url} (sha256 ${result.archiveSha256}).`];
+      for (const split of ED_SPLITS) {
+        const s = result.splits[split];
+        if (!s) continue;
+        lines.push(`  ${split}: ${s.conversations} conversations → ${s.examples} examples  ${s.jsonl}`);
+        for (const w of s.warnings.slice(0, 3)) lines.push(`    note: line ${w.line}: ${w.message}`);
+        if (s.warnings.length > 3) lines.push(`    (${s.warnings.length - 3} more notes)`);
+      }
+      const usedDir = defaultDataDir();
+      if (usedDir !== result.dir) {
+        lines.push(`Note: ed:test / ed:valid currently read ${usedDir}; set INSIDEOUT_DATA_DIR=${result.dir} to use these files.`);
+      }
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+}
+
+function uploadCommand(): Command {
+  return new Command("upload")
+    .description("Create or update a LangSmith dataset with the EmpatheticDialogues splits (idempotent: a second upload adds nothing)")
+    .option("--dataset <name>", "LangSmith dataset name", DEFAULT_DATASET_NAME)
+    .option("--splits <list>", "comma-separated splits", "test,valid")
+    .option("--limit <n>", "at most n examples per split (the seeded sample that eval --limit uses)")
+    .option("--seed <s>", "sample seed for --limit", "0")
+    .option("--data-dir <dir>", "folder of ed_<split>_moel_format.jsonl (default: INSIDEOUT_DATA_DIR, ../shared, or the fetch cache)")
+    .option("--json", "print a JSON summary")
+    .addHelpText("after", "\nNeeds LANGSMITH_API_KEY; LANGSMITH_ENDPOINT selects the server (self-hosted or EU).")
+    .action(async (o: { dataset: string; splits: string; limit?: string; seed: string; dataDir?: string; json?: boolean }) => {
+      if (!process.env.LANGSMITH_API_KEY && !process.env.LANGCHAIN_API_KEY && !process.env.LANGSMITH_ENDPOINT) {
+        throw new Error("LANGSMITH_API_KEY is not set: export it (and LANGSMITH_ENDPOINT for a self-hosted server) to upload a dataset.");
+      }
+      const limit = parseCount("--limit", o.limit);
+      const bar = progressBar("uploading [{bar}] {value}/{total} examples", !o.json);
+      let result;
+      try {
+        result = await uploadToLangSmith({
+          datasetName: o.dataset,
+          splits: parseSplits(o.splits),
+          ...(limit !== undefined ? { limit } : {}),
+          seed: o.seed,
+          ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+          onProgress: (done, total) => {
+            if (total > 0) bar.update(done, total);
+          },
+        });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const sizes = Object.entries(result.perSplit).map(([s, n]) => `${s} ${n}`).join(", ");
+      process.stdout.write(
+        `${result.createdDataset ? "Created" : "Updated"} LangSmith dataset "${result.datasetName}" (${result.datasetId}): ` +
+          `${result.created} added, ${result.updated} changed, ${result.unchanged} already there (${sizes}).\n`,
+      );
+    });
+}
+
+export function dataCommand(): Command {
+  return new Command("data")
+    .description("Get EmpatheticDialogues (fetch) and make it a LangSmith dataset (upload)")
+    .addCommand(fetchCommand())
+    .addCommand(uploadCommand());
+}
