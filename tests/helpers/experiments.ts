@@ -70,15 +70,16 @@ export function ercMetrics(method: string, n: number, erc: object, extra: object
 /**
  * A full 32-label ERC experiment for the charts: 10 examples per gold label; label i is right on i mod 11 of them
  * and mistaken for label i+1 (mod 32) on the rest. So row "afraid" (i = 0) is all "angry", row "devastated"
- * (i = 10) is all correct, and per-emotion accuracy is 10·(i mod 11) %.
+ * (i = 10) is all correct, and per-emotion accuracy is 10·(i mod 11) %. `shift` rotates that pattern, for a second
+ * method that differs from the first.
  */
-export function fullErcExperiment(method = "insideout"): { metrics: object; predictions: object[] } {
+export function fullErcExperiment(method = "insideout", shift = 0): { metrics: object; predictions: object[] } {
   const labels = [...ED32_LABELS];
   const matrix = labels.map(() => labels.map(() => 0));
   const predictions: object[] = [];
   const perLabel: Record<string, { support: number; correct: number; accuracy: number }> = {};
   labels.forEach((gold, i) => {
-    const right = i % 11;
+    const right = (i + shift) % 11;
     const wrong = labels[(i + 1) % 32]!;
     matrix[i]![i] = right;
     matrix[i]![(i + 1) % 32] = 10 - right;
@@ -88,7 +89,7 @@ export function fullErcExperiment(method = "insideout"): { metrics: object; pred
       predictions.push(ercPrediction({ id: `${gold}-${k}`, gold, pred }, method, { anger: pred, sadness: k % 2 ? pred : "sad" }));
     }
   });
-  const correct = labels.reduce((s, _, i) => s + (i % 11), 0);
+  const correct = labels.reduce((s, _, i) => s + ((i + shift) % 11), 0);
   const accuracy = (100 * correct) / 320;
   return {
     predictions,
