@@ -24,11 +24,15 @@ export class OllamaError extends Error {
 export function ollamaBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   const raw = (env.OLLAMA_HOST || env.OLLAMA_BASE_URL || "").trim();
   if (!raw) return "http://127.0.0.1:11434";
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  const url = new URL(withScheme);
-  if (!url.port) url.port = url.protocol === "https:" ? "443" : "11434";
-  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
-  return url.toString().replace(/\/+$/, "");
+  // Parsed by hand rather than with URL, which would silently drop an explicit default port such as :80.
+  const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?(\/.*)?$/i.exec(raw);
+  if (!m) throw new OllamaError(`OLLAMA_HOST="${raw}" is not a host, host:port or URL`);
+  const scheme = (m[1] ?? "http").toLowerCase();
+  const host = m[2] === "0.0.0.0" ? "127.0.0.1" : (m[2] as string);
+  // A bare host means Ollama's port; an https URL without a port means 443, left implicit.
+  const port = m[3] ?? (scheme === "https" ? undefined : "11434");
+  const path = (m[4] ?? "").replace(/\/+$/, "");
+  return `${scheme}://${host}${port ? `:${port}` : ""}${path}`;
 }
 
 function causeCode(error: unknown): string | undefined {
