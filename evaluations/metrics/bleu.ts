@@ -22,44 +22,39 @@ export interface BleuResult {
 }
 
 /**
- * Gives every distinct n-gram of the corpus a small integer id, built up from its (n−1)-gram prefix, so that counting
- * works on integers in flat arrays (fast) and ids cannot collide whatever characters the tokens contain.
+ * Small integer ids for the n-grams of one hypothesis and its references, built up from each (n−1)-gram prefix, so
+ * that counting works on integers in flat arrays (fast, and collision-free whatever characters tokens contain).
+ * Ids are local to the pair, which keeps the tables small and short-lived.
  */
-class NgramIds {
-  private readonly tokens = new Map<string, number>();
-  private readonly children = new Map<number, Map<number, number>>();
-  size = 0;
-
-  tokenIds(tokens: Tokens): number[] {
-    return tokens.map((t) => {
-      let id = this.tokens.get(t);
-      if (id === undefined) this.tokens.set(t, (id = this.size++));
+function pairNgramIds(sentences: readonly Tokens[], maxN: number): { grams: number[][][]; size: number } {
+  const tokenIds = new Map<string, number>();
+  const seqs = sentences.map((s) =>
+    s.map((t) => {
+      let id = tokenIds.get(t);
+      if (id === undefined) tokenIds.set(t, (id = tokenIds.size));
       return id;
-    });
-  }
-
-  /** Ids of the (n+1)-grams, given the ids of the n-grams and of the tokens of one sentence. */
-  extend(grams: readonly number[], tokenIds: readonly number[], n: number): number[] {
-    const out: number[] = [];
-    for (let i = 0; i + 1 < grams.length; i++) {
-      const prefix = grams[i]!;
-      let next = this.children.get(prefix);
-      if (next === undefined) this.children.set(prefix, (next = new Map()));
-      const token = tokenIds[i + n]!;
-      let id = next.get(token);
-      if (id === undefined) next.set(token, (id = this.size++));
-      out.push(id);
+    }),
+  );
+  const vocab = tokenIds.size;
+  const table = new Map<number, number>();
+  let size = vocab;
+  const grams = seqs.map((seq) => {
+    const orders = [seq];
+    for (let n = 1; n < maxN; n++) {
+      const prev = orders[n - 1]!;
+      const next: number[] = [];
+      for (let i = 0; i + 1 < prev.length; i++) {
+        // (prefix, token) ↔ prefix·vocab + token is one-to-one because token < vocab.
+        const key = prev[i]! * vocab + seq[i + n]!;
+        let id = table.get(key);
+        if (id === undefined) table.set(key, (id = size++));
+        next.push(id);
+      }
+      orders.push(next);
     }
-    return out;
-  }
-}
-
-/** Ids of all 1..maxN-grams of a sentence, by order. */
-function ngramsByOrder(ids: NgramIds, tokens: Tokens, maxN: number): number[][] {
-  const tokenIds = ids.tokenIds(tokens);
-  const orders = [tokenIds];
-  for (let n = 1; n < maxN; n++) orders.push(ids.extend(orders[n - 1]!, tokenIds, n));
-  return orders;
+    return orders;
+  });
+  return { grams, size };
 }
 
 /** Per-id counters that are cleared after each sentence by undoing only what was touched. */
@@ -88,9 +83,10 @@ class Counter {
 
 function closestRefLength(refLengths: readonly number[], hypLength: number): number {
   let best = refLengths[0] as number;
+  const dist = (len: number): number => (len > hypLength ? len - hypLength : hypLength - len);
   for (const len of refLengths) {
-    const d = Math.abs(len - hypLength);
-    const bestD = Math.abs(best - hypLength);
+    const d = dist(len);
+    const bestD = dist(best);
     if (d < bestD || (d === bestD && len < best)) best = len;
   }
   return best;
@@ -104,7 +100,6 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
   if (references.length !== hypotheses.length) {
     throw new Error(`BLEU needs one reference set per hypothesis: ${hypotheses.length} hypotheses, ${references.length} reference sets`);
   }
-  const ids = new NgramIds();
   const hypCount = new Counter();
   const refCount = new Counter();
   const refMax = new Counter();
@@ -116,9 +111,10 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
   hypotheses.forEach((hyp, k) => {
     const refs = references[k] ?? [];
     if (refs.length === 0) throw new Error(`Hypothesis ${k + 1} has no reference`);
-    const hypGrams = ngramsByOrder(ids, hyp, maxN);
-    const refGrams = refs.map((r) => ngramsByOrder(ids, r, maxN));
-    for (const c of [hypCount, refCount, refMax]) c.ensure(ids.size);
+    const { grams, size } = pairNgramIds([hyp, ...refs], maxN);
+    const hypGrams = grams[0]!;
+    const refGrams = grams.slice(1);
+    for (const c of [hypCount, refCount, refMax]) c.ensure(size);
     for (let n = 0; n < maxN; n++) {
       const h = hypGrams[n]!;
       for (const g of h) hypCount.add(g);
@@ -133,12 +129,13 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
       for (const g of h) {
         const c = hypCount.get(g);
         if (c > 0) {
-          clipped += Math.min(c, refMax.get(g));
+          const m = refMax.get(g);
+          clipped += c < m ? c : m; // no Math.min in hot loops: it is not inlined inside Jest's VM context
           hypCount.set(g, 0); // count each distinct n-gram once
         }
       }
       matches[n]! += clipped;
-      totals[n]! += Math.max(1, h.length);
+      totals[n]! += h.length > 0 ? h.length : 1;
       for (const r of refGrams) refMax.clear(r[n]!);
     }
     hypLength += hyp.length;
