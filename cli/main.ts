@@ -6,6 +6,7 @@ import { chatCommand } from "./commands/chat.js";
 import { compareCommand } from "./commands/compare.js";
 import { recognizeCommand } from "./commands/recognize.js";
 import { respondCommand } from "./commands/respond.js";
+import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
 
 // Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
@@ -23,6 +24,7 @@ program.addCommand(recognizeCommand());
 program.addCommand(respondCommand());
 program.addCommand(chatCommand());
 program.addCommand(compareCommand());
+program.addCommand(scoreCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`insideout: ${explain(error)}\n`);
