@@ -177,6 +177,11 @@ export class LocalEngine {
     this.chatWrapper = resolveChatWrapper(this.model);
   }
 
+  /** Tokens each sequence can hold (prompt and answer). */
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
   stats(): EngineStats {
     return { ...this.counters, modelLoads: loadCounts.get(this.path) ?? 0 };
   }

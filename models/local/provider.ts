@@ -134,8 +134,9 @@ export async function resolveLocalPath(name: string, env: NodeJS.ProcessEnv = pr
 export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
   const modelPath = await resolveLocalPath(name);
   const engine = engineConfigFrom(options);
+  let contextTokens: number;
   try {
-    await localEngine(modelPath, engine);
+    contextTokens = (await localEngine(modelPath, engine)).contextSize;
   } catch (error) {
     if (error instanceof LocalRuntimeError) throw error;
     throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -148,5 +149,5 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
     engine,
     grammarLimits: grammarLimitsFrom(process.env),
   });
-  return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema" };
+  return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema", contextTokens };
 }

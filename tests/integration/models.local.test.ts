@@ -64,6 +64,8 @@ describe("local: provider on a tiny GGUF", () => {
     expect(a.provider).toBe("local");
     expect(a.chat).toBeInstanceOf(ChatLocalLlama);
     expect(a.chat).not.toBe(b.chat);
+    // The tiny GGUF declares a 4096-token training context, and 4096 is the default per-sequence context.
+    expect(a.contextTokens).toBe(4096);
     expect(modelLoadCount(tiny)).toBe(1);
     const [ea, eb] = await Promise.all([(a.chat as ChatLocalLlama).engine(), (b.chat as ChatLocalLlama).engine()]);
     expect(ea).toBe(eb);
