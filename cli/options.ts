@@ -11,6 +11,7 @@ export interface GraphCommandOptions {
   temperature: string;
   json?: boolean;
   file?: string;
+  server?: string;
 }
 
 export function addGraphOptions(cmd: Command): Command {
@@ -23,7 +24,8 @@ export function addGraphOptions(cmd: Command): Command {
     .option("--agents <list>", `comma-separated emotion agents (${ALL_AGENTS.join(", ")})`, "anger,disgust,fear,happiness,sadness")
     .option("-t, --temperature <t>", "sampling temperature", "0")
     .option("-f, --file <path>", "read the dialogue from a file, one turn per line (- for stdin)")
-    .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency");
+    .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency")
+    .option("--server <url>", "run the graph on a running LangGraph server (npm run dev), e.g. http://127.0.0.1:2024");
 }
 
 export function toRunOptions(o: GraphCommandOptions): Partial<RunOptions> {

@@ -7,7 +7,7 @@ import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
-import { runLocally } from "../run.js";
+import { runnerFor } from "../remote.js";
 
 export function chatCommand(): Command {
   const cmd = new Command("chat")
@@ -33,7 +33,7 @@ export function chatCommand(): Command {
       if (line === "/quit" || line === "/exit") break;
       if (!line) continue;
       turns.push(line);
-      const result = await runLocally("erg", o.method, [...turns], options, (node, update) => {
+      const result = await runnerFor(o.server)("erg", o.method, [...turns], options, (node, update) => {
         if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);
         const c = update.candidates?.[node];
         if (c) process.stdout.write(`  ${node}: ${c.reply}\n`);

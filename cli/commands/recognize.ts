@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { readDialogue } from "../dialogue.js";
 import { formatOpinion, formatResult } from "../format.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
-import { runLocally } from "../run.js";
+import { runnerFor } from "../remote.js";
 
 export function recognizeCommand(): Command {
   const cmd = new Command("recognize")
@@ -13,7 +13,8 @@ export function recognizeCommand(): Command {
   addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
     const dialogue = await readDialogue(turns, o.file);
     const live = !o.json && process.stderr.isTTY;
-    const result = await runLocally("erc", o.method, dialogue, toRunOptions(o), (node, update) => {
+    // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
+    const result = await runnerFor(o.server)("erc", o.method, dialogue, toRunOptions(o), o.json ? undefined : (node, update) => {
       if (live && update.opinions?.[node]) process.stderr.write(`${formatOpinion(node, update.opinions[node])}\n`);
     });
     process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { readDialogue } from "../dialogue.js";
 import { formatResult } from "../format.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
-import { runLocally } from "../run.js";
+import { runnerFor } from "../remote.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")
@@ -16,7 +16,8 @@ export function respondCommand(): Command {
   addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
     const dialogue = await readDialogue(turns, o.file);
     const live = !o.json && process.stderr.isTTY;
-    const result = await runLocally("erg", o.method, dialogue, toRunOptions(o), (node, update) => {
+    // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
+    const result = await runnerFor(o.server)("erg", o.method, dialogue, toRunOptions(o), o.json ? undefined : (node, update) => {
       const c = update.candidates?.[node];
       if (live && c) process.stderr.write(`  ${node.padEnd(10)} proposes: ${c.reply}\n`);
     });

@@ -90,6 +90,23 @@ function completion(req: ChatRequest, answer: string | { toolCall: { name: strin
   };
 }
 
+/** The answer as a chat.completion.chunk event stream: one delta, the finish reason, usage if asked, [DONE]. */
+function streamedCompletion(req: ChatRequest, answer: string | { toolCall: { name: string; arguments: string } }): string {
+  const full = completion(req, answer);
+  const base = { id: full.id, object: "chat.completion.chunk", created: full.created, model: full.model };
+  const delta =
+    typeof answer === "string"
+      ? { role: "assistant", content: answer }
+      : { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: answer.toolCall }] };
+  const events: unknown[] = [
+    { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: full.choices[0]!.finish_reason }] },
+  ];
+  const streamOptions = req.stream_options as { include_usage?: boolean } | undefined;
+  if (streamOptions?.include_usage) events.push({ ...base, choices: [], usage: full.usage });
+  return `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("")}data: [DONE]\n\n`;
+}
+
 export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number } = {}): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = [];
   let inFlight = 0;
@@ -118,6 +135,11 @@ export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number
         if (typeof answer === "object" && "status" in answer) {
           res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
           res.end(answer.body ?? JSON.stringify({ error: { message: `status ${answer.status}` } }));
+          return;
+        }
+        if (body.stream === true) {
+          // Streamed, as LangGraph servers ask for when a run streams messages: the same answer as SSE chunks.
+          res.writeHead(200, { "content-type": "text/event-stream" }).end(streamedCompletion(body, answer));
           return;
         }
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(completion(body, answer)));

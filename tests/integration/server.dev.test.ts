@@ -1,0 +1,175 @@
+/**
+ * The LangGraph dev server as users run it (`npm run dev`): every graph of langgraph.json is served with its
+ * description and its typed run options, runs through the SDK give the same results as direct invocations of the same
+ * graphs in this process, and `insideout recognize --server` prints what a local run prints. The model is ChatOpenAI
+ * over HTTP against an OpenAI-compatible server on 127.0.0.1, used by the dev server and by this process alike.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { Client } from "@langchain/langgraph-sdk";
+import { runContext } from "../../graphs/context.js";
+import { GRAPH_IDS, builderFor, type TaskName } from "../../graphs/methods.js";
+import type { State } from "../../graphs/state.js";
+import { runRemotely } from "../../cli/remote.js";
+import { REPO, runCli } from "../helpers/cli.js";
+import { startDevServer, type DevServer } from "../helpers/devServer.js";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { roleOf } from "../helpers/roles.js";
+
+const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as {
+  graphs: Record<string, { path: string; description: string }>;
+};
+
+/** Each role answers differently, so a result that mixed up agents or dropped one would not compare equal. */
+function handler(req: ChatRequest) {
+  const role = roleOf(systemPromptOf(req));
+  const schema = requestedSchema(req);
+  if (!schema) return role.kind === "respond" ? "That sounds so hard. I'm here for you." : "Plain text.";
+  const byAgent: Record<string, string> = { anger: "furious", disgust: "disgusted", fear: "afraid", happiness: "hopeful", sadness: "sad" };
+  return JSON.stringify(
+    answerFromSchema(schema, (prop, options) => {
+      if (prop === "emotion") {
+        if (role.kind === "agent") return byAgent[role.emotion] ?? "sad";
+        return role.kind === "aggregate" ? "devastated" : "lonely";
+      }
+      if (prop === "choice") return options.includes("fear") ? "fear" : options[0];
+      return options[0];
+    }),
+  );
+}
+
+const dialogue = ["My dog died last week.", "Oh no, I'm so sorry.", "The house feels empty without him."];
+const MODEL = "openai:fake-model";
+const KEY = "sk-test-server-not-a-real-key";
+let openai: FakeOpenAI;
+let dev: DevServer;
+let client: Client;
+
+const methodOf: Record<string, [TaskName, string]> = Object.fromEntries(
+  (Object.entries(GRAPH_IDS) as [TaskName, Record<string, string>][]).flatMap(([task, m]) =>
+    Object.entries(m).map(([method, id]) => [id, [task, method] as [TaskName, string]]),
+  ),
+);
+
+/** What a run decided, without timings and token counts (which differ between any two runs). */
+function outcome(s: Partial<State>) {
+  return {
+    recognized: s.recognized,
+    opinions: s.opinions ?? {},
+    candidates: s.candidates ?? {},
+    emotion: s.emotion,
+    reply: s.reply,
+    failures: s.failures ?? {},
+    calls: (s.calls ?? []).map((c) => `${c.name}:${c.ok}:${c.calls}`).sort(),
+  };
+}
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI(handler);
+  // This process invokes the same graphs directly, against the same fake server.
+  process.env.OPENAI_BASE_URL = openai.url;
+  process.env.OPENAI_API_KEY = KEY;
+  // The CLI child processes run dist/, as users get it: build the current sources (the build emits even if
+  // another part of the tree does not type-check yet; the tests below fail if the CLI does not work).
+  try {
+    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO, stdio: "pipe" });
+  } catch {
+    // type errors elsewhere: dist/ is still written
+  }
+  dev = await startDevServer({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY });
+  process.stderr.write(`dev server up in ${(dev.startupMs / 1000).toFixed(1)} s on ${dev.url}\n`);
+  client = new Client({ apiUrl: dev.url });
+}, 180_000);
+
+afterAll(async () => {
+  const code = await dev?.stop();
+  // Stopped by SIGTERM: the server's group is gone and dev.mjs reports the signal, not a crash.
+  expect([0, 143]).toContain(code);
+  await openai?.close();
+  delete process.env.OPENAI_BASE_URL;
+  delete process.env.OPENAI_API_KEY;
+}, 30_000);
+
+describe("npm run dev (langgraphjs dev)", () => {
+  it("serves every graph of langgraph.json with its description and typed run options", async () => {
+    let assistants = await client.assistants.search({ metadata: { created_by: "system" }, limit: 100 });
+    // dev.mjs publishes the descriptions right after the server answers: allow it a moment.
+    for (let i = 0; i < 40 && assistants.some((a) => !a.description); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      assistants = await client.assistants.search({ metadata: { created_by: "system" }, limit: 100 });
+    }
+    expect(assistants.map((a) => a.graph_id).sort()).toEqual(Object.keys(config.graphs).sort());
+    for (const a of assistants) {
+      expect(a.description).toBe(config.graphs[a.graph_id]!.description);
+      const schemas = await client.assistants.getSchemas(a.assistant_id);
+      const context = schemas.context_schema as { properties: Record<string, { enum?: string[]; default?: unknown; description?: string }> };
+      expect(Object.keys(context.properties).sort()).toEqual(["agents", "aggregation", "labels", "model", "respond", "temperature"]);
+      expect(context.properties.aggregation?.enum).toEqual(["llm", "vote", "weighted"]);
+      expect(context.properties.temperature?.default).toBe(0);
+      expect(context.properties.model?.description).toMatch(/provider:model/);
+      const input = schemas.input_schema as { properties: Record<string, unknown> };
+      expect(input.properties).toHaveProperty("dialogue");
+    }
+  });
+
+  it.each(Object.keys(config.graphs))("%s: runs.wait on the server equals a direct invocation", async (id) => {
+    const [task, method] = methodOf[id]!;
+    const context = runContext({ model: MODEL });
+    const direct = (await builderFor(task, method).compile().invoke({ dialogue }, { context })) as Partial<State>;
+    const served = (await client.runs.wait(null, id, { input: { dialogue }, context })) as Partial<State>;
+    expect(outcome(served)).toEqual(outcome(direct));
+    // Sanity: the comparison is about real answers, not two empty states.
+    expect(served.emotion ?? served.reply).toBeDefined();
+    expect(served.failures).toEqual({});
+  });
+
+  it("run options travel as the run's context (vote aggregation, a sixth agent, respond)", async () => {
+    const context = runContext({ model: MODEL, aggregation: "vote", agents: ["anger", "fear", "sadness", "surprise"], respond: true });
+    const direct = (await builderFor("erc", "insideout").compile().invoke({ dialogue }, { context })) as Partial<State>;
+    const served = (await client.runs.wait(null, "erc", { input: { dialogue }, context })) as Partial<State>;
+    expect(outcome(served)).toEqual(outcome(direct));
+    expect(served.emotion?.decidedBy).toBe("vote");
+    expect(Object.keys(served.opinions ?? {}).sort()).toEqual(["anger", "fear", "sadness", "surprise"]);
+    expect(served.reply?.text).toMatch(/here for you/);
+  });
+
+  it("runRemotely streams each agent's view as it finishes and returns the local RunResult", async () => {
+    const seen: string[] = [];
+    const remote = await runRemotely(dev.url, "erg", "erc+insideout", dialogue, { model: MODEL }, (node, update) => {
+      if (update.candidates?.[node] || update.recognized || update.reply) seen.push(node);
+    });
+    expect(seen.sort()).toEqual(["aggregate", "anger", "disgust", "fear", "happiness", "recognize", "sadness"]);
+    expect(remote.reply?.author).toBe("fear");
+    expect(remote.graph).toBe("erg");
+    expect(remote.usage.llmCalls).toBe(7);
+  });
+
+  it("insideout recognize --server prints what a local run prints", async () => {
+    const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY };
+    const local = await runCli(["recognize", "--json", "--model", MODEL, ...dialogue], env);
+    // No model server for the CLI itself: with --server, only the LangGraph server calls the model.
+    const served = await runCli(["recognize", "--json", "--model", MODEL, "--server", dev.url, ...dialogue], {});
+    expect(served.stderr).toBe("");
+    expect(served.code).toBe(0);
+    const strip = (s: string) => {
+      const { latencyMs: _l, calls, usage, ...rest } = JSON.parse(s) as Record<string, unknown> & { calls: { name: string }[]; usage: { llmCalls: number } };
+      return { ...rest, calls: calls.map((c) => c.name).sort(), llmCalls: usage.llmCalls };
+    };
+    expect(strip(served.stdout)).toEqual(strip(local.stdout));
+    expect(JSON.parse(served.stdout).emotion.emotion).toBe("devastated");
+
+    const text = await runCli(["recognize", "--model", MODEL, "--server", dev.url, ...dialogue], {});
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/fear\s+afraid/);
+    expect(text.stdout).toMatch(/Emotion: devastated/);
+  });
+
+  it("an unreachable --server is one clear line", async () => {
+    const r = await runCli(["recognize", "--server", "http://127.0.0.1:9", "hello"], {});
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/Cannot reach the LangGraph server at http:\/\/127\.0\.0\.1:9/);
+  });
+});
