@@ -55,7 +55,7 @@ export function agentChart(exps: readonly Experiment[]): Chart | undefined {
   const rows = exps
     .map((e) => {
       const agree = agentAgreement(e);
-      return { e, shares: Object.keys(agree).length ? agree : chosenShare(e), chosen: !Object.keys(agree).length };
+      return { e, shares: Object.keys(agree).length ? agree : chosenShare(e), chosen: e.metrics.task === "erg" };
     })
     .filter((r) => Object.keys(r.shares).length);
   if (!rows.length) return undefined;

@@ -4,6 +4,7 @@
  * agent agreement. All percentages here are on the ×100 scale of DESIGN §6.
  */
 import { loadLabelSet, type LabelSet } from "../../taxonomy/labelSets.js";
+import { normalizeLabel } from "../../taxonomy/normalize.js";
 import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion, type Metrics, type Prediction } from "./schema.js";
 
 export function labelSetOf(metrics: Metrics): LabelSet | undefined {
@@ -26,15 +27,16 @@ export function labelOrder(m: Metrics): string[] {
 const norm = (s: string) => s.trim().toLowerCase();
 
 /**
- * Whether an ERC prediction is right: the predicted label, mapped into the experiment's label set (so an ed32
- * answer in an ed18 run counts as its group), equals the gold label in that set. A failed example is wrong, as the
- * accuracy over all examples counts it.
+ * Whether an ERC prediction is right, decided as `insideout eval` decides it: the answer normalised into the
+ * experiment's label set (so "Joyful." is joyful, and an ed32 answer in an ed18 run counts as its group) equals the
+ * gold label in that set. A failed example is wrong, as accuracy over all examples counts it.
  */
 export function isCorrect(p: Prediction, set: LabelSet | undefined): boolean {
   if (p.error || !p.prediction.emotion) return false;
   const goldRaw = p.gold.label ?? p.gold.emotion;
-  const map = (s: string) => (set ? (set.groupOf[norm(s)] ?? norm(s)) : norm(s));
-  return map(p.prediction.emotion) === map(goldRaw);
+  if (!set) return norm(p.prediction.emotion) === norm(goldRaw);
+  const gold = set.labels.includes(norm(goldRaw)) ? norm(goldRaw) : set.groupOf[norm(goldRaw)];
+  return gold !== undefined && normalizeLabel(p.prediction.emotion, set) === gold;
 }
 
 /** Per-example ERC correctness by example id. */
@@ -74,25 +76,22 @@ export function perLabelAccuracy(m: Metrics): LabelAccuracy[] {
 }
 
 /**
- * How often each agent's opinion matched the final answer, ×100. Taken from metrics.json; a writer may store shares
- * in [0, 1] or on the ×100 scale, so a set whose values are all ≤ 1 is read as fractions. Without metrics, it is
- * recomputed from the ERC opinions on file.
+ * How often each agent's opinion matched the final answer, ×100 (ERG: how often its reply was chosen), as
+ * metrics.json stores it. Without it, recomputed from the ERC opinions on file.
  */
 export function agentAgreement(exp: Experiment): Record<string, number> {
   const stored = exp.metrics.agents?.agreement ?? {};
-  const values = Object.values(stored);
-  if (values.length) {
-    const scale = values.every((v) => v <= 1) ? 100 : 1;
-    return Object.fromEntries(Object.entries(stored).map(([a, v]) => [a, v * scale]));
-  }
+  if (Object.keys(stored).length) return { ...stored };
+  const set = labelSetOf(exp.metrics);
+  const label = (s: string) => (set ? normalizeLabel(s, set) : norm(s));
   const agree: Record<string, { n: number; same: number }> = {};
   for (const p of exp.predictions) {
-    const final = p.prediction.emotion;
+    const final = p.prediction.emotion ? label(p.prediction.emotion) : undefined;
     if (!final) continue;
     for (const [agent, o] of Object.entries(p.opinions)) {
       const a = (agree[agent] ??= { n: 0, same: 0 });
       a.n++;
-      if (norm(o.emotion) === norm(final)) a.same++;
+      if (label(o.emotion) === final) a.same++;
     }
   }
   return Object.fromEntries(Object.entries(agree).map(([a, { n, same }]) => [a, (100 * same) / n]));

@@ -44,8 +44,8 @@ export function ercAccuracyTable(exps: readonly Experiment[]): Table {
   const rows = erc.map((e) => {
     const m = e.metrics;
     const base = baselineFor(e, exps);
-    const improv = base?.metrics.erc ? m.erc!.accuracy - base.metrics.erc.accuracy : m.method === "baseline" ? 0 : undefined;
-    return [modelOf(m), m.method, m.labels, fmt(m.erc!.accuracy), ci(m.erc!.accuracyCI95), fmt(m.erc!.macroF1), improv === undefined ? "–" : signed(improv), `${m.n}`];
+    const improv = m.method === "baseline" ? "(baseline)" : base?.metrics.erc ? signed(m.erc!.accuracy - base.metrics.erc.accuracy) : "–";
+    return [modelOf(m), m.method, m.labels, fmt(m.erc!.accuracy), ci(m.erc!.accuracyCI95), fmt(m.erc!.macroF1), improv, `${m.n}`];
   });
   return {
     key: "erc-accuracy",
@@ -131,14 +131,14 @@ export function judgeTable(exps: readonly Experiment[]): Table {
       const j = judgeMeans(e)!;
       const base = baselineFor(e, exps);
       const bj = base ? judgeMeans(base) : undefined;
-      const improv = bj ? j.overall - bj.overall : e.metrics.method === "baseline" ? 0 : undefined;
+      const improv = e.metrics.method === "baseline" ? "(baseline)" : bj ? signed(j.overall - bj.overall) : "–";
       const ci95 = e.metrics.erg?.judge?.ci95;
       return [
         modelOf(e.metrics),
         e.metrics.method,
         e.metrics.judgeModel ?? "–",
         ...JUDGE_CRITERIA.map((c) => (ci95?.[c] ? `${fmt(j[c])} ${ci(ci95[c])}` : fmt(j[c]))),
-        improv === undefined ? "–" : signed(improv),
+        improv,
       ];
     }),
     note: "Means over the judged examples; 95% bootstrap intervals in brackets where the evaluation computed them.",
@@ -172,9 +172,10 @@ export function agentTable(exps: readonly Experiment[]): Table | undefined {
     head: ["Agent", ...withAgents.map(({ e }) => experimentName(e.metrics))],
     rows: agents.map((a) => [
       a,
-      ...withAgents.map(({ agree, chosen }) =>
-        agree[a] !== undefined ? fmt(agree[a], 1) : chosen[a] !== undefined ? `${fmt(chosen[a], 1)} chosen` : "–",
-      ),
+      ...withAgents.map(({ e, agree, chosen }) => {
+        const v = agree[a] ?? chosen[a];
+        return v === undefined ? "–" : `${fmt(v, 1)}${e.metrics.task === "erg" ? " chosen" : ""}`;
+      }),
     ]),
     note: "ERC: how often the agent's label equalled the final label. ERG: \"chosen\" is how often the aggregate agent selected the agent's reply.",
   };

@@ -101,6 +101,6 @@ export function fullErcExperiment(method = "insideout", shift = 0): { metrics: o
       perLabel,
       perValence: { negative: { support: 160, accuracy: 40 }, positive: { support: 110, accuracy: 55 }, ambiguous: { support: 50, accuracy: 60 } },
       crossValenceErrorRate: 12.5,
-    }, { agents: { agreement: { anger: 1, sadness: 0.55 } } }),
+    }, { agents: { agreement: { anger: 100, sadness: 55 } } }),
   };
 }

@@ -63,7 +63,9 @@ describe("report.html in headless Chromium", () => {
     await expect(cells.count()).resolves.toBe(32 * 32);
     // In the fixture every "afraid" example was answered "angry": a full row share, the end of the scale.
     const known = page.locator('svg.heatmap rect.cell[data-gold="afraid"][data-pred="angry"]');
-    const fill = await known.evaluate((el) => getComputedStyle(el).fill);
+    // The callback runs in the page; tsconfig has no DOM lib, so the page's getComputedStyle is typed here.
+    type PageGlobals = { getComputedStyle(el: unknown): { fill: string } };
+    const fill = await known.evaluate((el) => (globalThis as unknown as PageGlobals).getComputedStyle(el).fill);
     expect(fill).toBe("rgb(8, 48, 107)"); // #08306b
     const cellBox = await known.boundingBox();
     expect(cellBox!.width).toBeGreaterThan(10);
