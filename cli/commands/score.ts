@@ -81,6 +81,7 @@ export function formatLabelScores(s: LabelScores): string {
 
 export function scoreCommand(): Command {
   return new Command("score")
+    .summary("score output files: BLEU, ROUGE, Distinct for texts; accuracy, macro-F1 for labels")
     .description("Score any system's output files (one text or label per line, aligned by line): BLEU, ROUGE, Distinct, or accuracy and macro-F1")
     .option("--hyp <file>", "system outputs, one per line")
     .option("--ref <file>", "references, one per line, aligned with --hyp")
