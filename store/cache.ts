@@ -14,6 +14,10 @@
  * answer: secrets (`apiKey`, which ChatOpenAI puts into the key in clear), transport (`baseURL`, `timeout`,
  * `signal`, `maxRetries`). So a rotated key or an OpenAI-compatible server on another port still hits; use
  * `namespace` to keep two servers serving the same model name apart.
+ * Not every provider puts its model into `llmKey`: ChatOllama (and any chat model that does not override
+ * `_identifyingParams`) sends only `_type:"ollama"`, so with a bare `chat.cache = cache` llama3.2's answers would be
+ * replayed for qwen. `withCache` therefore scopes the cache to the model: the key also covers `_llmType()` and the
+ * model's `invocationParams()` (model name, temperature, ...). Always attach the cache with `withCache`.
  * Not covered, by LangChain's design: message parts that `getBufferString` omits (a tool message's
  * `tool_call_id`, `additional_kwargs` other than `function_call`, image data: an image is rendered as `[image]`).
  * This project sends text only.
@@ -33,7 +37,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { BaseCache } from "@langchain/core/caches";
-import type { BaseLanguageModel } from "@langchain/core/language_models/base";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { isBaseMessage, mapStoredMessageToChatMessage, type StoredMessage } from "@langchain/core/messages";
 import type { Generation } from "@langchain/core/outputs";
 
@@ -187,13 +191,29 @@ export class SqliteCache extends BaseCache<Generation[]> {
     this.putStmt = this.db.prepare("INSERT OR IGNORE INTO llm_cache (key, model, generations, created_at) VALUES (?, ?, ?, ?)");
   }
 
-  /** The row key: sha256 over the namespace, the prompt and the canonical llmKey, JSON-framed so parts cannot run together. */
-  keyOf(prompt: string, llmKey: string): string {
-    return createHash("sha256").update(JSON.stringify([this.namespace, prompt, canonicalLlmKey(llmKey)])).digest("hex");
+  /**
+   * The row key: sha256 over the namespace, the model scope (see `withCache`), the prompt and the canonical llmKey,
+   * JSON-framed so that parts cannot run together.
+   */
+  keyOf(prompt: string, llmKey: string, scope = ""): string {
+    return createHash("sha256").update(JSON.stringify([this.namespace, scope, prompt, canonicalLlmKey(llmKey)])).digest("hex");
   }
 
   override async lookup(prompt: string, llmKey: string): Promise<Generation[] | null> {
-    const row = this.getStmt.get(this.keyOf(prompt, llmKey));
+    return this.lookupScoped(prompt, llmKey, "");
+  }
+
+  override async update(prompt: string, llmKey: string, generations: Generation[]): Promise<void> {
+    this.updateScoped(prompt, llmKey, "", generations);
+  }
+
+  /** A view of this cache whose keys also cover `scope()` (evaluated at each call); it shares the file and the counts. */
+  scoped(scope: () => string): BaseCache<Generation[]> {
+    return new ScopedCache(this, scope);
+  }
+
+  lookupScoped(prompt: string, llmKey: string, scope: string): Generation[] | null {
+    const row = this.getStmt.get(this.keyOf(prompt, llmKey, scope));
     if (!row) {
       this.counts.misses++;
       return null;
@@ -202,8 +222,8 @@ export class SqliteCache extends BaseCache<Generation[]> {
     return deserialize(row.generations);
   }
 
-  override async update(prompt: string, llmKey: string, generations: Generation[]): Promise<void> {
-    this.putStmt.run(this.keyOf(prompt, llmKey), modelOf(llmKey), serialize(generations), new Date().toISOString());
+  updateScoped(prompt: string, llmKey: string, scope: string, generations: Generation[]): void {
+    this.putStmt.run(this.keyOf(prompt, llmKey, scope), modelOf(llmKey), serialize(generations), new Date().toISOString());
     this.counts.writes++;
   }
 
@@ -226,19 +246,64 @@ export class SqliteCache extends BaseCache<Generation[]> {
   }
 }
 
+class ScopedCache extends BaseCache<Generation[]> {
+  constructor(
+    private readonly base: SqliteCache,
+    private readonly scope: () => string,
+  ) {
+    super();
+  }
+
+  override async lookup(prompt: string, llmKey: string): Promise<Generation[] | null> {
+    return this.base.lookupScoped(prompt, llmKey, this.scope());
+  }
+
+  override async update(prompt: string, llmKey: string, generations: Generation[]): Promise<void> {
+    this.base.updateScoped(prompt, llmKey, this.scope(), generations);
+  }
+}
+
+/** JSON with object keys sorted, so equal settings always give the same text. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** What identifies a model's answers apart from the request: its type and its own parameters (not secrets, not transport). */
+export function modelFingerprint(chat: BaseChatModel): string {
+  let params: unknown = {};
+  try {
+    params = chat.invocationParams();
+  } catch {
+    // A model that cannot describe itself without call options: its type (and the llmKey) must do.
+  }
+  const kept =
+    params !== null && typeof params === "object"
+      ? Object.fromEntries(Object.entries(params as Record<string, unknown>).filter(([k, v]) => !IGNORED_KEY_ENTRIES.has(k) && typeof v !== "function"))
+      : {};
+  return stableJson({ type: chat._llmType(), params: kept });
+}
+
 /**
- * Makes `chat` answer from `cache` when it can. Works for every LangChain chat model: the cache is read by
- * `BaseChatModel.generate`, which `invoke`, `withStructuredOutput` and `bindTools` all go through.
+ * Makes `chat` answer from `cache` when it can; returns `chat`. Works for every LangChain chat model: the cache is
+ * read by `BaseChatModel.generate`, which `invoke`, `withStructuredOutput` and `bindTools` all go through. Apply it
+ * after the model is configured: the model scope is read from the instance at each call.
  *
- * Setting `chat.cache` alone is NOT enough for ChatOpenAI: its `withConfig` (which `withStructuredOutput` and
- * `bindTools` call) builds a fresh `new ChatOpenAI(this.fields)` from the constructor fields, so a property set after
- * construction is silently dropped and every structured call misses. We therefore also put the cache into those
- * `fields`. Where a factory constructs the model itself, passing `cache` to the constructor is just as good.
+ * Two provider traps it handles:
+ *  - models that leave their name and temperature out of `llmKey` (ChatOllama): an SqliteCache is scoped to
+ *    `modelFingerprint(chat)`, see the file comment;
+ *  - ChatOpenAI's `withConfig` (used by `withStructuredOutput` and `bindTools`) builds a fresh
+ *    `new ChatOpenAI(this.fields)` from the constructor fields, so a `cache` property set after construction would be
+ *    silently dropped and every structured call would miss; the cache is put into those `fields` too.
  * `.stream()` on a model with native streaming bypasses LangChain's cache; evaluations should call `invoke`.
  */
-export function withCache<M extends BaseLanguageModel>(chat: M, cache: BaseCache): M {
-  chat.cache = cache;
+export function withCache<M extends BaseChatModel>(chat: M, cache: BaseCache): M {
+  const attached = cache instanceof SqliteCache ? cache.scoped(() => modelFingerprint(chat)) : cache;
+  chat.cache = attached;
   const fields: unknown = (chat as { fields?: unknown }).fields;
-  if (fields !== null && typeof fields === "object") (fields as { cache?: BaseCache }).cache = cache;
+  if (fields !== null && typeof fields === "object") (fields as { cache?: BaseCache }).cache = attached;
   return chat;
 }

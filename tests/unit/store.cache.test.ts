@@ -1,11 +1,14 @@
 import { describe, expect, test } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { ChatGeneration, Generation } from "@langchain/core/outputs";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { canonicalLlmKey, SqliteCache, splitLlmKey, withCache } from "../../store/cache.js";
+import { ChatOllama } from "@langchain/ollama";
+import { canonicalLlmKey, modelFingerprint, SqliteCache, splitLlmKey, withCache } from "../../store/cache.js";
 
 function dbPath(): string {
   return join(mkdtempSync(join(tmpdir(), "io-cache-")), "cache.sqlite");
@@ -121,5 +124,64 @@ describe("withCache on a chat model", () => {
     expect((await chat.invoke([new HumanMessage("something else")])).content).toBe("two");
     expect(cache.stats()).toEqual({ hits: 1, misses: 2, writes: 2 });
     cache.close();
+  });
+});
+
+describe("withCache scopes the cache to the model", () => {
+  test("ChatOllama leaves its model out of LangChain's key, and withCache puts it back", async () => {
+    const served: string[] = [];
+    // Just enough of Ollama's /api/chat (NDJSON stream) for ChatOllama: it answers with the model's name.
+    const server = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString()));
+      req.on("end", () => {
+        const body = JSON.parse(raw) as { model: string };
+        served.push(body.model);
+        res.setHeader("content-type", "application/x-ndjson");
+        res.end(
+          JSON.stringify({
+            model: body.model,
+            created_at: new Date().toISOString(),
+            message: { role: "assistant", content: `answer from ${body.model}` },
+            done: true,
+            done_reason: "stop",
+            prompt_eval_count: 3,
+            eval_count: 4,
+          }) + "\n",
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const cache = new SqliteCache(dbPath());
+      const llama = withCache(new ChatOllama({ model: "llama3.2", baseUrl: `http://127.0.0.1:${port}` }), cache);
+      const qwen = withCache(new ChatOllama({ model: "qwen2.5", baseUrl: `http://127.0.0.1:${port}` }), cache);
+      expect((await llama.invoke("hi")).content).toBe("answer from llama3.2");
+      expect((await qwen.invoke("hi")).content).toBe("answer from qwen2.5");
+      expect((await llama.invoke("hi")).content).toBe("answer from llama3.2");
+      expect(served).toEqual(["llama3.2", "qwen2.5"]);
+      expect(cache.stats()).toEqual({ hits: 1, misses: 2, writes: 2 });
+
+      // Why: attached bare, the two models share one key and qwen gets llama's answer.
+      const bare = new SqliteCache(dbPath());
+      const llamaBare = new ChatOllama({ model: "llama3.2", baseUrl: `http://127.0.0.1:${port}`, cache: bare });
+      const qwenBare = new ChatOllama({ model: "qwen2.5", baseUrl: `http://127.0.0.1:${port}`, cache: bare });
+      await llamaBare.invoke("hi");
+      expect((await qwenBare.invoke("hi")).content).toBe("answer from llama3.2");
+      cache.close();
+      bare.close();
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  test("the model scope covers name and temperature, not the server address", () => {
+    const at = (model: string, temperature: number, baseUrl = "http://127.0.0.1:11434"): string =>
+      modelFingerprint(new ChatOllama({ model, temperature, baseUrl }));
+    expect(at("m", 0)).toBe(at("m", 0));
+    expect(at("m", 0)).not.toBe(at("m", 0.7));
+    expect(at("m", 0)).not.toBe(at("n", 0));
+    expect(at("m", 0, "http://10.0.0.2:11434")).toBe(at("m", 0));
   });
 });
