@@ -4,6 +4,7 @@ import { EventEmitter } from "node:events";
 import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
 import { compareCommand } from "./commands/compare.js";
+import { dataCommand } from "./commands/data.js";
 import { recognizeCommand } from "./commands/recognize.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
@@ -25,6 +26,7 @@ program.addCommand(respondCommand());
 program.addCommand(chatCommand());
 program.addCommand(compareCommand());
 program.addCommand(scoreCommand());
+program.addCommand(dataCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`insideout: ${explain(error)}\n`);
