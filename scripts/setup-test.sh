@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-python3 -c "import nltk" 2>/dev/null || need+=(python3-nltk)
+/usr/bin/python3 -c "import nltk" 2>/dev/null || need+=(python3-nltk)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
