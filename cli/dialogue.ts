@@ -9,10 +9,35 @@ function linesOf(text: string): string[] {
     .filter((l) => l !== "");
 }
 
+/** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length) return i;
+    for (let k = 1; k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    // Overlong 3/4-byte forms, UTF-16 surrogates and code points above U+10FFFF.
+    const b1 = bytes[i + 1] ?? 0;
+    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 >= 0xa0) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 >= 0x90)) return i;
+    i += n;
+  }
+  return -1;
+}
+
+/** Text from bytes, refusing invalid UTF-8 (which would otherwise become U+FFFD and reach the model unnoticed). */
+export function decodeUtf8(bytes: Buffer, source: string): string {
+  const at = invalidUtf8Offset(bytes);
+  if (at >= 0) {
+    const line = bytes.subarray(0, at).filter((c) => c === 0x0a).length + 1;
+    throw new Error(`${source} is not valid UTF-8: invalid byte 0x${bytes[at]!.toString(16).padStart(2, "0")} at byte offset ${at} (line ${line}).`);
+  }
+  return bytes.toString("utf8");
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeUtf8(Buffer.concat(chunks), "standard input");
 }
 
 export async function readDialogue(turns: string[], file: string | undefined): Promise<string[]> {
@@ -21,10 +46,15 @@ export async function readDialogue(turns: string[], file: string | undefined): P
   if (turns.length > 0) dialogue = turns.map((t) => t.trim()).filter((t) => t !== "");
   else if (file) {
     let text: string;
-    try {
-      text = file === "-" ? await readStdin() : readFileSync(file, "utf8");
-    } catch (e) {
-      throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (file === "-") text = await readStdin();
+    else {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      text = decodeUtf8(bytes, file);
     }
     dialogue = linesOf(text);
   } else if (!process.stdin.isTTY) dialogue = linesOf(await readStdin());

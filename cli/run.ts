@@ -4,6 +4,7 @@ import { RunOptions } from "../graphs/context.js";
 import { builderFor, graphIdFor, type TaskName } from "../graphs/methods.js";
 import { resolveModel } from "../models/factory.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
+import { traceTags } from "./tracing.js";
 
 export interface RunResult {
   task: TaskName;
@@ -17,6 +18,8 @@ export interface RunResult {
   emotion?: FinalEmotion;
   reply?: FinalReply;
   failures: Record<string, string>;
+  /** What the user should know about the run, e.g. that the dialogue was trimmed to fit the model's context. */
+  notes: string[];
   calls: CallRecord[];
   usage: { promptTokens: number; completionTokens: number; llmCalls: number };
   latencyMs: number;
@@ -56,6 +59,7 @@ export function summarize(
     emotion: state.emotion,
     reply: state.reply,
     failures: state.failures ?? {},
+    notes: state.notes ?? [],
     calls,
     usage: {
       promptTokens: calls.reduce((s, c) => s + c.promptTokens, 0),
@@ -76,13 +80,28 @@ export async function runLocally(
   const options = validateOptions(rawOptions);
   const graph = builderFor(task, method).compile();
   // Resolve the model once up front so a bad name or a missing key is one clear error, not five agent failures.
-  await resolveModel(options.model, { temperature: options.temperature });
+  const model = await resolveModel(options.model, { temperature: options.temperature });
   const started = performance.now();
   let final: Partial<State> = {};
-  const stream = await graph.stream({ dialogue }, { context: options, streamMode: ["updates", "values"] });
+  // Named and tagged for LangSmith (when LANGSMITH_TRACING=true): the graph's run carries the graph id, and the tags
+  // are inherited by every node and LLM call under it.
+  const graphId = graphIdFor(task, method);
+  const stream = await graph.stream(
+    { dialogue },
+    {
+      context: options,
+      streamMode: ["updates", "values"],
+      runName: graphId,
+      tags: traceTags(task, method, model.spec, options.labels),
+      metadata: { graph: graphId, task, method, model: model.spec, labels: options.labels, aggregation: options.aggregation },
+    },
+  );
   for await (const [mode, chunk] of stream as AsyncIterable<[string, Record<string, unknown>]>) {
     if (mode === "values") final = chunk as Partial<State>;
     else if (onProgress) for (const [node, update] of Object.entries(chunk)) onProgress(node, (update ?? {}) as Partial<State>);
   }
-  return summarize(task, method, options, dialogue, final, performance.now() - started);
+  const result = summarize(task, method, options, dialogue, final, performance.now() - started);
+  // Said on stderr, once, whatever the output format: a trimmed dialogue changes what the answer is based on.
+  for (const note of result.notes) process.stderr.write(`insideout: note: ${note}\n`);
+  return result;
 }

@@ -73,6 +73,11 @@ export const InsideOutState = z.object({
     reducer: { fn: (a: CallRecord[], b: CallRecord[]) => [...a, ...b] },
     default: () => [],
   }),
+  /** Things the user should know about the run, e.g. that a long dialogue was trimmed; each said once. */
+  notes: z.array(z.string()).register(registry, {
+    reducer: { fn: (a: string[], b: string[]) => [...new Set([...a, ...b])] },
+    default: () => [],
+  }),
   /** The zero-shot recogniser's estimate (baseline ERC's answer; ERG's first step). */
   recognized: Opinion.optional(),
   /** The final emotion label (ERC). */

@@ -25,6 +25,8 @@ export interface ResolvedModel {
   structuredMethod?: StructuredMethod;
   /** Ask for strict schema adherence (OpenAI's `strict: true`). */
   strictSchema?: boolean;
+  /** The model's context window in tokens, when the provider knows it; long dialogues are trimmed to fit. */
+  contextTokens?: number;
 }
 
 export type ProviderFactory = (name: string, options: ModelOptions) => ResolvedModel | Promise<ResolvedModel>;

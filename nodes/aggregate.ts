@@ -12,7 +12,7 @@ import { AGGREGATE_ERC, DIALOGUE } from "../prompts/erc.js";
 import { AGGREGATE_ERG } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { dialogueBudgetChars, formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf, withDialogueNotes } from "./common.js";
 import { aggregateOpinions } from "./strategies.js";
 import type { Task } from "./emotionAgent.js";
 
@@ -27,10 +27,10 @@ export class AllAgentsFailedError extends Error {
 const RUN_NAME = "aggregate";
 
 export function aggregate(task: Task) {
-  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  return withDialogueNotes(async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const env = await nodeEnv(config);
     const selected = env.options.agents;
-    const dialogue = formatDialogue(state.dialogue);
+    const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
     if (task === "erc") {
       const opinions = selected.flatMap((a) => (state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
@@ -104,5 +104,5 @@ export function aggregate(task: Task) {
     } catch (error) {
       return { reply: mostConfident(), failures: { aggregate: messageOf(error) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
-  };
+  });
 }

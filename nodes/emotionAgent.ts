@@ -13,7 +13,7 @@ import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { State, Update } from "../graphs/state.js";
-import { formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { dialogueBudgetChars, formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf, withDialogueNotes } from "./common.js";
 
 export type Task = "erc" | "erg";
 
@@ -25,13 +25,13 @@ const CandidateSchema = z.object({
 
 export function emotionAgent(emotion: AgentEmotion, task: Task) {
   const runName = `agent:${emotion}`;
-  return async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  return withDialogueNotes(async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     // Everything, set-up included, fails into `failures`: parallel branches that throw together surface as one
     // opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
     try {
       const env = await nodeEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
-      const dialogue = formatDialogue(state.dialogue);
+      const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
       const persona = PERSONAS[emotion];
       const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
       const user = new HumanMessage(render(DIALOGUE, { dialogue }));
@@ -56,5 +56,5 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
     } catch (error) {
       return { failures: { [emotion]: messageOf(error) }, calls: [record(runName, usageOf(error), false)] };
     }
-  };
+  });
 }

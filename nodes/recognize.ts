@@ -5,13 +5,13 @@ import { invokeStructured } from "../models/structured.js";
 import { DIALOGUE, RECOGNIZE } from "../prompts/erc.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { formatDialogue, nodeEnv, opinionSchema, repairEmotion, record } from "./common.js";
+import { dialogueBudgetChars, formatDialogue, nodeEnv, opinionSchema, repairEmotion, record, withDialogueNotes } from "./common.js";
 
 const RUN_NAME = "recognize";
 
-export async function recognize(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+export const recognize = withDialogueNotes(async function recognize(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const env = await nodeEnv(config);
-  const dialogue = formatDialogue(state.dialogue);
+  const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
   const system = render(RECOGNIZE, { labels: env.labelSet.labels.join(", ") });
   const { value, usage } = await invokeStructured(
     env.model,
@@ -20,4 +20,4 @@ export async function recognize(state: State, config: LangGraphRunnableConfig): 
     { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "recognition" },
   );
   return { recognized: value, emotion: { ...value, decidedBy: "recognizer" }, calls: [record(RUN_NAME, usage, true)] };
-}
+});

@@ -6,13 +6,13 @@ import { DIALOGUE } from "../prompts/erc.js";
 import { RESPOND, RESPOND_WITH_EMOTION } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { formatDialogue, nodeEnv, record } from "./common.js";
+import { dialogueBudgetChars, formatDialogue, nodeEnv, record, withDialogueNotes } from "./common.js";
 
 const RUN_NAME = "respond";
 
-export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+export const respond = withDialogueNotes(async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const env = await nodeEnv(config);
-  const dialogue = formatDialogue(state.dialogue);
+  const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
   const emotion = state.emotion?.emotion ?? state.recognized?.emotion;
   const system = emotion ? render(RESPOND_WITH_EMOTION, { emotion }) : RESPOND;
   const { text, usage } = await invokeText(
@@ -21,4 +21,4 @@ export async function respond(state: State, config: LangGraphRunnableConfig): Pr
     { runName: RUN_NAME, config },
   );
   return { reply: { text, author: "responder" }, calls: [record(RUN_NAME, usage, true)] };
-}
+});

@@ -1,0 +1,81 @@
+/**
+ * Bad input through the built CLI: one clear line on stderr and a non-zero exit, or, for a dialogue too long for the
+ * model, a trimmed run that says so.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { runCli } from "../helpers/cli.js";
+
+let server: FakeOpenAI;
+const dir = mkdtempSync(join(tmpdir(), "insideout-badinput-"));
+
+beforeAll(async () => {
+  server = await startFakeOpenAI((req) => {
+    const schema = requestedSchema(req);
+    return schema ? JSON.stringify(answerFromSchema(schema)) : "A reply.";
+  });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const env = () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test" });
+const oneLine = (s: string) => expect(s.trim().split("\n")).toHaveLength(1);
+
+describe("bad input", () => {
+  it("a dialogue longer than the context is trimmed from the oldest turns, and the run says so", async () => {
+    const turns = Array.from({ length: 41 }, (_, i) => `turn-${i} ${"words ".repeat(40)}`);
+    const file = join(dir, "long.txt");
+    writeFileSync(file, turns.join("\n"));
+    const before = server.requests.length;
+    const r = await runCli(["recognize", "--json", "--method", "baseline", "--model", "openai:m", "--file", file], {
+      ...env(),
+      INSIDEOUT_CONTEXT_TOKENS: "3048",
+    });
+    expect(r.code).toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/^insideout: note: The dialogue is longer than the model's context \(3000 characters for the dialogue\): dropped the \d+ oldest of 41 turns\./);
+    const out = JSON.parse(r.stdout);
+    expect(out.notes).toHaveLength(1);
+    const sent = JSON.stringify(server.requests.slice(before));
+    expect(sent).toContain("turn-40 ");
+    expect(sent).not.toContain("turn-0 ");
+  });
+
+  it("the same dialogue within the default context is not trimmed and nothing is said", async () => {
+    const r = await runCli(["recognize", "--json", "--method", "baseline", "--model", "openai:m", "a", "b", "c"], env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).notes).toEqual([]);
+  });
+
+  it("invalid UTF-8 in --file: the byte offset and line", async () => {
+    const file = join(dir, "bad.txt");
+    writeFileSync(file, Buffer.concat([Buffer.from("I lost my job.\nOh no!\nI feel "), Buffer.from([0xff, 0xfe]), Buffer.from(" awful\n")]));
+    const before = server.requests.length;
+    const r = await runCli(["recognize", "--model", "openai:m", "--file", file], env());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/bad\.txt is not valid UTF-8: invalid byte 0xff at byte offset 29 \(line 3\)/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("an empty dialogue file", async () => {
+    const file = join(dir, "empty.txt");
+    writeFileSync(file, "\n  \n\n");
+    const r = await runCli(["recognize", "--model", "openai:m", "--file", file], env());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/No dialogue given/);
+  });
+
+  it("a missing --file", async () => {
+    const r = await runCli(["recognize", "--model", "openai:m", "--file", join(dir, "nope.txt")], env());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/Cannot read .*nope\.txt: ENOENT/);
+  });
+});
