@@ -11,7 +11,7 @@ export function compareCommand(): Command {
     .option("--json", "print the comparison as JSON")
     .option("--out <dir>", "also write compare.md and compare.html (with charts) into this directory")
     .addOption(new Option("--resamples <n>", "bootstrap resamples").default(1000).argParser(positiveInt))
-    .addOption(new Option("--seed <n>", "bootstrap seed, for reproducible intervals and p-values").default(1).argParser(positiveInt))
+    .addOption(new Option("--seed <n>", "bootstrap seed, for reproducible intervals and p-values").default(1).argParser(nonNegativeInt))
     .addHelpText("after", "\nExample:\n  insideout compare runs/erc-baseline runs/erc-insideout --out runs/compare")
     .action(async (dirs: string[], o: { json?: boolean; out?: string; resamples: number; seed: number }) => {
       const { comparison, experiments } = await loadAndCompare(dirs, { resamples: o.resamples, seed: o.seed });
@@ -24,5 +24,11 @@ export function compareCommand(): Command {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
   return n;
 }

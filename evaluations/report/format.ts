@@ -20,12 +20,13 @@ export function mdTable(head: readonly string[], rows: ReadonlyArray<readonly st
   return [line(head), `|${head.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
 }
 
-/** A fixed-width terminal table; the first column is left-aligned, the rest right-aligned. */
+/** A fixed-width terminal table; columns of numbers (and intervals, dashes) are right-aligned, text left-aligned. */
 export function textTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
+  const numeric = head.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+−±<\d.[\], –()a-z]*$/.test(r[c] ?? "") && /\d|–/.test(r[c] ?? "")));
   const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
+    cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd();
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
