@@ -50,6 +50,28 @@ function isLocal(url: string): boolean {
   return url.startsWith("file:") || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
+/**
+ * Plain words for undici's "fetch failed" and its cause. (Also keeps the message clear of the raw error codes that
+ * the CLI's generic error explainer would read as "the model server is down".)
+ */
+function networkProblem(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  switch (cause?.code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found (no network access, or a DNS problem)";
+    case "ECONNREFUSED":
+      return "the server refused the connection";
+    case "ECONNRESET":
+      return "the connection was reset";
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "the connection timed out";
+    default:
+      return cause?.message ?? (e as Error).message;
+  }
+}
+
 /** Downloads `url` to `dest` (temp file, then rename), hashing as it goes. */
 async function download(url: string, dest: string, onProgress: FetchOptions["onProgress"]): Promise<{ bytes: number; sha256: string }> {
   const tmp = `${dest}.part-${process.pid}`;
@@ -66,7 +88,7 @@ async function download(url: string, dest: string, onProgress: FetchOptions["onP
     try {
       res = await fetch(url, { redirect: "follow" });
     } catch (e) {
-      throw new Error(`Cannot download ${url}: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ""}`);
+      throw new Error(`Cannot download ${url}: ${networkProblem(e)}.`);
     }
     if (!res.ok || !res.body) throw new Error(`Cannot download ${url}: HTTP ${res.status} ${res.statusText}`);
     const length = Number(res.headers.get("content-length"));

@@ -178,6 +178,18 @@ describe("data fetch", () => {
     expect(readdirSync(join(dir, "raw"))).toEqual([]);
   });
 
+  test("an unreachable server is named in plain words", async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const dir = outDir();
+    await expect(fetchEmpatheticDialogues({ url: `http://127.0.0.1:${port}/ed.tar.gz`, dir })).rejects.toThrow(
+      `Cannot download http://127.0.0.1:${port}/ed.tar.gz: the server refused the connection.`,
+    );
+    expect(readdirSync(join(dir, "raw"))).toEqual([]);
+  });
+
   test("a download cut short is an error, with no partial archive nor converted file", async () => {
     const dir = outDir();
     await expect(fetchEmpatheticDialogues({ url: `${base}/short.tar.gz`, dir })).rejects.toThrow(/Download of .*short.tar.gz failed after \d+ of \d+ bytes/);
