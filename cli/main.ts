@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
 import { compareCommand } from "./commands/compare.js";
 import { dataCommand } from "./commands/data.js";
+import { evalCommand } from "./commands/eval.js";
 import { recognizeCommand } from "./commands/recognize.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
@@ -27,6 +28,7 @@ program.addCommand(chatCommand());
 program.addCommand(compareCommand());
 program.addCommand(scoreCommand());
 program.addCommand(dataCommand());
+program.addCommand(evalCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`insideout: ${explain(error)}\n`);

@@ -54,8 +54,15 @@ export function extractJson(text: string): unknown {
   return JSON.parse(body.slice(start, end + 1));
 }
 
+/**
+ * Tokens of an answer. On an LLM-cache hit LangChain zeroes `usage_metadata`; store/cache.ts keeps what the answer
+ * cost when it was made, and we report that, so an experiment's cost does not depend on how much of it was resumed
+ * from the cache (the cache's own hit counts say what was actually spent).
+ */
 function tokensOf(message: BaseMessage | undefined): { prompt: number; completion: number } {
-  const u = (message as AIMessage | undefined)?.usage_metadata;
+  const cached = (message?.response_metadata as { insideout_cache?: { usage_metadata?: AIMessage["usage_metadata"] } } | undefined)
+    ?.insideout_cache?.usage_metadata;
+  const u = cached ?? (message as AIMessage | undefined)?.usage_metadata;
   return { prompt: u?.input_tokens ?? 0, completion: u?.output_tokens ?? 0 };
 }
 

@@ -1,0 +1,118 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { methodNames, type TaskName } from "../../graphs/methods.js";
+import { progressBar, silentProgress } from "../../evaluations/progress.js";
+import { runEval, type EvalResult } from "../../evaluations/run.js";
+
+interface EvalCommandOptions {
+  task: TaskName;
+  method: string;
+  model?: string;
+  judgeModel?: string;
+  judge: boolean;
+  labels: string;
+  data: string;
+  limit?: number;
+  seed: number;
+  concurrency: number;
+  out?: string;
+  langsmith?: boolean;
+  dataset?: string;
+  cache: boolean;
+  json?: boolean;
+  progress: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
+
+function summary(r: EvalResult): string {
+  const m = r.metrics;
+  const lines = [
+    `${m.task} ${m.method} · ${m.model} · ${m.labels} · ${m.split}: ${m.n} examples (${r.ran} run now, ${r.resumed} from the store), ${m.errors} errors`,
+  ];
+  if (m.erc) {
+    const [lo, hi] = m.erc.accuracyCI95;
+    lines.push(`accuracy ${m.erc.accuracy.toFixed(2)} (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}) · macro-F1 ${m.erc.macroF1.toFixed(2)}`);
+  }
+  if (m.erg) {
+    const e = m.erg;
+    lines.push(
+      `BLEU-1..4 ${[e.bleu1, e.bleu2, e.bleu3, e.bleu4].map((x) => x.toFixed(2)).join(" / ")} · ROUGE-1/2/L ${[e.rouge1, e.rouge2, e.rougeL].map((x) => x.toFixed(2)).join(" / ")} · Distinct-1/2 ${e.distinct1.toFixed(2)} / ${e.distinct2.toFixed(2)}`,
+    );
+    if (e.judge) {
+      lines.push(
+        `judge (${m.judgeModel}, n=${e.judge.n}): fluency ${e.judge.fluency.toFixed(2)} · identification ${e.judge.identification.toFixed(2)} · empathy ${e.judge.empathy.toFixed(2)} · suggestion ${e.judge.suggestion.toFixed(2)} · overall ${e.judge.overall.toFixed(2)}`,
+      );
+    }
+  }
+  lines.push(
+    `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
+      (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses` : ""),
+  );
+  lines.push(`wrote ${r.outDir}/predictions.jsonl, metrics.json${r.reports.length ? ", report.md, report.html" : ""}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function evalCommand(): Command {
+  return new Command("eval")
+    .description(
+      "Evaluate a method on EmpatheticDialogues (or any dataset file) with langsmith's evaluate(): predictions.jsonl, " +
+        "metrics.json and a report in --out. Interrupted runs resume where they stopped; answers are cached in SQLite.",
+    )
+    .addOption(new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation").choices(["erc", "erg"]).makeOptionMandatory())
+    .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)
+    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
+    .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
+    .option("--no-judge", "ERG: do not run the LLM judge")
+    .option("-l, --labels <set>", "label set: ed32, ed18, or a JSON label-set file", "ed32")
+    .option("--data <source>", "ed:test, ed:valid, or a JSONL/CSV file", "ed:test")
+    .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
+    .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
+    .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-n<limit>])")
+    .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
+    .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
+    .option("--no-cache", "do not use the SQLite LLM cache ($INSIDEOUT_CACHE_DIR/llm-cache.sqlite)")
+    .option("--no-progress", "no progress bar on stderr")
+    .option("--json", "print metrics.json (plus where it was written) as JSON on stdout")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --labels ed18\n" +
+        "  insideout eval --task erg --method erc+insideout --limit 200 --judge-model openai:gpt-4o\n" +
+        "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
+    )
+    .action(async (o: EvalCommandOptions) => {
+      const result = await runEval({
+        task: o.task,
+        method: o.method,
+        ...(o.model !== undefined ? { model: o.model } : {}),
+        ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
+        judge: o.judge,
+        labels: o.labels,
+        data: o.data,
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        seed: o.seed,
+        concurrency: o.concurrency,
+        ...(o.out !== undefined ? { out: o.out } : {}),
+        langsmith: o.langsmith === true,
+        ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+        cache: o.cache,
+        progress: o.progress ? progressBar(`${o.task} ${o.method}`) : silentProgress,
+      });
+      if (o.json) {
+        const { outDir, resumed, ran, cache, examplesPerSecond, reports, metrics } = result;
+        process.stdout.write(`${JSON.stringify({ ...metrics, run: { outDir, resumed, ran, cache, examplesPerSecond, reports } }, null, 2)}\n`);
+      } else {
+        process.stdout.write(summary(result));
+      }
+    });
+}
