@@ -6,9 +6,10 @@
  * character. We therefore read them the way the dataset authors' own loaders do (ParlAI's
  * `empathetic_dialogues` teacher and the `empchat` code in facebookresearch/EmpatheticDialogues, which MoEL's
  * preprocessing follows): one row per line, `line.strip().split(",")`, fields taken by position, `_comma_` → `,`.
- * Rows with more than 8 fields exist (a stray raw comma in a trailing column, or ParlAI's 9th "label candidates"
- * field); like those loaders, and like the Hugging Face loader (whose csv.DictReader also assigns fields by
- * position and sets extra ones aside), we keep fields 0–5 by position and ignore the rest, with a warning. A real
+ * Some rows have more than 8 fields (users report it, e.g. facebookresearch/EmpatheticDialogues#40, and ParlAI's
+ * loader accepts a 9th "label candidates" field); like those loaders, and like the Hugging Face loader (whose
+ * csv.DictReader also assigns fields by position and sets extra ones aside), we keep fields 0–5 by position and
+ * ignore the rest, with a warning naming the line. (We could not check the release itself here: no download.) A real
  * CSV reader must not be used: it would treat a leading `"` in an utterance as a quote and merge rows (this is why
  * the HF loader reports fewer rows than the files have).
  *
