@@ -10,6 +10,7 @@ import { recognizeCommand } from "./commands/recognize.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
+import { flushTraces, hideTracedData, scrubSecretsFromTraces } from "./tracing.js";
 
 // Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
 EventEmitter.defaultMaxListeners = 64;
@@ -30,7 +31,17 @@ program.addCommand(scoreCommand());
 program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`insideout: ${explain(error)}\n`);
-  process.exitCode = 1;
+// Before any command runs: the tracing client reads the hide settings when it is created.
+program.hook("preAction", (_program, action) => {
+  hideTracedData(action.opts().hideInputs === true);
+  scrubSecretsFromTraces();
 });
+
+program
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`insideout: ${explain(error)}\n`);
+    process.exitCode = 1;
+  })
+  // Traces are sent in the background: wait for them, or the last runs of a command never reach LangSmith.
+  .finally(() => flushTraces().catch((e: unknown) => process.stderr.write(`insideout: could not send traces: ${explain(e)}\n`)));

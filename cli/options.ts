@@ -12,6 +12,7 @@ export interface GraphCommandOptions {
   json?: boolean;
   file?: string;
   server?: string;
+  hideInputs?: boolean;
 }
 
 export function addGraphOptions(cmd: Command): Command {
@@ -25,7 +26,8 @@ export function addGraphOptions(cmd: Command): Command {
     .option("-t, --temperature <t>", "sampling temperature", "0")
     .option("-f, --file <path>", "read the dialogue from a file, one turn per line (- for stdin)")
     .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency")
-    .option("--server <url>", "run the graph on a running LangGraph server (npm run dev), e.g. http://127.0.0.1:2024");
+    .option("--server <url>", "run the graph on a running LangGraph server (npm run dev), e.g. http://127.0.0.1:2024")
+    .option("--hide-inputs", "keep dialogue text out of LangSmith traces (inputs and outputs hidden; also LANGSMITH_HIDE_INPUTS=true)");
 }
 
 export function toRunOptions(o: GraphCommandOptions): Partial<RunOptions> {
