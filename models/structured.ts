@@ -73,8 +73,13 @@ function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
-/** The JSON schema sent to the provider: closed objects, as strict structured-output modes require. */
+// Converting zod to JSON schema on every call was the largest cost of our code per dialogue (bench/, part c).
+const requestSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+/** The JSON schema sent to the provider: closed objects, as strict structured-output modes require. Cached per schema. */
 export function requestSchema(schema: z.ZodType): Record<string, unknown> {
+  const cached = requestSchemas.get(schema);
+  if (cached) return cached;
   const json = z.toJSONSchema(schema, { target: "draft-7" }) as Record<string, unknown>;
   delete json.$schema;
   const close = (node: unknown): void => {
@@ -84,6 +89,7 @@ export function requestSchema(schema: z.ZodType): Record<string, unknown> {
     for (const v of Object.values(n)) if (v && typeof v === "object") close(v);
   };
   close(json);
+  requestSchemas.set(schema, json);
   return json;
 }
 

@@ -99,12 +99,26 @@ export async function nodeEnv(config: LangGraphRunnableConfig): Promise<NodeEnv>
   return { options, model, labelSet };
 }
 
-export function opinionSchema(labelSet: LabelSet) {
+function buildOpinionSchema(labels: readonly string[]) {
   return z.object({
-    emotion: z.enum(labelSet.labels as [string, ...string[]]),
+    emotion: z.enum(labels as [string, ...string[]]),
     confidence: z.number().min(0).max(1),
     rationale: z.string(),
   });
+}
+
+// One schema per label set for the process: zod compiles each new schema on first use, and the JSON schema sent to
+// the provider is cached per schema object (models/structured.ts), so rebuilding it per call cost both (bench/, c).
+const opinionSchemas = new Map<string, ReturnType<typeof buildOpinionSchema>>();
+
+export function opinionSchema(labelSet: LabelSet) {
+  const key = labelSet.labels.join("\n");
+  let schema = opinionSchemas.get(key);
+  if (!schema) {
+    schema = buildOpinionSchema(labelSet.labels);
+    opinionSchemas.set(key, schema);
+  }
+  return schema;
 }
 
 /** Puts "Joyful." back into the label set before validation; unknown labels stay as they are and fail validation. */

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: InsideOut's speed, as ratios to the ideal, from one run against OpenAI-compatible servers on
+ * 127.0.0.1 whose latency the benchmark sets (child processes, so their CPU is not charged to us). Talks to nothing
+ * else, and stops by itself (a hard deadline kills everything it started).
+ *
+ *   node dist/bench/main.js [--quick] [--out docs/bench.md]
+ *
+ * --quick uses 500 examples instead of the whole test split for (d)/(e).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cpus } from "node:os";
+import { loadDataset } from "../evaluations/data/ed.js";
+import { setMaxConcurrency } from "../models/limits.js";
+import { registerInstant } from "./instantModel.js";
+import { measureLatency } from "./latency.js";
+import { measureOverhead } from "./overhead.js";
+import { measureThroughput, measureTokens } from "./throughput.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const outIndex = args.indexOf("--out");
+const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined;
+const DEADLINE_MS = 15 * 60_000;
+const children: ChildProcess[] = [];
+
+const deadline = setTimeout(() => {
+  process.stderr.write("bench: deadline reached, stopping.\n");
+  for (const c of children) c.kill("SIGKILL");
+  process.exit(2);
+}, DEADLINE_MS);
+deadline.unref();
+
+/** A bench server of latency `ms` in a child process; resolves to its URL. */
+function server(ms: number): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = spawn(process.execPath, [join(here, "server.js"), String(ms)], { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout!.once("data", (b: Buffer) => resolve(b.toString("utf8").trim()));
+  });
+}
+
+function useServer(url: string): void {
+  process.env.OPENAI_BASE_URL = url;
+  process.env.OPENAI_API_KEY = "bench-not-a-key";
+}
+
+const f2 = (x: number) => x.toFixed(2);
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+async function main(): Promise<void> {
+  // Nothing leaves this machine: no tracing, whatever the caller's environment says.
+  process.env.LANGSMITH_TRACING = "false";
+  process.env.LANGCHAIN_TRACING_V2 = "false";
+  const split = await loadDataset("ed:test");
+  const dialogues = split.map((e) => e.dialogue);
+  const rows: string[][] = [];
+
+  log("(c) overhead with a zero-latency model…");
+  const instant = registerInstant();
+  const ov = await measureOverhead(instant, dialogues.slice(0, 300));
+  rows.push(["c", "InsideOut ERC / bare graph, same state schema, constant updates (zero-latency model)", f2(ov.oursMs / ov.sameStateGraphMs), "≤ 2.0",
+    `${ov.oursMs.toFixed(2)} ms vs ${ov.sameStateGraphMs.toFixed(2)} ms per dialogue`]);
+  rows.push(["c", "InsideOut ERC / bare graph, Annotation state, empty nodes", f2(ov.oursMs / ov.bareGraphMs), "",
+    `${ov.bareGraphMs.toFixed(2)} ms per dialogue; for reference a Promise.all of the same node calls, no graph: ${ov.promiseAllMs.toFixed(2)} ms`]);
+
+  const L200 = 200;
+  useServer(await server(L200));
+  log("(a, b) latency at L = 200 ms…");
+  const lat = await measureLatency("openai:bench", dialogues.slice(0, 10));
+  rows.push(["a", "InsideOut ERC wall time per dialogue / 2·L (L = 200 ms)", f2(lat.parallelMs / (2 * L200)), "≤ 1.15", `${lat.parallelMs.toFixed(0)} ms`]);
+  rows.push(["b", "same, agents sequential / 2·L", f2(lat.sequentialMs / (2 * L200)), "(6 calls: ≈ 3)", `${lat.sequentialMs.toFixed(0)} ms`]);
+
+  const L100 = 100;
+  const C = 32;
+  useServer(await server(L100));
+  log("(f) tokens per dialogue…");
+  const tokens = await measureTokens("openai:bench", dialogues.slice(0, 256));
+  const [base, io] = tokens;
+  rows.push(["f", "prompt tokens per dialogue, InsideOut / baseline", f2(io!.promptTokens / base!.promptTokens), "",
+    `${io!.promptTokens.toFixed(0)} vs ${base!.promptTokens.toFixed(0)} (${io!.calls.toFixed(1)} vs ${base!.calls.toFixed(1)} calls)`]);
+  rows.push(["f", "completion tokens per dialogue, InsideOut / baseline", f2(io!.completionTokens / base!.completionTokens), "",
+    `${io!.completionTokens.toFixed(0)} vs ${base!.completionTokens.toFixed(0)}`]);
+
+  // Each of the C dialogues in flight makes five agent calls at once: let them all through.
+  setMaxConcurrency(6 * C);
+  const data = quick ? await sliceFile(500) : "ed:test";
+  log(`(d, e) eval throughput over ${quick ? 500 : dialogues.length} examples at C = ${C}, L = ${L100} ms…`);
+  const tp = await measureThroughput("openai:bench", C, data);
+  const ideal = C / ((2 * L100) / 1000);
+  rows.push(["d", `eval throughput / ideal C/(2·L) (C = ${C}, L = ${L100} ms, ${tp.examples} examples)`, f2(tp.examplesPerSecond / ideal), "≥ 0.8",
+    `${tp.examplesPerSecond.toFixed(1)} vs ${ideal.toFixed(0)} examples/s; ${tp.errors} errors`]);
+  rows.push(["e", "peak RSS over the split (MB)", tp.peakRssMb.toFixed(0), "< 400", `RSS at 10 % / 90 % of the split: ${tp.rssAt10Mb.toFixed(0)} / ${tp.rssAt90Mb.toFixed(0)} MB`]);
+
+  const table = [
+    `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${new Date().toISOString().slice(0, 10)}`,
+    "",
+    "| | measure | ratio | target | detail |",
+    "|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ].join("\n");
+  process.stdout.write(`${table}\n`);
+  if (outFile) writeFileSync(outFile, table);
+}
+
+/** The first n examples of the test split, as a JSONL file the eval runner can load. */
+async function sliceFile(n: number): Promise<string> {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const examples = (await loadDataset("ed:test")).slice(0, n);
+  const file = join(mkdtempSync(join(tmpdir(), "insideout-bench-data-")), "slice.jsonl");
+  writeFileSync(file, examples.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  return file;
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill();
+    clearTimeout(deadline);
+  });

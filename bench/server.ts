@@ -1,0 +1,91 @@
+/**
+ * The benchmark's model: an OpenAI-compatible chat-completions server on 127.0.0.1 that answers every structured
+ * request with a schema-valid JSON object after a fixed latency. Run as a child process (`node server.js <latencyMs>`
+ * prints its URL), so that its CPU time is not charged to the client being measured.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+interface Schema {
+  type?: string | string[];
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  minimum?: number;
+  maximum?: number;
+}
+
+interface Body {
+  model: string;
+  messages: { role: string; content: string | null }[];
+  response_format?: { json_schema?: { schema: Schema } };
+  tools?: { function: { parameters: Schema } }[];
+}
+
+/** Roughly what a GPT tokenizer gives for English prose: 4 characters a token. */
+export const tokensOf = (chars: number) => Math.ceil(chars / 4);
+
+const RATIONALE = "The speaker describes a loss and the words around it carry sadness more than anything else, so this label fits.";
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** Enum values are picked by a hash of the dialogue, so labels vary across examples but not across runs. */
+function answer(schema: Schema, seed: number): unknown {
+  if (schema.enum) return schema.enum[seed % schema.enum.length];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (type === "object") {
+    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, answer(s, seed)]));
+  }
+  if (type === "number" || type === "integer") return ((schema.minimum ?? 0) + (schema.maximum ?? 1)) / 2;
+  return RATIONALE;
+}
+
+export async function startBenchServer(latencyMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const body = JSON.parse(raw) as Body;
+      const schema = body.response_format?.json_schema?.schema ?? body.tools?.[0]?.function.parameters;
+      const dialogue = body.messages.filter((m) => m.role === "user").map((m) => m.content ?? "").join("\n");
+      const content = schema ? JSON.stringify(answer(schema, hash(dialogue))) : "I'm so sorry to hear that. Do you want to talk about it?";
+      // The prompt as the provider would count it: every message plus the schema it was sent.
+      const promptChars = body.messages.reduce((n, m) => n + (m.content ?? "").length, 0) + (schema ? JSON.stringify(schema).length : 0);
+      const usage = { prompt_tokens: tokensOf(promptChars), completion_tokens: tokensOf(content.length) };
+      const reply = JSON.stringify({
+        id: "chatcmpl-bench",
+        object: "chat.completion",
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      });
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(reply), latencyMs);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// As a child process: start, print the URL, and exit when the parent goes away.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"))) {
+  const latency = Number(process.argv[2] ?? 0);
+  void startBenchServer(latency).then(({ url }) => {
+    process.stdout.write(`${url}\n`);
+    process.stdin.resume();
+    process.stdin.on("end", () => process.exit(0));
+  });
+}
