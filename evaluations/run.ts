@@ -35,7 +35,7 @@ import { addModelHook, defaultModelSpec, resolveModel } from "../models/factory.
 import type { ResolvedModel } from "../models/types.js";
 import { messageOf } from "../nodes/common.js";
 import { ExperimentStore, type ExperimentConfig } from "../store/experiments.js";
-import { defaultLlmCachePath, SqliteCache, type CacheStats } from "../store/cache.js";
+import { defaultLlmCachePath, SqliteCache, withCache, type CacheStats } from "../store/cache.js";
 import { goldToSet, loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { loadDataset, sample } from "./data/ed.js";
@@ -180,29 +180,22 @@ class Tally {
   }
 }
 
-/** The constructor fields a model keeps, where it has them (ChatOpenAI: `fields`). */
-function fieldsOf(chat: ResolvedModel["chat"]): { cache?: unknown } | undefined {
-  const fields: unknown = (chat as unknown as { fields?: unknown }).fields;
-  return fields && typeof fields === "object" ? (fields as { cache?: unknown }) : undefined;
-}
-
 /**
- * Installs the LLM cache on every model resolved while the eval runs; the returned function undoes it.
- * Setting `chat.cache` alone is not enough for ChatOpenAI (@langchain/openai 1.5): `withStructuredOutput` goes
- * through `withConfig`, which builds a new ChatOpenAI from the constructor `fields`, so the cache must be in those
- * fields too, or every structured call would bypass it.
+ * Installs the LLM cache (store/cache.ts `withCache`, which also reaches ChatOpenAI's constructor fields) on every
+ * model resolved while the eval runs; the returned function puts back what each model had before, since providers
+ * may share one model object per process (models/openai.ts).
  */
 function installCache(cache: SqliteCache): () => void {
   const touched = new Map<ResolvedModel["chat"], { cache: unknown; fields: unknown; hadFieldsCache: boolean }>();
+  const fieldsOf = (chat: ResolvedModel["chat"]): { cache?: unknown } | undefined => {
+    const fields: unknown = (chat as unknown as { fields?: unknown }).fields;
+    return fields && typeof fields === "object" ? (fields as { cache?: unknown }) : undefined;
+  };
   const remove = addModelHook((m) => {
-    const fields = fieldsOf(m.chat);
-    if (m.chat.cache !== cache || (fields && fields.cache !== cache)) {
-      // Providers may share one client per process (models/openai.ts): remember what to restore.
-      if (!touched.has(m.chat)) {
-        touched.set(m.chat, { cache: m.chat.cache, fields: fields?.cache, hadFieldsCache: fields ? "cache" in fields : false });
-      }
-      m.chat.cache = cache;
-      if (fields) fields.cache = cache;
+    if (!touched.has(m.chat)) {
+      const fields = fieldsOf(m.chat);
+      touched.set(m.chat, { cache: m.chat.cache, fields: fields?.cache, hadFieldsCache: fields ? "cache" in fields : false });
+      withCache(m.chat, cache);
     }
     return m;
   });

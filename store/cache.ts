@@ -52,11 +52,16 @@ export function defaultLlmCachePath(): string {
   return join(insideoutCacheDir(), "llm-cache.sqlite");
 }
 
-/** llmKey entries that do not change what the model answers: secrets and transport settings. */
+/**
+ * llmKey entries that do not change what the model answers: secrets and transport settings, and what LangGraph 1.x
+ * puts into every call's options from inside a graph node (`executionInfo` holds the checkpoint id, task id and the
+ * node's start time, new on every run: with it in the key, a re-run of a finished evaluation missed on every call).
+ */
 const IGNORED_KEY_ENTRIES: ReadonlySet<string> = new Set([
   "apiKey", "openAIApiKey", "azureOpenAIApiKey", "api_key", "organization",
   "baseURL", "baseUrl", "dangerouslyAllowBrowser", "defaultHeaders", "defaultQuery",
   "timeout", "signal", "maxRetries", "maxConcurrency",
+  "executionInfo", "control", "writer", "interrupt", "fetch",
 ]);
 
 /**
