@@ -73,12 +73,17 @@ export class InsideOutChatOllama extends ChatOllama {
   }
 }
 
+/** One client per (model, server, options): nodes resolve their model on every call, and a client is not free. */
+const instances = new Map<string, InsideOutChatOllama>();
+
 export function ollamaModel(name: string, options: ModelOptions): ResolvedModel {
-  const chat = new InsideOutChatOllama({
-    model: name,
-    baseUrl: ollamaBaseUrl(),
-    temperature: options.temperature ?? 0,
-    seed: options.seed,
-  });
+  const baseUrl = ollamaBaseUrl();
+  const temperature = options.temperature ?? 0;
+  const key = JSON.stringify([name, baseUrl, temperature, options.seed]);
+  let chat = instances.get(key);
+  if (!chat) {
+    chat = new InsideOutChatOllama({ model: name, baseUrl, temperature, seed: options.seed });
+    instances.set(key, chat);
+  }
   return { spec: `ollama:${name}`, provider: "ollama", name, chat, structuredMethod: "jsonSchema" };
 }

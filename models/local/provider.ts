@@ -131,6 +131,8 @@ export async function resolveLocalPath(name: string, env: NodeJS.ProcessEnv = pr
   return path;
 }
 
+const chats = new Map<string, ChatLocalLlama>();
+
 export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
   const modelPath = await resolveLocalPath(name);
   const engine = engineConfigFrom(options);
@@ -141,13 +143,20 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
     if (error instanceof LocalRuntimeError) throw error;
     throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const chat = new ChatLocalLlama({
+  const fields = {
     modelPath,
     temperature: options.temperature ?? 0,
     seed: options.seed,
     maxTokens: options.maxTokens ?? intFromEnv(process.env, "INSIDEOUT_LOCAL_MAX_TOKENS", 1),
     engine,
     grammarLimits: grammarLimitsFrom(process.env),
-  });
+  };
+  // Nodes resolve their model on every call: hand out one chat-model object per distinct setting.
+  const key = JSON.stringify(fields);
+  let chat = chats.get(key);
+  if (!chat) {
+    chat = new ChatLocalLlama(fields);
+    chats.set(key, chat);
+  }
   return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema", contextTokens };
 }

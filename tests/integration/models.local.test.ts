@@ -57,18 +57,21 @@ afterAll(async () => {
 });
 
 describe("local: provider on a tiny GGUF", () => {
-  test("resolving loads the model once; later resolutions share it", async () => {
+  test("resolving loads the model once; later resolutions share it (and the chat-model object)", async () => {
     expect(modelLoadCount(tiny)).toBe(0);
     const a = await resolveModel(`local:${tiny}`);
     const b = await resolveModel(`local:${tiny}`);
     expect(a.provider).toBe("local");
     expect(a.chat).toBeInstanceOf(ChatLocalLlama);
-    expect(a.chat).not.toBe(b.chat);
+    expect(a.chat).toBe(b.chat);
     // The tiny GGUF declares a 4096-token training context, and 4096 is the default per-sequence context.
     expect(a.contextTokens).toBe(4096);
     expect(modelLoadCount(tiny)).toBe(1);
-    const [ea, eb] = await Promise.all([(a.chat as ChatLocalLlama).engine(), (b.chat as ChatLocalLlama).engine()]);
-    expect(ea).toBe(eb);
+    // A different setting is a different chat model, still on the same engine.
+    const c = await resolveModel(`local:${tiny}`, { temperature: 0.5 });
+    expect(c.chat).not.toBe(a.chat);
+    const [ea, ec] = await Promise.all([(a.chat as ChatLocalLlama).engine(), (c.chat as ChatLocalLlama).engine()]);
+    expect(ea).toBe(ec);
     expect(ea.stats()).toMatchObject({ modelLoads: 1, contextsCreated: 1 });
   });
 
