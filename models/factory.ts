@@ -2,16 +2,15 @@
  * The one place providers plug in: `resolveModel("provider:model")` returns a LangChain chat model and how to ask it
  * for structured output. Tests register their own scripted providers with `registerProvider`.
  */
-import { localModel } from "./local/provider.js";
-import { ollamaModel } from "./ollama.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
 import type { ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
 const providers = new Map<string, ProviderFactory>([
   ["openai", openaiModel],
-  ["ollama", ollamaModel],
-  ["local", localModel],
+  // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
+  ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
+  ["local", async (name, options) => (await import("./local/provider.js")).localModel(name, options)],
 ]);
 
 export function registerProvider(prefix: string, factory: ProviderFactory): void {
