@@ -134,8 +134,9 @@ export class TransportError extends Error {
 }
 
 function isUnreachable(error: unknown): boolean {
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  // "bad port": fetch refuses ports such as 9 or 6000 outright (WHATWG fetch's port blocklist); no retry helps.
+  return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" || cause?.message === "bad port";
 }
 
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

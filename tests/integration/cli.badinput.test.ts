@@ -2,7 +2,7 @@
  * Bad input through the built CLI: one clear line on stderr and a non-zero exit, or, for a dialogue too long for the
  * model, a trimmed run that says so.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -77,5 +77,53 @@ describe("bad input", () => {
     expect(r.code).not.toBe(0);
     oneLine(r.stderr);
     expect(r.stderr).toMatch(/Cannot read .*nope\.txt: ENOENT/);
+  });
+
+  const evalArgs = (data: string, out: string) => [
+    "eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--no-progress",
+  ];
+  const evalEnv = () => ({ ...env(), INSIDEOUT_CACHE_DIR: join(dir, "cache") });
+
+  it("eval: malformed JSONL names the line, and nothing is written", async () => {
+    const file = join(dir, "bad.jsonl");
+    writeFileSync(file, '{"id":"a","dialogue":["hi"],"emotion":"sad"}\n{"id":"b","dialogue":["yo"],"emotion":"sad"}\n{"id":"c", dialogue\n');
+    const out = join(dir, "out-jsonl");
+    const r = await runCli(evalArgs(file, out), evalEnv());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/line 3 of .*bad\.jsonl/);
+    expect(existsSync(join(out, "metrics.json"))).toBe(false);
+  });
+
+  it("eval: malformed CSV names the line", async () => {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, 'conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags\nhit:1,1,sad,x,1,hello,,\nhit:1,2,"broken\n');
+    const r = await runCli(evalArgs(file, join(dir, "out-csv")), evalEnv());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/line \d+ of .*bad\.csv/);
+  });
+
+  it("eval: an output directory that cannot be created is one line before any model call", async () => {
+    const data = join(dir, "ok.jsonl");
+    writeFileSync(data, '{"id":"a","dialogue":["hi"],"emotion":"sad"}\n');
+    const blocker = join(dir, "a-file");
+    writeFileSync(blocker, "x");
+    const before = server.requests.length;
+    const r = await runCli(evalArgs(data, join(blocker, "sub")), evalEnv());
+    expect(r.code).not.toBe(0);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/ENOTDIR|not a directory/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("eval: an unreachable server fails fast, each example recorded with its error", async () => {
+    const data = join(dir, "ok2.jsonl");
+    writeFileSync(data, '{"id":"a","dialogue":["hi"],"emotion":"sad"}\n');
+    const out = join(dir, "out-unreachable");
+    const r = await runCli([...evalArgs(data, out), "--json"], { ...evalEnv(), OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+    expect(r.ms).toBeLessThan(30_000);
+    const m = JSON.parse(r.stdout) as { n: number; errors: number };
+    expect(m).toMatchObject({ n: 1, errors: 1 });
   });
 });
