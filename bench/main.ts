@@ -8,6 +8,7 @@
  * --quick uses 500 examples instead of the whole test split for (d)/(e).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,9 @@ import { registerInstant } from "./instantModel.js";
 import { measureLatency } from "./latency.js";
 import { measureOverhead } from "./overhead.js";
 import { measureThroughput, measureTokens } from "./throughput.js";
+
+// As in cli/main.ts: 32 dialogues × 5 parallel branches each listen on abort signals; that is not a leak.
+EventEmitter.defaultMaxListeners = 256;
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
