@@ -1,6 +1,6 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { defaultLimits, resilientFetch } from "./limits.js";
-import type { ModelOptions, ResolvedModel } from "./types.js";
+import type { ModelOptions, ResolvedModel, StructuredMethod } from "./types.js";
 
 /**
  * One ChatOpenAI per (model, server, key, options) for the whole process: building one per node call cost more than
@@ -37,5 +37,22 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
     });
     instances.set(key, chat);
   }
-  return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true };
+  return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true, structuredMethod: openaiStructuredMethod(name) };
+}
+
+const METHODS: readonly StructuredMethod[] = ["jsonSchema", "functionCalling", "jsonMode", "responseFormat", "prompt"];
+
+/**
+ * JSON-schema response formats where the model has them; the older GPT-4 and GPT-3.5 models only do tool calling
+ * (LangChain's own rule). `INSIDEOUT_STRUCTURED_OUTPUT` overrides, for servers that support only one mode.
+ */
+export function openaiStructuredMethod(name: string): StructuredMethod {
+  const forced = process.env.INSIDEOUT_STRUCTURED_OUTPUT;
+  if (forced) {
+    if (!(METHODS as readonly string[]).includes(forced)) {
+      throw new Error(`INSIDEOUT_STRUCTURED_OUTPUT must be one of ${METHODS.join(", ")}, not "${forced}".`);
+    }
+    return forced as StructuredMethod;
+  }
+  return name.startsWith("gpt-3") || name.startsWith("gpt-4-") || name === "gpt-4" ? "functionCalling" : "responseFormat";
 }

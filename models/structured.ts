@@ -93,33 +93,61 @@ export function requestSchema(schema: z.ZodType): Record<string, unknown> {
   return json;
 }
 
-async function askOnce(
-  model: ResolvedModel,
-  messages: BaseMessage[],
-  schema: z.ZodType,
-  opts: CallOptions<unknown>,
-): Promise<{ raw: BaseMessage; parsed: unknown; parseError?: string }> {
+type Asked = { raw: BaseMessage; parsed: unknown; parseError?: string };
+
+function parseAnswerText(raw: BaseMessage): Asked {
+  try {
+    return { raw, parsed: extractJson(textOf(raw)) };
+  } catch (e) {
+    return { raw, parsed: undefined, parseError: (e as Error).message };
+  }
+}
+
+/**
+ * OpenAI's `response_format: json_schema`, built by hand: the OpenAI client parses such answers itself and throws on
+ * text that is not JSON, losing the answer that our repair and retry-with-the-error need. A tolerant parser keeps it.
+ */
+function tolerantResponseFormat(name: string, schema: Record<string, unknown>, strict: boolean) {
+  const format = { type: "json_schema", json_schema: { name, schema, strict } };
+  return Object.defineProperties(format, {
+    $brand: { value: "auto-parseable-response-format", enumerable: false },
+    $parseRaw: {
+      value: (content: string) => {
+        try {
+          return JSON.parse(content) as unknown;
+        } catch {
+          return null;
+        }
+      },
+      enumerable: false,
+    },
+  });
+}
+
+async function askOnce(model: ResolvedModel, messages: BaseMessage[], schema: z.ZodType, opts: CallOptions<unknown>): Promise<Asked> {
   const config: RunnableConfig = { ...opts.config, runName: opts.runName };
-  if (model.structuredMethod === "prompt") {
+  const name = opts.schemaName ?? "answer";
+  if (model.structuredMethod === "prompt" || model.structuredMethod === "jsonMode") {
+    // Neither mode sends the schema to the provider, so the prompt carries it.
     const jsonSchema = JSON.stringify(requestSchema(schema));
-    const withFormat = [
+    messages = [
       ...messages,
       new SystemMessage(`Answer with one JSON object only, no other text, valid against this JSON schema:\n${jsonSchema}`),
     ];
-    const raw = await model.chat.invoke(withFormat, config);
-    try {
-      return { raw, parsed: extractJson(textOf(raw)) };
-    } catch (e) {
-      return { raw, parsed: undefined, parseError: (e as Error).message };
-    }
+  }
+  if (model.structuredMethod === "prompt") return parseAnswerText(await model.chat.invoke(messages, config));
+  if (model.structuredMethod === "responseFormat") {
+    const response_format = tolerantResponseFormat(name, requestSchema(schema), model.strictSchema ?? false);
+    return parseAnswerText(await model.chat.withConfig({ response_format } as RunnableConfig).invoke(messages, config));
   }
   // A plain JSON schema, not the zod one: with zod, some providers' clients validate inside the call and throw away
   // the raw answer, and our repair and retry-with-the-error need it.
   const runnable = model.chat.withStructuredOutput(requestSchema(schema), {
     includeRaw: true,
-    name: opts.schemaName ?? "answer",
+    name,
     ...(model.structuredMethod ? { method: model.structuredMethod } : {}),
-    ...(model.strictSchema ? { strict: true } : {}),
+    // JSON mode carries no schema, so there is nothing to be strict about (and LangChain refuses the flag).
+    ...(model.strictSchema && model.structuredMethod !== "jsonMode" ? { strict: true } : {}),
   });
   const out = (await runnable.invoke(messages, config)) as { raw: BaseMessage; parsed: unknown };
   if (out.parsed !== undefined && out.parsed !== null) return { raw: out.raw, parsed: out.parsed };
@@ -127,11 +155,7 @@ async function askOnce(
   // repair() gets its chance, and so the retry can quote the problem.
   const toolArgs = (out.raw as AIMessage).tool_calls?.[0]?.args;
   if (toolArgs) return { raw: out.raw, parsed: toolArgs };
-  try {
-    return { raw: out.raw, parsed: extractJson(textOf(out.raw)) };
-  } catch (e) {
-    return { raw: out.raw, parsed: undefined, parseError: (e as Error).message };
-  }
+  return parseAnswerText(out.raw);
 }
 
 export async function invokeStructured<S extends z.ZodType>(

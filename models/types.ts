@@ -2,9 +2,10 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 
 /**
  * How a provider is asked for structured output: `jsonSchema`, `functionCalling` and `jsonMode` go through
- * LangChain's `withStructuredOutput`; `prompt` puts the JSON schema in the prompt and parses the text.
+ * LangChain's `withStructuredOutput`; `responseFormat` sends OpenAI's `response_format: json_schema` and parses the
+ * text itself; `prompt` puts the JSON schema in the prompt and parses the text.
  */
-export type StructuredMethod = "jsonSchema" | "functionCalling" | "jsonMode" | "prompt";
+export type StructuredMethod = "jsonSchema" | "functionCalling" | "jsonMode" | "responseFormat" | "prompt";
 
 export interface ModelOptions {
   temperature?: number;
