@@ -81,8 +81,9 @@ describe("insideout recognize over HTTP", () => {
     expect(r.code).toBe(0);
     expect(slow.requests.length - before).toBe(6);
     expect(slow.maxConcurrent).toBeGreaterThanOrEqual(5);
-    // Two rounds of 300 ms (agents, then aggregator) plus process start-up; sequential would be >= 1800 ms.
-    expect(JSON.parse(r.stdout).latencyMs).toBeLessThan(1500);
+    // Two rounds of 300 ms (agents, then aggregator): 600 ms plus our overhead. Six calls one after another can never
+    // take less than 1800 ms, so any bound below that tells overlap from none; the slack is for a loaded machine.
+    expect(JSON.parse(r.stdout).latencyMs).toBeLessThan(1750);
   });
 
   it("reads the dialogue from stdin and prints a readable table", async () => {
