@@ -6,7 +6,7 @@
  */
 import { classificationReport } from "./metrics/classification.js";
 import { bootstrapCI } from "./metrics/stats.js";
-import { scoreTexts } from "./score.js";
+import { scoreTexts, type TextScores } from "./score.js";
 import { JUDGE_CRITERIA, type JudgeCriterion } from "./judge.js";
 import type { PredictionRecord } from "./record.js";
 import type { LabelSet, Valence } from "../taxonomy/labelSets.js";
@@ -38,16 +38,8 @@ export interface ErcMetrics {
   crossValenceErrorRate: number;
 }
 
-export interface ErgMetrics {
-  bleu1: number;
-  bleu2: number;
-  bleu3: number;
-  bleu4: number;
-  rouge1: number;
-  rouge2: number;
-  rougeL: number;
-  distinct1: number;
-  distinct2: number;
+/** The text metrics of `insideout score`, plus the judge. */
+export interface ErgMetrics extends Omit<TextScores, "n" | "tokenized" | "bleuDetails"> {
   /** Examples with a reference reply, over which BLEU and ROUGE are computed. */
   withReference: number;
   judge?: Record<JudgeCriterion, number> & { n: number; ci95: Record<JudgeCriterion, [number, number]> };
