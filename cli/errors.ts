@@ -1,3 +1,5 @@
+import { maskSecrets } from "./secrets.js";
+
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {
   let message = error instanceof Error ? error.message : String(error);
@@ -10,7 +12,7 @@ export function explain(error: unknown): string {
     const where = process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : "";
     line = `Cannot reach the model server${where}: check that it is running, or set OPENAI_BASE_URL / --model. (${line})`;
   } else if (/401|Incorrect API key|invalid_api_key/i.test(message)) {
-    line = `The model server rejected the API key: check OPENAI_API_KEY. (${line.replace(/sk-[A-Za-z0-9_-]{6,}/g, "sk-…")})`;
+    line = `The model server rejected the API key: check OPENAI_API_KEY. (${line})`;
   }
-  return line.replace(/sk-[A-Za-z0-9_-]{6,}/g, "sk-…");
+  return maskSecrets(line);
 }

@@ -6,6 +6,7 @@
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import type { Client } from "langsmith";
+import { maskSecrets, secretValues } from "./secrets.js";
 
 export function tracingEnabled(): boolean {
   return process.env.LANGSMITH_TRACING === "true" || process.env.LANGCHAIN_TRACING_V2 === "true";
@@ -35,20 +36,12 @@ export async function flushTraces(): Promise<void> {
   await client.awaitPendingTraceBatches?.();
 }
 
-/** Values of the environment's credentials (…_API_KEY, …_TOKEN, …_SECRET, …PASSWORD), longest first. */
-function secretValues(): string[] {
-  return Object.entries(process.env)
-    .filter(([name, value]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(name) && value && value.length >= 8)
-    .map(([, value]) => value!)
-    .sort((a, b) => b.length - a.length);
-}
-
 /** A run with every credential value and every sk-… key replaced, wherever it sits (errors echo server messages). */
 function scrub<T>(run: T, secrets: string[]): T {
-  let text = JSON.stringify(run);
+  const text = JSON.stringify(run);
   if (text === undefined) return run;
-  for (const s of secrets) text = text.split(JSON.stringify(s).slice(1, -1)).join("[secret]");
-  return JSON.parse(text.replace(/sk-[A-Za-z0-9_-]{6,}/g, "sk-…")) as T;
+  // Secrets are matched as they appear inside JSON strings (escaped), so the text stays valid JSON.
+  return JSON.parse(maskSecrets(text, secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as T;
 }
 
 /**
