@@ -14,6 +14,7 @@
  * tiny one. With --gguf, a real model is used instead (both modes load it, so it needs twice the memory).
  */
 import { HumanMessage } from "@langchain/core/messages";
+import { EventEmitter } from "node:events";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,6 +110,8 @@ function describe(r: ModeResult): string {
 }
 
 async function main(): Promise<void> {
+  // LangGraph adds an abort listener per parallel branch and call; more than Node's default ten is expected here.
+  EventEmitter.defaultMaxListeners = 64;
   const { values } = parseArgs({
     options: { gguf: { type: "string" }, size: { type: "string", default: "tiny" }, threads: { type: "string" }, "max-string": { type: "string" } },
   });
