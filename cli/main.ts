@@ -7,6 +7,7 @@ import { compareCommand } from "./commands/compare.js";
 import { dataCommand } from "./commands/data.js";
 import { evalCommand } from "./commands/eval.js";
 import { recognizeCommand } from "./commands/recognize.js";
+import { reproduceCommand } from "./commands/reproduce.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
@@ -30,6 +31,7 @@ program.addCommand(compareCommand());
 program.addCommand(scoreCommand());
 program.addCommand(dataCommand());
 program.addCommand(evalCommand());
+program.addCommand(reproduceCommand());
 
 // Before any command runs: the tracing client reads the hide settings when it is created.
 program.hook("preAction", (_program, action) => {

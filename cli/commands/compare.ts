@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { nonNegativeInt, positiveInt } from "../args.js";
 import { compareText, loadAndCompare, writeCompare } from "../../evaluations/compare.js";
 
 export function compareCommand(): Command {
@@ -19,16 +20,4 @@ export function compareCommand(): Command {
       process.stdout.write(o.json ? `${JSON.stringify(comparison, null, 2)}\n` : compareText(comparison));
       if (o.out && !o.json) process.stdout.write(`Wrote ${o.out}/compare.md and ${o.out}/compare.html\n`);
     });
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
-  return n;
 }

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { integer, positiveInt } from "../args.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
@@ -22,17 +23,7 @@ interface EvalCommandOptions {
   progress: boolean;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-  return n;
-}
 
 function summary(r: EvalResult): string {
   const m = r.metrics;

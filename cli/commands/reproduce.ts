@@ -1,0 +1,70 @@
+/**
+ * One command per table of the paper: runs every method the table compares (each an `eval` experiment, resumable and
+ * cached), then compares them. Tables 1 and 2 are ERC accuracy with 32 and 18 classes; Tables 3 and 4 are ERG, with
+ * the automatic metrics and the LLM judge's scores of the same runs.
+ */
+import path from "node:path";
+import { Command, Option } from "commander";
+import { compareText, loadAndCompare, writeCompare } from "../../evaluations/compare.js";
+import { progressBar, silentProgress } from "../../evaluations/progress.js";
+import { runEval } from "../../evaluations/run.js";
+import { methodNames, type TaskName } from "../../graphs/methods.js";
+import { positiveInt } from "../args.js";
+
+const TABLES: Record<string, { task: TaskName; labels: string; title: string }> = {
+  "1": { task: "erc", labels: "ed32", title: "Table 1: ERC accuracy, 32 classes" },
+  "2": { task: "erc", labels: "ed18", title: "Table 2: ERC accuracy, 18 classes" },
+  "3": { task: "erg", labels: "ed32", title: "Table 3: ERG automatic metrics" },
+  "4": { task: "erg", labels: "ed32", title: "Table 4: ERG, LLM judge" },
+};
+
+interface ReproduceOptions {
+  table: string;
+  model?: string;
+  judgeModel?: string;
+  limit?: number;
+  data: string;
+  concurrency: number;
+  out?: string;
+  progress: boolean;
+}
+
+export function reproduceCommand(): Command {
+  return new Command("reproduce")
+    .description("Reproduce one of the paper's tables: every method it compares on EmpatheticDialogues' test split, then `compare`")
+    .addOption(new Option("--table <n>", "1: ERC 32 classes; 2: ERC 18 classes; 3 and 4: ERG metrics and judge").choices(Object.keys(TABLES)).makeOptionMandatory())
+    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
+    .option("--judge-model <provider:model>", "tables 3–4: the judge (the paper used GPT-4; default: the --model)")
+    .addOption(new Option("--limit <n>", "a seeded sample of n examples instead of the whole split").argParser(positiveInt))
+    .option("--data <source>", "ed:test (the paper's split), ed:valid, or a JSONL/CSV file", "ed:test")
+    .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>)")
+    .option("--no-progress", "no progress bars on stderr")
+    .addHelpText("after", "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500")
+    .action(async (o: ReproduceOptions) => {
+      const table = TABLES[o.table]!;
+      const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
+      const root = o.out ?? path.join("experiments", `table${o.table}-${slug}${o.limit ? `-n${o.limit}` : ""}`);
+      const dirs: string[] = [];
+      for (const method of methodNames(table.task)) {
+        const out = path.join(root, method.replace(/\+/g, "-"));
+        await runEval({
+          task: table.task,
+          method,
+          labels: table.labels,
+          ...(o.model !== undefined ? { model: o.model } : {}),
+          ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
+          judge: table.task === "erg",
+          ...(o.limit !== undefined ? { limit: o.limit } : {}),
+          data: o.data,
+          concurrency: o.concurrency,
+          out,
+          progress: o.progress ? progressBar(`${table.task} ${method}`) : silentProgress,
+        });
+        dirs.push(out);
+      }
+      const { comparison, experiments } = await loadAndCompare(dirs);
+      await writeCompare(root, comparison, experiments);
+      process.stdout.write(`${table.title}\n${compareText(comparison)}Wrote ${root}/compare.md and ${root}/compare.html\n`);
+    });
+}
