@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { integer, positiveInt } from "../args.js";
+import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
@@ -82,23 +83,26 @@ export function evalCommand(): Command {
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
-      const result = await runEval({
-        task: o.task,
-        method: o.method,
-        ...(o.model !== undefined ? { model: o.model } : {}),
-        ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
-        judge: o.judge,
-        labels: o.labels,
-        data: o.data,
-        ...(o.limit !== undefined ? { limit: o.limit } : {}),
-        seed: o.seed,
-        concurrency: o.concurrency,
-        ...(o.out !== undefined ? { out: o.out } : {}),
-        langsmith: o.langsmith === true,
-        ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
-        cache: o.cache,
-        progress: o.progress ? progressBar(`${o.task} ${o.method}`) : silentProgress,
-      });
+      const progress = o.progress ? progressBar(`${o.task} ${o.method}`) : silentProgress;
+      const result = await resumableOnInterrupt(() => progress.stop(), () =>
+        runEval({
+          task: o.task,
+          method: o.method,
+          ...(o.model !== undefined ? { model: o.model } : {}),
+          ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
+          judge: o.judge,
+          labels: o.labels,
+          data: o.data,
+          ...(o.limit !== undefined ? { limit: o.limit } : {}),
+          seed: o.seed,
+          concurrency: o.concurrency,
+          ...(o.out !== undefined ? { out: o.out } : {}),
+          langsmith: o.langsmith === true,
+          ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+          cache: o.cache,
+          progress,
+        }),
+      );
       if (o.json) {
         const { outDir, resumed, ran, cache, examplesPerSecond, reports, metrics } = result;
         process.stdout.write(`${JSON.stringify({ ...metrics, run: { outDir, resumed, ran, cache, examplesPerSecond, reports } }, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval } from "../../evaluations/run.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { positiveInt } from "../args.js";
+import { resumableOnInterrupt } from "../interrupt.js";
 
 const TABLES: Record<string, { task: TaskName; labels: string; title: string }> = {
   "1": { task: "erc", labels: "ed32", title: "Table 1: ERC accuracy, 32 classes" },
@@ -48,7 +49,8 @@ export function reproduceCommand(): Command {
       const dirs: string[] = [];
       for (const method of methodNames(table.task)) {
         const out = path.join(root, method.replace(/\+/g, "-"));
-        await runEval({
+        const progress = o.progress ? progressBar(`${table.task} ${method}`) : silentProgress;
+        await resumableOnInterrupt(() => progress.stop(), () => runEval({
           task: table.task,
           method,
           labels: table.labels,
@@ -59,8 +61,8 @@ export function reproduceCommand(): Command {
           data: o.data,
           concurrency: o.concurrency,
           out,
-          progress: o.progress ? progressBar(`${table.task} ${method}`) : silentProgress,
-        });
+          progress,
+        }));
         dirs.push(out);
       }
       const { comparison, experiments } = await loadAndCompare(dirs);
