@@ -19,14 +19,20 @@ export function chatCommand(): Command {
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
     const turns: string[] = [];
     let closed = false;
+    // A pending question never settles when readline closes (Ctrl-C, end of input): abort it so the loop ends.
+    const asking = new AbortController();
     rl.on("close", () => {
       closed = true;
+      asking.abort();
     });
+    // On a terminal readline turns Ctrl-C into this event (and would merely pause without a listener): end the chat;
+    // a turn already under way finishes and is saved first.
+    rl.on("SIGINT", () => rl.close());
     process.stdout.write("Say how you feel (/quit to leave).\n");
     while (!closed) {
       let line: string;
       try {
-        line = (await rl.question("you> ")).trim();
+        line = (await rl.question("you> ", { signal: asking.signal })).trim();
       } catch {
         break; // stdin closed or Ctrl-C
       }
