@@ -18,26 +18,20 @@ export function chatCommand(): Command {
     const options = toRunOptions(o);
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
     const turns: string[] = [];
-    let closed = false;
-    // A pending question never settles when readline closes (Ctrl-C, end of input): abort it so the loop ends.
-    const asking = new AbortController();
-    rl.on("close", () => {
-      closed = true;
-      asking.abort();
-    });
     // On a terminal readline turns Ctrl-C into this event (and would merely pause without a listener): end the chat;
     // a turn already under way finishes and is saved first.
     rl.on("SIGINT", () => rl.close());
     process.stdout.write("Say how you feel (/quit to leave).\n");
-    while (!closed) {
-      let line: string;
-      try {
-        line = (await rl.question("you> ", { signal: asking.signal })).trim();
-      } catch {
-        break; // stdin closed or Ctrl-C
-      }
+    rl.setPrompt("you> ");
+    rl.prompt();
+    // The line iterator buffers what arrives while a turn is running (piped input delivers every line at once).
+    for await (const raw of rl) {
+      const line = raw.trim();
       if (line === "/quit" || line === "/exit") break;
-      if (!line) continue;
+      if (!line) {
+        rl.prompt();
+        continue;
+      }
       turns.push(line);
       const result = await runnerFor(o.server)("erg", o.method, [...turns], options, (node, update) => {
         if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);
@@ -50,6 +44,7 @@ export function chatCommand(): Command {
       process.stdout.write(`insideout> ${reply}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       if (o.save) appendFileSync(o.save, `${JSON.stringify({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author })}\n`);
+      rl.prompt();
     }
     rl.close();
     process.stdout.write("bye\n");
