@@ -26,18 +26,28 @@ export type RunOptions = z.infer<typeof RunOptions>;
 /** Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. */
 export function runOptions(config: LangGraphRunnableConfig | undefined): RunOptions {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
-  const known = Object.fromEntries(
-    Object.keys(RunOptions.shape)
-      .filter((k) => configurable[k] !== undefined)
-      .map((k) => [k, configurable[k]]),
-  );
-  const parsed = RunOptions.safeParse({ ...known, ...((config?.context ?? {}) as object) });
+  const keys = OPTION_KEYS.filter((k) => configurable[k] !== undefined);
+  const context: unknown = config?.context;
+  // Every node of every run calls this; a run's context object is the same for all its nodes (and, in an eval, for
+  // all its examples), so its parse is done once. Only when `configurable` adds nothing: that may vary per call.
+  const cacheable = keys.length === 0 && typeof context === "object" && context !== null;
+  if (cacheable) {
+    const hit = parsedContexts.get(context);
+    if (hit && hit.source === JSON.stringify(context)) return hit.options;
+  }
+  const known = Object.fromEntries(keys.map((k) => [k, configurable[k]]));
+  const parsed = RunOptions.safeParse({ ...known, ...((context ?? {}) as object) });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid run option ${issue?.path.join(".")}: ${issue?.message}`);
   }
+  if (cacheable) parsedContexts.set(context, { source: JSON.stringify(context), options: parsed.data });
   return parsed.data;
 }
+
+const OPTION_KEYS = Object.keys(RunOptions.shape);
+/** Parsed run options per context object, with the context as it was then (a mutated context is parsed again). */
+const parsedContexts = new WeakMap<object, { source: string; options: RunOptions }>();
 
 /** Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`. */
 export function runContext(options: Partial<z.input<typeof RunOptions>> = {}): RunOptions {

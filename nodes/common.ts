@@ -92,11 +92,21 @@ export function withDialogueNotes<S extends { dialogue?: readonly string[] }, U 
   };
 }
 
-export async function nodeEnv(config: LangGraphRunnableConfig): Promise<NodeEnv> {
-  const options = runOptions(config);
-  const labelSet = loadLabelSet(options.labels);
-  const model = await resolveModel(options.model, { temperature: options.temperature });
-  return { options, model, labelSet };
+/** Per node call (its config object): the node and withDialogueNotes around it ask for the same environment. */
+const envs = new WeakMap<LangGraphRunnableConfig, Promise<NodeEnv>>();
+
+export function nodeEnv(config: LangGraphRunnableConfig): Promise<NodeEnv> {
+  let env = envs.get(config);
+  if (!env) {
+    env = (async () => {
+      const options = runOptions(config);
+      const labelSet = loadLabelSet(options.labels);
+      const model = await resolveModel(options.model, { temperature: options.temperature });
+      return { options, model, labelSet };
+    })();
+    envs.set(config, env);
+  }
+  return env;
 }
 
 function buildOpinionSchema(labels: readonly string[]) {
