@@ -25,6 +25,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
+import { z } from "zod";
 import { evaluate, type EvaluateOptions, type EvaluationResult } from "langsmith/evaluation";
 import { Client } from "langsmith";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
@@ -330,7 +331,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       referenceDatasetId: lsExamples[0]?.dataset_id ?? null,
     });
     const chunk = Math.max(256, concurrency * 8);
-    const restoreHeapGrowth = boundHeapGrowth();
+    const untune = tuneForEval();
     const log = console.log;
     // evaluate() prints "Starting evaluation of experiment ..." with console.log; stdout belongs to --json.
     console.log = o.langsmith ? (...args: unknown[]) => process.stderr.write(`${args.join(" ")}\n`) : () => {};
@@ -350,7 +351,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       }
     } finally {
       console.log = log;
-      restoreHeapGrowth();
+      untune();
       progress.stop();
     }
 
@@ -403,14 +404,25 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
  * Growing by at most 2× keeps RSS near 250 MB at no measurable CPU cost. The flag is read at each collection, so it
  * can be set at run time; it is put back (0: V8's default) when the last concurrent eval ends.
  */
-let heapBounds = 0;
-function boundHeapGrowth(): () => void {
-  if (heapBounds++ === 0) setFlagsFromString("--heap-growing-percent=100");
+let tuned = 0;
+let jitlessBefore: boolean | undefined;
+function tuneForEval(): () => void {
+  if (tuned++ === 0) {
+    setFlagsFromString("--heap-growing-percent=100");
+    // Also: zod without its JIT. LangGraph validates every node update against a partial of the zod state schema
+    // that it builds anew per write (validateStateUpdates), so zod compiled a fresh fast path (new Function) for
+    // each one and used it once. Same results; ~6 % less CPU per example (A/B, 1000 examples, C=32).
+    jitlessBefore = z.config().jitless;
+    z.config({ jitless: true });
+  }
   let done = false;
   return () => {
     if (done) return;
     done = true;
-    if (--heapBounds === 0) setFlagsFromString("--heap-growing-percent=0");
+    if (--tuned === 0) {
+      setFlagsFromString("--heap-growing-percent=0");
+      z.config({ jitless: jitlessBefore ?? false });
+    }
   };
 }
 
