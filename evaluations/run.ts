@@ -34,6 +34,7 @@ import { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
 import type { State } from "../graphs/state.js";
 import { addModelHook, defaultModelSpec, resolveModel } from "../models/factory.js";
+import { setMaxConcurrency } from "../models/limits.js";
 import type { ResolvedModel } from "../models/types.js";
 import { messageOf } from "../nodes/common.js";
 import { ExperimentStore, type ExperimentConfig } from "../store/experiments.js";
@@ -227,6 +228,9 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got ${concurrency}.`);
+  // C examples in flight make up to six model requests each (five agents, or recogniser + judge): let the process-wide
+  // request limit follow, unless the user set it explicitly (e.g. to respect a provider's rate limit).
+  if (!process.env.INSIDEOUT_MAX_CONCURRENCY) setMaxConcurrency(Math.max(32, 6 * concurrency));
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw new Error(`--limit must be a positive integer, got ${o.limit}.`);
 
   const runOptions = RunOptions.parse({ model, labels, temperature: o.temperature ?? 0 });
