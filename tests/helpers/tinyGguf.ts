@@ -6,6 +6,7 @@
  * tokens. Weights come from a seeded PRNG: the same options always give the same file.
  */
 import { writeFileSync } from "node:fs";
+import { mulberry32 } from "../../evaluations/metrics/stats.js";
 
 export interface TinyGgufOptions {
   /** Hidden size; a multiple of `heads`. */
@@ -198,17 +199,6 @@ function buildVocab(): Vocab {
   return { tokens, types, merges, eos, pad };
 }
 
-/** mulberry32: a tiny seeded PRNG, so the weights (and so every greedy answer) are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tensor {
   name: string;
@@ -230,7 +220,7 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): { bytes: Buffer; v
   const nEmbdKv = headDim * nHeadKv;
   const vocab = buildVocab();
   const nVocab = vocab.tokens.length;
-  const rand = prng(options.seed ?? 1234);
+  const rand = mulberry32(options.seed ?? 1234);
 
   const randomTensor = (name: string, dims: number[]): Tensor => {
     const n = dims.reduce((p, d) => p * d, 1);

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { oracle, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { storedRows } from "../helpers/store.js";
 
 const LIMIT = 600;
 let server: FakeOpenAI;
@@ -31,20 +31,6 @@ const args = (out: string) => [
 ];
 const env = (cache: string) => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test", INSIDEOUT_CACHE_DIR: cache });
 
-function rows(out: string): number {
-  const file = path.join(out, "experiment.sqlite");
-  if (!existsSync(file)) return 0;
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM examples").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // the writer is creating the schema right now
-  }
-}
 
 /** metrics.json without what legitimately differs between two runs: timestamps and wall-clock times. */
 function stable(file: string): Record<string, unknown> {
@@ -80,11 +66,11 @@ describe("eval: kill -9 and resume", () => {
       const first = spawnCli(args(killed), env(cache));
       // Wait until some examples are stored, then SIGKILL: no chance to clean up.
       const deadline = Date.now() + 120_000;
-      while (rows(killed) < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (storedRows(killed) < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       first.child.kill("SIGKILL");
       const k = await first.done;
       expect(k.signal).toBe("SIGKILL");
-      const atKill = rows(killed);
+      const atKill = storedRows(killed);
       expect(atKill).toBeGreaterThanOrEqual(100);
       expect(atKill).toBeLessThan(LIMIT);
       expect(existsSync(path.join(killed, "metrics.json"))).toBe(false);

@@ -11,9 +11,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { startFakeOpenAI, type Answer, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { oracle, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { mulberry32 } from "../../evaluations/metrics/stats.js";
+import { storedRows } from "../helpers/store.js";
 
 const FAULTS = ["500", "503", "429-retry-after-0", "429-retry-after-1", "429-bare", "timeout", "drop", "garbage", "bad-label"] as const;
 type Fault = (typeof FAULTS)[number];
@@ -112,32 +113,7 @@ function predictions(out: string): Map<string, unknown> {
   return byId;
 }
 
-function storedRows(out: string): number {
-  const file = path.join(out, "experiment.sqlite");
-  if (!existsSync(file)) return 0;
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM examples").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
-/** mulberry32: a seeded PRNG, so the kill points are the same on every run of the test. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("eval under faults", () => {
   it(
@@ -176,7 +152,7 @@ describe("eval under faults", () => {
 
       const out = path.join(dir, "killed");
       const cache = path.join(dir, "cache-killed");
-      const random = prng(20240607);
+      const random = mulberry32(20240607);
       let stored = 0;
       for (let k = 0; k < KILLS; k++) {
         // Kill somewhere between what is stored now and the end, leaving room for the next kill.
