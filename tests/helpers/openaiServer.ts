@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { roleOf, type Role } from "./roles.js";
 
 export interface ChatMessage {
   role: string;
@@ -195,4 +196,30 @@ export function answerFromSchema(
     default:
       return `A ${property || "text"} answer.`;
   }
+}
+
+/** What each role of the graphs answers, for a handler whose outcome a test knows in advance. */
+export interface RoleScript {
+  /** Label each structured answer gives, by role. */
+  emotion: (role: Role) => string;
+  /** The aggregator's ERG choice among the agents offered. */
+  choice: (offered: unknown[]) => unknown;
+  /** Plain-text answers (the responder). */
+  text: (role: Role) => string;
+}
+
+/** A handler answering schema-valid JSON per role (read from the system prompt), and plain text without a schema. */
+export function roleHandler(script: RoleScript): Handler {
+  return (req) => {
+    const role = roleOf(systemPromptOf(req));
+    const schema = requestedSchema(req);
+    if (!schema) return script.text(role);
+    return JSON.stringify(
+      answerFromSchema(schema, (prop, options) => {
+        if (prop === "emotion") return script.emotion(role);
+        if (prop === "choice") return script.choice(options);
+        return options[0];
+      }),
+    );
+  };
 }

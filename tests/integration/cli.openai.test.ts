@@ -3,7 +3,7 @@
  * answers `response_format: json_schema` requests with schema-valid JSON, as any such server would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { roleHandler, startFakeOpenAI, systemPromptOf, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { runCli } from "../helpers/cli.js";
 import { roleOf } from "../helpers/roles.js";
 
@@ -12,22 +12,12 @@ let server: FakeOpenAI;
 let slow: FakeOpenAI;
 
 /** Agents answer by persona so the outcome is known in advance: three say sad, fear says afraid, joy says hopeful. */
-function handler(req: Parameters<Parameters<typeof startFakeOpenAI>[0]>[0]) {
-  const role = roleOf(systemPromptOf(req));
-  const schema = requestedSchema(req);
-  if (!schema) return "I'm so sorry to hear that. Do you want to talk about it?";
-  const byRole: Record<string, string> = { fear: "afraid", happiness: "hopeful" };
-  return JSON.stringify(
-    answerFromSchema(schema, (prop, options) => {
-      if (prop === "emotion") {
-        if (role.kind === "agent") return byRole[role.emotion] ?? "sad";
-        return role.kind === "aggregate" ? "devastated" : "lonely";
-      }
-      if (prop === "choice") return options.includes("sadness") ? "sadness" : options[0];
-      return options[0];
-    }),
-  );
-}
+const byAgent: Record<string, string> = { fear: "afraid", happiness: "hopeful" };
+const handler = roleHandler({
+  emotion: (role) => (role.kind === "agent" ? (byAgent[role.emotion] ?? "sad") : role.kind === "aggregate" ? "devastated" : "lonely"),
+  choice: (offered) => (offered.includes("sadness") ? "sadness" : offered[0]),
+  text: () => "I'm so sorry to hear that. Do you want to talk about it?",
+});
 
 beforeAll(async () => {
   server = await startFakeOpenAI(handler);

@@ -15,30 +15,19 @@ import type { State } from "../../graphs/state.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
-import { roleOf } from "../helpers/roles.js";
+import { roleHandler, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as {
   graphs: Record<string, { path: string; description: string }>;
 };
 
 /** Each role answers differently, so a result that mixed up agents or dropped one would not compare equal. */
-function handler(req: ChatRequest) {
-  const role = roleOf(systemPromptOf(req));
-  const schema = requestedSchema(req);
-  if (!schema) return role.kind === "respond" ? "That sounds so hard. I'm here for you." : "Plain text.";
-  const byAgent: Record<string, string> = { anger: "furious", disgust: "disgusted", fear: "afraid", happiness: "hopeful", sadness: "sad" };
-  return JSON.stringify(
-    answerFromSchema(schema, (prop, options) => {
-      if (prop === "emotion") {
-        if (role.kind === "agent") return byAgent[role.emotion] ?? "sad";
-        return role.kind === "aggregate" ? "devastated" : "lonely";
-      }
-      if (prop === "choice") return options.includes("fear") ? "fear" : options[0];
-      return options[0];
-    }),
-  );
-}
+const byAgent: Record<string, string> = { anger: "furious", disgust: "disgusted", fear: "afraid", happiness: "hopeful", sadness: "sad" };
+const handler = roleHandler({
+  emotion: (role) => (role.kind === "agent" ? (byAgent[role.emotion] ?? "sad") : role.kind === "aggregate" ? "devastated" : "lonely"),
+  choice: (offered) => (offered.includes("fear") ? "fear" : offered[0]),
+  text: (role) => (role.kind === "respond" ? "That sounds so hard. I'm here for you." : "Plain text."),
+});
 
 const dialogue = ["My dog died last week.", "Oh no, I'm so sorry.", "The house feels empty without him."];
 const MODEL = "openai:fake-model";
