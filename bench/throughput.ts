@@ -22,7 +22,7 @@ export interface ThroughputResult {
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
-export async function measureThroughput(model: string, concurrency: number, data: string): Promise<ThroughputResult> {
+export async function measureThroughput(model: string, concurrency: number, data: string, workers: number | "auto" = "auto"): Promise<ThroughputResult> {
   const out = mkdtempSync(join(tmpdir(), "insideout-bench-"));
   let peak = process.memoryUsage.rss();
   const samples: { done: number; rss: number }[] = [];
@@ -40,6 +40,7 @@ export async function measureThroughput(model: string, concurrency: number, data
       model,
       data,
       concurrency,
+      workers,
       out,
       cache: false,
       progress: {

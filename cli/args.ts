@@ -18,3 +18,8 @@ export function nonNegativeInt(value: string): number {
   if (n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
   return n;
 }
+
+/** `auto` or a thread count (0: none). */
+export function workersArg(value: string): number | "auto" {
+  return value === "auto" ? "auto" : nonNegativeInt(value);
+}

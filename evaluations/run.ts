@@ -18,37 +18,41 @@
  *    (`Promise.race` over all of them), which is quadratic in the number of examples: 1000 examples of no work took
  *    4.6 s, 2000 took 23 s. Chunks of a few hundred keep it linear (about 1.5 ms of overhead per example); the
  *    chunks share one experiment, so LangSmith still sees one experiment.
+ *  - The examples' graphs run in worker threads (evaluations/workerPool.ts, `--workers`): the client is CPU-bound
+ *    long before an HTTP model server is (LangGraph, LangChain and the HTTP client cost ~25 ms per InsideOut
+ *    example), so one thread caps the throughput whatever the concurrency. evaluate(), the store and the progress
+ *    bar stay in this thread.
  *  - Metrics are computed from the store, not from evaluate()'s results, so a resumed run and an uninterrupted one
  *    produce the same metrics.json from the same records.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { z } from "zod";
 import { evaluate, type EvaluateOptions, type EvaluationResult } from "langsmith/evaluation";
 import { Client } from "langsmith";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { Example as LsExample, TracerSession } from "langsmith/schemas";
 import { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
-import { addModelHook, defaultModelSpec, resolveModel } from "../models/factory.js";
-import { setMaxConcurrency } from "../models/limits.js";
-import type { ResolvedModel } from "../models/types.js";
-import { messageOf } from "../nodes/common.js";
+import { defaultModelSpec, resolveModel } from "../models/factory.js";
+import { globalLimiter, setMaxConcurrency } from "../models/limits.js";
+import { parseModelSpec } from "../models/spec.js";
 import { ExperimentStore, type ExperimentConfig } from "../store/experiments.js";
-import { defaultLlmCachePath, SqliteCache, withCache, type CacheStats } from "../store/cache.js";
-import { goldToSet, loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
+import { defaultLlmCachePath, SqliteCache, type CacheStats } from "../store/cache.js";
+import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
+import { installCache } from "./cacheHook.js";
 import { loadDataset, sample } from "./data/ed.js";
 import type { Example } from "./data/types.js";
+import { exampleRunner, type RunnerConfig } from "./exampleRunner.js";
 import { experimentMetrics, type ExperimentMetrics } from "./experimentMetrics.js";
 import { writeFileAtomic } from "./files.js";
-import { JUDGE_CRITERIA, judgeReply } from "./judge.js";
+import { JUDGE_CRITERIA } from "./judge.js";
 import { OfflineClient } from "./offlineClient.js";
 import { silentProgress, type ProgressView } from "./progress.js";
-import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
+import { baseRecord, type PredictionRecord } from "./record.js";
+import { tuneForEval } from "./tune.js";
+import { WorkerPool } from "./workerPool.js";
 
 export interface EvalOptions {
   task: TaskName;
@@ -70,6 +74,8 @@ export interface EvalOptions {
   langsmith?: boolean;
   /** LangSmith dataset name, with `langsmith`. */
   dataset?: string;
+  /** Worker threads for the graphs (evaluations/workerPool.ts): a number (0: none) or `auto` (the default). */
+  workers?: number | "auto";
   /** false: no LLM cache. */
   cache?: boolean;
   cachePath?: string;
@@ -183,38 +189,6 @@ class Tally {
   }
 }
 
-/**
- * Installs the LLM cache (store/cache.ts `withCache`, which also reaches ChatOpenAI's constructor fields) on every
- * model resolved while the eval runs; the returned function puts back what each model had before, since providers
- * may share one model object per process (models/openai.ts).
- */
-function installCache(cache: SqliteCache): () => void {
-  const touched = new Map<ResolvedModel["chat"], { cache: unknown; fields: unknown; hadFieldsCache: boolean }>();
-  const fieldsOf = (chat: ResolvedModel["chat"]): { cache?: unknown } | undefined => {
-    const fields: unknown = (chat as unknown as { fields?: unknown }).fields;
-    return fields && typeof fields === "object" ? (fields as { cache?: unknown }) : undefined;
-  };
-  const remove = addModelHook((m) => {
-    if (!touched.has(m.chat)) {
-      const fields = fieldsOf(m.chat);
-      touched.set(m.chat, { cache: m.chat.cache, fields: fields?.cache, hadFieldsCache: fields ? "cache" in fields : false });
-      withCache(m.chat, cache);
-    }
-    return m;
-  });
-  return () => {
-    remove();
-    for (const [chat, previous] of touched) {
-      chat.cache = previous.cache as ResolvedModel["chat"]["cache"];
-      const fields = fieldsOf(chat);
-      if (fields) {
-        if (previous.hadFieldsCache) fields.cache = previous.fields;
-        else delete fields.cache;
-      }
-    }
-  };
-}
-
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const startedAt = new Date();
   const wallStart = performance.now();
@@ -230,7 +204,9 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got ${concurrency}.`);
   // C examples in flight make up to six model requests each (five agents, or recogniser + judge): let the process-wide
   // request limit follow, unless the user set it explicitly (e.g. to respect a provider's rate limit).
-  if (!process.env.INSIDEOUT_MAX_CONCURRENCY) setMaxConcurrency(Math.max(32, 6 * concurrency));
+  // globalLimiter() validates INSIDEOUT_MAX_CONCURRENCY (a clear error if it is not a positive number).
+  const requestLimit = process.env.INSIDEOUT_MAX_CONCURRENCY && globalLimiter() ? Number(process.env.INSIDEOUT_MAX_CONCURRENCY) : Math.max(32, 6 * concurrency);
+  setMaxConcurrency(requestLimit);
   if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw new Error(`--limit must be a positive integer, got ${o.limit}.`);
 
   const runOptions = RunOptions.parse({ model, labels, temperature: o.temperature ?? 0 });
@@ -255,14 +231,15 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const cache = o.cache === false ? undefined : new SqliteCache(o.cachePath ?? defaultLlmCachePath());
   const uninstall = cache ? installCache(cache) : () => {};
   const progress = o.progress ?? silentProgress;
+  let pool: WorkerPool | undefined;
+  let workerCacheStats: CacheStats | undefined;
   try {
     const already = store.ids();
     const resumed = examples.filter((e) => already.has(e.id)).length;
     const pending = examples.length - resumed;
     // Resolve the models up front: a bad name or a missing key is one clear error before anything runs.
     if (pending > 0) await resolveModel(model, { temperature: runOptions.temperature });
-    const judge = judgeSpec && pending > 0 ? await resolveModel(judgeSpec, { temperature: 0 }) : undefined;
-    const graph = builderFor(o.task, o.method).compile();
+    if (judgeSpec && pending > 0) await resolveModel(judgeSpec, { temperature: 0 });
     const byId = new Map(examples.map((e, i) => [e.id, { example: e, position: i }]));
     const tally = new Tally(o.task, labelSet);
     for (const e of examples) {
@@ -271,34 +248,26 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     }
     progress.start(examples.length, tally.done);
 
+    const runnerConfig: RunnerConfig = { task: o.task, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), traced: o.langsmith === true };
+    const workers = pending > 0 ? workerCount(o, [model, judgeSpec], concurrency) : 0;
+    pool = workers > 0 ? await WorkerPool.start(workers, { runner: runnerConfig, ...(cache ? { cachePath: cache.path } : {}), maxConcurrency: Math.ceil(requestLimit / workers) }) : undefined;
+    const runHere = pool ? undefined : await exampleRunner(runnerConfig);
+    /** A worker thread that died: the eval stops after this chunk, and a re-run resumes the examples it had. */
+    let fatal: Error | undefined;
+
     const runOne = async (input: Target): Promise<PredictionRecord> => {
       const stored = store.get(input.id);
       if (stored) return stored;
       const entry = byId.get(input.id);
       if (!entry) throw new Error(`Example ${input.id} is not part of this experiment.`);
       const { example, position } = entry;
-      const record = baseRecord(o.task, o.method, example, goldToSet(labelSet, example.emotion) ?? null);
-      const t0 = performance.now();
+      let record: PredictionRecord;
       try {
-        const invoke = () => graph.invoke({ dialogue: example.dialogue }, { context: runOptions }) as Promise<Partial<State>>;
-        // Offline, nothing reads the traces; leaving evaluate()'s run tree in scope would make LangChain build a
-        // LangSmith run tree for every node and LLM call (profiled: most of the CPU time, ~12 examples/s at C=32).
-        const state = o.langsmith ? await invoke() : await AsyncLocalStorageProviderSingleton.getInstance().run(undefined, invoke);
-        fillFromState(record, state);
-        if (judge && record.prediction.reply) {
-          try {
-            const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply);
-            record.judge = scores;
-            addUsage(record.usage, usage);
-          } catch (e) {
-            // The method answered; only its grading failed. Kept as a failure, not an error of the method.
-            record.failures.judge = messageOf(e);
-          }
-        }
+        record = pool ? await pool.run(example) : await runHere!(example);
       } catch (e) {
-        record.error = messageOf(e);
+        fatal ??= e instanceof Error ? e : new Error(String(e));
+        return baseRecord(o.task, o.method, example, null);
       }
-      record.latencyMs = performance.now() - t0;
       if (store.put(example.id, position, record)) {
         tally.add(record);
         progress.update(tally.done, tally.score(), tally.errors);
@@ -352,7 +321,10 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
           metadata: { ...config },
         };
         await evaluate(target, options);
+        if (fatal) throw new Error(`${fatal.message} Finished examples are saved: run the same command again to resume.`);
       }
+      workerCacheStats = await pool?.close();
+      pool = undefined;
     } finally {
       console.log = log;
       untune();
@@ -390,11 +362,12 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       metrics,
       resumed,
       ran: pending,
-      ...(cache ? { cache: { ...cache.stats(), path: cache.path } } : {}),
+      ...(cache ? { cache: { ...sumStats(cache.stats(), workerCacheStats), path: cache.path } } : {}),
       examplesPerSecond: seconds > 0 ? pending / seconds : 0,
       reports,
     };
   } finally {
+    await pool?.close();
     uninstall();
     cache?.close();
     store.close();
@@ -402,32 +375,25 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
 }
 
 /**
- * An eval allocates fast (LangGraph and LangChain build configs, run trees and promises per node) while keeping
- * little: about 70 MB live at C=32 (--trace-gc). V8's default heap growing factor (up to 4×, chosen from GC speed)
- * then let the old space reach 300+ MB between full collections, so RSS climbed to 400-500 MB over the test split.
- * Growing by at most 2× keeps RSS near 250 MB at no measurable CPU cost. The flag is read at each collection, so it
- * can be set at run time; it is put back (0: V8's default) when the last concurrent eval ends.
+ * Worker threads for the examples' graphs: `--workers auto` uses one per CPU (up to the concurrency) when that can
+ * help. Not with --langsmith (the graph's runs must nest under evaluate()'s run tree, in this thread), nor with a
+ * `local:` model (one copy in memory, whose decode batches the agents share) or a provider registered in this
+ * thread only (tests' scripted models).
  */
-let tuned = 0;
-let jitlessBefore: boolean | undefined;
-function tuneForEval(): () => void {
-  if (tuned++ === 0) {
-    setFlagsFromString("--heap-growing-percent=100");
-    // Also: zod without its JIT. LangGraph validates every node update against a partial of the zod state schema
-    // that it builds anew per write (validateStateUpdates), so zod compiled a fresh fast path (new Function) for
-    // each one and used it once. Same results; ~6 % less CPU per example (A/B, 1000 examples, C=32).
-    jitlessBefore = z.config().jitless;
-    z.config({ jitless: true });
+export function workerCount(o: Pick<EvalOptions, "workers" | "langsmith">, models: (string | undefined)[], concurrency: number): number {
+  if (o.workers !== undefined && o.workers !== "auto") {
+    if (!Number.isInteger(o.workers) || o.workers < 0) throw new Error(`--workers must be auto or a whole number ≥ 0, got ${o.workers}.`);
+    if (o.workers > 0 && o.langsmith) throw new Error("--workers cannot be used with --langsmith (traces are recorded in the main thread): use --workers 0.");
+    return o.workers;
   }
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    if (--tuned === 0) {
-      setFlagsFromString("--heap-growing-percent=0");
-      z.config({ jitless: jitlessBefore ?? false });
-    }
-  };
+  if (o.langsmith) return 0;
+  const threadSafe = models.every((m) => m === undefined || ["openai", "ollama"].includes(parseModelSpec(m).provider));
+  const n = Math.min(availableParallelism(), concurrency);
+  return threadSafe && n >= 2 ? n : 0;
+}
+
+function sumStats(a: CacheStats, b: CacheStats | undefined): CacheStats {
+  return b ? { hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes } : a;
 }
 
 /** report.md / report.html, by evaluations/report (written by the report's owner); absent module: none. */

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { integer, positiveInt } from "../args.js";
+import { integer, positiveInt, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
@@ -16,6 +16,7 @@ interface EvalCommandOptions {
   limit?: number;
   seed: number;
   concurrency: number;
+  workers: number | "auto";
   out?: string;
   langsmith?: boolean;
   dataset?: string;
@@ -70,6 +71,11 @@ export function evalCommand(): Command {
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .addOption(
+      new Option("--workers <n>", "threads running the examples' graphs: auto (one per CPU, for openai:/ollama: models) or a number, 0 for none")
+        .default("auto")
+        .argParser(workersArg),
+    )
     .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-n<limit>])")
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
@@ -96,6 +102,7 @@ export function evalCommand(): Command {
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
           concurrency: o.concurrency,
+          workers: o.workers,
           ...(o.out !== undefined ? { out: o.out } : {}),
           langsmith: o.langsmith === true,
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),

@@ -1,0 +1,106 @@
+/**
+ * Worker threads for `insideout eval`. An eval against an HTTP model is CPU-bound in the client long before the
+ * server is busy: LangGraph, LangChain and the HTTP client cost ~25 ms of CPU per InsideOut example (bench/), so one
+ * thread tops out near 50 examples/s whatever the concurrency. The examples' graphs run in these threads; the eval's
+ * own thread keeps evaluate(), the experiment store and the progress bar, so resuming and metrics do not change.
+ */
+import { Worker } from "node:worker_threads";
+import type { CacheStats } from "../store/cache.js";
+import type { Example } from "./data/types.js";
+import type { PredictionRecord } from "./record.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./worker.js";
+
+interface Waiting {
+  resolve: (r: PredictionRecord) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
+  closed?: (stats: CacheStats | undefined) => void;
+}
+
+export class WorkerPool {
+  private seq = 0;
+  private failure: Error | undefined;
+
+  private constructor(private readonly slots: Slot[]) {
+    for (const slot of slots) {
+      slot.worker.on("message", (m: FromWorker) => {
+        if (m.type === "done") {
+          const w = slot.waiting.get(m.seq);
+          slot.waiting.delete(m.seq);
+          w?.resolve(m.record);
+        } else if (m.type === "closed") slot.closed?.(m.cache);
+      });
+      slot.worker.on("error", (e) => this.fail(new Error(`An eval worker thread failed: ${e.message}`)));
+      slot.worker.on("exit", (code) => {
+        if (slot.closed) slot.closed(undefined);
+        else this.fail(new Error(`An eval worker thread stopped (exit code ${code}).`));
+      });
+    }
+  }
+
+  /** Starts n workers and waits until each has built its graph and models; a set-up error rejects with its message. */
+  static async start(n: number, init: WorkerInit): Promise<WorkerPool> {
+    const workers = Array.from({ length: n }, () => new Worker(new URL("./worker.js", import.meta.url), { workerData: init, env: { ...process.env } }));
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              w.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error(m.type === "fatal" ? m.message : `unexpected ${m.type}`))));
+              w.once("error", reject);
+              w.once("exit", (code) => reject(new Error(`An eval worker thread stopped while starting (exit code ${code}).`)));
+            }),
+        ),
+      );
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new WorkerPool(workers.map((worker) => ({ worker, waiting: new Map() })));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs one example on the least busy worker. Rejects only if a worker thread itself fails. */
+  run(example: Example): Promise<PredictionRecord> {
+    if (this.failure) return Promise.reject(this.failure);
+    const slot = this.slots.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      slot.waiting.set(seq, { resolve, reject });
+      slot.worker.postMessage({ type: "run", seq, example } satisfies ToWorker);
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const slot of this.slots) {
+      for (const w of slot.waiting.values()) w.reject(this.failure);
+      slot.waiting.clear();
+    }
+  }
+
+  /** Stops the workers; the sum of their LLM-cache counters, if they had a cache. */
+  async close(): Promise<CacheStats | undefined> {
+    const stats = await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<CacheStats | undefined>((resolve) => {
+            slot.closed = resolve;
+            if (this.failure) return resolve(undefined);
+            slot.worker.postMessage({ type: "close" } satisfies ToWorker);
+          }),
+      ),
+    );
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const present = stats.filter((s): s is CacheStats => s !== undefined);
+    if (present.length === 0) return undefined;
+    return present.reduce((a, b) => ({ hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes }));
+  }
+}
