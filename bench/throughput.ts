@@ -18,6 +18,10 @@ export interface ThroughputResult {
   /** RSS when 10 % and 90 % of the examples were done: flat memory means these are close. */
   rssAt10Mb: number;
   rssAt90Mb: number;
+  /** Worker threads the eval used (`auto` resolved). */
+  workers: number;
+  /** CPU time of this process (all its threads) per example. */
+  cpuMsPerExample: number;
 }
 
 const mb = (bytes: number) => bytes / 2 ** 20;
@@ -28,6 +32,7 @@ export async function measureThroughput(model: string, concurrency: number, data
   const samples: { done: number; rss: number }[] = [];
   let total = 0;
   let done = 0;
+  const cpu0 = process.cpuUsage();
   const timer = setInterval(() => {
     const rss = process.memoryUsage.rss();
     peak = Math.max(peak, rss);
@@ -55,6 +60,7 @@ export async function measureThroughput(model: string, concurrency: number, data
     });
     const at = (f: number) => mb(samples.find((s) => s.done >= f * total)?.rss ?? Number.NaN);
     const errors = result.metrics.errors;
+    const cpu = process.cpuUsage(cpu0);
     return {
       examples: result.ran,
       examplesPerSecond: result.examplesPerSecond,
@@ -62,6 +68,8 @@ export async function measureThroughput(model: string, concurrency: number, data
       peakRssMb: mb(Math.max(peak, process.resourceUsage().maxRSS * 1024)),
       rssAt10Mb: at(0.1),
       rssAt90Mb: at(0.9),
+      workers: result.workers,
+      cpuMsPerExample: (cpu.user + cpu.system) / 1000 / Math.max(1, result.ran),
     };
   } finally {
     clearInterval(timer);

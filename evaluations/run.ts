@@ -91,6 +91,8 @@ export interface EvalResult {
   /** Examples run now. */
   ran: number;
   cache?: CacheStats & { path: string };
+  /** Worker threads that ran the graphs (0: the eval's own thread). */
+  workers: number;
   /** Examples run now per second of wall time. */
   examplesPerSecond: number;
   reports: string[];
@@ -363,6 +365,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       resumed,
       ran: pending,
       ...(cache ? { cache: { ...sumStats(cache.stats(), workerCacheStats), path: cache.path } } : {}),
+      workers,
       examplesPerSecond: seconds > 0 ? pending / seconds : 0,
       reports,
     };

@@ -49,6 +49,7 @@ function summary(r: EvalResult): string {
   }
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
+      (r.workers ? ` on ${r.workers} worker threads` : "") +
       (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses` : ""),
   );
   lines.push(`wrote ${r.outDir}/predictions.jsonl, metrics.json${r.reports.length ? ", report.md, report.html" : ""}`);
@@ -111,8 +112,8 @@ export function evalCommand(): Command {
         }),
       );
       if (o.json) {
-        const { outDir, resumed, ran, cache, examplesPerSecond, reports, metrics } = result;
-        process.stdout.write(`${JSON.stringify({ ...metrics, run: { outDir, resumed, ran, cache, examplesPerSecond, reports } }, null, 2)}\n`);
+        const { outDir, resumed, ran, cache, workers, examplesPerSecond, reports, metrics } = result;
+        process.stdout.write(`${JSON.stringify({ ...metrics, run: { outDir, resumed, ran, cache, workers, examplesPerSecond, reports } }, null, 2)}\n`);
       } else {
         process.stdout.write(summary(result));
       }
