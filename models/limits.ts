@@ -8,6 +8,7 @@
  * Retrying here rather than in LangChain's AsyncCaller is what lets us see the response headers; the callers set their
  * own retry counts to 0 so that retries are not multiplied.
  */
+import { leanFetch, TimeoutError, viaFetch, type FetchLike, type TimedFetch } from "./http.js";
 
 export interface TransportLimits {
   /** Per-attempt timeout: headers and body must arrive within it. */
@@ -92,7 +93,7 @@ export function setMaxConcurrency(n: number): void {
 }
 
 /** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date; undefined if absent or unreadable. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Pick<Headers, "get">, now = Date.now()): number | undefined {
   const ms = headers.get("retry-after-ms");
   if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const ra = headers.get("retry-after");
@@ -134,12 +135,12 @@ export class TransportError extends Error {
 }
 
 function isUnreachable(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  // node:http puts the code on the error itself, fetch on its cause.
+  const e = error as { code?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
   // "bad port": fetch refuses ports such as 9 or 6000 outright (WHATWG fetch's port blocklist); no retry helps.
-  return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" || cause?.message === "bad port";
+  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || e?.cause?.message === "bad port";
 }
-
-type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 interface Attempt {
   response?: Response;
@@ -149,34 +150,30 @@ interface Attempt {
   error?: unknown;
 }
 
-/** One attempt under the limiter and the timeout; the body is read inside, so a stalled body counts as a timeout. */
-async function attempt(fetchImpl: FetchLike, input: string | URL | Request, init: RequestInit | undefined, limits: TransportLimits): Promise<Attempt> {
+/** One attempt under the limiter; `send` applies the timeout and returns the body already read (unless streamed). */
+async function attempt(send: TimedFetch, input: string | URL | Request, init: RequestInit | undefined, limits: TransportLimits): Promise<Attempt> {
   const release = await globalLimiter().acquire();
-  const timeout = AbortSignal.timeout(limits.timeoutMs);
-  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   try {
-    const res = await fetchImpl(input, { ...init, signal });
+    const res = await send(input, init, limits.timeoutMs);
     const type = res.headers.get("content-type") ?? "";
     if (type.includes("text/event-stream")) return { response: res };
-    const body = await res.text();
-    const rebuilt = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     if (isRetryableStatus(res.status) && res.headers.get("x-should-retry") !== "false") {
-      return { response: rebuilt, retryBecause: `HTTP ${res.status}`, waitMs: retryAfterMs(res.headers) };
+      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs: retryAfterMs(res.headers) };
     }
     if (res.ok && type.includes("json")) {
       try {
-        JSON.parse(body);
+        await res.json();
       } catch {
-        return { response: rebuilt, retryBecause: "a malformed JSON body" };
+        return { response: res, retryBecause: "a malformed JSON body" };
       }
     }
-    return { response: rebuilt };
+    return { response: res };
   } catch (error) {
     if (init?.signal?.aborted) throw error;
     // Nobody listens there (or the name does not resolve): not a transient fault, so say so at once instead of
     // backing off for half a minute.
     if (isUnreachable(error)) throw error;
-    const why = timeout.aborted ? `no answer within ${limits.timeoutMs} ms` : `a dropped connection (${(error as Error).message})`;
+    const why = error instanceof TimeoutError ? error.message : `a dropped connection (${(error as Error).message})`;
     return { error, retryBecause: why };
   } finally {
     release();
@@ -185,13 +182,15 @@ async function attempt(fetchImpl: FetchLike, input: string | URL | Request, init
 
 /**
  * A `fetch` with the process-wide limiter, per-attempt timeout and retries. After the last retry it returns the last
- * response (so the client reports the server's own error) or throws a TransportError saying what went wrong.
+ * response (so the client reports the server's own error) or throws a TransportError saying what went wrong. Without
+ * `fetchImpl` the requests go over the lean node:http transport of http.ts.
  */
-export function resilientFetch(overrides: Partial<TransportLimits> = {}, fetchImpl: FetchLike = fetch): FetchLike {
+export function resilientFetch(overrides: Partial<TransportLimits> = {}, fetchImpl?: FetchLike): FetchLike {
+  const send: TimedFetch = fetchImpl ? (input, init, ms) => viaFetch(fetchImpl, input, init, ms) : leanFetch;
   return async (input, init) => {
     const limits = { ...defaultLimits(), ...stripUndefined(overrides) };
     for (let retry = 0; ; retry++) {
-      const a = await attempt(fetchImpl, input, init, limits);
+      const a = await attempt(send, input, init, limits);
       if (!a.retryBecause) return a.response!;
       if (retry >= limits.maxRetries) {
         if (a.response) return a.response;

@@ -27,7 +27,8 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       model: name,
       apiKey,
       // Retries, the per-attempt timeout and the process-wide concurrency limit happen in this fetch, where the
-      // Retry-After header is visible; LangChain's own retries are off so that attempts are not multiplied.
+      // Retry-After header is visible; LangChain's own retries are off so that attempts are not multiplied. It sends
+      // over node:http rather than undici's fetch, which costs the client three times the CPU per request.
       configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries }) },
       temperature: options.temperature ?? 0,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
