@@ -2,18 +2,29 @@
  * One state for every InsideOut graph. Keys written by the parallel emotion agents (opinions, candidates, failures,
  * calls) have reducers, so the branches merge instead of overwriting each other.
  *
- * Written as a zod object with reducers in LangGraph's zod registry rather than as a `StateSchema`: the LangGraph API
- * server (langgraph-api 1.5) reports no context schema for `StateSchema` graphs, so Studio would not show the typed
- * run options. With a zod state it reports state, input, output and context schemas.
+ * A zod object with its reducers in LangGraph's schema registry, rather than a `StateSchema` or an `Annotation.Root`:
+ * the LangGraph API server (langgraph-api 1.5) reports no context schema for a `StateSchema` state, and no state
+ * schema for an `Annotation` state (even with zod input, output and context options); with a zod state it reports
+ * state, input, output and context schemas to Studio, and LangGraph validates the run's input against it (an empty
+ * dialogue is one error before any LLM call).
+ *
+ * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4, for speed: LangGraph validates every
+ * node's update against a zod state, building two partial copies of the state schema each time and parsing with a
+ * fresh one. A fresh Zod 4 object schema is costly to build and to parse with once: ~0.2 ms per update, ~1.5 ms of CPU
+ * per InsideOut dialogue. The same with Zod 3 takes ~0.03 ms per update. Sub-schemas are built per use (`opinion()`),
+ * not shared, so that the JSON schemas Studio gets are inline, without `$ref`s. Everything else in the project is Zod 4.
  */
-import { registry, type UpdateType } from "@langchain/langgraph/zod";
-import { z } from "zod";
+import { withLangGraph } from "@langchain/langgraph/zod";
+import { z } from "zod/v3";
 
-export const Opinion = z.object({
-  emotion: z.string(),
-  confidence: z.number(),
-  rationale: z.string(),
-});
+const opinion = () =>
+  z.object({
+    emotion: z.string(),
+    confidence: z.number(),
+    rationale: z.string(),
+  });
+
+export const Opinion = opinion();
 export type Opinion = z.infer<typeof Opinion>;
 
 export const Candidate = z.object({
@@ -23,7 +34,7 @@ export const Candidate = z.object({
 });
 export type Candidate = z.infer<typeof Candidate>;
 
-export const FinalEmotion = Opinion.extend({
+export const FinalEmotion = opinion().extend({
   /** How the label was decided: `llm`, `vote`, `weighted`, or `recognizer` for the baseline. */
   decidedBy: z.string(),
 });
@@ -50,8 +61,8 @@ export const CallRecord = z.object({
 export type CallRecord = z.infer<typeof CallRecord>;
 
 const merge = <V>(a: Record<string, V>, b: Record<string, V>) => ({ ...a, ...b });
-const mergeable = <V extends z.ZodType>(value: V) =>
-  z.record(z.string(), value).register(registry, {
+const mergeable = <V extends z.ZodTypeAny>(value: V) =>
+  withLangGraph(z.record(z.string(), value), {
     reducer: { fn: merge<z.infer<V>> },
     default: () => ({}),
   });
@@ -69,17 +80,17 @@ export const InsideOutState = z.object({
   opinions: mergeable(Opinion),
   candidates: mergeable(Candidate),
   failures: mergeable(z.string()),
-  calls: z.array(CallRecord).register(registry, {
+  calls: withLangGraph(z.array(CallRecord), {
     reducer: { fn: (a: CallRecord[], b: CallRecord[]) => [...a, ...b] },
     default: () => [],
   }),
   /** Things the user should know about the run, e.g. that a long dialogue was trimmed; each said once. */
-  notes: z.array(z.string()).register(registry, {
+  notes: withLangGraph(z.array(z.string()), {
     reducer: { fn: (a: string[], b: string[]) => [...new Set([...a, ...b])] },
     default: () => [],
   }),
   /** The zero-shot recogniser's estimate (baseline ERC's answer; ERG's first step). */
-  recognized: Opinion.optional(),
+  recognized: opinion().optional(),
   /** The final emotion label (ERC). */
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
@@ -87,4 +98,5 @@ export const InsideOutState = z.object({
 });
 
 export type State = z.infer<typeof InsideOutState>;
-export type Update = UpdateType<typeof InsideOutState>;
+/** What a node returns: any keys of the state; reducer keys are merged, the others replaced. */
+export type Update = Partial<z.input<typeof InsideOutState>>;

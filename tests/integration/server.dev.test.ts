@@ -100,6 +100,10 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(context.properties.model?.description).toMatch(/provider:model/);
       const input = schemas.input_schema as { properties: Record<string, unknown> };
       expect(input.properties).toHaveProperty("dialogue");
+      // Studio's state view and the run's output: every key of the state.
+      for (const schema of [schemas.state_schema, schemas.output_schema]) {
+        expect(Object.keys((schema as { properties: object }).properties)).toEqual(expect.arrayContaining(["dialogue", "opinions", "calls", "emotion", "reply"]));
+      }
     }
   });
 

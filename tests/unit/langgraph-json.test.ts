@@ -1,13 +1,15 @@
 /**
  * Every graph that langgraph.json lists (what `langgraphjs dev` and Studio load) exists: its module exports a compiled
  * graph under the named symbol, with the nodes of the paper's figure, named after its id; and the module's `builder`
- * compiles with a caller's checkpointer, as tests and embedders need.
+ * compiles with a caller's checkpointer, as tests and embedders need; and LangGraph's schema extraction, which the API
+ * server answers `getSchemas()` with, gives Studio the state, input, output and context schemas of each.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "@jest/globals";
 import { CompiledStateGraph, MemorySaver, StateGraph } from "@langchain/langgraph";
+import { getConfigTypeSchema, getInputTypeSchema, getOutputTypeSchema, getUpdateTypeSchema } from "@langchain/langgraph/zod/schema";
 import { GRAPH_IDS } from "../../graphs/methods.js";
 import { REPO } from "../helpers/cli.js";
 
@@ -57,5 +59,19 @@ describe("langgraph.json", () => {
     const checkpointer = new MemorySaver();
     const compiled = (mod.builder as StateGraph<unknown>).compile({ checkpointer });
     expect(compiled.checkpointer).toBe(checkpointer);
+  });
+
+  // langgraph-api 1.5 reports, for a graph whose state is a zod object, exactly these four (state is the update schema).
+  it.each(Object.entries(config.graphs))("%s: state, input, output and context schemas for Studio", async (_id, entry) => {
+    const { mod, symbol } = await load(entry.path);
+    const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
+    const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
+    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "notes", "opinions", "recognized", "reply"];
+    expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
+    expect(keys(getInputTypeSchema(graph))).toEqual(stateKeys);
+    expect(keys(getOutputTypeSchema(graph))).toEqual(stateKeys);
+    expect(keys(getConfigTypeSchema(graph))).toEqual(["agents", "aggregation", "labels", "model", "respond", "temperature"]);
+    const opinions = (getOutputTypeSchema(graph) as { properties: Record<string, { additionalProperties?: object }> }).properties.opinions;
+    expect(opinions?.additionalProperties).toMatchObject({ properties: { emotion: { type: "string" }, confidence: { type: "number" } } });
   });
 });
