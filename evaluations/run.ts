@@ -19,7 +19,7 @@
  *    4.6 s, 2000 took 23 s. Chunks of a few hundred keep it linear (about 1.5 ms of overhead per example); the
  *    chunks share one experiment, so LangSmith still sees one experiment.
  *  - The examples' graphs run in worker threads (evaluations/workerPool.ts, `--workers`): the client is CPU-bound
- *    long before an HTTP model server is (LangGraph, LangChain and the HTTP client cost ~25 ms per InsideOut
+ *    long before an HTTP model server is (LangGraph, LangChain and the HTTP client cost ~15 ms of CPU per InsideOut
  *    example), so one thread caps the throughput whatever the concurrency. evaluate(), the store and the progress
  *    bar stay in this thread.
  *  - Metrics are computed from the store, not from evaluate()'s results, so a resumed run and an uninterrupted one

@@ -9,7 +9,6 @@ import { SqliteCache } from "../store/cache.js";
 import { installCache } from "./cacheHook.js";
 import type { Example } from "./data/types.js";
 import { exampleRunner, type RunnerConfig } from "./exampleRunner.js";
-import { tuneForEval } from "./tune.js";
 import { messageOf } from "../nodes/common.js";
 
 export interface WorkerInit {
@@ -40,7 +39,6 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
   setMaxConcurrency(init.maxConcurrency);
-  tuneForEval();
   const cache = init.cachePath ? new SqliteCache(init.cachePath) : undefined;
   if (cache) installCache(cache);
   const run = await exampleRunner(init.runner);
