@@ -26,8 +26,8 @@ interface Slot {
  * split two workers took the process to 450-510 MB RSS, though each keeps only ~34 MB live with 16 examples in flight
  * (--trace-gc, after mark-compact). A smaller young generation and an old-generation ceiling well above the live set
  * make V8 collect sooner: 350-390 MB RSS at the same throughput (5255 examples, C = 32; with a 128 MB ceiling, up to
- * 410 MB). The ceiling grows
- * with the examples in flight, so that a large --concurrency does not run a worker out of memory.
+ * 410 MB). The ceiling grows with the examples in flight, so that a large --concurrency does not run a worker out of
+ * memory.
  */
 export function workerHeap(inFlight: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
   return { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: Math.max(112, 48 + 4 * inFlight) };
