@@ -97,6 +97,22 @@ describe("SqliteCache", () => {
     cache.close();
   });
 
+  test("answers of one turn are committed together: seen at once, first one wins, committed by close()", async () => {
+    const path = dbPath();
+    const cache = new SqliteCache(path);
+    const first = cache.update("p", "k:1", [{ text: "first" }]);
+    const second = cache.update("p", "k:1", [{ text: "second" }]);
+    const other = new SqliteCache(path);
+    // Before its commit, the answer is already a hit on its own connection.
+    expect(await cache.lookup("p", "k:1")).toEqual([{ text: "first" }]);
+    await Promise.all([first, second]);
+    expect(await other.lookup("p", "k:1")).toEqual([{ text: "first" }]);
+    void cache.update("q", "k:1", [{ text: "at close" }]);
+    cache.close();
+    expect(await other.lookup("q", "k:1")).toEqual([{ text: "at close" }]);
+    other.close();
+  });
+
   test("entries survive closing, and two connections in one process see each other's writes", async () => {
     const path = dbPath();
     const a = new SqliteCache(path);
