@@ -378,8 +378,9 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
 }
 
 /**
- * Worker threads for the examples' graphs: `--workers auto` uses one per CPU (up to the concurrency) when that can
- * help. Not with --langsmith (the graph's runs must nest under evaluate()'s run tree, in this thread), nor with a
+ * Worker threads for the examples' graphs: `--workers auto` uses one per CPU, but only where the client can be the
+ * bottleneck: each worker is a V8 isolate (~60 MB more RSS), worth it with at least 8 examples in flight each (at the default
+ * --concurrency 8 a model's latency, not the client's CPU, sets the pace), and never more than 8. Not with --langsmith (the graph's runs must nest under evaluate()'s run tree, in this thread), nor with a
  * `local:` model (one copy in memory, whose decode batches the agents share) or a provider registered in this
  * thread only (tests' scripted models).
  */
@@ -391,7 +392,7 @@ export function workerCount(o: Pick<EvalOptions, "workers" | "langsmith">, model
   }
   if (o.langsmith) return 0;
   const threadSafe = models.every((m) => m === undefined || ["openai", "ollama"].includes(parseModelSpec(m).provider));
-  const n = Math.min(availableParallelism(), concurrency);
+  const n = Math.min(availableParallelism(), Math.floor(concurrency / 8), 8);
   return threadSafe && n >= 2 ? n : 0;
 }
 

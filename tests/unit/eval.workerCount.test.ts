@@ -12,11 +12,12 @@ describe("workerCount", () => {
     expect(workerCount({ workers: "auto" }, ["openai:gpt-4o-mini"], 1)).toBe(0);
   });
 
-  it("auto with HTTP models: one per CPU, never more than the examples in flight, none on one CPU", () => {
+  it("auto with HTTP models: one per CPU with at least 8 examples in flight each, at most 8, none below 2", () => {
     const cpus = availableParallelism();
-    const n = workerCount({}, ["openai:gpt-4o-mini", "ollama:llama3.2", undefined], 32);
-    expect(n).toBe(cpus >= 2 ? Math.min(cpus, 32) : 0);
-    expect(workerCount({}, ["ollama:llama3.2"], 2)).toBe(cpus >= 2 ? 2 : 0);
+    expect(workerCount({}, ["openai:gpt-4o-mini", "ollama:llama3.2", undefined], 32)).toBe(cpus >= 2 ? Math.min(cpus, 4) : 0);
+    expect(workerCount({}, ["ollama:llama3.2"], 16)).toBe(cpus >= 2 ? 2 : 0);
+    expect(workerCount({}, ["openai:gpt-4o-mini"], 8)).toBe(0);
+    expect(workerCount({}, ["openai:gpt-4o-mini"], 1000)).toBe(cpus >= 2 ? Math.min(cpus, 8) : 0);
   });
 
   it("an explicit count is used as given, and bad ones are one clear error", () => {
