@@ -38,7 +38,7 @@ import { defaultModelSpec, resolveModel } from "../models/factory.js";
 import { globalLimiter, setMaxConcurrency } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";
 import { ExperimentStore, type ExperimentConfig } from "../store/experiments.js";
-import { defaultLlmCachePath, SqliteCache, type CacheStats } from "../store/cache.js";
+import { addCacheStats, defaultLlmCachePath, SqliteCache, type CacheStats } from "../store/cache.js";
 import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { installCache } from "./cacheHook.js";
@@ -364,7 +364,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       metrics,
       resumed,
       ran: pending,
-      ...(cache ? { cache: { ...sumStats(cache.stats(), workerCacheStats), path: cache.path } } : {}),
+      ...(cache ? { cache: { ...addCacheStats(cache.stats(), workerCacheStats), path: cache.path } } : {}),
       workers,
       examplesPerSecond: seconds > 0 ? pending / seconds : 0,
       reports,
@@ -394,10 +394,6 @@ export function workerCount(o: Pick<EvalOptions, "workers" | "langsmith">, model
   const threadSafe = models.every((m) => m === undefined || ["openai", "ollama"].includes(parseModelSpec(m).provider));
   const n = Math.min(availableParallelism(), Math.floor(concurrency / 8), 8);
   return threadSafe && n >= 2 ? n : 0;
-}
-
-function sumStats(a: CacheStats, b: CacheStats | undefined): CacheStats {
-  return b ? { hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes } : a;
 }
 
 /** report.md / report.html, by evaluations/report (written by the report's owner); absent module: none. */

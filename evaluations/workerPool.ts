@@ -5,7 +5,7 @@
  * own thread keeps evaluate(), the experiment store and the progress bar, so resuming and metrics do not change.
  */
 import { Worker } from "node:worker_threads";
-import type { CacheStats } from "../store/cache.js";
+import { addCacheStats, type CacheStats } from "../store/cache.js";
 import type { Example } from "./data/types.js";
 import type { PredictionRecord } from "./record.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker.js";
@@ -117,6 +117,6 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     const present = stats.filter((s): s is CacheStats => s !== undefined);
     if (present.length === 0) return undefined;
-    return present.reduce((a, b) => ({ hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes }));
+    return present.reduce((a, b) => addCacheStats(a, b));
   }
 }

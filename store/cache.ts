@@ -165,6 +165,11 @@ export interface CacheStats {
   writes: number;
 }
 
+/** The counts of several connections (e.g. an eval's worker threads) together. */
+export function addCacheStats(a: CacheStats, b: CacheStats | undefined): CacheStats {
+  return b ? { hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes } : a;
+}
+
 export interface SqliteCacheOptions {
   /** Keeps otherwise identical requests apart (e.g. two servers that serve the same model name). */
   namespace?: string;
