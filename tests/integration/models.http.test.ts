@@ -46,6 +46,17 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 
 const toClose: (() => Promise<void>)[] = [];
+
+/** A server whose first answer (and the first after each `stallNext()`) comes after 1 s; the others at once. */
+async function stallingServer() {
+  let n = 0;
+  const s = await startRaw((_seen, res) => {
+    if (n++ === 0) setTimeout(() => json(res, 200, { late: true }), 1000);
+    else json(res, 200, { late: false });
+  });
+  toClose.push(s.close);
+  return { s, stallNext: () => (n = 0) };
+}
 const saved = { ...process.env };
 afterEach(async () => {
   for (const c of toClose.splice(0)) await c();
@@ -129,19 +140,14 @@ describe("faults", () => {
   });
 
   it("times out a stalled answer, then retries", async () => {
-    let n = 0;
-    const s = await startRaw((_seen, res) => {
-      if (n++ === 0) setTimeout(() => json(res, 200, { late: true }), 1000);
-      else json(res, 200, { late: false });
-    });
-    toClose.push(s.close);
+    const { s, stallNext } = await stallingServer();
     await expect(leanFetch(s.url, post(), 100)).rejects.toBeInstanceOf(TimeoutError);
-    n = 0;
+    stallNext();
     const t0 = performance.now();
     const res = await resilientFetch({ timeoutMs: 100, baseBackoffMs: 1 })(s.url, post());
     expect(await res.json()).toEqual({ late: false });
     expect(performance.now() - t0).toBeLessThan(800);
-    n = 0;
+    stallNext();
     await expect(resilientFetch({ timeoutMs: 100, maxRetries: 0 })(s.url, post())).rejects.toThrow(/last: no answer within 100 ms/);
   });
 
@@ -219,12 +225,7 @@ describe("fallbacks to the global fetch", () => {
   });
 
   it("keeps the timeout and retries for a fetch passed in", async () => {
-    let n = 0;
-    const s = await startRaw((_seen, res) => {
-      if (n++ === 0) setTimeout(() => json(res, 200, { late: true }), 1000);
-      else json(res, 200, { late: false });
-    });
-    toClose.push(s.close);
+    const { s } = await stallingServer();
     const res = await resilientFetch({ timeoutMs: 100, baseBackoffMs: 1 }, fetch)(s.url, post());
     expect(await res.json()).toEqual({ late: false });
     expect(s.seen).toHaveLength(2);
