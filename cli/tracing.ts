@@ -6,11 +6,8 @@
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import type { Client } from "langsmith";
+import { tracingEnabled } from "../graphs/tracing.js";
 import { maskSecrets, secretValues } from "./secrets.js";
-
-export function tracingEnabled(): boolean {
-  return process.env.LANGSMITH_TRACING === "true" || process.env.LANGCHAIN_TRACING_V2 === "true";
-}
 
 /**
  * Must run before the first traced call: the langsmith client reads these variables when LangChain creates it.

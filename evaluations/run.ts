@@ -34,6 +34,7 @@ import { Client } from "langsmith";
 import type { Example as LsExample, TracerSession } from "langsmith/schemas";
 import { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
+import { tracingEnabled } from "../graphs/tracing.js";
 import { defaultModelSpec, resolveModel } from "../models/factory.js";
 import { globalLimiter, setMaxConcurrency } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";
@@ -380,7 +381,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
 /**
  * Worker threads for the examples' graphs: `--workers auto` uses one per CPU, but only where the client can be the
  * bottleneck: each worker is a V8 isolate (~60 MB more RSS), worth it with at least 8 examples in flight each (at the default
- * --concurrency 8 a model's latency, not the client's CPU, sets the pace), and never more than 8. Not with --langsmith (the graph's runs must nest under evaluate()'s run tree, in this thread), nor with a
+ * --concurrency 8 a model's latency, not the client's CPU, sets the pace), and never more than 8. Not with --langsmith (the graph's runs must nest under evaluate()'s run tree, in this thread) or tracing on (traces are scrubbed of keys and flushed in this thread), nor with a
  * `local:` model (one copy in memory, whose decode batches the agents share) or a provider registered in this
  * thread only (tests' scripted models).
  */
@@ -388,9 +389,12 @@ export function workerCount(o: Pick<EvalOptions, "workers" | "langsmith">, model
   if (o.workers !== undefined && o.workers !== "auto") {
     if (!Number.isInteger(o.workers) || o.workers < 0) throw new Error(`--workers must be auto or a whole number ≥ 0, got ${o.workers}.`);
     if (o.workers > 0 && o.langsmith) throw new Error("--workers cannot be used with --langsmith (traces are recorded in the main thread): use --workers 0.");
+    if (o.workers > 0 && tracingEnabled()) {
+      throw new Error("--workers cannot be used with LangSmith tracing on (traces are scrubbed and sent from the main thread): use --workers 0.");
+    }
     return o.workers;
   }
-  if (o.langsmith) return 0;
+  if (o.langsmith || tracingEnabled()) return 0;
   const threadSafe = models.every((m) => m === undefined || ["openai", "ollama"].includes(parseModelSpec(m).provider));
   const n = Math.min(availableParallelism(), Math.floor(concurrency / 8), 8);
   return threadSafe && n >= 2 ? n : 0;

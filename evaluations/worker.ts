@@ -4,12 +4,14 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { EventEmitter } from "node:events";
+import { tracingEnabled } from "../graphs/tracing.js";
 import { setMaxConcurrency } from "../models/limits.js";
 import { SqliteCache } from "../store/cache.js";
 import { installCache } from "./cacheHook.js";
 import type { Example } from "./data/types.js";
 import { exampleRunner, type RunnerConfig } from "./exampleRunner.js";
 import { messageOf } from "../nodes/common.js";
+import { installUntracedContext } from "./untracedContext.js";
 
 export interface WorkerInit {
   runner: RunnerConfig;
@@ -38,6 +40,8 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
+  // Workers never trace (workerCount in run.ts); the check keeps it so should that change.
+  if (!tracingEnabled()) installUntracedContext();
   setMaxConcurrency(init.maxConcurrency);
   const cache = init.cachePath ? new SqliteCache(init.cachePath) : undefined;
   if (cache) installCache(cache);

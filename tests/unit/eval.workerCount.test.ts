@@ -26,4 +26,18 @@ describe("workerCount", () => {
     expect(() => workerCount({ workers: 2, langsmith: true }, ["openai:x"], 8)).toThrow(/--workers cannot be used with --langsmith/);
     expect(() => workerCount({ workers: -1 }, ["openai:x"], 8)).toThrow(/--workers must be auto or a whole number/);
   });
+
+  // Traces are scrubbed of keys and flushed by the main thread only; a worker would send its own, unscrubbed.
+  it.each(["LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING"])("none with %s=true, and explicit ones refused", (name) => {
+    const before = process.env[name];
+    process.env[name] = "true";
+    try {
+      expect(workerCount({ workers: "auto" }, ["openai:gpt-4o-mini"], 1000)).toBe(0);
+      expect(() => workerCount({ workers: 2 }, ["openai:x"], 32)).toThrow(/--workers cannot be used with LangSmith tracing on/);
+      expect(workerCount({ workers: 0 }, ["openai:x"], 32)).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env[name];
+      else process.env[name] = before;
+    }
+  });
 });
