@@ -36,7 +36,7 @@ import { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
 import { tracingEnabled } from "../graphs/tracing.js";
 import { defaultModelSpec, resolveModel } from "../models/factory.js";
-import { globalLimiter, setMaxConcurrency } from "../models/limits.js";
+import { globalLimiter, Semaphore, setMaxConcurrency } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";
 import { ExperimentStore, type ExperimentConfig } from "../store/experiments.js";
 import { addCacheStats, defaultLlmCachePath, SqliteCache, type CacheStats } from "../store/cache.js";
@@ -253,7 +253,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
 
     const runnerConfig: RunnerConfig = { task: o.task, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), traced: o.langsmith === true };
     const workers = pending > 0 ? workerCount(o, [model, judgeSpec], concurrency) : 0;
-    pool = workers > 0 ? await WorkerPool.start(workers, { runner: runnerConfig, ...(cache ? { cachePath: cache.path } : {}), maxConcurrency: Math.ceil(requestLimit / workers) }, Math.ceil(concurrency / workers)) : undefined;
+    pool = workers > 0 ? await WorkerPool.start(workers, { runner: runnerConfig, ...(cache ? { cachePath: cache.path } : {}), maxConcurrency: Math.ceil(requestLimit / workers) }) : undefined;
     const runHere = pool ? undefined : await exampleRunner(runnerConfig);
     /** A worker thread that died: the eval stops after this chunk, and a re-run resumes the examples it had. */
     let fatal: Error | undefined;
@@ -277,8 +277,17 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       }
       return store.get(example.id) ?? record;
     };
+    // Two chunks' evaluate() calls overlap (below); these slots keep the examples in flight at `concurrency`.
+    const slots = new Semaphore(concurrency);
     // evaluate() logs and swallows a throwing target; ours records errors instead, so this never throws.
-    const target = async (input: Target): Promise<PredictionRecord> => runOne(input);
+    const target = async (input: Target): Promise<PredictionRecord> => {
+      const release = await slots.acquire();
+      try {
+        return await runOne(input);
+      } finally {
+        release();
+      }
+    };
 
     const evaluators =
       o.task === "erc"
@@ -312,19 +321,32 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     // evaluate() prints "Starting evaluation of experiment ..." with console.log; stdout belongs to --json.
     console.log = o.langsmith ? (...args: unknown[]) => process.stderr.write(`${args.join(" ")}\n`) : () => {};
     try {
-      for (let start = 0; start < lsExamples.length; start += chunk) {
-        // `experiment` (an existing project) is read by evaluate() at runtime though its type omits it: it is
-        // how the chunks share one experiment.
-        const options: EvaluateOptions & { experiment: TracerSession } = {
-          data: lsExamples.slice(start, start + chunk),
-          client,
-          experiment,
-          maxConcurrency: concurrency,
-          evaluators,
-          metadata: { ...config },
-        };
-        await evaluate(target, options);
+      // The next chunk starts while this one's last examples are still in flight, its examples queued for the slots:
+      // waiting for each chunk to drain left the slots idle for about one example's time per chunk.
+      const running: Promise<unknown>[] = [];
+      const finishOldest = async () => {
+        await running.shift();
         if (fatal) throw new Error(`${fatal.message} Finished examples are saved: run the same command again to resume.`);
+      };
+      try {
+        for (let start = 0; start < lsExamples.length; start += chunk) {
+          // `experiment` (an existing project) is read by evaluate() at runtime though its type omits it: it is
+          // how the chunks share one experiment.
+          const options: EvaluateOptions & { experiment: TracerSession } = {
+            data: lsExamples.slice(start, start + chunk),
+            client,
+            experiment,
+            maxConcurrency: concurrency,
+            evaluators,
+            metadata: { ...config },
+          };
+          running.push(evaluate(target, options));
+          if (running.length === 2) await finishOldest();
+        }
+        while (running.length > 0) await finishOldest();
+      } finally {
+        // On an error, the other chunk is let finish (its examples are stored as they finish) before the error goes up.
+        await Promise.allSettled(running);
       }
       workerCacheStats = await pool?.close();
       pool = undefined;

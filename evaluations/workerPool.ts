@@ -22,16 +22,15 @@ interface Slot {
 }
 
 /**
- * Each worker is a V8 isolate with its own heap, sized by default as if it were the only one: at C = 32 over the test
- * split two workers took the process to 450-510 MB RSS, though each keeps only ~34 MB live with 16 examples in flight
- * (--trace-gc, after mark-compact). A smaller young generation and an old-generation ceiling well above the live set
- * make V8 collect sooner: 350-390 MB RSS at the same throughput (5255 examples, C = 32; with a 128 MB ceiling, up to
- * 410 MB). The ceiling grows with the examples in flight, so that a large --concurrency does not run a worker out of
- * memory.
+ * Each worker is a V8 isolate with its own heap. Measured over the test split at C = 32 (bench/, part d and e):
+ *  - V8's defaults took the process to 450-510 MB RSS.
+ *  - An old-generation ceiling of any size (112-256 MB) kept RSS near 350 MB but cost ~40 % more CPU per example:
+ *    below ~1 GB, V8 lets a capped heap grow by as little as 1.3× between full collections, so it collects far more
+ *    often. No ceiling here; the heap's growth is bounded by evaluations/tune.ts instead.
+ *  - The young generation: at 8 MB, the objects of the ~16 examples each worker has in flight (~300 ms each) outlived
+ *    a scavenge and were promoted, to be collected by full collections; 24 MB lets most of them die young.
  */
-export function workerHeap(inFlight: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
-  return { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: Math.max(112, 48 + 4 * inFlight) };
-}
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 24 } as const;
 
 export class WorkerPool {
   private seq = 0;
@@ -54,12 +53,9 @@ export class WorkerPool {
     }
   }
 
-  /**
-   * Starts n workers and waits until each has built its graph and models; a set-up error rejects with its message.
-   * `inFlight`: examples each worker will have at once, which sizes its heap (see workerHeap).
-   */
-  static async start(n: number, init: WorkerInit, inFlight = 16): Promise<WorkerPool> {
-    const options = { workerData: init, env: { ...process.env }, resourceLimits: workerHeap(inFlight) };
+  /** Starts n workers and waits until each has built its graph and models; a set-up error rejects with its message. */
+  static async start(n: number, init: WorkerInit): Promise<WorkerPool> {
+    const options = { workerData: init, env: { ...process.env }, resourceLimits: WORKER_HEAP };
     const workers = Array.from({ length: n }, () => new Worker(new URL("./worker.js", import.meta.url), options));
     try {
       await Promise.all(
