@@ -73,7 +73,7 @@ export function evalCommand(): Command {
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(
-      new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least) or a number, 0 for none")
+      new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least; none with LangSmith tracing) or a number, 0 for none")
         .default("auto")
         .argParser(workersArg),
     )
