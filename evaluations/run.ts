@@ -255,7 +255,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     const workers = pending > 0 ? workerCount(o, [model, judgeSpec], concurrency) : 0;
     pool = workers > 0 ? await WorkerPool.start(workers, { runner: runnerConfig, ...(cache ? { cachePath: cache.path } : {}), maxConcurrency: Math.ceil(requestLimit / workers) }) : undefined;
     const runHere = pool ? undefined : await exampleRunner(runnerConfig);
-    /** A worker thread that died: the eval stops after this chunk, and a re-run resumes the examples it had. */
+    /** A worker thread that died: the eval stops after the chunks in flight, and a re-run resumes the examples it had. */
     let fatal: Error | undefined;
 
     const runOne = async (input: Target): Promise<PredictionRecord> => {

@@ -1,7 +1,7 @@
 /**
  * Worker threads for `insideout eval`. An eval against an HTTP model is CPU-bound in the client long before the
- * server is busy: LangGraph, LangChain and the HTTP client cost ~25 ms of CPU per InsideOut example (bench/), so one
- * thread tops out near 50 examples/s whatever the concurrency. The examples' graphs run in these threads; the eval's
+ * server is busy: LangGraph, LangChain and the HTTP client cost ~13 ms of CPU per InsideOut example (bench/), so one
+ * thread tops out near 80 examples/s whatever the concurrency. The examples' graphs run in these threads; the eval's
  * own thread keeps evaluate(), the experiment store and the progress bar, so resuming and metrics do not change.
  */
 import { Worker } from "node:worker_threads";

@@ -60,6 +60,9 @@ describe("eval: kill -9 and resume", () => {
       const whole = path.join(dir, "uninterrupted");
       const r0 = await spawnCli(args(whole), env(path.join(dir, "cache-a"))).done;
       expect(r0.code).toBe(0);
+      // 600 examples are three of evaluate()'s chunks of 256, run overlapping: --concurrency 8 still holds across them
+      // (one request per example in the baseline), and is used in full.
+      expect(server.maxConcurrent).toBe(8);
 
       const killed = path.join(dir, "killed");
       const cache = path.join(dir, "cache-b");
