@@ -19,7 +19,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 
 /** sha256 (first 16 hex digits) of `runWithConfig.toString()` in @langchain/core 1.4.0. */
-export const RUN_WITH_CONFIG_SOURCE = "f9cadd9d3efec5f4";
+const RUN_WITH_CONFIG_SOURCE = "f9cadd9d3efec5f4";
 
 const LC_CHILD_KEY = Symbol.for("lc:child_config");
 const CONTEXT_VARIABLES_KEY = Symbol.for("lc:context_variables");

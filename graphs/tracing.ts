@@ -5,6 +5,6 @@
  */
 const TRACING_VARIABLES = ["LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"];
 
-export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return TRACING_VARIABLES.some((name) => env[name] === "true");
+export function tracingEnabled(): boolean {
+  return TRACING_VARIABLES.some((name) => process.env[name] === "true");
 }
