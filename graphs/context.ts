@@ -1,7 +1,7 @@
 /** Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
+import { ALL_AGENTS, EKMAN_AGENTS, type AgentEmotion } from "../taxonomy/agents.js";
 
 export const RunOptions = z.object({
   model: z
@@ -52,4 +52,12 @@ const parsedContexts = new WeakMap<object, { source: string; options: RunOptions
 /** Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`. */
 export function runContext(options: Partial<z.input<typeof RunOptions>> = {}): RunOptions {
   return RunOptions.parse(options);
+}
+
+/**
+ * The emotion agents a run asked for, as a conditional fan-out: only they run. (Every agent node would otherwise run
+ * and return nothing when not selected; a LangGraph task costs as much CPU as an LLM call's client side.)
+ */
+export function selectedAgents(_state: unknown, config: LangGraphRunnableConfig): AgentEmotion[] {
+  return runOptions(config).agents;
 }

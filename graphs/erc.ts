@@ -1,12 +1,13 @@
 /**
- * InsideOut ERC (the paper's Figure 1): the emotion agents read the dialogue in parallel, the aggregate agent at the
- * centre of the star consolidates their opinions into one label; optionally a responder then replies.
+ * InsideOut ERC (the paper's Figure 1): the emotion agents the run selects read the dialogue in parallel, the aggregate
+ * agent at the centre of the star consolidates their opinions into one label; optionally a responder then replies.
  */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { respond } from "../nodes/respond.js";
-import { RunOptions, runOptions } from "./context.js";
+import { ALL_AGENTS } from "../taxonomy/agents.js";
+import { RunOptions, runOptions, selectedAgents } from "./context.js";
 import { InsideOutState } from "./state.js";
 
 export const builder = new StateGraph(InsideOutState, RunOptions)
@@ -18,13 +19,13 @@ export const builder = new StateGraph(InsideOutState, RunOptions)
   .addNode("surprise", emotionAgent("surprise", "erc"))
   .addNode("aggregate", aggregate("erc"))
   .addNode("respond", respond)
-  .addEdge(START, "anger")
-  .addEdge(START, "disgust")
-  .addEdge(START, "fear")
-  .addEdge(START, "happiness")
-  .addEdge(START, "sadness")
-  .addEdge(START, "surprise")
-  .addEdge(["anger", "disgust", "fear", "happiness", "sadness", "surprise"], "aggregate")
+  .addConditionalEdges(START, selectedAgents, [...ALL_AGENTS])
+  .addEdge("anger", "aggregate")
+  .addEdge("disgust", "aggregate")
+  .addEdge("fear", "aggregate")
+  .addEdge("happiness", "aggregate")
+  .addEdge("sadness", "aggregate")
+  .addEdge("surprise", "aggregate")
   .addConditionalEdges("aggregate", (_state, config) => (runOptions(config).respond ? "respond" : END), ["respond", END])
   .addEdge("respond", END);
 

@@ -1,12 +1,13 @@
 /**
- * ERC+InsideOut ERG: a zero-shot recogniser estimates the user's emotion; told that estimate, the emotion agents each
- * propose a reply in parallel; the aggregate agent selects the most empathetic one.
+ * ERC+InsideOut ERG: a zero-shot recogniser estimates the user's emotion; told that estimate, the emotion agents the run
+ * selects each propose a reply in parallel; the aggregate agent selects the most empathetic one.
  */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { recognize } from "../nodes/recognize.js";
-import { RunOptions } from "./context.js";
+import { ALL_AGENTS } from "../taxonomy/agents.js";
+import { RunOptions, selectedAgents } from "./context.js";
 import { InsideOutState } from "./state.js";
 
 export const builder = new StateGraph(InsideOutState, RunOptions)
@@ -19,13 +20,13 @@ export const builder = new StateGraph(InsideOutState, RunOptions)
   .addNode("surprise", emotionAgent("surprise", "erg"))
   .addNode("aggregate", aggregate("erg"))
   .addEdge(START, "recognize")
-  .addEdge("recognize", "anger")
-  .addEdge("recognize", "disgust")
-  .addEdge("recognize", "fear")
-  .addEdge("recognize", "happiness")
-  .addEdge("recognize", "sadness")
-  .addEdge("recognize", "surprise")
-  .addEdge(["anger", "disgust", "fear", "happiness", "sadness", "surprise"], "aggregate")
+  .addConditionalEdges("recognize", selectedAgents, [...ALL_AGENTS])
+  .addEdge("anger", "aggregate")
+  .addEdge("disgust", "aggregate")
+  .addEdge("fear", "aggregate")
+  .addEdge("happiness", "aggregate")
+  .addEdge("sadness", "aggregate")
+  .addEdge("surprise", "aggregate")
   .addEdge("aggregate", END);
 
 export const graph = builder.compile();

@@ -13,6 +13,9 @@
  * fresh one. A fresh Zod 4 object schema is costly to build and to parse with once: ~0.2 ms per update, ~1.5 ms of CPU
  * per InsideOut dialogue. The same with Zod 3 takes ~0.03 ms per update. Sub-schemas are built per use (`opinion()`),
  * not shared, so that the JSON schemas Studio gets are inline, without `$ref`s. Everything else in the project is Zod 4.
+ *
+ * Even in Zod 3 those two partial copies were ~15 % of what an InsideOut dialogue allocates (bench/, part d): the
+ * state object remembers its partial copy (see `withStablePartial`).
  */
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
@@ -67,7 +70,22 @@ const mergeable = <V extends z.ZodTypeAny>(value: V) =>
     default: () => ({}),
   });
 
-export const InsideOutState = z.object({
+/**
+ * A zod object whose `partial()` is built once. A zod schema never changes after it is built, so its partial copy is
+ * the same every time; LangGraph asks for it (for the state and for its reducer-extended copy) at every node update.
+ * `extend()` passes the memory on: the reducer-extended copy is made with it.
+ */
+export function withStablePartial<S extends z.AnyZodObject>(schema: S): S {
+  const partial = schema.partial.bind(schema);
+  const extend = schema.extend.bind(schema);
+  let whole: z.AnyZodObject | undefined;
+  return Object.assign(schema, {
+    partial: (mask?: Parameters<S["partial"]>[0]) => (mask ? partial(mask) : (whole ??= partial())),
+    extend: (augmentation: z.ZodRawShape) => withStablePartial(extend(augmentation)),
+  });
+}
+
+export const InsideOutState = withStablePartial(z.object({
   /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
   // Checked when the run starts (LangGraph validates input against the zod state), so an empty dialogue is one error
   // before any LLM call rather than one error per parallel agent.
@@ -95,7 +113,7 @@ export const InsideOutState = z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
-});
+}));
 
 export type State = z.infer<typeof InsideOutState>;
 /** What a node returns: any keys of the state; reducer keys are merged, the others replaced. */

@@ -1,7 +1,8 @@
 /**
  * The emotion agent: one implementation, parameterised by the emotion it embodies and the task. In ERC it gives its
  * opinion of the speaker's emotion; in ERG it proposes a reply. A failure is recorded, never thrown, so the other
- * agents' work survives; an agent not selected in the run options does nothing.
+ * agents' work survives. Our graphs run only the agents the run options select; in a graph that runs them all, an
+ * agent not selected does nothing.
  */
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";

@@ -55,6 +55,17 @@ describe("erc graph (InsideOut ERC)", () => {
     expect(out.emotion?.decidedBy).toBe("vote");
   });
 
+  it("runs only the agents the run selects: no task at all for the others", async () => {
+    const { spec, model } = scripted(() => opinion("afraid"));
+    const ran: string[] = [];
+    const stream = await ercBuilder
+      .compile()
+      .stream({ dialogue }, { context: runContext({ model: spec, agents: ["fear", "sadness"], aggregation: "vote" }), streamMode: "updates" });
+    for await (const update of stream) ran.push(...Object.keys(update as object));
+    expect(ran.sort()).toEqual(["aggregate", "fear", "sadness"]);
+    expect(model.calls).toHaveLength(2);
+  });
+
   it("replies after recognising when respond is on", async () => {
     const { spec } = scripted(({ role }) =>
       role.kind === "respond" ? "I'm so sorry about your dog." : opinion("sad"),
@@ -96,6 +107,21 @@ describe("erg graph (ERC+InsideOut)", () => {
     );
     const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, aggregation: "weighted" }) });
     expect(out.reply?.author).toBe("disgust");
+  });
+
+  it("after recognising, runs only the agents the run selects", async () => {
+    const { spec } = scripted(({ role }) =>
+      role.kind === "agent" ? JSON.stringify({ reply: `r-${role.emotion}`, confidence: 0.5, rationale: "x" }) : opinion("sad"),
+    );
+    const ran: string[] = [];
+    const context = runContext({ model: spec, agents: ["happiness", "surprise"], aggregation: "weighted" });
+    for await (const update of await ergBuilder.compile().stream({ dialogue }, { context, streamMode: "updates" })) {
+      ran.push(...Object.keys(update as object));
+    }
+    expect(ran).toHaveLength(4);
+    expect(ran[0]).toBe("recognize");
+    expect(ran.slice(1, 3).sort()).toEqual(["happiness", "surprise"]);
+    expect(ran[3]).toBe("aggregate");
   });
 });
 
