@@ -27,10 +27,12 @@ interface Slot {
  *  - An old-generation ceiling of any size (112-256 MB) kept RSS near 350 MB but cost ~40 % more CPU per example:
  *    below ~1 GB, V8 lets a capped heap grow by as little as 1.3× between full collections, so it collects far more
  *    often. No ceiling here; the heap's growth is bounded by evaluations/tune.ts instead.
- *  - The young generation: at 8 MB, the objects of the ~16 examples each worker has in flight (~300 ms each) outlived
- *    a scavenge and were promoted, to be collected by full collections; 24 MB lets most of them die young.
+ *  - The young generation (three semi-spaces; V8 rounds a semi-space up to a power of two): the ~16 examples each
+ *    worker has in flight (~250 ms each) keep ~3 MB alive, which every scavenge copies. At 24 MB a worker scavenged
+ *    every ~3 examples, and the scavenges and the full collections of what they promoted were ~30 % of the eval's
+ *    CPU. 48 MB: ~5 % less CPU per example for ~35 MB more RSS (~370 MB). 96 MB: ~10 % less again, but ~435 MB.
  */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 24 } as const;
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 48 } as const;
 
 export class WorkerPool {
   private seq = 0;
