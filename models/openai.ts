@@ -1,4 +1,5 @@
-import { ChatOpenAI } from "@langchain/openai";
+import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
+import { LeanCompletions } from "./openaiCompletions.js";
 import { defaultLimits, resilientFetch } from "./limits.js";
 import type { ModelOptions, ResolvedModel, StructuredMethod } from "./types.js";
 
@@ -23,7 +24,7 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
   const key = JSON.stringify([name, baseURL, apiKey, options.temperature ?? 0, options.seed, timeoutMs, maxRetries]);
   let chat = instances.get(key);
   if (!chat) {
-    chat = new ChatOpenAI({
+    const fields: ChatOpenAIFields = {
       model: name,
       apiKey,
       // Retries, the per-attempt timeout and the process-wide concurrency limit happen in this fetch, where the
@@ -35,7 +36,9 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       // The client's timeout covers all of our attempts; each attempt has its own `timeoutMs` inside the fetch.
       timeout: (maxRetries + 1) * (timeoutMs + limits.maxRetryAfterMs),
       maxRetries: 0,
-    });
+    };
+    // Non-streamed requests skip the OpenAI SDK (see openaiCompletions.ts).
+    chat = new ChatOpenAI({ ...fields, completions: new LeanCompletions(fields) });
     instances.set(key, chat);
   }
   return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true, structuredMethod: openaiStructuredMethod(name) };

@@ -3,7 +3,7 @@
  * real HTTP. Each request is answered by a handler; the server counts requests, can delay every answer, and records
  * what it was sent.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { roleOf, type Role } from "./roles.js";
 
@@ -50,6 +50,8 @@ export type Handler = (req: ChatRequest) => Answer | Promise<Answer>;
 export interface FakeOpenAI {
   url: string;
   requests: ChatRequest[];
+  /** The HTTP headers of each request in `requests`, in the same order. */
+  headers: IncomingHttpHeaders[];
   /** Largest number of requests in flight at once. */
   maxConcurrent: number;
   close(): Promise<void>;
@@ -110,6 +112,7 @@ function streamedCompletion(req: ChatRequest, answer: string | { toolCall: { nam
 
 export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number } = {}): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = [];
+  const headers: IncomingHttpHeaders[] = [];
   let inFlight = 0;
   const state = { maxConcurrent: 0 };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -123,6 +126,7 @@ export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number
         }
         const body = JSON.parse(await readBody(req)) as ChatRequest;
         requests.push(body);
+        headers.push(req.headers);
         if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
         const answer = await handler(body);
         if (typeof answer === "object" && "drop" in answer) {
@@ -156,6 +160,7 @@ export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    headers,
     get maxConcurrent() {
       return state.maxConcurrent;
     },
