@@ -33,7 +33,7 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries }) },
       temperature: options.temperature ?? 0,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
-      // The client's timeout covers all of our attempts; each attempt has its own `timeoutMs` inside the fetch.
+      // The SDK's timeout (streamed requests) covers all of our attempts; each has its own `timeoutMs` in the fetch.
       timeout: (maxRetries + 1) * (timeoutMs + limits.maxRetryAfterMs),
       maxRetries: 0,
     };

@@ -1,10 +1,11 @@
 /**
  * ChatOpenAI's chat-completions half, with the non-streamed request sent by us rather than by the OpenAI SDK.
  *
- * Why: an evaluation is CPU-bound in the client (bench/, part d). The SDK costs ~120 µs of CPU per request on top of
- * the transport: it rebuilds header objects, formats debug-log details whether or not anything logs, and re-parses
- * the answer for `response_format`. That is ~30 % of an LLM call's client CPU, and our transport (limits.ts, http.ts)
- * already does the retries, timeouts and concurrency limit. Everything LangChain does around the request (message
+ * Why: an evaluation is CPU-bound in the client (bench/, part d). Per request the SDK rebuilds header objects, formats
+ * debug-log details whether or not anything logs, sets up its own timeout and abort plumbing, and re-parses and copies
+ * the answer for `response_format`: ~120 µs on its own, and with the garbage it leaves for the GC ~20 % of the client's
+ * CPU per InsideOut dialogue. Our transport (limits.ts, http.ts) already does the retries, timeouts and concurrency
+ * limit. Everything LangChain does around the request (message
  * conversion, usage, callbacks, tracing) is unchanged: only the one POST is ours.
  *
  * Failures come out as the SDK's own error classes, made the way the SDK makes them, so LangChain's error mapping and
@@ -28,7 +29,7 @@ export class LeanCompletions extends ChatOpenAICompletions {
     request: Streaming | NonStreaming,
     requestOptions?: OpenAIClient.RequestOptions,
   ): Promise<AsyncIterable<Chunk> | Completion> {
-    // A key given as a function (the SDK calls it per request) is left to the SDK too.
+    // A key given as a function (the SDK calls it per request) is left to the SDK too, streamed or not.
     if (request.stream || typeof this.clientConfig.apiKey === "function") return super.completionWithRetry(request as Streaming, requestOptions);
     const { maxRetries, signal } = (requestOptions ?? {}) as OpenAIClient.RequestOptions & { maxRetries?: number };
     return this.caller.callWithOptions({ ...(maxRetries !== undefined ? { maxRetries } : {}) }, async () => {
