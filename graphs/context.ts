@@ -55,8 +55,9 @@ export function runContext(options: Partial<z.input<typeof RunOptions>> = {}): R
 }
 
 /**
- * The emotion agents a run asked for, as a conditional fan-out: only they run. (Every agent node would otherwise run
- * and return nothing when not selected; a LangGraph task costs about as much CPU as the client side of an LLM call.)
+ * The emotion agents a run asked for, as a conditional fan-out: only they run. (Every agent node would otherwise
+ * run, and return nothing when not selected; a LangGraph task costs about as much CPU as the client side of an LLM
+ * call.)
  */
 export function selectedAgents(_state: unknown, config: LangGraphRunnableConfig): AgentEmotion[] {
   return runOptions(config).agents;

@@ -1,6 +1,6 @@
 /**
- * ERC+InsideOut ERG: a zero-shot recogniser estimates the user's emotion; told that estimate, the emotion agents the run
- * selects each propose a reply in parallel; the aggregate agent selects the most empathetic one.
+ * ERC+InsideOut ERG: a zero-shot recogniser estimates the user's emotion; told that estimate, the emotion agents the
+ * run selects each propose a reply in parallel; the aggregate agent selects the most empathetic one.
  */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
