@@ -1,4 +1,4 @@
-import { maskSecrets } from "./secrets.js";
+import { maskSecrets } from "../core/secrets.js";
 
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {

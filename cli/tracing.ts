@@ -7,7 +7,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import type { Client } from "langsmith";
 import { tracingEnabled } from "../graphs/tracing.js";
-import { maskSecrets, secretValues } from "./secrets.js";
+import { maskSecrets, secretValues } from "../core/secrets.js";
 
 /**
  * Must run before the first traced call: the langsmith client reads these variables when LangChain creates it.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { explain } from "../../cli/errors.js";
-import { maskSecrets } from "../../cli/secrets.js";
+import { maskSecrets } from "../../core/secrets.js";
 
 afterEach(() => {
   delete process.env.MY_SERVICE_TOKEN;
