@@ -1,4 +1,5 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Semaphore } from "./limits.js";
 
 /**
  * How a provider is asked for structured output: `jsonSchema`, `functionCalling` and `jsonMode` go through
@@ -14,6 +15,36 @@ export interface ModelOptions {
   timeoutMs?: number;
   /** Transport-level retries (HTTP 429/5xx, timeouts, dropped connections, malformed bodies) after the first attempt. */
   maxRetries?: number;
+  /** The request limiter this model's HTTP requests share (default: the process-wide one, models/limits.ts). */
+  limiter?: Semaphore;
+}
+
+/** What defines a model's answers apart from the request itself: part of every LLM-cache key (models/answerKey.ts). */
+export interface ModelIdentity {
+  provider: string;
+  /** Where answers come from: the server's base URL, or the model file for an embedded model. */
+  endpoint: string;
+  /** The model's name as the endpoint knows it. */
+  model: string;
+  /** Sampling parameters that change answers (temperature, seed, ...). */
+  params: Record<string, string | number | boolean | null>;
+}
+
+/** One answer as the LLM cache keeps it: what the model said and what it cost when it was made. */
+export interface CachedAnswer {
+  text: string;
+  /** The arguments of the first tool call, for answers given by tool calling. */
+  toolArgs?: unknown;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** The LLM cache as the structured-call layer sees it (store/answerCache.ts implements it). */
+export interface AnswerCache {
+  /** undefined on a miss, and for an entry that cannot be read (counted as such by the cache). */
+  get(key: string): CachedAnswer | undefined;
+  /** Stores an answer; a failed write throws a StorageError (core/errors.ts). */
+  put(key: string, answer: CachedAnswer, model: string): void;
 }
 
 export interface ResolvedModel {
@@ -28,6 +59,10 @@ export interface ResolvedModel {
   strictSchema?: boolean;
   /** The model's context window in tokens, when the provider knows it; long dialogues are trimmed to fit. */
   contextTokens?: number;
+  /** What defines its answers, for the LLM cache key. */
+  identity: ModelIdentity;
+  /** Set by the resolver an eval builds (models/factory.ts): structured calls answer from it when they can. */
+  cache?: AnswerCache;
 }
 
 export type ProviderFactory = (name: string, options: ModelOptions) => ResolvedModel | Promise<ResolvedModel>;
