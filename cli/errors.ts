@@ -1,7 +1,11 @@
+import { notAResultIn } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
 
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {
+  // Ours already say what happened, where, and what to do.
+  const ours = notAResultIn(error);
+  if (ours) return maskSecrets(ours.message.replace(/\s+/g, " ").trim());
   let message = error instanceof Error ? error.message : String(error);
   // The OpenAI client reports any transport failure as "Connection error."; our retrying fetch's reason (timeouts,
   // dropped connections, after N attempts) is in the cause, and it is the part a user can act on.

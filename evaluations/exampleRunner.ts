@@ -1,13 +1,19 @@
 /**
- * Runs one example through a method's graph (and the ERG judge) into a PredictionRecord. The same code runs in the
- * eval's own thread or in its worker threads (evaluations/workerPool.ts); storing the record is the caller's job.
+ * Runs one example through a method's graph (and the ERG judge). The same code runs in the eval's own thread or in
+ * its worker threads (executor.ts); storing the record is the caller's job.
+ *
+ * An example either finishes, as a record of what the model answered (an agent's invalid answer and the whole
+ * graph's failure on the model's answers included), or stays unfinished: a failure that is not a result (the model
+ * was not reached or refused the key, a file could not be written, the run was stopped) leaves no record, so the next
+ * run retries it.
  */
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
 import type { State } from "../graphs/state.js";
-import { resolveModel } from "../models/factory.js";
-import { messageOf } from "../nodes/common.js";
+import { ModelCallFailure, notAResultIn, StorageError } from "../core/errors.js";
+import type { ModelResolver } from "../models/factory.js";
+import { failureToRecord, messageOf } from "../nodes/common.js";
+import { withModels } from "../nodes/env.js";
 import { goldToSet, loadLabelSet } from "../taxonomy/labelSets.js";
 import type { Example } from "./data/types.js";
 import { judgeReply } from "./judge.js";
@@ -20,39 +26,59 @@ export interface RunnerConfig {
   labels: string;
   runOptions: RunOptions;
   judgeSpec?: string;
-  /** Keep the caller's LangSmith run tree in scope, so the graph's runs nest under evaluate()'s (with --langsmith). */
-  traced: boolean;
 }
 
-export type ExampleRunner = (example: Example) => Promise<PredictionRecord>;
+/** Why an example has no record; plain data (it crosses threads). */
+export interface Unfinished {
+  /** `model:<kind>` (core/errors.ts CallFailureKind), `storage`, `stopped` or `other`. */
+  kind: string;
+  message: string;
+  /** Going on cannot help: the eval stops at once. */
+  stopsRun: boolean;
+}
 
-export async function exampleRunner(c: RunnerConfig): Promise<ExampleRunner> {
+export type Outcome = { record: PredictionRecord } | { unfinished: Unfinished };
+
+export type ExampleRunner = (example: Example, signal?: AbortSignal) => Promise<Outcome>;
+
+export function unfinishedOf(error: unknown, signal?: AbortSignal): Unfinished {
+  const e = notAResultIn(error);
+  if (e instanceof ModelCallFailure) return { kind: `model:${e.kind}`, message: messageOf(e), stopsRun: e.stopsRun };
+  if (e instanceof StorageError) return { kind: "storage", message: messageOf(e), stopsRun: true };
+  if (signal?.aborted) return { kind: "stopped", message: "stopped before it finished", stopsRun: false };
+  return { kind: "other", message: messageOf(e ?? error), stopsRun: e?.stopsRun ?? false };
+}
+
+export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver): Promise<ExampleRunner> {
   const labelSet = loadLabelSet(c.labels);
   const graph = builderFor(c.task, c.method).compile();
-  const judge = c.judgeSpec ? await resolveModel(c.judgeSpec, { temperature: 0 }) : undefined;
-  return async (example) => {
+  const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
+  const configurable = withModels(resolver);
+  return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
     const t0 = performance.now();
     try {
-      const invoke = () => graph.invoke({ dialogue: example.dialogue }, { context: c.runOptions }) as Promise<Partial<State>>;
-      // Offline, nothing reads the traces; leaving evaluate()'s run tree in scope would make LangChain build a
-      // LangSmith run tree for every node and LLM call (profiled: most of the CPU time, ~12 examples/s at C=32).
-      const state = c.traced ? await invoke() : await AsyncLocalStorageProviderSingleton.getInstance().run(undefined, invoke);
+      const state = (await graph.invoke(
+        { dialogue: example.dialogue },
+        { context: c.runOptions, configurable, ...(signal ? { signal } : {}) },
+      )) as Partial<State>;
       fillFromState(record, state);
       if (judge && record.prediction.reply) {
         try {
-          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply);
+          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, signal ? { signal } : undefined);
           record.judge = scores;
           addUsage(record.usage, usage);
         } catch (e) {
-          // The method answered; only its grading failed. Kept as a failure, not an error of the method.
-          record.failures.judge = messageOf(e);
+          // The method answered; only its grading failed (an invalid judgement): kept as a failure, not an error.
+          record.failures.judge = failureToRecord(e, signal ? { signal } : undefined);
         }
       }
     } catch (e) {
+      if (notAResultIn(e) || signal?.aborted) return { unfinished: unfinishedOf(e, signal) };
       record.error = messageOf(e);
     }
+    if (signal?.aborted) return { unfinished: unfinishedOf(undefined, signal) };
     record.latencyMs = performance.now() - t0;
-    return record;
+    return { record };
   };
 }

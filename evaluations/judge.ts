@@ -8,7 +8,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { invokeStructured, type Usage } from "../models/structured.js";
 import type { ResolvedModel } from "../models/types.js";
-import { formatDialogue } from "../nodes/common.js";
+import { formatDialogue } from "../nodes/dialogue.js";
 import { JUDGE_CRITERIA, JUDGE_SYSTEM, JUDGE_USER, RUBRIC } from "../prompts/judge.js";
 import { render } from "../prompts/render.js";
 

@@ -1,54 +1,54 @@
 /**
- * A worker thread of `insideout eval` (evaluations/workerPool.ts): runs examples it is sent through the method's
- * graph and posts back their records. It has its own model instances, request limiter and LLM-cache connection.
+ * A worker thread of `insideout eval` (workerPool.ts): runs the examples it is sent through the method's graph and
+ * posts back their outcomes. It has its own model resolver, request limiter and LLM-cache connection.
  */
-import { parentPort, workerData } from "node:worker_threads";
 import { EventEmitter } from "node:events";
-import { tracingEnabled } from "../graphs/tracing.js";
-import { setMaxConcurrency } from "../models/limits.js";
-import { SqliteCache } from "../store/cache.js";
-import { installCache } from "./cacheHook.js";
-import type { Example } from "./data/types.js";
-import { exampleRunner, type RunnerConfig } from "./exampleRunner.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { ModelResolver } from "../models/factory.js";
+import { Semaphore } from "../models/limits.js";
 import { messageOf } from "../nodes/common.js";
-import { installUntracedContext } from "./untracedContext.js";
+import { SqliteAnswerCache, type CacheStats } from "../store/answerCache.js";
+import type { Example } from "./data/types.js";
+import { exampleRunner, unfinishedOf, type Outcome, type RunnerConfig } from "./exampleRunner.js";
 
 export interface WorkerInit {
   runner: RunnerConfig;
   cachePath?: string;
-  /** This worker's share of the process-wide request limit. */
+  /** This worker's share of the eval's request limit. */
   maxConcurrency: number;
 }
 
-export type ToWorker = { type: "run"; seq: number; example: Example } | { type: "close" };
+export type ToWorker = { type: "run"; seq: number; example: Example } | { type: "abort"; seq: number } | { type: "close" };
 export type FromWorker =
   | { type: "ready" }
   | { type: "fatal"; message: string }
-  | { type: "done"; seq: number; record: import("./record.js").PredictionRecord }
-  | { type: "closed"; cache?: import("../store/cache.js").CacheStats };
+  | { type: "done"; seq: number; outcome: Outcome }
+  | { type: "closed"; cache?: CacheStats };
 
 // As in cli/main.ts: dialogues × parallel branches each listen on abort signals; that is not a leak.
 EventEmitter.defaultMaxListeners = 256;
-
-// A worker's environment is a copy made when it started, and nothing here changes it. As a plain object it reads ~8×
-// faster than Node's process.env (a call into C++ per read), and LangChain and LangSmith read it dozens of times per
-// graph node (every RunTree resolves its defaults from the environment): ~5 % less CPU per example.
-process.env = { ...process.env };
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
-  // Workers never trace (workerCount in run.ts); the check keeps it so should that change.
-  if (!tracingEnabled()) installUntracedContext();
-  setMaxConcurrency(init.maxConcurrency);
-  const cache = init.cachePath ? new SqliteCache(init.cachePath) : undefined;
-  if (cache) installCache(cache);
-  const run = await exampleRunner(init.runner);
+  const cache = init.cachePath ? SqliteAnswerCache.open(init.cachePath) : undefined;
+  const resolver = new ModelResolver({ ...(cache ? { cache } : {}), limiter: new Semaphore(init.maxConcurrency) });
+  const run = await exampleRunner(init.runner, resolver);
+  const inFlight = new Map<number, AbortController>();
   port.on("message", (m: ToWorker) => {
     if (m.type === "run") {
-      void run(m.example).then((record) => post({ type: "done", seq: m.seq, record }));
+      const controller = new AbortController();
+      inFlight.set(m.seq, controller);
+      void run(m.example, controller.signal)
+        .catch((e: unknown): Outcome => ({ unfinished: unfinishedOf(e, controller.signal) }))
+        .then((outcome) => {
+          inFlight.delete(m.seq);
+          post({ type: "done", seq: m.seq, outcome });
+        });
+    } else if (m.type === "abort") {
+      inFlight.get(m.seq)?.abort();
     } else {
       const stats = cache?.stats();
       cache?.close();

@@ -1,17 +1,17 @@
 /**
- * Worker threads for `insideout eval`. An eval against an HTTP model is CPU-bound in the client long before the
- * server is busy: LangGraph, LangChain and the HTTP client cost ~13 ms of CPU per InsideOut example (bench/), so one
- * thread tops out near 80 examples/s whatever the concurrency. The examples' graphs run in these threads; the eval's
- * own thread keeps evaluate(), the experiment store and the progress bar, so resuming and metrics do not change.
+ * Worker threads for `insideout eval` (an Executor, executor.ts). Against an HTTP model the client is CPU-bound long
+ * before the server is busy (docs/bench.md), so the examples' graphs run in these threads; the eval's own thread
+ * keeps the queue, the experiment store and the progress bar, so resuming and metrics do not change.
  */
 import { Worker } from "node:worker_threads";
-import { addCacheStats, type CacheStats } from "../store/cache.js";
+import { addCacheStats, type CacheStats } from "../store/answerCache.js";
 import type { Example } from "./data/types.js";
-import type { PredictionRecord } from "./record.js";
+import type { Executor } from "./executor.js";
+import type { Outcome } from "./exampleRunner.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker.js";
 
 interface Waiting {
-  resolve: (r: PredictionRecord) => void;
+  resolve: (o: Outcome) => void;
   reject: (e: Error) => void;
 }
 
@@ -21,20 +21,10 @@ interface Slot {
   closed?: (stats: CacheStats | undefined) => void;
 }
 
-/**
- * Each worker is a V8 isolate with its own heap. Measured over the test split at C = 32 (bench/, part d and e):
- *  - V8's defaults took the process to 450-510 MB RSS.
- *  - An old-generation ceiling of any size (112-256 MB) kept RSS near 350 MB but cost ~40 % more CPU per example:
- *    below ~1 GB, V8 lets a capped heap grow by as little as 1.3× between full collections, so it collects far more
- *    often. No ceiling here; the heap's growth is bounded by evaluations/tune.ts instead.
- *  - The young generation (three semi-spaces; V8 rounds a semi-space up to a power of two): the ~16 examples each
- *    worker has in flight (~250 ms each) keep ~3 MB alive, which every scavenge copies. At 24 MB a worker scavenged
- *    every ~3 examples, and the scavenges and the full collections of what they promoted were ~30 % of the eval's
- *    CPU. 48 MB: ~5 % less CPU per example for ~35 MB more RSS (~370 MB). 96 MB: ~10 % less again, but ~435 MB.
- */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 48 } as const;
+/** A larger young generation than Node's default: fewer scavenges copying the examples in flight (docs/bench.md). */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 48 } as const;
 
-export class WorkerPool {
+export class WorkerPool implements Executor {
   private seq = 0;
   private failure: Error | undefined;
 
@@ -44,7 +34,7 @@ export class WorkerPool {
         if (m.type === "done") {
           const w = slot.waiting.get(m.seq);
           slot.waiting.delete(m.seq);
-          w?.resolve(m.record);
+          w?.resolve(m.outcome);
         } else if (m.type === "closed") slot.closed?.(m.cache);
       });
       slot.worker.on("error", (e) => this.fail(new Error(`An eval worker thread failed: ${e.message}`)));
@@ -57,7 +47,7 @@ export class WorkerPool {
 
   /** Starts n workers and waits until each has built its graph and models; a set-up error rejects with its message. */
   static async start(n: number, init: WorkerInit): Promise<WorkerPool> {
-    const options = { workerData: init, env: { ...process.env }, resourceLimits: WORKER_HEAP };
+    const options = { workerData: init, resourceLimits: WORKER_HEAP };
     const workers = Array.from({ length: n }, () => new Worker(new URL("./worker.js", import.meta.url), options));
     try {
       await Promise.all(
@@ -77,18 +67,22 @@ export class WorkerPool {
     return new WorkerPool(workers.map((worker) => ({ worker, waiting: new Map() })));
   }
 
-  get size(): number {
+  get workers(): number {
     return this.slots.length;
   }
 
   /** Runs one example on the least busy worker. Rejects only if a worker thread itself fails. */
-  run(example: Example): Promise<PredictionRecord> {
+  run(example: Example, signal: AbortSignal): Promise<Outcome> {
     if (this.failure) return Promise.reject(this.failure);
     const slot = this.slots.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
-      slot.waiting.set(seq, { resolve, reject });
+      const onAbort = () => slot.worker.postMessage({ type: "abort", seq } satisfies ToWorker);
+      const done = () => signal.removeEventListener("abort", onAbort);
+      slot.waiting.set(seq, { resolve: (o) => (done(), resolve(o)), reject: (e) => (done(), reject(e)) });
       slot.worker.postMessage({ type: "run", seq, example } satisfies ToWorker);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -1,10 +1,13 @@
 /**
- * The one place providers plug in: `resolveModel("provider:model")` returns a LangChain chat model and how to ask it
- * for structured output. Tests register their own scripted providers with `registerProvider`.
+ * The one place providers plug in. A `ModelResolver` turns `provider:model` into a LangChain chat model and how to ask
+ * it for structured output, with what its caller hands it: an eval gives its LLM cache and request limiter; the CLI
+ * and Studio use the default resolver (no cache, the process-wide limiter). Tests register scripted providers with
+ * `registerProvider`.
  */
+import type { Semaphore } from "./limits.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
-import type { ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
+import type { AnswerCache, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
 const providers = new Map<string, ProviderFactory>([
   ["openai", openaiModel],
@@ -27,26 +30,36 @@ export function defaultModelSpec(): string {
   return process.env.INSIDEOUT_DEFAULT_LOCAL_MODEL ?? "local:default";
 }
 
-export async function resolveModel(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
-  const effective = !spec || spec === "auto" ? defaultModelSpec() : spec;
-  const { provider, name } = parseModelSpec(effective);
-  const factory = providers.get(provider);
-  if (!factory) {
-    throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
-  }
-  const model = await factory(name, options);
-  return modelHooks.reduce((m, hook) => hook(m), model);
+/** `auto` or nothing resolved to the default; anything else as given. */
+export function effectiveSpec(spec: string | undefined): string {
+  return !spec || spec === "auto" ? defaultModelSpec() : spec;
 }
 
-/** Something applied to every model `resolveModel` returns: an evaluation plugs its LLM cache in this way. */
-export type ModelHook = (model: ResolvedModel) => ResolvedModel;
-const modelHooks: ModelHook[] = [];
+export interface ResolverDeps {
+  /** Structured and text calls answer from it when they can, and store what they get (models/structured.ts). */
+  cache?: AnswerCache;
+  /** HTTP requests of the models it resolves share this limit. */
+  limiter?: Semaphore;
+}
 
-/** Nodes resolve their own model, so a hook is how one caller reaches all of them. Returns the remover. */
-export function addModelHook(hook: ModelHook): () => void {
-  modelHooks.push(hook);
-  return () => {
-    const i = modelHooks.indexOf(hook);
-    if (i >= 0) modelHooks.splice(i, 1);
-  };
+export class ModelResolver {
+  constructor(readonly deps: ResolverDeps = {}) {}
+
+  async resolve(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
+    const effective = effectiveSpec(spec);
+    const { provider, name } = parseModelSpec(effective);
+    const factory = providers.get(provider);
+    if (!factory) {
+      throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
+    }
+    const model = await factory(name, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}) });
+    return this.deps.cache ? { ...model, cache: this.deps.cache } : model;
+  }
+}
+
+/** No cache; the process-wide request limit. */
+export const defaultResolver = new ModelResolver();
+
+export function resolveModel(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
+  return defaultResolver.resolve(spec, options);
 }

@@ -1,17 +1,22 @@
 /**
- * One structured LLM call: ask in the provider's way, validate with zod, and on an invalid answer retry once with the
- * validation error shown to the model. Returns what tracing and cost accounting need (tokens, attempts, latency).
+ * One structured LLM call: ask in the provider's way (ask.ts), validate with zod, and on an invalid answer retry once
+ * with the validation error shown to the model. This is also where the LLM cache sits: each request's key is built
+ * from our own typed request (answerKey.ts), and a call that got no answer from the model (unreachable, rejected key,
+ * server failure) is a ModelCallFailure, never an answer. Returns what tracing and cost accounting need.
  */
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { askOnce, textOf } from "./ask.js";
-import type { ResolvedModel } from "./types.js";
+import { notAResultIn } from "../core/errors.js";
+import { answerKey, type AnswerRequest } from "./answerKey.js";
+import { askOnce, extractJson, requestSchema, textOf } from "./ask.js";
+import { toModelCallFailure } from "./failures.js";
+import type { CachedAnswer, ResolvedModel } from "./types.js";
 
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
-  /** LLM requests made, retries included. */
+  /** LLM requests made, retries included (answers from the cache count as the requests they stand for). */
   calls: number;
   latencyMs: number;
 }
@@ -29,6 +34,7 @@ export interface CallOptions<T> {
   check?: (value: T) => string | undefined;
 }
 
+/** The model answered, but not validly, even after the repair retry: the model's result, kept as its failure. */
 export class InvalidAnswerError extends Error {
   constructor(
     message: string,
@@ -39,23 +45,49 @@ export class InvalidAnswerError extends Error {
   }
 }
 
-/**
- * Tokens of an answer. On an LLM-cache hit LangChain zeroes `usage_metadata`; store/cache.ts keeps what the answer
- * cost when it was made, and we report that, so an experiment's cost does not depend on how much of it was resumed
- * from the cache (the cache's own hit counts say what was actually spent).
- */
-function tokensOf(message: BaseMessage | undefined): { prompt: number; completion: number } {
-  const cached = (message?.response_metadata as { insideout_cache?: { usage_metadata?: AIMessage["usage_metadata"] } } | undefined)
-    ?.insideout_cache?.usage_metadata;
-  const u = cached ?? (message as AIMessage | undefined)?.usage_metadata;
-  return { prompt: u?.input_tokens ?? 0, completion: u?.output_tokens ?? 0 };
-}
-
 function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
     .join("; ");
+}
+
+function answerOf(raw: BaseMessage): CachedAnswer {
+  const u = (raw as AIMessage).usage_metadata;
+  const toolArgs: unknown = (raw as AIMessage).tool_calls?.[0]?.args;
+  return { text: textOf(raw), ...(toolArgs !== undefined ? { toolArgs } : {}), promptTokens: u?.input_tokens ?? 0, completionTokens: u?.output_tokens ?? 0 };
+}
+
+/** What the model said, whichever way (tool arguments or JSON text), or why it could not be read. */
+function parsedOf(answer: CachedAnswer): { parsed: unknown; parseError?: string } {
+  if (answer.toolArgs !== undefined) return { parsed: answer.toolArgs };
+  try {
+    return { parsed: extractJson(answer.text) };
+  } catch (e) {
+    return { parsed: undefined, parseError: (e as Error).message };
+  }
+}
+
+/** A failure of the call itself, as a ModelCallFailure when it is one (core/errors.ts); aborts and storage errors as they are. */
+function callFailure(error: unknown, model: ResolvedModel, config: RunnableConfig | undefined): unknown {
+  if (config?.signal?.aborted || notAResultIn(error)) return error;
+  return toModelCallFailure(error, model.identity.endpoint) ?? error;
+}
+
+/** One request: from the cache when it holds the answer, else from the model (and then stored). */
+async function answer(model: ResolvedModel, request: Omit<AnswerRequest, "identity">, send: () => Promise<BaseMessage>, config?: RunnableConfig): Promise<CachedAnswer> {
+  const key = model.cache ? answerKey({ ...request, identity: model.identity }) : undefined;
+  const hit = key ? model.cache!.get(key) : undefined;
+  if (hit) return hit;
+  let raw: BaseMessage;
+  try {
+    raw = await send();
+  } catch (e) {
+    throw callFailure(e, model, config);
+  }
+  const got = answerOf(raw);
+  if (key) model.cache!.put(key, got, model.spec);
+  return got;
 }
 
 export async function invokeStructured<S extends z.ZodType>(
@@ -67,14 +99,21 @@ export async function invokeStructured<S extends z.ZodType>(
   const maxAttempts = opts.maxAttempts ?? 2;
   const usage: Usage = { promptTokens: 0, completionTokens: 0, calls: 0, latencyMs: 0 };
   const started = performance.now();
+  const schemaName = opts.schemaName ?? "answer";
   let conversation = messages;
   let lastProblem = "";
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     usage.calls++;
-    const { raw, parsed, parseError } = await askOnce(model, conversation, schema, opts);
-    const t = tokensOf(raw);
-    usage.promptTokens += t.prompt;
-    usage.completionTokens += t.completion;
+    const asked = conversation;
+    const got = await answer(
+      model,
+      { method: model.structuredMethod ?? "default", strict: model.strictSchema ?? false, schemaName, schema: requestSchema(schema), messages: asked },
+      async () => (await askOnce(model, asked, schema, { runName: opts.runName, schemaName, ...(opts.config ? { config: opts.config } : {}) })).raw,
+      opts.config,
+    );
+    usage.promptTokens += got.promptTokens;
+    usage.completionTokens += got.completionTokens;
+    const { parsed, parseError } = parsedOf(got);
     let problem = parseError;
     if (!problem) {
       const result = schema.safeParse(opts.repair ? opts.repair(parsed) : parsed);
@@ -91,7 +130,7 @@ export async function invokeStructured<S extends z.ZodType>(
     lastProblem = problem;
     conversation = [
       ...messages,
-      new AIMessage(textOf(raw) || JSON.stringify(parsed ?? null)),
+      new AIMessage(got.text || JSON.stringify(parsed ?? null)),
       new HumanMessage(`That answer was invalid (${problem}). Answer again with one JSON object that follows the required format exactly.`),
     ];
   }
@@ -106,10 +145,9 @@ export async function invokeText(
   opts: { runName: string; config?: RunnableConfig },
 ): Promise<{ text: string; usage: Usage }> {
   const started = performance.now();
-  const raw = await model.chat.invoke(messages, { ...opts.config, runName: opts.runName });
-  const t = tokensOf(raw);
-  const text = textOf(raw).trim();
-  const usage = { promptTokens: t.prompt, completionTokens: t.completion, calls: 1, latencyMs: performance.now() - started };
+  const got = await answer(model, { messages }, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName }), opts.config);
+  const text = got.text.trim();
+  const usage = { promptTokens: got.promptTokens, completionTokens: got.completionTokens, calls: 1, latencyMs: performance.now() - started };
   if (!text) throw new InvalidAnswerError("the model returned an empty reply", usage);
   return { text, usage };
 }

@@ -12,7 +12,8 @@ import { AGGREGATE_ERC, DIALOGUE } from "../prompts/erc.js";
 import { AGGREGATE_ERG } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { dialogueBudgetChars, formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf, withDialogueNotes } from "./common.js";
+import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { dialogueFor, runEnv } from "./env.js";
 import { aggregateOpinions } from "./strategies.js";
 import type { Task } from "./emotionAgent.js";
 
@@ -27,10 +28,10 @@ export class AllAgentsFailedError extends Error {
 const RUN_NAME = "aggregate";
 
 export function aggregate(task: Task) {
-  return withDialogueNotes(async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const env = await nodeEnv(config);
+  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    const env = await runEnv(config);
     const selected = env.options.agents;
-    const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
+    const { text: dialogue } = dialogueFor(env, state.dialogue);
     if (task === "erc") {
       const opinions = selected.flatMap((a) => (state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
@@ -54,7 +55,7 @@ export function aggregate(task: Task) {
       } catch (error) {
         return {
           emotion: { ...fallback(), decidedBy: "weighted" },
-          failures: { aggregate: messageOf(error) },
+          failures: { aggregate: failureToRecord(error, config) },
           calls: [record(RUN_NAME, usageOf(error), false)],
         };
       }
@@ -102,7 +103,7 @@ export function aggregate(task: Task) {
         calls: [record(RUN_NAME, usage, true)],
       };
     } catch (error) {
-      return { reply: mostConfident(), failures: { aggregate: messageOf(error) }, calls: [record(RUN_NAME, usageOf(error), false)] };
+      return { reply: mostConfident(), failures: { aggregate: failureToRecord(error, config) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
-  });
+  };
 }

@@ -14,7 +14,8 @@ import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { State, Update } from "../graphs/state.js";
-import { dialogueBudgetChars, formatDialogue, messageOf, nodeEnv, opinionSchema, record, repairEmotion, usageOf, withDialogueNotes } from "./common.js";
+import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { dialogueFor, runEnv } from "./env.js";
 
 export type Task = "erc" | "erg";
 
@@ -26,13 +27,15 @@ const CandidateSchema = z.object({
 
 export function emotionAgent(emotion: AgentEmotion, task: Task) {
   const runName = `agent:${emotion}`;
-  return withDialogueNotes(async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    // Everything, set-up included, fails into `failures`: parallel branches that throw together surface as one
-    // opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
+  return async function agent(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    // An answer-level failure, set-up included, goes into `failures`: parallel branches that throw together surface as
+    // one opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
+    // Failures that are not results (unreachable model, storage) are thrown on: the example stays unfinished.
     try {
-      const env = await nodeEnv(config);
+      const env = await runEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
-      const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
+      const { text: dialogue, note } = dialogueFor(env, state.dialogue);
+      const notes = note ? { notes: [note] } : {};
       const persona = PERSONAS[emotion];
       const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
       const user = new HumanMessage(render(DIALOGUE, { dialogue }));
@@ -44,7 +47,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
           opinionSchema(env.labelSet),
           { runName, repair: repairEmotion(env.labelSet), config, schemaName: "opinion" },
         );
-        return { opinions: { [emotion]: value }, calls: [record(runName, usage, true)] };
+        return { opinions: { [emotion]: value }, calls: [record(runName, usage, true)], ...notes };
       }
       const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
       const system = render(AGENT_ERG, { persona, agent: agentName, emotion: recognized });
@@ -53,9 +56,9 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
         config,
         schemaName: "candidate",
       });
-      return { candidates: { [emotion]: value }, calls: [record(runName, usage, true)] };
+      return { candidates: { [emotion]: value }, calls: [record(runName, usage, true)], ...notes };
     } catch (error) {
-      return { failures: { [emotion]: messageOf(error) }, calls: [record(runName, usageOf(error), false)] };
+      return { failures: { [emotion]: failureToRecord(error, config) }, calls: [record(runName, usageOf(error), false)] };
     }
-  });
+  };
 }

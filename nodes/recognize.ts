@@ -5,13 +5,14 @@ import { invokeStructured } from "../models/structured.js";
 import { DIALOGUE, RECOGNIZE } from "../prompts/erc.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { dialogueBudgetChars, formatDialogue, nodeEnv, opinionSchema, repairEmotion, record, withDialogueNotes } from "./common.js";
+import { opinionSchema, repairEmotion, record } from "./common.js";
+import { dialogueFor, runEnv } from "./env.js";
 
 const RUN_NAME = "recognize";
 
-export const recognize = withDialogueNotes(async function recognize(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-  const env = await nodeEnv(config);
-  const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
+export async function recognize(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const env = await runEnv(config);
+  const { text: dialogue, note } = dialogueFor(env, state.dialogue);
   const system = render(RECOGNIZE, { labels: env.labelSet.labels.join(", ") });
   const { value, usage } = await invokeStructured(
     env.model,
@@ -19,5 +20,5 @@ export const recognize = withDialogueNotes(async function recognize(state: State
     opinionSchema(env.labelSet),
     { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "recognition" },
   );
-  return { recognized: value, emotion: { ...value, decidedBy: "recognizer" }, calls: [record(RUN_NAME, usage, true)] };
-});
+  return { recognized: value, emotion: { ...value, decidedBy: "recognizer" }, calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
+}

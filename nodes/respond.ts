@@ -6,13 +6,14 @@ import { DIALOGUE } from "../prompts/erc.js";
 import { RESPOND, RESPOND_WITH_EMOTION } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
-import { dialogueBudgetChars, formatDialogue, nodeEnv, record, withDialogueNotes } from "./common.js";
+import { record } from "./common.js";
+import { dialogueFor, runEnv } from "./env.js";
 
 const RUN_NAME = "respond";
 
-export const respond = withDialogueNotes(async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-  const env = await nodeEnv(config);
-  const dialogue = formatDialogue(state.dialogue, dialogueBudgetChars(env.model));
+export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const env = await runEnv(config);
+  const { text: dialogue, note } = dialogueFor(env, state.dialogue);
   const emotion = state.emotion?.emotion ?? state.recognized?.emotion;
   const system = emotion ? render(RESPOND_WITH_EMOTION, { emotion }) : RESPOND;
   const { text, usage } = await invokeText(
@@ -20,5 +21,5 @@ export const respond = withDialogueNotes(async function respond(state: State, co
     [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
     { runName: RUN_NAME, config },
   );
-  return { reply: { text, author: "responder" }, calls: [record(RUN_NAME, usage, true)] };
-});
+  return { reply: { text, author: "responder" }, calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
+}

@@ -1,9 +1,12 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { integer, positiveInt, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
+import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
+import type { RunOptions } from "../../graphs/context.js";
+import { ALL_AGENTS } from "../../taxonomy/agents.js";
 
 interface EvalCommandOptions {
   task: TaskName;
@@ -23,12 +26,12 @@ interface EvalCommandOptions {
   cache: boolean;
   json?: boolean;
   progress: boolean;
+  agents?: string;
+  aggregation?: RunOptions["aggregation"];
+  temperature?: number;
 }
 
-
-
-function summary(r: EvalResult): string {
-  const m = r.metrics;
+function summary(r: EvalResult, m: ExperimentMetrics): string {
   const lines = [
     `${m.task} ${m.method} · ${m.model} · ${m.labels} · ${m.split}: ${m.n} examples (${r.ran} run now, ${r.resumed} from the store), ${m.errors} errors`,
   ];
@@ -50,10 +53,40 @@ function summary(r: EvalResult): string {
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
       (r.workers ? ` on ${r.workers} worker threads` : "") +
-      (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses` : ""),
+      (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : ""),
   );
   lines.push(`wrote ${r.outDir}/predictions.jsonl, metrics.json${r.reports.length ? ", report.md, report.html" : ""}`);
   return `${lines.join("\n")}\n`;
+}
+
+function causes(list: { message: string; count: number }[]): string {
+  return list.slice(0, 3).map((c) => `${c.count} × ${c.message}`).join("; ");
+}
+
+/**
+ * Why the run did not end with a result for every example, as the last lines on stderr; undefined when it did. Such a
+ * run exits non-zero: unfinished examples are retried by the same command, errored ones are the model's answers.
+ */
+export function problems(r: EvalResult): string | undefined {
+  if (r.unfinished.count > 0) {
+    const done = r.resumed + r.ran - r.unfinished.count;
+    return (
+      (r.unfinished.stoppedBecause ? `stopped early: ${r.unfinished.stoppedBecause}\n` : "") +
+      `${r.unfinished.count} of ${r.resumed + r.ran} examples unfinished (${causes(r.unfinished.causes)}); ` +
+      `the ${done} finished are saved in ${r.outDir}: run the same command again to retry the rest. No metrics were written.`
+    );
+  }
+  if (r.errored > 0) {
+    const n = r.metrics?.n ?? r.resumed + r.ran;
+    return `${r.errored} of ${n} examples errored on the model's answers (counted as wrong; see "error" in ${r.outDir}/predictions.jsonl).`;
+  }
+  return undefined;
+}
+
+function parseTemperature(v: string): number {
+  const t = Number(v);
+  if (!Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
+  return t;
 }
 
 export function evalCommand(): Command {
@@ -71,6 +104,9 @@ export function evalCommand(): Command {
     .option("--data <source>", "ed:test, ed:valid, or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
+    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
+    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut methods: llm (the paper), vote or weighted (ERG: llm or weighted)").choices(["llm", "vote", "weighted"]))
+    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(
       new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least; none with LangSmith tracing) or a number, 0 for none")
@@ -108,14 +144,23 @@ export function evalCommand(): Command {
           langsmith: o.langsmith === true,
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
           cache: o.cache,
+          ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
+          ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
+          ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
           progress,
         }),
       );
       if (o.json) {
-        const { outDir, resumed, ran, cache, workers, examplesPerSecond, reports, metrics } = result;
-        process.stdout.write(`${JSON.stringify({ ...metrics, run: { outDir, resumed, ran, cache, workers, examplesPerSecond, reports } }, null, 2)}\n`);
-      } else {
-        process.stdout.write(summary(result));
+        const { outDir, resumed, ran, unfinished, errored, cache, workers, examplesPerSecond, reports, metrics } = result;
+        const run = { outDir, resumed, ran, unfinished, errored, cache, workers, examplesPerSecond, reports };
+        process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
+      } else if (result.metrics) {
+        process.stdout.write(summary(result, result.metrics));
+      }
+      const problem = problems(result);
+      if (problem) {
+        process.stderr.write(`${problem.split("\n").map((l) => `insideout: ${l}`).join("\n")}\n`);
+        process.exitCode = 1;
       }
     });
 }

@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { compareText, loadAndCompare, writeCompare } from "../../evaluations/compare.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval } from "../../evaluations/run.js";
+import { problems } from "./eval.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { positiveInt } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
@@ -47,10 +48,11 @@ export function reproduceCommand(): Command {
       const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
       const root = o.out ?? path.join("experiments", `table${o.table}-${slug}${o.limit ? `-n${o.limit}` : ""}`);
       const dirs: string[] = [];
+      const failed: string[] = [];
       for (const method of methodNames(table.task)) {
         const out = path.join(root, method.replace(/\+/g, "-"));
         const progress = o.progress ? progressBar(`${table.task} ${method}`) : silentProgress;
-        await resumableOnInterrupt(() => progress.stop(), () => runEval({
+        const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({
           task: table.task,
           method,
           labels: table.labels,
@@ -63,7 +65,21 @@ export function reproduceCommand(): Command {
           out,
           progress,
         }));
-        dirs.push(out);
+        const problem = problems(result);
+        if (problem) {
+          process.stderr.write(`insideout: ${method}: ${problem.replace(/\n/g, " ")}\n`);
+          failed.push(method);
+        }
+        if (result.metrics) dirs.push(out);
+        // What left examples unfinished (the server, the key, the disk) would stop the next method too.
+        if (result.unfinished.count > 0) break;
+      }
+      if (failed.length > 0) {
+        process.exitCode = 1;
+        if (dirs.length < methodNames(table.task).length) {
+          process.stderr.write(`insideout: ${table.title}: not compared, ${failed.join(", ")} unfinished; run the same command again to finish.\n`);
+          return;
+        }
       }
       const { comparison, experiments } = await loadAndCompare(dirs);
       await writeCompare(root, comparison, experiments);

@@ -2,8 +2,6 @@
  * An experiment's `report.md` (laid out like the paper's tables) and `report.html` (the same tables plus charts),
  * written from its `metrics.json` and `predictions.jsonl`.
  */
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { allCharts } from "./charts.js";
 import { experimentName } from "./derive.js";
@@ -13,17 +11,9 @@ import { reportTables } from "./tables.js";
 
 export { readExperiment } from "./schema.js";
 
-/** Writes through a temporary file in the same directory and renames it, so a reader never sees half a report. */
-export async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(tmp, content, "utf8");
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+/** Owner-only, secrets masked, never half-written (evaluations/files.ts). */
+import { writeFileAtomic as writeAtomic } from "../files.js";
+export { writeAtomic };
 
 export function metaLines(m: Metrics): string[] {
   const scored = m.scored ?? m.n - m.errors;

@@ -1,6 +1,6 @@
 /** Dialogues longer than the model's context: trimmed from the oldest turns, roles kept, last turn kept, and said. */
 import { describe, expect, it } from "@jest/globals";
-import { dialogueBudgetChars, fitDialogue, formatDialogue } from "../../nodes/common.js";
+import { dialogueBudgetChars, fitDialogue, formatDialogue } from "../../nodes/dialogue.js";
 import { invalidUtf8Offset } from "../../cli/dialogue.js";
 
 const turn = (i: number) => `turn ${i} ${"x".repeat(80)}`;

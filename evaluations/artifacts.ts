@@ -1,0 +1,13 @@
+/** What a finished eval leaves in its --out: predictions.jsonl, metrics.json, report.md and report.html. */
+import { join } from "node:path";
+import { writeFileAtomic } from "./files.js";
+import type { ExperimentMetrics } from "./experimentMetrics.js";
+import type { PredictionRecord } from "./record.js";
+import { writeReports } from "./report/index.js";
+
+export async function writeArtifacts(outDir: string, records: readonly PredictionRecord[], metrics: ExperimentMetrics): Promise<string[]> {
+  await writeFileAtomic(join(outDir, "predictions.jsonl"), records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  await writeFileAtomic(join(outDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+  await writeReports(outDir);
+  return [join(outDir, "report.md"), join(outDir, "report.html")];
+}

@@ -1,0 +1,63 @@
+/** What `insideout eval` is asked to do (evaluations/run.ts), and what it reports. */
+import type { TaskName } from "../graphs/methods.js";
+import type { AgentEmotion } from "../taxonomy/agents.js";
+import type { CacheStats } from "../store/answerCache.js";
+import type { ExperimentMetrics } from "./experimentMetrics.js";
+import type { ProgressView } from "./progress.js";
+
+export interface EvalOptions {
+  task: TaskName;
+  method: string;
+  /** provider:model; `auto` or absent picks the default (models/factory.ts). */
+  model?: string;
+  /** ERG only; default: the evaluated model. */
+  judgeModel?: string;
+  /** ERG only: false skips the judge. */
+  judge?: boolean;
+  labels?: string;
+  /** `ed:test`, `ed:valid` or a file path. */
+  data?: string;
+  limit?: number;
+  seed?: number;
+  concurrency?: number;
+  agents?: AgentEmotion[];
+  aggregation?: "llm" | "vote" | "weighted";
+  temperature?: number;
+  out?: string;
+  /** Upload the experiment to LangSmith (against the dataset of `insideout data upload`). */
+  langsmith?: boolean;
+  /** LangSmith dataset name, with `langsmith`. */
+  dataset?: string;
+  /** Worker threads for the graphs (executor.ts): a number (0: none) or `auto` (the default). */
+  workers?: number | "auto";
+  /** false: no LLM cache. */
+  cache?: boolean;
+  cachePath?: string;
+  progress?: ProgressView;
+}
+
+/** Examples that have no record after the run: the model was not reached, or the run stopped. */
+export interface UnfinishedReport {
+  count: number;
+  causes: { message: string; count: number }[];
+  stoppedBecause?: string;
+}
+
+export interface EvalResult {
+  outDir: string;
+  /** Absent when examples are unfinished: no metrics are reported for a partial run. */
+  metrics?: ExperimentMetrics;
+  /** Examples found finished in the store (from an earlier, interrupted or finished, run). */
+  resumed: number;
+  /** Examples attempted now. */
+  ran: number;
+  unfinished: UnfinishedReport;
+  /** Finished examples whose method failed on the model's answers (e.g. every agent's answer invalid). */
+  errored: number;
+  cache?: CacheStats & { path: string };
+  /** Worker threads that ran the graphs (0: the eval's own thread). */
+  workers: number;
+  /** Examples run now per second of wall time. */
+  examplesPerSecond: number;
+  reports: string[];
+}

@@ -1,0 +1,132 @@
+/**
+ * An eval's plan: every input checked, and everything it will run decided, before anything is opened or paid for —
+ * method and its options, label set (and that it has a place for every gold label of the data), data, sample,
+ * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
+ */
+import { basename, extname, join, resolve } from "node:path";
+import { RunOptions } from "../graphs/context.js";
+import { checkMethodOptions, type TaskName } from "../graphs/methods.js";
+import { effectiveSpec, resolveModel } from "../models/factory.js";
+import type { ExperimentConfig } from "../store/experiments.js";
+import { defaultLlmCachePath } from "../store/paths.js";
+import { loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
+import { loadDataset, sample } from "./data/ed.js";
+import type { Example } from "./data/types.js";
+import { workerCount } from "./executor.js";
+import type { RunnerConfig } from "./exampleRunner.js";
+import type { EvalOptions } from "./options.js";
+
+export interface EvalPlan {
+  o: EvalOptions;
+  model: string;
+  judgeSpec?: string;
+  labels: string;
+  labelSet: LabelSet;
+  data: string;
+  examples: Example[];
+  seed: number;
+  concurrency: number;
+  outDir: string;
+  /** undefined: no LLM cache. */
+  cachePath?: string;
+  config: ExperimentConfig;
+  runner: RunnerConfig;
+  workers: number;
+  /** Model requests in flight at once, over all threads. */
+  requestLimit: number;
+}
+
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
+
+function labelsName(labels: string): string {
+  return labels.endsWith(".json") ? basename(labels, ".json") : labels;
+}
+
+function splitName(data: string): string {
+  const named = /^ed:(.+)$/.exec(data);
+  return named ? named[1]! : basename(data, extname(data));
+}
+
+/** `experiments/<task>-<method>-<model-slug>-<labels>-<split>[-n<limit>]`. */
+export function defaultOutDir(o: { task: string; method: string; model: string; labels: string; data: string; limit?: number }): string {
+  const parts = [o.task, o.method, slug(o.model), slug(labelsName(o.labels)), slug(splitName(o.data))];
+  if (o.limit !== undefined) parts.push(`n${o.limit}`);
+  return join("experiments", parts.join("-"));
+}
+
+const positiveInt = (name: string, v: number | undefined) => {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`--${name} must be a positive integer, got ${v}.`);
+};
+
+/** C examples in flight make up to six model requests each (five agents, or recogniser + judge). */
+function requestLimitFor(concurrency: number): number {
+  const set = process.env.INSIDEOUT_MAX_CONCURRENCY;
+  if (set === undefined || set === "") return Math.max(32, 6 * concurrency);
+  const n = Number(set);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`INSIDEOUT_MAX_CONCURRENCY must be a positive integer, got "${set}".`);
+  return n;
+}
+
+export async function planEval(o: EvalOptions): Promise<EvalPlan> {
+  const labels = o.labels ?? "ed32";
+  const data = o.data ?? "ed:test";
+  const model = effectiveSpec(o.model);
+  const seed = o.seed ?? 0;
+  const concurrency = o.concurrency ?? 8;
+  positiveInt("concurrency", concurrency);
+  positiveInt("limit", o.limit);
+  const runOptions = RunOptions.parse({
+    model,
+    labels,
+    temperature: o.temperature ?? 0,
+    ...(o.agents ? { agents: o.agents } : {}),
+    ...(o.aggregation ? { aggregation: o.aggregation } : {}),
+  });
+  checkMethodOptions(o.task, o.method, runOptions);
+  const labelSet = loadLabelSet(labels);
+  const useJudge = o.task === "erg" && o.judge !== false;
+  const judgeSpec = useJudge ? (o.judgeModel && o.judgeModel !== "auto" ? o.judgeModel : model) : undefined;
+
+  let examples = await loadDataset(data);
+  if (o.limit !== undefined) examples = sample(examples, o.limit, seed);
+  if (examples.length === 0) throw new Error(`No examples in ${data}.`);
+  const uncovered = uncoveredGold(labelSet, examples.map((e) => e.emotion));
+  if (uncovered.length > 0) throw new Error(uncoveredGoldMessage(labelSet, data, uncovered));
+
+  // Resolving makes no call: it checks the name, the provider and its credentials.
+  await resolveModel(model, { temperature: runOptions.temperature });
+  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 });
+  const workers = workerCount(o, [model, judgeSpec], concurrency);
+
+  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
+  const config: ExperimentConfig = {
+    task: o.task,
+    method: o.method,
+    model,
+    labels,
+    split: data,
+    limit: o.limit ?? null,
+    seed,
+    judgeModel: judgeSpec ?? null,
+    temperature: runOptions.temperature,
+    agents: runOptions.agents.join(","),
+    aggregation: runOptions.aggregation,
+  };
+  return {
+    o,
+    model,
+    ...(judgeSpec ? { judgeSpec } : {}),
+    labels,
+    labelSet,
+    data,
+    examples,
+    seed,
+    concurrency,
+    outDir,
+    ...(o.cache === false ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
+    config,
+    runner: { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}) },
+    workers,
+    requestLimit: requestLimitFor(concurrency),
+  };
+}
