@@ -2,9 +2,10 @@
  * One structured request in the provider's way (models/types.ts StructuredMethod), answered with the raw message and
  * its JSON, parsed tolerantly so that an invalid answer can be repaired or shown back to the model.
  */
-import { SystemMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
+import { TransportError } from "./limits.js";
 import type { ResolvedModel } from "./types.js";
 
 export interface AskOptions {
@@ -60,24 +61,24 @@ function parseAnswerText(raw: BaseMessage): Asked {
 }
 
 /**
- * OpenAI's `response_format: json_schema`, built by hand: the OpenAI client parses such answers itself and throws on
- * text that is not JSON, losing the answer that our repair and retry-with-the-error need. A tolerant parser keeps it.
+ * OpenAI's `response_format: json_schema` as a call option, streamed. Not streamed, the OpenAI client parses such an
+ * answer itself (`chat.completions.parse`) and throws a bare SyntaxError on text that is not JSON, losing the answer
+ * and its token counts; `withStructuredOutput(..., { method: "jsonSchema", includeRaw: true })` goes the same way.
+ * A streamed request is not parsed by the client, so the text comes back whole, whatever it is, with its usage.
  */
-function tolerantResponseFormat(name: string, schema: Record<string, unknown>, strict: boolean) {
-  const format = { type: "json_schema", json_schema: { name, schema, strict } };
-  return Object.defineProperties(format, {
-    $brand: { value: "auto-parseable-response-format", enumerable: false },
-    $parseRaw: {
-      value: (content: string) => {
-        try {
-          return JSON.parse(content) as unknown;
-        } catch {
-          return null;
-        }
-      },
-      enumerable: false,
-    },
+async function askByResponseFormat(model: ResolvedModel, messages: BaseMessage[], responseFormat: unknown, config: RunnableConfig): Promise<Asked> {
+  let whole: AIMessageChunk | undefined;
+  const stream = await model.chat.stream(messages, { ...config, response_format: responseFormat } as RunnableConfig);
+  for await (const chunk of stream) whole = whole ? whole.concat(chunk) : chunk;
+  if (!whole) throw new TransportError("protocol", "The model server's event stream held no answer.");
+  const raw = new AIMessage({
+    content: whole.content,
+    additional_kwargs: whole.additional_kwargs,
+    response_metadata: whole.response_metadata,
+    ...(whole.usage_metadata ? { usage_metadata: whole.usage_metadata } : {}),
+    ...(whole.id ? { id: whole.id } : {}),
   });
+  return parseAnswerText(raw);
 }
 
 export async function askOnce(model: ResolvedModel, messages: BaseMessage[], schema: z.ZodType, opts: AskOptions): Promise<Asked> {
@@ -93,9 +94,9 @@ export async function askOnce(model: ResolvedModel, messages: BaseMessage[], sch
   }
   if (model.structuredMethod === "prompt") return parseAnswerText(await model.chat.invoke(messages, config));
   if (model.structuredMethod === "responseFormat") {
-    const response_format = tolerantResponseFormat(name, requestSchema(schema), model.strictSchema ?? false);
+    const responseFormat = { type: "json_schema", json_schema: { name, schema: requestSchema(schema), strict: model.strictSchema ?? false } };
     // A call option rather than withConfig(): the binding's config merging cost ~95 µs a call (bench/, part d).
-    return parseAnswerText(await model.chat.invoke(messages, { ...config, response_format } as RunnableConfig));
+    return askByResponseFormat(model, messages, responseFormat, config);
   }
   // A plain JSON schema, not the zod one: with zod, some providers' clients validate inside the call and throw away
   // the raw answer, and our repair and retry-with-the-error need it.

@@ -8,10 +8,17 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import type { BaseMessage } from "@langchain/core/messages";
 import type { ChatGenerationChunk } from "@langchain/core/outputs";
 import { ChatOllama } from "@langchain/ollama";
+import type { CallFailureKind } from "../core/errors.js";
+import type { KnownFailure } from "./failures.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
-export class OllamaError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+/** A one-line Ollama error; `failureKind` is set when the call got no answer (models/failures.ts reads it). */
+export class OllamaError extends Error implements KnownFailure {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    readonly failureKind?: CallFailureKind,
+  ) {
     super(message, options);
     this.name = "OllamaError";
   }
@@ -46,15 +53,18 @@ export class InsideOutChatOllama extends ChatOllama {
     const message = error instanceof Error ? error.message : String(error);
     const status = (error as { status_code?: number }).status_code;
     if (status === 404 || /model .*not found/i.test(message)) {
-      return new OllamaError(`Ollama at ${this.baseUrl} has no model "${this.model}": run \`ollama pull ${this.model}\` or pick another --model.`, {
-        cause: error,
-      });
+      return new OllamaError(
+        `Ollama at ${this.baseUrl} has no model "${this.model}": run \`ollama pull ${this.model}\` or pick another --model.`,
+        { cause: error },
+        "not-found",
+      );
     }
     const code = causeCode(error);
     if (code || /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(message)) {
       return new OllamaError(
         `Cannot reach Ollama at ${this.baseUrl}${code ? ` (${code})` : ""}: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs.`,
         { cause: error },
+        "connection",
       );
     }
     return error instanceof Error ? error : new Error(message);
@@ -85,5 +95,12 @@ export function ollamaModel(name: string, options: ModelOptions): ResolvedModel 
     chat = new InsideOutChatOllama({ model: name, baseUrl, temperature, seed: options.seed });
     instances.set(key, chat);
   }
-  return { spec: `ollama:${name}`, provider: "ollama", name, chat, structuredMethod: "jsonSchema" };
+  return {
+    spec: `ollama:${name}`,
+    provider: "ollama",
+    name,
+    chat,
+    structuredMethod: "jsonSchema",
+    identity: { provider: "ollama", endpoint: baseUrl, model: name, params: { temperature, seed: options.seed ?? null } },
+  };
 }

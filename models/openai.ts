@@ -1,13 +1,14 @@
-import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
-import { LeanCompletions } from "./openaiCompletions.js";
-import { defaultLimits, resilientFetch } from "./limits.js";
+import { ChatOpenAI } from "@langchain/openai";
+import { defaultLimits, globalLimiter, resilientFetch, type Semaphore } from "./limits.js";
 import type { ModelOptions, ResolvedModel, StructuredMethod } from "./types.js";
 
+export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+
 /**
- * One ChatOpenAI per (model, server, key, options) for the whole process: building one per node call cost more than
- * the graph engine itself (see bench/), and the shared transport limiter lives in `resilientFetch` either way.
+ * One ChatOpenAI per (model, server, key, options, limiter) for the whole process: building one per node call cost
+ * more than the graph engine itself (see bench/). Limiters are objects, so they key a WeakMap of their own.
  */
-const instances = new Map<string, ChatOpenAI>();
+const instances = new WeakMap<Semaphore, Map<string, ChatOpenAI>>();
 
 /** `openai:<name>`; `OPENAI_BASE_URL` points it at any OpenAI-compatible server. */
 export function openaiModel(name: string, options: ModelOptions): ResolvedModel {
@@ -21,27 +22,42 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
   const limits = defaultLimits();
   const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
   const maxRetries = options.maxRetries ?? limits.maxRetries;
-  const key = JSON.stringify([name, baseURL, apiKey, options.temperature ?? 0, options.seed, timeoutMs, maxRetries]);
-  let chat = instances.get(key);
+  const temperature = options.temperature ?? 0;
+  const limiter = options.limiter ?? globalLimiter();
+  const key = JSON.stringify([name, baseURL, apiKey, temperature, options.seed, timeoutMs, maxRetries]);
+  let byKey = instances.get(limiter);
+  if (!byKey) instances.set(limiter, (byKey = new Map()));
+  let chat = byKey.get(key);
   if (!chat) {
-    const fields: ChatOpenAIFields = {
+    chat = new ChatOpenAI({
       model: name,
       apiKey,
-      // Retries, the per-attempt timeout and the process-wide concurrency limit happen in this fetch, where the
-      // Retry-After header is visible; LangChain's own retries are off so that attempts are not multiplied. It sends
-      // over node:http rather than undici's fetch, which costs the client three times the CPU per request.
-      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries }) },
-      temperature: options.temperature ?? 0,
+      // Retries, the per-attempt timeout and the concurrency limit happen in this fetch (the client's documented
+      // `fetch` option), where the Retry-After header is visible; the client's own retries are off so that attempts
+      // are not multiplied.
+      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries, limiter }) },
+      temperature,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
-      // The SDK's timeout (streamed requests) covers all of our attempts; each has its own `timeoutMs` in the fetch.
+      // The client's own timeout covers all of our attempts; each attempt has its own `timeoutMs` in the fetch.
       timeout: (maxRetries + 1) * (timeoutMs + limits.maxRetryAfterMs),
       maxRetries: 0,
-    };
-    // Non-streamed requests skip the OpenAI SDK (see openaiCompletions.ts).
-    chat = new ChatOpenAI({ ...fields, completions: new LeanCompletions(fields) });
-    instances.set(key, chat);
+    });
+    byKey.set(key, chat);
   }
-  return { spec: `openai:${name}`, provider: "openai", name, chat, strictSchema: true, structuredMethod: openaiStructuredMethod(name) };
+  return {
+    spec: `openai:${name}`,
+    provider: "openai",
+    name,
+    chat,
+    strictSchema: true,
+    structuredMethod: openaiStructuredMethod(name),
+    identity: {
+      provider: "openai",
+      endpoint: (baseURL ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ""),
+      model: name,
+      params: { temperature, seed: options.seed ?? null },
+    },
+  };
 }
 
 const METHODS: readonly StructuredMethod[] = ["jsonSchema", "functionCalling", "jsonMode", "responseFormat", "prompt"];

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { resolveModel } from "../../models/factory.js";
+import { ModelCallFailure } from "../../core/errors.js";
+import { toModelCallFailure } from "../../models/failures.js";
 import { OllamaError } from "../../models/ollama.js";
 import { invokeStructured, invokeText } from "../../models/structured.js";
 
@@ -132,23 +134,32 @@ describe("ollama provider", () => {
     expect(retry.content).toMatch(/That answer was invalid \(emotion: .*\)/);
   });
 
-  test("a model the server lacks: one line naming `ollama pull`", async () => {
+  test("a model the server lacks: a not-found failure, one line naming `ollama pull`", async () => {
     missingModel = "llama9";
     const model = await resolveModel("ollama:llama9");
-    const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(OllamaError);
+    expect(model.identity).toEqual({ provider: "ollama", endpoint: `http://127.0.0.1:${port}`, model: "llama9", params: { temperature: 0, seed: null } });
+    const thrown = await model.chat.invoke(dialogue).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(OllamaError);
+    expect(toModelCallFailure(thrown, model.identity.endpoint)?.kind).toBe("not-found");
+    const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as ModelCallFailure;
+    expect(err).toBeInstanceOf(ModelCallFailure);
+    expect(err.kind).toBe("not-found");
     expect(err.message).toBe(`Ollama at http://127.0.0.1:${port} has no model "llama9": run \`ollama pull llama9\` or pick another --model.`);
   });
 
-  test("an unreachable server: one line saying to start it or set OLLAMA_HOST", async () => {
+  test("an unreachable server: a connection failure, one line saying to start it or set OLLAMA_HOST", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     process.env.OLLAMA_HOST = `http://127.0.0.1:${deadPort}`;
     const model = await resolveModel("ollama:llama3.2");
-    const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(OllamaError);
+    const thrown = await model.chat.invoke(dialogue).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(OllamaError);
+    expect(toModelCallFailure(thrown, model.identity.endpoint)?.kind).toBe("connection");
+    const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as ModelCallFailure;
+    expect(err).toBeInstanceOf(ModelCallFailure);
+    expect(err.kind).toBe("connection");
     expect(err.message).toBe(
       `Cannot reach Ollama at http://127.0.0.1:${deadPort} (ECONNREFUSED): start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs.`,
     );

@@ -1,0 +1,124 @@
+/**
+ * What a chat model's `invoke` threw, told apart: a call that got no answer from the model (the server unreachable,
+ * slow, refusing the key, failing, or not speaking the protocol) is a ModelCallFailure, never a result; a request the
+ * server refused as such (HTTP 400, 422, ...) stays the caller's error. Only public means: the OpenAI SDK's exported
+ * error classes, `status`, `code` and `name` fields, and our own TransportError and OllamaError.
+ */
+import { OpenAIClient } from "@langchain/openai";
+import { ModelCallFailure, type CallFailureKind } from "../core/errors.js";
+import { maskSecrets } from "../core/secrets.js";
+import { TransportError, unreachableReason } from "./limits.js";
+
+/** Set on errors whose kind their maker already knows (models/ollama.ts). */
+export interface KnownFailure {
+  failureKind?: CallFailureKind;
+}
+
+// Socket-level codes of node and undici: the connection went away, or a socket timer ran out.
+const DROPPED = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const TIMED_OUT = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/** The error and its causes, outermost first. */
+function chainOf(error: unknown): object[] {
+  const chain: object[] = [];
+  for (let e = error; e !== null && typeof e === "object" && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+function field<T>(e: object, name: string, type: "string" | "number"): T | undefined {
+  const v = (e as Record<string, unknown>)[name];
+  return typeof v === type ? (v as T) : undefined;
+}
+
+/** An HTTP status carried by the error: the OpenAI SDK's `status`, the ollama client's `status_code`. */
+function statusOf(e: object): number | undefined {
+  const s = field<number>(e, "status", "number") ?? field<number>(e, "status_code", "number");
+  return s !== undefined && s >= 400 && s < 600 ? s : undefined;
+}
+
+/** The server's own words, when it gave any: OpenAI-style `{ error: { message } }`, on one short line. */
+function serverSays(e: object): string {
+  const body = (e as { error?: unknown }).error;
+  const message = typeof body === "string" ? body : (body as { message?: unknown } | undefined)?.message;
+  if (typeof message !== "string" || message.trim() === "") return "";
+  const line = message.replace(/\s+/g, " ").trim();
+  return `: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}`;
+}
+
+function isAbort(e: object): boolean {
+  return e instanceof OpenAIClient.APIUserAbortError || field<string>(e, "name", "string") === "AbortError";
+}
+
+function isTimeout(e: object): boolean {
+  const code = field<string>(e, "code", "string");
+  // LangChain re-throws the SDK's APIConnectionTimeoutError as an Error named TimeoutError; AbortSignal.timeout's
+  // DOMException and our own per-attempt TimeoutError have that name too.
+  return e instanceof OpenAIClient.APIConnectionTimeoutError || field<string>(e, "name", "string") === "TimeoutError" || (code !== undefined && TIMED_OUT.has(code));
+}
+
+function classify(chain: object[]): { kind: CallFailureKind; status?: number; detail: string } | undefined {
+  if (chain.some(isAbort)) return undefined;
+  for (const e of chain) {
+    if (e instanceof TransportError) {
+      return { kind: e.kind, detail: e.kind === "protocol" ? e.message.replace(/^The model server's answer is not a chat completion: /, "") : "" };
+    }
+  }
+  for (const e of chain) {
+    const status = statusOf(e);
+    if (status === undefined) continue;
+    const detail = serverSays(e);
+    if (status === 401 || status === 403) return { kind: "auth", status, detail };
+    if (status === 404) return { kind: "not-found", status, detail };
+    if (status === 408) return { kind: "timeout", status, detail };
+    if (status === 429) return { kind: "rate-limit", status, detail };
+    if (status === 409 || status >= 500) return { kind: "server", status, detail };
+    // Any other 4xx: the server read the request and refused it; that is the caller's to handle.
+    return undefined;
+  }
+  if (chain.some(isTimeout)) return { kind: "timeout", detail: "" };
+  for (const e of chain) {
+    const reason = unreachableReason(e);
+    if (reason) return { kind: "connection", detail: reason };
+  }
+  const dropped = chain.some((e) => DROPPED.has(field<string>(e, "code", "string") ?? ""));
+  if (dropped || chain.some((e) => e instanceof OpenAIClient.APIConnectionError)) return { kind: "connection", detail: "the connection failed or dropped" };
+  return undefined;
+}
+
+function messageFor(kind: CallFailureKind, where: string, status: number | undefined, detail: string): string {
+  const at = `The model server at ${where}`;
+  switch (kind) {
+    case "connection":
+      return `Cannot reach the model server at ${where} (${detail}): check that it is running, or set OPENAI_BASE_URL / --model.`;
+    case "timeout":
+      return `${at} did not answer in time${status ? ` (HTTP ${status}${detail})` : ""}, retries included: check that it is up and not overloaded, or raise INSIDEOUT_TIMEOUT_MS.`;
+    case "auth":
+      return status === 403
+        ? `${at} refused access (HTTP 403${detail}): check that OPENAI_API_KEY may use this model.`
+        : `${at} rejected the API key (HTTP ${status ?? 401}${detail}): check OPENAI_API_KEY.`;
+    case "not-found":
+      return `${at} has no such model or route (HTTP 404${detail}): check --model, and that OPENAI_BASE_URL is the API root (…/v1).`;
+    case "rate-limit":
+      return `${at} kept rate-limiting after retries (HTTP 429${detail}): lower --concurrency or check the account's limits, then run again.`;
+    case "server":
+      return `${at} kept failing after retries (HTTP ${status ?? 500}${detail}): try again later, or check the server.`;
+    case "protocol":
+      return `${at} did not answer as an OpenAI-compatible server (${detail.replace(/\.$/, "")}): check that OPENAI_BASE_URL is its API root (…/v1).`;
+  }
+}
+
+/**
+ * The ModelCallFailure that `error` (thrown by a LangChain chat model's `invoke` or `stream`) stands for, or undefined
+ * when it is not one: a request the server refused (400, 422, ...), the caller's own abort, or anything else.
+ * `where` is the model's endpoint, named in the one-line message; the message never holds a credential.
+ */
+export function toModelCallFailure(error: unknown, where: string): ModelCallFailure | undefined {
+  if (error instanceof ModelCallFailure) return error;
+  const chain = chainOf(error);
+  // Errors that already say what to do, in their provider's terms (e.g. `ollama pull`).
+  const known = chain.find((e): e is Error & KnownFailure => e instanceof Error && (e as KnownFailure).failureKind !== undefined);
+  if (known) return new ModelCallFailure(known.failureKind!, maskSecrets(known.message), { cause: error });
+  const found = classify(chain);
+  if (!found) return undefined;
+  return new ModelCallFailure(found.kind, maskSecrets(messageFor(found.kind, where, found.status, found.detail)), { cause: error });
+}
