@@ -35,3 +35,40 @@ export function graphIdFor(task: TaskName, method: string): string {
   builderFor(task, method);
   return (GRAPH_IDS[task] as Record<string, string>)[method]!;
 }
+
+/** The run options a method's choice depends on (a subset of RunOptions, so callers need not build a whole one). */
+export interface MethodOptions {
+  aggregation: "llm" | "vote" | "weighted";
+  agents: readonly string[];
+  respond?: boolean;
+}
+
+/** Methods whose graph has emotion agents and the aggregate agent; only they read `agents` and `aggregation`. */
+const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
+
+/**
+ * Refuses, in one line, a task × method × options that cannot run as asked, before any model call: each of these
+ * would otherwise fail once the run had started (after the agents had been paid for), or silently do less than was
+ * asked. Baselines ignore `agents` (nothing to refuse there).
+ */
+export function checkMethodOptions(task: TaskName, method: string, options: MethodOptions): void {
+  builderFor(task, method);
+  const fail = (problem: string): never => {
+    throw new Error(`${task} ${method}: ${problem}.`);
+  };
+  if (task === "erg") {
+    // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
+    if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
+    if (options.respond) fail("respond is for ERC; every ERG method replies already");
+  } else if (options.respond && !WITH_AGENTS.erc.includes(method)) {
+    // The baseline graph has no responder: the option would be ignored and no reply come back.
+    fail("respond needs the insideout method (the baseline only recognises)");
+  }
+  if (!WITH_AGENTS[task].includes(method)) return;
+  const seen = new Set<string>();
+  for (const a of options.agents) {
+    // The agent would run once, but nodes/aggregate.ts reads opinions per listed agent: its view would count twice.
+    if (seen.has(a)) fail(`the agent "${a}" is listed twice in --agents: list each once`);
+    seen.add(a);
+  }
+}

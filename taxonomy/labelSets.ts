@@ -2,8 +2,9 @@
  * Label sets are data: a name, the labels a model may answer with, and how gold labels map onto them.
  * `ed18` is this project's own grouping of near-synonyms (the paper reports 18 classes without listing them).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
+import { cleanLabel } from "./normalize.js";
 
 export interface LabelSet {
   name: string;
@@ -11,6 +12,8 @@ export interface LabelSet {
   labels: readonly string[];
   /** Maps a fine-grained gold label (e.g. an ed32 label) to a label of this set; identity where absent. */
   groupOf: Readonly<Record<string, string>>;
+  /** The file it was read from; absent for a built-in set. */
+  source?: string;
 }
 
 export const ED32_LABELS = [
@@ -51,21 +54,108 @@ export const VALENCE: Readonly<Record<string, Valence>> = Object.fromEntries([
   ...["anticipating", "nostalgic", "prepared", "sentimental", "surprised"].map((l) => [l, "ambiguous"] as const),
 ]);
 
-function groupsToLabelSet(name: string, groups: Readonly<Record<string, readonly string[]>>): LabelSet {
+/** One way a label set is written: labels alone (each its own gold label), or groups with the gold labels they stand for. */
+type Entry = { label: string; members?: readonly string[] };
+
+/**
+ * A checked label set: labels in their canonical form (cleanLabel), none blank or twice, every group with members,
+ * no gold label in two groups. `problem` says what is wrong in words that fit after "Label set file X: ".
+ */
+function buildLabelSet(name: string, entries: readonly Entry[], source?: string): LabelSet {
+  const where = source ? `Label set file ${source}` : `Label set ${name}`;
+  const fail = (problem: string): never => {
+    throw new Error(`${where}: ${problem}.`);
+  };
+  if (entries.length === 0) fail("has no labels: list at least two");
+  if (entries.length === 1) fail(`has only one label ("${entries[0]!.label}"): a classification needs at least two`);
+  const rawOf = new Map<string, string>();
+  const labels: string[] = [];
+  for (const [i, e] of entries.entries()) {
+    const label = cleanLabel(e.label);
+    if (label === "") fail(`label ${i + 1} (${JSON.stringify(e.label)}) is blank`);
+    const earlier = rawOf.get(label);
+    if (earlier !== undefined) {
+      fail(`has "${label}" twice${earlier === e.label ? "" : ` (${JSON.stringify(earlier)} and ${JSON.stringify(e.label)})`}: list each label once`);
+    }
+    rawOf.set(label, e.label);
+    labels.push(label);
+  }
   const groupOf: Record<string, string> = {};
-  for (const [group, members] of Object.entries(groups)) for (const m of members) groupOf[m] = group;
-  return { name, labels: Object.keys(groups), groupOf };
+  for (const [i, e] of entries.entries()) {
+    if (!e.members) continue;
+    const group = labels[i]!;
+    if (e.members.length === 0) fail(`group "${group}" has no members: list the gold labels it stands for`);
+    for (const raw of e.members) {
+      const member = cleanLabel(raw);
+      if (member === "") fail(`group "${group}" has a blank member (${JSON.stringify(raw)})`);
+      const other = groupOf[member];
+      if (other !== undefined && other !== group) fail(`"${member}" is in two groups ("${other}" and "${group}"): put it in one`);
+      // A member named like another group would be that group when a model answers it and this one as gold.
+      if (member !== group && rawOf.has(member)) fail(`"${member}" is a member of group "${group}" and also a group of its own: rename one`);
+      groupOf[member] = group;
+    }
+  }
+  return { name, labels, groupOf, ...(source !== undefined ? { source } : {}) };
 }
 
+function groupEntries(groups: Readonly<Record<string, readonly string[]>>): Entry[] {
+  return Object.entries(groups).map(([label, members]) => ({ label, members }));
+}
+
+// Built through the same checks as files, so an edit that breaks them fails at import, not in a run.
 export const BUILTIN_LABEL_SETS: Readonly<Record<string, LabelSet>> = {
-  ed32: { name: "ed32", labels: ED32_LABELS, groupOf: {} },
-  ed18: groupsToLabelSet("ed18", ED18_GROUPS),
+  ed32: buildLabelSet("ed32", ED32_LABELS.map((label) => ({ label }))),
+  ed18: buildLabelSet("ed18", groupEntries(ED18_GROUPS)),
 };
 
-const LabelSetFile = z.union([
-  z.object({ name: z.string().optional(), labels: z.array(z.string().min(1)).min(2) }),
-  z.object({ name: z.string().optional(), groups: z.record(z.string(), z.array(z.string().min(1))) }),
-]);
+/** A label set is a short list; anything larger is the wrong file, and is refused before it is read into memory. */
+export const MAX_LABEL_SET_FILE_BYTES = 1024 * 1024;
+
+/** The file's JSON, read no further than the size limit. */
+function readLabelSetFile(path: string): unknown {
+  const cannot = (why: string): never => {
+    throw new Error(`Cannot read label set file ${path}: ${why}`);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    return cannot((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+  let bytes: Buffer;
+  try {
+    if (!fstatSync(fd).isFile()) cannot("not a file");
+    const buf = Buffer.alloc(MAX_LABEL_SET_FILE_BYTES + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > MAX_LABEL_SET_FILE_BYTES) cannot(`larger than ${MAX_LABEL_SET_FILE_BYTES / 1024 / 1024} MB; a label set is a short JSON list of labels`);
+    bytes = buf.subarray(0, n);
+  } catch (e) {
+    if ((e as Error).message.startsWith("Cannot read label set file")) throw e;
+    return cannot((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  } finally {
+    closeSync(fd);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return cannot("not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return cannot(`not JSON (${(e as Error).message})`);
+  }
+}
+
+const SHAPE = `must be {"labels": ["a", "b", ...]} or {"groups": {"group": ["member", ...], ...}}`;
+const FlatFile = z.object({ name: z.string().optional(), labels: z.array(z.string()) }).strict();
+const GroupedFile = z.object({ name: z.string().optional(), groups: z.record(z.string(), z.array(z.string())) }).strict();
 
 /** A built-in name (`ed32`, `ed18`) or the path of a JSON file: `{"labels": [...]}` or `{"groups": {group: [members]}}`. */
 export function loadLabelSet(nameOrPath: string): LabelSet {
@@ -76,21 +166,34 @@ export function loadLabelSet(nameOrPath: string): LabelSet {
       `Unknown label set "${nameOrPath}": use ${Object.keys(BUILTIN_LABEL_SETS).join(" or ")}, or a JSON file path.`,
     );
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(nameOrPath, "utf8"));
-  } catch (e) {
-    throw new Error(`Cannot read label set file ${nameOrPath}: ${(e as Error).message}`);
-  }
-  const parsed = LabelSetFile.safeParse(raw);
+  const raw = readLabelSetFile(nameOrPath);
+  const grouped = typeof raw === "object" && raw !== null && "groups" in raw;
+  const parsed = (grouped ? GroupedFile : FlatFile).safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Label set file ${nameOrPath} must be {"labels": [...]} or {"groups": {...}}: ${parsed.error.issues[0]?.message}`);
+    const issue = parsed.error.issues[0];
+    const at = issue && issue.path.length > 0 ? ` (at ${issue.path.join(".")}: ${issue.message})` : issue ? ` (${issue.message})` : "";
+    throw new Error(`Label set file ${nameOrPath} ${SHAPE}${at}.`);
   }
-  const name = parsed.data.name ?? nameOrPath;
-  if ("labels" in parsed.data) {
-    return { name, labels: parsed.data.labels.map((l) => l.toLowerCase()), groupOf: {} };
-  }
-  return groupsToLabelSet(name, parsed.data.groups);
+  const name = parsed.data.name?.trim() || nameOrPath;
+  const entries = "labels" in parsed.data ? parsed.data.labels.map((label) => ({ label })) : groupEntries(parsed.data.groups);
+  return buildLabelSet(name, entries, nameOrPath);
+}
+
+/** The gold labels that have no place in the set (goldToSet gives none), each once, sorted. */
+export function uncoveredGold(labelSet: LabelSet, goldEmotions: Iterable<string>): string[] {
+  const missing = new Set<string>();
+  for (const gold of goldEmotions) if (goldToSet(labelSet, gold) === undefined) missing.add(gold.trim().toLowerCase());
+  return [...missing].sort();
+}
+
+/**
+ * The one line that refuses a run whose gold labels the set cannot express (every such example would be scored
+ * wrong whatever the model said): `The label set x.json has no place for 3 gold labels of ed:test (afraid, proud,
+ * sad): add them or use ed32.`
+ */
+export function uncoveredGoldMessage(labelSet: LabelSet, data: string, uncovered: readonly string[]): string {
+  const n = uncovered.length;
+  return `The label set ${labelSet.source ?? labelSet.name} has no place for ${n} gold label${n === 1 ? "" : "s"} of ${data} (${uncovered.join(", ")}): add them or use ed32.`;
 }
 
 /** Maps a gold label onto the set (`devastated` → `sad` in ed18); undefined when it has no place in the set. */

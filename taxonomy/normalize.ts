@@ -39,7 +39,8 @@ const INFLECTIONS: Readonly<Record<string, string>> = {
   trust: "trusting", trustful: "trusting",
 };
 
-function clean(raw: string): string {
+/** A label's canonical form: "Joyful." and " joyful" are both "joyful". Label sets store labels in this form. */
+export function cleanLabel(raw: string): string {
   return raw
     .normalize("NFKC")
     .toLowerCase()
@@ -51,7 +52,7 @@ function clean(raw: string): string {
 export function normalizeLabel(raw: string, set: LabelSet | readonly string[]): string | undefined {
   const labels = "labels" in set ? set.labels : set;
   const groupOf = "groupOf" in set ? set.groupOf : {};
-  const c = clean(raw);
+  const c = cleanLabel(raw);
   if (labels.includes(c)) return c;
   const candidates = [c, INFLECTIONS[c]].filter((x): x is string => x !== undefined);
   for (const cand of candidates) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { BUILTIN_LABEL_SETS, goldToSet, loadLabelSet, VALENCE } from "../../taxonomy/labelSets.js";
+import { BUILTIN_LABEL_SETS, ED32_LABELS, goldToSet, loadLabelSet, MAX_LABEL_SET_FILE_BYTES, uncoveredGold, uncoveredGoldMessage, VALENCE } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
 
 const ed32 = BUILTIN_LABEL_SETS.ed32!;
@@ -44,6 +44,98 @@ describe("label sets (DESIGN §3)", () => {
     writeFileSync(broken, "{not json");
     expect(() => loadLabelSet(broken)).toThrow(/Cannot read label set file/);
     expect(() => loadLabelSet("ed19")).toThrow(/Unknown label set "ed19"/);
+  });
+});
+
+describe("a label set file that cannot work is refused on load, in one line naming the file", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "labels-bad-"));
+  let n = 0;
+  const file = (content: unknown) => {
+    const f = path.join(dir, `set-${n++}.json`);
+    writeFileSync(f, typeof content === "string" ? content : JSON.stringify(content));
+    return f;
+  };
+  const refused = (f: string, problem: RegExp) => {
+    let message = "";
+    try {
+      loadLabelSet(f);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(f);
+    expect(message).not.toContain("\n");
+    expect(message).toMatch(problem);
+  };
+
+  it.each<[string, unknown, RegExp]>([
+    ["no groups", { groups: {} }, /has no labels/],
+    ["no labels", { labels: [] }, /has no labels/],
+    ["one label", { labels: ["sad"] }, /only one label \("sad"\)/],
+    ["a blank label", { labels: ["sad", "  "] }, /label 2 \(" {2}"\) is blank/],
+    ["a label that is only punctuation", { labels: ["sad", "..."] }, /label 2 \("..."\) is blank/],
+    ["the same label twice", { labels: ["sad", "joyful", "sad"] }, /has "sad" twice: list each label once/],
+    ["the same label twice once normalised", { labels: ["Joyful", "sad", "joyful."] }, /has "joyful" twice \("Joyful" and "joyful."\)/],
+    ["two groups of one name once normalised", { groups: { Sad: ["sad"], " sad": ["lonely"] } }, /has "sad" twice/],
+    ["a group with no members", { groups: { good: ["joyful"], bad: [] } }, /group "bad" has no members/],
+    ["a blank member", { groups: { good: ["joyful", ""], bad: ["sad"] } }, /group "good" has a blank member/],
+    ["a member in two groups", { groups: { good: ["joyful", "proud"], bad: ["sad", "Proud"] } }, /"proud" is in two groups \("good" and "bad"\)/],
+    ["a member named like another group", { groups: { sad: ["sad", "lonely"], lonely: ["isolated"] } }, /"lonely" is a member of group "sad" and also a group/],
+    ["both labels and groups", { labels: ["a", "b"], groups: { a: ["a"] } }, /must be \{"labels"/],
+    ["labels that are not strings", { labels: ["a", 3] }, /must be \{"labels".*labels\.1/],
+    ["not JSON", "{not json", /Cannot read label set file .*: not JSON/],
+    ["an array", "[]", /must be \{"labels"/],
+  ])("%s", (_what, content, problem) => refused(file(content), problem));
+
+  it("a missing file, a folder, and invalid UTF-8", () => {
+    refused(path.join(dir, "nope.json"), /Cannot read label set file .*: ENOENT/);
+    const folder = path.join(dir, "folder.json");
+    mkdirSync(folder);
+    refused(folder, /Cannot read label set file .*: not a file/);
+    const latin1 = path.join(dir, "latin1.json");
+    writeFileSync(latin1, Buffer.concat([Buffer.from('{"labels": ["caf'), Buffer.from([0xe9]), Buffer.from('", "sad"]}')]));
+    refused(latin1, /not valid UTF-8/);
+  });
+
+  it("a file over 1 MB is refused; one of exactly 1 MB is read", () => {
+    expect(MAX_LABEL_SET_FILE_BYTES).toBe(1024 * 1024);
+    const head = '{"labels": ["sad", "joyful"]}';
+    // JSON allows trailing white space: the same set, padded to exactly the limit and one byte past it.
+    const atLimit = file(head + " ".repeat(1024 * 1024 - head.length));
+    expect(loadLabelSet(atLimit).labels).toEqual(["sad", "joyful"]);
+    refused(file(head + " ".repeat(1024 * 1024 - head.length + 1)), /larger than 1 MB/);
+  });
+
+  it("labels are kept in their normalised form, which is what goldToSet and normalizeLabel compare with", () => {
+    const set = loadLabelSet(file({ labels: ["Joyful.", " SAD "] }));
+    expect(set.labels).toEqual(["joyful", "sad"]);
+    expect(goldToSet(set, "joyful")).toBe("joyful");
+    expect(normalizeLabel("Sad!", set)).toBe("sad");
+    const grouped = loadLabelSet(file({ groups: { "Good!": ["Joyful", "proud"], bad: ["sad"] } }));
+    expect(grouped.labels).toEqual(["good", "bad"]);
+    expect(goldToSet(grouped, "joyful")).toBe("good");
+  });
+});
+
+describe("uncoveredGold", () => {
+  it("ed32 and ed18 have a place for every ed32 label", () => {
+    expect(uncoveredGold(ed32, ED32_LABELS)).toEqual([]);
+    expect(uncoveredGold(ed18, ED32_LABELS)).toEqual([]);
+  });
+
+  it("a user's set: the gold labels it has no place for, each once, sorted", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "labels-gold-"));
+    const f = path.join(dir, "x.json");
+    writeFileSync(f, JSON.stringify({ name: "mine", groups: { good: ["joyful", "content"], bad: ["angry", "furious"] } }));
+    const set = loadLabelSet(f);
+    const gold = ["sad", "joyful", "proud", "Furious", "sad", "afraid", "content", "good"];
+    // By hand: joyful, content → good; furious → bad; "good" is a label itself; sad, proud, afraid have no place.
+    expect(uncoveredGold(set, gold)).toEqual(["afraid", "proud", "sad"]);
+    expect(uncoveredGoldMessage(set, "ed:test", ["afraid", "proud", "sad"])).toBe(
+      `The label set ${f} has no place for 3 gold labels of ed:test (afraid, proud, sad): add them or use ed32.`,
+    );
+    expect(uncoveredGoldMessage(set, "ed:test", ["sad"])).toBe(
+      `The label set ${f} has no place for 1 gold label of ed:test (sad): add them or use ed32.`,
+    );
   });
 });
 

@@ -1,0 +1,38 @@
+/** Task × method × options that cannot run as asked are refused before any model call (graphs/methods.ts). */
+import { describe, expect, it } from "@jest/globals";
+import { checkMethodOptions, type MethodOptions, type TaskName } from "../../graphs/methods.js";
+
+const FIVE = ["anger", "disgust", "fear", "happiness", "sadness"];
+const opts = (o: Partial<MethodOptions> = {}): MethodOptions => ({ aggregation: "llm", agents: FIVE, ...o });
+
+describe("checkMethodOptions", () => {
+  it.each<[TaskName, string, Partial<MethodOptions>, RegExp]>([
+    ["erg", "erc+insideout", { aggregation: "vote" }, /^erg erc\+insideout: aggregation cannot be vote \(replies carry no label\): use llm or weighted\.$/],
+    // The ERG graphs' run options have no vote at all, baselines included: their first node would refuse it.
+    ["erg", "baseline", { aggregation: "vote" }, /aggregation cannot be vote/],
+    ["erg", "erc+baseline", { aggregation: "vote" }, /aggregation cannot be vote/],
+    ["erg", "erc+insideout", { respond: true }, /respond is for ERC; every ERG method replies already/],
+    ["erg", "baseline", { respond: true }, /respond is for ERC/],
+    ["erc", "baseline", { respond: true }, /^erc baseline: respond needs the insideout method/],
+    ["erc", "insideout", { agents: ["anger", "fear", "anger"] }, /the agent "anger" is listed twice/],
+    ["erg", "erc+insideout", { agents: ["sadness", "sadness"] }, /the agent "sadness" is listed twice/],
+    ["erc", "nope", {}, /Unknown erc method "nope": use baseline, insideout\./],
+    ["erg", "insideout", {}, /Unknown erg method "insideout"/],
+  ])("%s %s %j is refused", (task, method, o, problem) => {
+    expect(() => checkMethodOptions(task, method, opts(o))).toThrow(problem);
+  });
+
+  it.each<[TaskName, string, Partial<MethodOptions>]>([
+    ["erc", "insideout", { aggregation: "vote" }],
+    ["erc", "insideout", { aggregation: "weighted", respond: true }],
+    ["erc", "insideout", { agents: ["surprise"] }],
+    ["erg", "erc+insideout", { aggregation: "weighted" }],
+    ["erg", "erc+insideout", { aggregation: "llm", agents: [...FIVE, "surprise"] }],
+    // Baselines have no agents: what is listed there is ignored, as documented, duplicates included.
+    ["erc", "baseline", { aggregation: "vote", agents: ["anger", "anger"] }],
+    ["erg", "baseline", { aggregation: "weighted" }],
+    ["erg", "erc+baseline", { agents: ["fear", "fear"], respond: false }],
+  ])("%s %s %j runs", (task, method, o) => {
+    expect(() => checkMethodOptions(task, method, opts(o))).not.toThrow();
+  });
+});
