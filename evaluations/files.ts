@@ -1,15 +1,31 @@
-/** Writing an experiment's files so that a reader never sees half of one: write a temporary file, then rename. */
+/**
+ * Writing an experiment's files so that a reader never sees half of one: write a temporary file, then rename.
+ * Files are owner-only (0600, new folders 0700) and secrets are masked in what is written; a failed write (full disk,
+ * read-only, no permission) is one StorageError naming the file, and leaves neither a half-written file nor the
+ * temporary one behind.
+ */
 import { randomBytes } from "node:crypto";
 import { rename, unlink, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { maskSecrets } from "../core/secrets.js";
+import { ensurePrivateDir } from "../store/paths.js";
+import { storageFailure, type StoredFileKind } from "../store/storageFailure.js";
+
+const KIND: StoredFileKind = {
+  name: "The output file",
+  whenDamaged: "delete it",
+  elsewhere: "write to another folder",
+};
 
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   // Same directory as the target: rename is atomic only within one file system.
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(tmp, content, "utf8");
+    ensurePrivateDir(dirname(resolve(file)));
+    await writeFile(tmp, maskSecrets(content), { encoding: "utf8", mode: 0o600, flag: "wx" });
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw storageFailure(e, file, KIND);
   }
 }

@@ -8,10 +8,14 @@
  *
  * The experiment's configuration is stored once; re-opening with a different one is an error, because mixing
  * records made with (say) two models under one metrics.json would silently report nonsense.
+ *
+ * A damaged file (checked with `PRAGMA quick_check` at open, or met later) and any failed read or write (full disk,
+ * read-only) is a StorageError naming the file and what to do. The file is owner-only (0600, new folders 0700) and
+ * secrets are masked in every record written: a key echoed into an error message must never be persisted.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { maskSecrets, secretValues } from "../core/secrets.js";
+import { damaged, guarded, openSqlite, type OpenOptions, type StoredFileKind } from "./storageFailure.js";
 
 export type ExperimentConfig = Record<string, string | number | boolean | null>;
 
@@ -28,20 +32,23 @@ export class ConfigMismatchError extends Error {
   }
 }
 
+const KIND: StoredFileKind = {
+  name: "The experiment store",
+  whenDamaged: "move it aside (its examples will run again)",
+  elsewhere: "use another --out",
+};
+
 export class ExperimentStore<R = unknown> {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { record: string }>;
   private readonly putStmt: Database.Statement<[string, number, string, string]>;
+  /** Read from the environment once: enumerating process.env costs ~40 µs. */
+  private readonly secrets = secretValues();
 
-  private constructor(path: string) {
+  private constructor(path: string, db: Database.Database) {
     this.path = path;
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("journal_mode = WAL");
-    // NORMAL in WAL mode: a committed transaction survives a process crash (only a power cut can lose the tail).
-    this.db.pragma("synchronous = NORMAL");
+    this.db = db;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS examples (
@@ -58,68 +65,93 @@ export class ExperimentStore<R = unknown> {
    * Opens (or creates) the store and checks that it belongs to `config`. Keys present on one side only count as
    * differences too, except keys whose value is null on the other side.
    */
-  static open<R>(path: string, config: ExperimentConfig): ExperimentStore<R> {
-    const store = new ExperimentStore<R>(path);
+  static open<R>(path: string, config: ExperimentConfig, options: OpenOptions = {}): ExperimentStore<R> {
+    const db = openSqlite(path, KIND, options);
+    let store: ExperimentStore<R> | undefined;
     try {
+      store = guarded(path, KIND, () => new ExperimentStore<R>(path, db));
       store.claim(config);
     } catch (e) {
-      store.close();
+      db.close();
       throw e;
     }
     return store;
   }
 
   private claim(config: ExperimentConfig): void {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string } | undefined;
-    if (!row) {
-      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('config', ?)").run(JSON.stringify(config));
-      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)").run(new Date().toISOString());
-      return this.claim(config);
+    // Compared as stored: masked, so that a secret in the configuration is neither kept nor a false mismatch.
+    const wanted = JSON.parse(maskSecrets(JSON.stringify(config), this.secrets)) as ExperimentConfig;
+    const claimed = this.guard(() => this.db.prepare("SELECT 1 FROM meta WHERE key = 'config'").get() !== undefined);
+    if (!claimed) {
+      // The first claim wins, also when two processes open a new store at once.
+      this.guard(() => {
+        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('config', ?)").run(JSON.stringify(wanted));
+        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)").run(new Date().toISOString());
+      });
     }
-    const stored = JSON.parse(row.value) as ExperimentConfig;
-    const keys = new Set([...Object.keys(stored), ...Object.keys(config)]);
+    const stored = this.config();
+    const keys = new Set([...Object.keys(stored), ...Object.keys(wanted)]);
     const differences: string[] = [];
     for (const k of [...keys].sort()) {
       const a = stored[k] ?? null;
-      const b = config[k] ?? null;
+      const b = wanted[k] ?? null;
       if (a !== b) differences.push(`${k}: stored ${JSON.stringify(a)}, now ${JSON.stringify(b)}`);
     }
     if (differences.length) throw new ConfigMismatchError(this.path, differences);
   }
 
+  /** The stored configuration (secrets masked). */
   config(): ExperimentConfig {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string };
-    return JSON.parse(row.value) as ExperimentConfig;
+    const row = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string });
+    return this.parse<ExperimentConfig>(row.value);
   }
 
   /** When the experiment was first started (kept across resumes). */
   createdAt(): string {
-    return (this.db.prepare("SELECT value FROM meta WHERE key = 'created_at'").get() as { value: string }).value;
+    return this.guard(() => (this.db.prepare("SELECT value FROM meta WHERE key = 'created_at'").get() as { value: string }).value);
   }
 
   get(id: string): R | undefined {
-    const row = this.getStmt.get(id);
-    return row ? (JSON.parse(row.record) as R) : undefined;
+    const row = this.guard(() => this.getStmt.get(id));
+    return row ? this.parse<R>(row.record) : undefined;
   }
 
-  /** Stores a finished example; a second put of the same id keeps the first (returns false). */
+  /**
+   * Stores a finished example, committed before it returns, with secrets masked; a second put of the same id keeps
+   * the first (returns false). A failed write is a StorageError.
+   */
   put(id: string, position: number, record: R): boolean {
-    return this.putStmt.run(id, position, JSON.stringify(record), new Date().toISOString()).changes === 1;
+    const json = maskSecrets(JSON.stringify(record), this.secrets);
+    return this.guard(() => this.putStmt.run(id, position, json, new Date().toISOString()).changes === 1);
   }
 
   ids(): Set<string> {
-    return new Set((this.db.prepare("SELECT id FROM examples").all() as { id: string }[]).map((r) => r.id));
+    return new Set(this.guard(() => this.db.prepare("SELECT id FROM examples").all() as { id: string }[]).map((r) => r.id));
   }
 
+  /** Finished examples stored so far. */
   count(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM examples").get() as { n: number }).n;
+    return this.guard(() => (this.db.prepare("SELECT count(*) AS n FROM examples").get() as { n: number }).n);
   }
 
   /** All records, in dataset order. */
   all(): R[] {
-    return (this.db.prepare("SELECT record FROM examples ORDER BY position").all() as { record: string }[]).map(
-      (r) => JSON.parse(r.record) as R,
+    return this.guard(() => this.db.prepare("SELECT record FROM examples ORDER BY position").all() as { record: string }[]).map((r) =>
+      this.parse<R>(r.record),
     );
+  }
+
+  private guard<T>(fn: () => T): T {
+    return guarded(this.path, KIND, fn);
+  }
+
+  /** A stored JSON value; one that does not parse means the file was damaged under SQLite's checks. */
+  private parse<T>(json: string): T {
+    try {
+      return JSON.parse(json) as T;
+    } catch (e) {
+      throw damaged(this.path, KIND, `a stored record is not JSON: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
   }
 
   close(): void {

@@ -1,0 +1,36 @@
+/** Where InsideOut keeps its files, and how they are created: owner-only, since they hold dialogues and answers. */
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve, sep } from "node:path";
+
+/** `$INSIDEOUT_CACHE_DIR`, else `$XDG_CACHE_HOME/insideout`, else `~/.cache/insideout`. */
+export function insideoutCacheDir(): string {
+  if (process.env.INSIDEOUT_CACHE_DIR) return resolve(process.env.INSIDEOUT_CACHE_DIR);
+  if (process.env.XDG_CACHE_HOME) return join(resolve(process.env.XDG_CACHE_HOME), "insideout");
+  return join(homedir(), ".cache", "insideout");
+}
+
+export function defaultLlmCachePath(): string {
+  return join(insideoutCacheDir(), "llm-cache.sqlite");
+}
+
+/** `file` as a person reads it in a message: the home folder shown as `~`. */
+export function displayPath(file: string): string {
+  const home = homedir();
+  const abs = resolve(file);
+  return home && home !== sep && abs.startsWith(home + sep) ? `~${abs.slice(home.length)}` : abs;
+}
+
+/** Creates `dir` and any missing parents as 0700 (existing folders are left as they are). */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Creates `file` (and its folder) owner-only if it does not exist yet, so that SQLite, which gives its -wal and -shm
+ * files the database file's mode, never makes a world-readable one. An existing file is left as it is.
+ */
+export function ensurePrivateFile(file: string): void {
+  ensurePrivateDir(dirname(resolve(file)));
+  closeSync(openSync(file, "a", 0o600));
+}
