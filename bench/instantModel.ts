@@ -24,6 +24,6 @@ export class InstantChatModel extends BaseChatModel {
 /** Registers `instant:x` and returns its spec. Structured output by prompt: our schema, parsing and zod all run. */
 export function registerInstant(): string {
   const chat = new InstantChatModel();
-  registerProvider("instant", (name) => ({ spec: `instant:${name}`, provider: "instant", name, chat, structuredMethod: "prompt" }));
+  registerProvider("instant", (name) => ({ spec: `instant:${name}`, provider: "instant", name, chat, structuredMethod: "prompt", identity: { provider: "instant", endpoint: "instant", model: name, params: {} } }));
   return "instant:x";
 }

@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
-import { insideoutCacheDir } from "../../store/cache.js";
+import { insideoutCacheDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
 import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";

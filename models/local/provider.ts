@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { DEFAULT_LOCAL_MODEL } from "../defaultLocal.js";
 import { cacheDir, downloadFile, ensurePinnedModel } from "../download.js";
 import type { ModelOptions, ResolvedModel } from "../types.js";
@@ -158,5 +158,13 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
     chat = new ChatLocalLlama(fields);
     chats.set(key, chat);
   }
-  return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema", contextTokens };
+  // The file stands for the endpoint; its size and modification time tell a replaced file at the same path apart.
+  const file = statSync(modelPath);
+  const identity = {
+    provider: "local",
+    endpoint: `file://${modelPath}`,
+    model: basename(modelPath),
+    params: { temperature: fields.temperature, seed: fields.seed ?? null, maxTokens: fields.maxTokens ?? null, bytes: file.size, mtimeMs: file.mtimeMs },
+  };
+  return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema", contextTokens, identity };
 }

@@ -62,7 +62,7 @@ let counter = 0;
 export function scripted(script: Script, delayMs = 0): { spec: string; model: ScriptedChatModel } {
   const model = new ScriptedChatModel(script, delayMs);
   const name = `m${++counter}`;
-  registerProvider(`scripted${name}`, () => ({ spec: `scripted${name}:x`, provider: "scripted", name: "x", chat: model, structuredMethod: "prompt" }));
+  registerProvider(`scripted${name}`, () => ({ spec: `scripted${name}:x`, provider: "scripted", name: "x", chat: model, structuredMethod: "prompt", identity: { provider: "scripted", endpoint: `scripted${name}`, model: "x", params: {} } }));
   return { spec: `scripted${name}:x`, model };
 }
 
