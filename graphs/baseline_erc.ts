@@ -1,10 +1,10 @@
 /** Baseline ERC: the LLM alone labels the speaker's emotion. */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { recognize } from "../nodes/recognize.js";
-import { RunOptions } from "./context.js";
-import { InsideOutState } from "./state.js";
+import { ErcRunOptions } from "./context.js";
+import { InsideOutInput, InsideOutState } from "./state.js";
 
-export const builder = new StateGraph(InsideOutState, RunOptions)
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
   .addNode("recognize", recognize)
   .addEdge(START, "recognize")
   .addEdge("recognize", END);

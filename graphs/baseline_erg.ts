@@ -1,10 +1,10 @@
 /** Baseline ERG: the LLM alone replies to the speaker. */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { respond } from "../nodes/respond.js";
-import { RunOptions } from "./context.js";
-import { InsideOutState } from "./state.js";
+import { ErgRunOptions } from "./context.js";
+import { InsideOutInput, InsideOutState } from "./state.js";
 
-export const builder = new StateGraph(InsideOutState, RunOptions)
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("respond", respond)
   .addEdge(START, "respond")
   .addEdge("respond", END);

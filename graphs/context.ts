@@ -1,9 +1,13 @@
-/** Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. */
+/**
+ * Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. Each task has its own:
+ * ERC offers vote aggregation and `respond`; ERG chooses among replies, which carry no label, so neither.
+ */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ALL_AGENTS, EKMAN_AGENTS, type AgentEmotion } from "../taxonomy/agents.js";
+import type { TaskName } from "./methods.js";
 
-export const RunOptions = z.object({
+const common = {
   model: z
     .string()
     .default("auto")
@@ -13,45 +17,87 @@ export const RunOptions = z.object({
     .min(1)
     .default([...EKMAN_AGENTS])
     .describe("Emotion agents that take part; the five Ekman emotions by default, surprise may be added"),
+  labels: z.string().default("ed32").describe("Label set: ed32, ed18, or a path to a JSON label-set file"),
+  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
+};
+
+/** The ERC graphs' context schema. */
+export const ErcRunOptions = z.object({
+  ...common,
   aggregation: z
     .enum(["llm", "vote", "weighted"])
     .default("llm")
     .describe("llm: the aggregate agent decides (the paper); vote: majority label; weighted: confidence-weighted"),
-  labels: z.string().default("ed32").describe("Label set: ed32, ed18, or a path to a JSON label-set file"),
-  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
-  respond: z.boolean().default(false).describe("ERC only: after recognising the emotion, also reply to the speaker"),
+  respond: z.boolean().default(false).describe("After recognising the emotion, also reply to the speaker"),
 });
-export type RunOptions = z.infer<typeof RunOptions>;
 
-/** Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. */
-export function runOptions(config: LangGraphRunnableConfig | undefined): RunOptions {
+/** The ERG graphs' context schema. */
+export const ErgRunOptions = z.object({
+  ...common,
+  aggregation: z
+    .enum(["llm", "weighted"], { error: "ERG aggregation is llm or weighted (replies carry no label to vote on)" })
+    .default("llm")
+    .describe("llm: the aggregate agent chooses the reply (the paper); weighted: the most confident agent's reply"),
+});
+
+/** Options of any run: ERC's, of which ERG's are a part (`respond` is always false for ERG). */
+export const RunOptions = ErcRunOptions;
+export type RunOptions = z.infer<typeof RunOptions>;
+export type ErcRunOptions = RunOptions;
+export type ErgRunOptions = z.infer<typeof ErgRunOptions> & { respond: false };
+
+/** Each task's context schema, for callers that validate options before a run (one line per bad option). */
+export const RUN_OPTIONS = { erc: ErcRunOptions, erg: ErgRunOptions } as const;
+
+/**
+ * Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. With its task,
+ * checked against that task's schema (ERG: `respond` false); without, against ERC's, which admits every option.
+ */
+export function runOptions(config: LangGraphRunnableConfig | undefined, task: "erg"): ErgRunOptions;
+export function runOptions(config: LangGraphRunnableConfig | undefined, task?: TaskName): RunOptions;
+export function runOptions(config: LangGraphRunnableConfig | undefined, task: TaskName = "erc"): RunOptions {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
   const keys = OPTION_KEYS.filter((k) => configurable[k] !== undefined);
   const context: unknown = config?.context;
   // Every node of every run calls this; a run's context object is the same for all its nodes (and, in an eval, for
   // all its examples), so its parse is done once. Only when `configurable` adds nothing: that may vary per call.
   const cacheable = keys.length === 0 && typeof context === "object" && context !== null;
+  const cache = parsedContexts[task];
   if (cacheable) {
-    const hit = parsedContexts.get(context);
+    const hit = cache.get(context);
     if (hit && hit.source === JSON.stringify(context)) return hit.options;
   }
   const known = Object.fromEntries(keys.map((k) => [k, configurable[k]]));
-  const parsed = RunOptions.safeParse({ ...known, ...((context ?? {}) as object) });
+  const options = parse(task, { ...known, ...((context ?? {}) as object) });
+  if (cacheable) cache.set(context, { source: JSON.stringify(context), options });
+  return options;
+}
+
+const OPTION_KEYS = Object.keys(ErcRunOptions.shape);
+/** Parsed run options per task and context object, with the context as it was then (a mutated one is parsed again). */
+const parsedContexts: Record<TaskName, WeakMap<object, { source: string; options: RunOptions }>> = {
+  erc: new WeakMap(),
+  erg: new WeakMap(),
+};
+
+function parse(task: TaskName, raw: unknown): RunOptions {
+  const parsed = RUN_OPTIONS[task].safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid run option ${issue?.path.join(".")}: ${issue?.message}`);
   }
-  if (cacheable) parsedContexts.set(context, { source: JSON.stringify(context), options: parsed.data });
-  return parsed.data;
+  // A run's options are ERC's shape for both tasks, so every node reads the same fields.
+  return task === "erg" ? { ...parsed.data, respond: false } : (parsed.data as RunOptions);
 }
 
-const OPTION_KEYS = Object.keys(RunOptions.shape);
-/** Parsed run options per context object, with the context as it was then (a mutated context is parsed again). */
-const parsedContexts = new WeakMap<object, { source: string; options: RunOptions }>();
-
-/** Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`. */
-export function runContext(options: Partial<z.input<typeof RunOptions>> = {}): RunOptions {
-  return RunOptions.parse(options);
+/**
+ * Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`.
+ * With a task, checked against its schema (ERG: no vote, `respond` false).
+ */
+export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task: "erg"): ErgRunOptions;
+export function runContext(options?: Partial<z.input<typeof RunOptions>>, task?: TaskName): RunOptions;
+export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName = "erc"): RunOptions {
+  return parse(task, options);
 }
 
 /**

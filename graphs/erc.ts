@@ -7,10 +7,10 @@ import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { respond } from "../nodes/respond.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
-import { RunOptions, runOptions, selectedAgents } from "./context.js";
-import { InsideOutState } from "./state.js";
+import { ErcRunOptions, runOptions, selectedAgents } from "./context.js";
+import { InsideOutInput, InsideOutState } from "./state.js";
 
-export const builder = new StateGraph(InsideOutState, RunOptions)
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
   .addNode("anger", emotionAgent("anger", "erc"))
   .addNode("disgust", emotionAgent("disgust", "erc"))
   .addNode("fear", emotionAgent("fear", "erc"))
@@ -26,7 +26,7 @@ export const builder = new StateGraph(InsideOutState, RunOptions)
   .addEdge("happiness", "aggregate")
   .addEdge("sadness", "aggregate")
   .addEdge("surprise", "aggregate")
-  .addConditionalEdges("aggregate", (_state, config) => (runOptions(config).respond ? "respond" : END), ["respond", END])
+  .addConditionalEdges("aggregate", (_state, config) => (runOptions(config, "erc").respond ? "respond" : END), ["respond", END])
   .addEdge("respond", END);
 
 export const graph = builder.compile();

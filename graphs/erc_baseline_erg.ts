@@ -2,10 +2,10 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { recognize } from "../nodes/recognize.js";
 import { respond } from "../nodes/respond.js";
-import { RunOptions } from "./context.js";
-import { InsideOutState } from "./state.js";
+import { ErgRunOptions } from "./context.js";
+import { InsideOutInput, InsideOutState } from "./state.js";
 
-export const builder = new StateGraph(InsideOutState, RunOptions)
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("recognize", recognize)
   .addNode("respond", respond)
   .addEdge(START, "recognize")

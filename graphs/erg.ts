@@ -7,10 +7,10 @@ import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { recognize } from "../nodes/recognize.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
-import { RunOptions, selectedAgents } from "./context.js";
-import { InsideOutState } from "./state.js";
+import { ErgRunOptions, selectedAgents } from "./context.js";
+import { InsideOutInput, InsideOutState } from "./state.js";
 
-export const builder = new StateGraph(InsideOutState, RunOptions)
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("recognize", recognize)
   .addNode("anger", emotionAgent("anger", "erg"))
   .addNode("disgust", emotionAgent("disgust", "erg"))

@@ -5,17 +5,13 @@
  * A zod object with its reducers in LangGraph's schema registry, rather than a `StateSchema` or an `Annotation.Root`:
  * the LangGraph API server (langgraph-api 1.5) reports no context schema for a `StateSchema` state, and no state
  * schema for an `Annotation` state (even with zod input, output and context options); with a zod state it reports
- * state, input, output and context schemas to Studio, and LangGraph validates the run's input against it (an empty
- * dialogue is one error before any LLM call).
+ * state, input, output and context schemas to Studio. The input schema is the dialogue only (`InsideOutInput`);
+ * LangGraph validates the run's input against it, so an empty dialogue is one error before any node runs.
  *
- * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4, for speed: LangGraph validates every
- * node's update against a zod state, building two partial copies of the state schema each time and parsing with a
- * fresh one. A fresh Zod 4 object schema is costly to build and to parse with once: ~0.2 ms per update, ~1.5 ms of CPU
- * per InsideOut dialogue. The same with Zod 3 takes ~0.03 ms per update. Sub-schemas are built per use (`opinion()`),
- * not shared, so that the JSON schemas Studio gets are inline, without `$ref`s. Everything else in the project is Zod 4.
- *
- * Even in Zod 3 those two partial copies were ~15 % of what an InsideOut dialogue allocates (bench/, part d): the
- * state object remembers its partial copy (see `withStablePartial`).
+ * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4: LangGraph builds and parses with fresh
+ * copies of a zod state at every node update, which Zod 3 does several times faster (docs/bench.md, "the zod state").
+ * Sub-schemas are built per use (`opinion()`, `dialogue()`), not shared, so that the JSON schemas Studio gets are inline,
+ * without `$ref`s. Everything else in the project is Zod 4.
  */
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
@@ -70,31 +66,23 @@ const mergeable = <V extends z.ZodTypeAny>(value: V) =>
     default: () => ({}),
   });
 
-/**
- * A zod object whose `partial()` is built once. A zod schema never changes after it is built, so its partial copy is
- * the same every time; LangGraph asks for it (for the state and for its reducer-extended copy) at every node update.
- * `extend()` passes the memory on: the reducer-extended copy is made with it.
- */
-export function withStablePartial<S extends z.AnyZodObject>(schema: S): S {
-  const partial = schema.partial.bind(schema);
-  const extend = schema.extend.bind(schema);
-  let whole: z.AnyZodObject | undefined;
-  return Object.assign(schema, {
-    partial: (mask?: Parameters<S["partial"]>[0]) => (mask ? partial(mask) : (whole ??= partial())),
-    extend: (augmentation: z.ZodRawShape) => withStablePartial(extend(augmentation)),
-  });
-}
-
-export const InsideOutState = withStablePartial(z.object({
-  /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
-  // Checked when the run starts (LangGraph validates input against the zod state), so an empty dialogue is one error
-  // before any LLM call rather than one error per parallel agent.
-  dialogue: z
+/** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
+const dialogue = () =>
+  z
     .array(z.string())
+    // Checked when the run starts (LangGraph validates the input against the graph's input schema), so an empty
+    // dialogue is one error before any LLM call rather than one error per parallel agent.
     .refine((turns) => turns.some((t) => t.trim() !== ""), {
       message: "The dialogue is empty: give at least one non-empty turn from the speaker.",
     })
-    .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker"),
+    .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
+
+/** What a run is given: the dialogue only. Studio's input form; everything else is the graphs' to write. */
+export const InsideOutInput = z.object({ dialogue: dialogue() });
+export type InsideOutInput = z.infer<typeof InsideOutInput>;
+
+export const InsideOutState = z.object({
+  dialogue: dialogue(),
   opinions: mergeable(Opinion),
   candidates: mergeable(Candidate),
   failures: mergeable(z.string()),
@@ -113,7 +101,7 @@ export const InsideOutState = withStablePartial(z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
-}));
+});
 
 export type State = z.infer<typeof InsideOutState>;
 /** What a node returns: any keys of the state; reducer keys are merged, the others replaced. */

@@ -62,15 +62,19 @@ describe("langgraph.json", () => {
   });
 
   // langgraph-api 1.5 reports, for a graph whose state is a zod object, exactly these four (state is the update schema).
-  it.each(Object.entries(config.graphs))("%s: state, input, output and context schemas for Studio", async (_id, entry) => {
+  it.each(Object.entries(config.graphs))("%s: state, input, output and context schemas for Studio", async (id, entry) => {
     const { mod, symbol } = await load(entry.path);
     const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
     const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
     const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "notes", "opinions", "recognized", "reply"];
     expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
-    expect(keys(getInputTypeSchema(graph))).toEqual(stateKeys);
+    expect(keys(getInputTypeSchema(graph))).toEqual(["dialogue"]);
     expect(keys(getOutputTypeSchema(graph))).toEqual(stateKeys);
-    expect(keys(getConfigTypeSchema(graph))).toEqual(["agents", "aggregation", "labels", "model", "respond", "temperature"]);
+    const context = getConfigTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
+    // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
+    const erc = Object.values(GRAPH_IDS.erc).includes(id as never);
+    expect(keys(context)).toEqual(["agents", "aggregation", "labels", "model", ...(erc ? ["respond"] : []), "temperature"]);
+    expect(context.properties.aggregation?.enum).toEqual(erc ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
     const opinions = (getOutputTypeSchema(graph) as { properties: Record<string, { additionalProperties?: object }> }).properties.opinions;
     expect(opinions?.additionalProperties).toMatchObject({ properties: { emotion: { type: "string" }, confidence: { type: "number" } } });
   });

@@ -1,58 +1,112 @@
-import { describe, expect, it, jest } from "@jest/globals";
+/**
+ * The graphs' schemas at run time: LangGraph checks each node's update against the state, the run's input against the
+ * input schema (the dialogue only), and the run's context against its task's options, before any node runs.
+ */
+import { describe, expect, it } from "@jest/globals";
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { z } from "zod/v3";
-import { InsideOutState, withStablePartial, type Update } from "../../graphs/state.js";
+import { ErcRunOptions, ErgRunOptions, runContext, runOptions } from "../../graphs/context.js";
+import { InsideOutInput, InsideOutState, type Update } from "../../graphs/state.js";
 
 const opinion = { emotion: "sad", confidence: 0.5, rationale: "r" };
 
-describe("InsideOutState's partial copy", () => {
-  it("is built once, for the state and for an extended copy of it", () => {
-    expect(InsideOutState.partial()).toBe(InsideOutState.partial());
-    const extended = InsideOutState.extend({ extra: z.number() });
-    expect(extended.partial()).toBe(extended.partial());
-    expect(extended.partial()).not.toBe(InsideOutState.partial());
-    expect(extended.partial().safeParse({ extra: "x" }).success).toBe(false);
-  });
+/** The real graphs (their nodes are not run here), loaded when a test needs them. */
+const graphs = async () => ({ erc: (await import("../../graphs/erc.js")).builder, erg: (await import("../../graphs/erg.js")).builder });
 
-  it("parses as zod's own partial does; a mask still gives a fresh, masked copy", () => {
-    const plain = z.object({ a: z.string(), b: z.number() });
-    const stable = withStablePartial(z.object({ a: z.string(), b: z.number() }));
-    for (const input of [{}, { a: "x" }, { b: "no" }, { a: 1, b: 2 }]) {
-      expect(stable.partial().safeParse(input).success).toBe(plain.partial().safeParse(input).success);
-    }
-    const masked = stable.partial({ a: true });
-    expect(masked).not.toBe(stable.partial());
-    expect(masked.safeParse({}).success).toBe(false);
-    expect(masked.safeParse({ b: 1 }).success).toBe(true);
-  });
+/** A graph over the real schemas whose one node records that it ran and writes `update`. */
+function probe(context: typeof ErcRunOptions | typeof ErgRunOptions, update: Update = {}) {
+  const ran: string[] = [];
+  const graph = new StateGraph({ state: InsideOutState, input: InsideOutInput, context })
+    .addNode("node", async () => {
+      ran.push("node");
+      return update;
+    })
+    .addEdge(START, "node")
+    .addEdge("node", END)
+    .compile();
+  return { graph, ran };
+}
 
-  it("LangGraph still validates every node's update, without building a partial schema per update", async () => {
-    const good = async (): Promise<Update> => ({ opinions: { fear: opinion }, calls: [] });
+describe("the state", () => {
+  it("merges what parallel branches write to reducer keys", async () => {
     const graph = new StateGraph(InsideOutState)
-      .addNode("a", good)
-      .addNode("b", good)
-      .addNode("c", good)
-      .addEdge(START, "a")
-      .addEdge("a", "b")
-      .addEdge("b", "c")
-      .addEdge("c", END)
+      .addNode("fear", async (): Promise<Update> => ({ opinions: { fear: opinion }, notes: ["trimmed"] }))
+      .addNode("anger", async (): Promise<Update> => ({ opinions: { anger: { ...opinion, emotion: "angry" } }, notes: ["trimmed"] }))
+      .addEdge(START, "fear")
+      .addEdge(START, "anger")
+      .addEdge("fear", END)
+      .addEdge("anger", END)
       .compile();
-    await graph.invoke({ dialogue: ["hello"] });
-    // Zod 3's own partial() is what LangGraph's update validation calls through the state object.
-    const built = jest.spyOn(z.ZodObject.prototype, "partial");
-    try {
-      const out = await graph.invoke({ dialogue: ["hello again"] });
-      expect(out.opinions).toEqual({ fear: opinion });
-      expect(built).not.toHaveBeenCalled();
-    } finally {
-      built.mockRestore();
-    }
+    const out = await graph.invoke({ dialogue: ["hello"] });
+    expect(out.opinions).toEqual({ fear: opinion, anger: { ...opinion, emotion: "angry" } });
+    expect(out.notes).toEqual(["trimmed"]); // said once
+  });
 
-    const bad = new StateGraph(InsideOutState)
-      .addNode("bad", async () => ({ opinions: { fear: { ...opinion, confidence: "high" } } }) as unknown as Update)
-      .addEdge(START, "bad")
-      .addEdge("bad", END)
-      .compile();
-    await expect(bad.invoke({ dialogue: ["hello"] })).rejects.toThrow(/confidence/);
+  it("LangGraph rejects a node update that does not fit it", async () => {
+    const { graph } = probe(ErcRunOptions, { opinions: { fear: { ...opinion, confidence: "high" } } } as unknown as Update);
+    await expect(graph.invoke({ dialogue: ["hello"] })).rejects.toThrow(/confidence/);
+  });
+});
+
+describe("the input: the dialogue only", () => {
+  it("keeps the dialogue and nothing else a caller sends", async () => {
+    const { graph } = probe(ErcRunOptions);
+    const out = await graph.invoke({ dialogue: ["hello"], emotion: { ...opinion, decidedBy: "caller" } } as never);
+    expect(out.dialogue).toEqual(["hello"]);
+    expect(out.emotion).toBeUndefined();
+  });
+
+  it.each([[["", "  "]], [[]]])("an empty dialogue %j is one error before any node runs", async (dialogue) => {
+    const { graph, ran } = probe(ErcRunOptions);
+    await expect(graph.invoke({ dialogue })).rejects.toThrow(/The dialogue is empty/);
+    expect(ran).toEqual([]);
+  });
+
+  it("the real graphs refuse an empty dialogue before any node (so before any model is resolved or called)", async () => {
+    const { erc: ercBuilder, erg: ergBuilder } = await graphs();
+    // No model server, no key: a node that ran would fail differently.
+    const empty = { dialogue: [" "] };
+    await expect(ercBuilder.compile().invoke(empty, { context: runContext({ model: "openai:nowhere" }) })).rejects.toThrow(/The dialogue is empty/);
+    await expect(ergBuilder.compile().invoke(empty, { context: runContext({ model: "openai:nowhere" }, "erg") })).rejects.toThrow(/The dialogue is empty/);
+  });
+});
+
+describe("run options per task", () => {
+  it("ERC takes vote and respond; ERG refuses vote before any node runs", async () => {
+    const erc = probe(ErcRunOptions);
+    await erc.graph.invoke({ dialogue: ["hi"] }, { context: { aggregation: "vote", respond: true } as never });
+    expect(erc.ran).toEqual(["node"]);
+    const erg = probe(ErgRunOptions);
+    await expect(erg.graph.invoke({ dialogue: ["hi"] }, { context: { aggregation: "vote" } as never })).rejects.toThrow(/llm or weighted/);
+    expect(erg.ran).toEqual([]);
+    const { erg: ergBuilder } = await graphs();
+    await expect(ergBuilder.compile().invoke({ dialogue: ["hi"] }, { context: { aggregation: "vote" } as never })).rejects.toThrow(/llm or weighted/);
+  });
+
+  it("runOptions gives a complete set for either task; ERG's respond is always false", () => {
+    const context = { model: "openai:m", aggregation: "weighted", respond: true };
+    expect(runOptions({ context }, "erc")).toEqual({
+      model: "openai:m",
+      agents: ["anger", "disgust", "fear", "happiness", "sadness"],
+      aggregation: "weighted",
+      labels: "ed32",
+      temperature: 0,
+      respond: true,
+    });
+    expect(runOptions({ context }, "erg")).toMatchObject({ model: "openai:m", aggregation: "weighted", respond: false });
+    // Asked again with the same context object: the same answer per task, not the other task's.
+    expect(runOptions({ context }, "erc").respond).toBe(true);
+    expect(runOptions({ context }, "erg").respond).toBe(false);
+    expect(runOptions(undefined)).toMatchObject({ model: "auto", aggregation: "llm", respond: false });
+  });
+
+  it("a bad option is one line naming it", () => {
+    expect(() => runOptions({ context: { aggregation: "vote" } }, "erg")).toThrow(/^Invalid run option aggregation: ERG aggregation is llm or weighted/);
+    expect(() => runContext({ temperature: 5 })).toThrow(/^Invalid run option temperature: /);
+    expect(() => runContext({ agents: [] })).toThrow(/^Invalid run option agents: /);
+    // A mutated context is parsed again.
+    const context: Record<string, unknown> = { temperature: 1 };
+    expect(runOptions({ context }).temperature).toBe(1);
+    context.temperature = 9;
+    expect(() => runOptions({ context })).toThrow(/temperature/);
   });
 });
