@@ -23,7 +23,9 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function detailOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  // Not `instanceof Error`: errors from another realm (a vm context, a worker) are errors too.
+  const message = (error as { message?: unknown } | null)?.message;
+  return (typeof message === "string" ? message : String(error)).split("\n")[0]!;
 }
 
 export function damaged(file: string, kind: StoredFileKind, detail: string, cause?: unknown): StorageError {
