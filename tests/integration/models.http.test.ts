@@ -1,14 +1,14 @@
 /**
- * The lean node:http transport under resilientFetch, over real HTTP to loopback servers: what reaches the server and
- * what comes back, keep-alive reuse, each fault, abort and timeout, and the fallbacks to the global fetch.
+ * resilientFetch over real HTTP to loopback servers: what reaches the server and what comes back (genuine Responses),
+ * keep-alive reuse, each fault, abort and timeout, credentials masked out of error answers, answers that are not chat
+ * completions, streams passed through.
  */
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { HumanMessage } from "@langchain/core/messages";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
-import { leanFetch, TimeoutError } from "../../models/http.js";
-import { resilientFetch } from "../../models/limits.js";
+import { resilientFetch, TransportError } from "../../models/limits.js";
 import { openaiModel } from "../../models/openai.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
@@ -72,18 +72,17 @@ describe("what goes over the wire", () => {
     toClose.push(s.close);
     const f = resilientFetch();
     for (const headers of [new Headers({ Authorization: "Bearer k" }), { Authorization: "Bearer k" }, [["Authorization", "Bearer k"]] as [string, string][]]) {
-      const res = await f(`${s.url}/v1/chat/completions`, post(headers));
+      const res = await f(`${s.url}/v1/things`, post(headers));
+      expect(res).toBeInstanceOf(Response);
       expect(res.status).toBe(201);
       expect(res.ok).toBe(true);
-      expect(res.url).toBe(`${s.url}/v1/chat/completions`);
       expect(res.headers.get("X-Request-Id")).toBe("req_1");
       expect([...res.headers.entries()]).toContainEqual(["retry-after", "3"]);
-      expect(await res.json()).toEqual({ ok: true });
       expect(await res.text()).toBe('{"ok":true}');
     }
     for (const seen of s.seen) {
       expect(seen.method).toBe("POST");
-      expect(seen.url).toBe("/v1/chat/completions");
+      expect(seen.url).toBe("/v1/things");
       expect(seen.headers.authorization).toBe("Bearer k");
       expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(chatBody)));
       expect(seen.body).toBe(chatBody);
@@ -93,20 +92,22 @@ describe("what goes over the wire", () => {
   it("sends a byte body and a bodiless GET", async () => {
     const s = await startRaw((seen, res) => json(res, 200, { got: seen.body }));
     toClose.push(s.close);
-    const bytes = await leanFetch(s.url, { method: "post", body: new TextEncoder().encode("é") }, 1000);
+    const f = resilientFetch();
+    const bytes = await f(s.url, { method: "post", body: new TextEncoder().encode("é") });
     expect(await bytes.json()).toEqual({ got: "é" });
-    const get = await leanFetch(s.url, undefined, 1000);
+    const get = await f(s.url);
     expect(await get.json()).toEqual({ got: "" });
     expect(s.seen.map((x) => x.method)).toEqual(["POST", "GET"]);
   });
 
-  it("reuses one kept-alive connection for sequential requests", async () => {
+  it("reuses kept-alive connections for sequential requests", async () => {
     const s = await startRaw((_seen, res) => json(res, 200, {}));
     toClose.push(s.close);
     const f = resilientFetch();
-    for (let i = 0; i < 5; i++) expect((await f(s.url, post())).status).toBe(200);
-    expect(s.seen).toHaveLength(5);
-    expect(s.sockets()).toBe(1);
+    for (let i = 0; i < 10; i++) expect((await f(s.url, post())).status).toBe(200);
+    expect(s.seen).toHaveLength(10);
+    // undici opens a second socket while the first is being handed back, then alternates between the two.
+    expect(s.sockets()).toBeLessThanOrEqual(2);
   });
 
   it("passes a non-retryable error status through with its body, once", async () => {
@@ -124,31 +125,34 @@ describe("faults", () => {
   it("retries a dropped connection, and says so when out of retries", async () => {
     const s = await startRaw((seen) => seen.socket.destroy());
     toClose.push(s.close);
-    await expect(resilientFetch({ maxRetries: 2, baseBackoffMs: 1 })(s.url, post())).rejects.toThrow(
-      /failed 3 times; last: a dropped connection/,
-    );
+    const error = await resilientFetch({ maxRetries: 2, baseBackoffMs: 1 })(s.url, post()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ kind: "connection", message: expect.stringMatching(/failed 3 times; last: a dropped connection/) });
     expect(s.seen).toHaveLength(3);
   });
 
-  it("retries a 2xx whose JSON is malformed", async () => {
+  it("retries a 2xx whose JSON is malformed, and calls it a protocol error when out of retries", async () => {
     let n = 0;
     const s = await startRaw((_seen, res) => (n++ === 0 ? res.writeHead(200, { "content-type": "application/json" }).end("{") : json(res, 200, { fine: 1 })));
     toClose.push(s.close);
     const res = await resilientFetch({ baseBackoffMs: 1 })(s.url, post());
     expect(await res.json()).toEqual({ fine: 1 });
     expect(s.seen).toHaveLength(2);
+    n = 0;
+    await expect(resilientFetch({ maxRetries: 0 })(s.url, post())).rejects.toMatchObject({ kind: "protocol", message: "The model server answered with malformed JSON 1 time." });
   });
 
   it("times out a stalled answer, then retries", async () => {
     const { s, stallNext } = await stallingServer();
-    await expect(leanFetch(s.url, post(), 100)).rejects.toBeInstanceOf(TimeoutError);
-    stallNext();
     const t0 = performance.now();
     const res = await resilientFetch({ timeoutMs: 100, baseBackoffMs: 1 })(s.url, post());
     expect(await res.json()).toEqual({ late: false });
     expect(performance.now() - t0).toBeLessThan(800);
     stallNext();
-    await expect(resilientFetch({ timeoutMs: 100, maxRetries: 0 })(s.url, post())).rejects.toThrow(/last: no answer within 100 ms/);
+    await expect(resilientFetch({ timeoutMs: 100, maxRetries: 0 })(s.url, post())).rejects.toMatchObject({
+      kind: "timeout",
+      message: "The model server failed 1 time; last: no answer within 100 ms.",
+    });
   });
 
   it("times out a body that stalls after the headers", async () => {
@@ -164,7 +168,7 @@ describe("faults", () => {
     const s = await startRaw(() => {});
     await s.close();
     const t0 = performance.now();
-    await expect(resilientFetch({ baseBackoffMs: 5000 })(s.url, post())).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await expect(resilientFetch({ baseBackoffMs: 5000 })(s.url, post())).rejects.toMatchObject({ cause: { code: "ECONNREFUSED" } });
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
@@ -176,32 +180,53 @@ describe("faults", () => {
     setTimeout(() => controller.abort(reason), 100);
     await expect(resilientFetch({ baseBackoffMs: 1 })(s.url, { ...post(), signal: controller.signal })).rejects.toBe(reason);
     expect(s.seen).toHaveLength(1);
-    await expect(leanFetch(s.url, { ...post(), signal: controller.signal }, 1000)).rejects.toBe(reason);
+    await expect(resilientFetch()(s.url, { ...post(), signal: controller.signal })).rejects.toBe(reason);
     expect(s.seen).toHaveLength(1);
   });
 
-  it("resends at once, on a fresh socket, a request whose kept-alive socket the server closed", async () => {
-    const s = await startRaw((seen, res) => {
-      // The second request on the first socket finds it closing.
-      if (s.seen.filter((x) => x.socket === seen.socket).length === 2) seen.socket.destroy();
-      else json(res, 200, {});
-    });
-    toClose.push(s.close);
-    const f = resilientFetch({ maxRetries: 0 });
-    expect((await f(s.url, post())).status).toBe(200);
-    expect((await f(s.url, post())).status).toBe(200);
-    expect(s.seen).toHaveLength(3);
-    expect(s.sockets()).toBe(2);
-  });
-
-  it("uses TLS for https: URLs (here against a plain-HTTP port, so the handshake fails as an error)", async () => {
-    const s = await startRaw((_seen, res) => json(res, 200, {}));
-    toClose.push(s.close);
-    await expect(leanFetch(s.url.replace("http:", "https:"), post(), 2000)).rejects.toThrow(/SSL|EPROTO|TLS|wrong version/i);
+  it("does not retry a port that fetch refuses outright", async () => {
+    await expect(resilientFetch({ baseBackoffMs: 5000 })("http://127.0.0.1:9/v1", post())).rejects.toMatchObject({ cause: { message: "bad port" } });
   });
 });
 
-describe("fallbacks to the global fetch", () => {
+describe("credentials in error answers", () => {
+  it("masks the request's own key and the environment's out of an error answer's body, status text and headers", async () => {
+    process.env.SOME_SERVICE_TOKEN = "env-token-abcdef123456";
+    const s = await startRaw((seen, res) => {
+      const auth = String(seen.headers.authorization);
+      res.writeHead(500, "Bad " + auth, { "content-type": "application/json", "x-echo": auth });
+      res.end(JSON.stringify({ error: { message: `you sent ${auth}; also env-token-abcdef123456` } }));
+    });
+    toClose.push(s.close);
+    const res = await resilientFetch({ maxRetries: 0 })(s.url, post({ Authorization: "Bearer code-given-key-987654" }));
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { message: "you sent Bearer [secret]; also [secret]" } });
+    expect(res.statusText).toBe("Bad Bearer [secret]");
+    expect(res.headers.get("x-echo")).toBe("Bearer [secret]");
+  });
+
+  it("leaves a 2xx answer as it came", async () => {
+    const s = await startRaw((seen, res) => json(res, 200, { echo: seen.headers.authorization }));
+    toClose.push(s.close);
+    const res = await resilientFetch()(s.url, post({ Authorization: "Bearer code-given-key-987654" }));
+    expect(await res.json()).toEqual({ echo: "Bearer code-given-key-987654" });
+  });
+});
+
+describe("answers to chat completions that are not chat completions", () => {
+  it("an HTML 200 fails at once as a protocol error; the same at another path is left alone", async () => {
+    const s = await startRaw((_seen, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>hello</html>"));
+    toClose.push(s.close);
+    await expect(resilientFetch({ baseBackoffMs: 1 })(`${s.url}/v1/chat/completions`, post())).rejects.toMatchObject({
+      kind: "protocol",
+      message: "The model server's answer is not a chat completion: a text/html answer instead of JSON.",
+    });
+    expect(s.seen).toHaveLength(1);
+    expect(await (await resilientFetch()(`${s.url}/v1/models`, post())).text()).toBe("<html>hello</html>");
+  });
+});
+
+describe("through ChatOpenAI and the global fetch", () => {
   it("follows a redirect", async () => {
     const s = await startRaw((seen, res) => {
       if (seen.url === "/old") res.writeHead(307, { location: "/new" }).end();
@@ -224,10 +249,16 @@ describe("fallbacks to the global fetch", () => {
     expect(server.requests[0]!.stream).toBe(true);
   });
 
-  it("keeps the timeout and retries for a fetch passed in", async () => {
+  it("uses the fetch passed in, with the timeout and retries", async () => {
     const { s } = await stallingServer();
-    const res = await resilientFetch({ timeoutMs: 100, baseBackoffMs: 1 }, fetch)(s.url, post());
+    let calls = 0;
+    const counted = (input: string | URL | Request, init?: RequestInit) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const res = await resilientFetch({ timeoutMs: 100, baseBackoffMs: 1 }, counted)(s.url, post());
     expect(await res.json()).toEqual({ late: false });
     expect(s.seen).toHaveLength(2);
+    expect(calls).toBe(2);
   });
 });

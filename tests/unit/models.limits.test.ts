@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { HumanMessage } from "@langchain/core/messages";
 import { openaiModel } from "../../models/openai.js";
-import { backoffMs, defaultLimits, globalLimiter, resilientFetch, retryAfterMs, setMaxConcurrency } from "../../models/limits.js";
+import { backoffMs, defaultLimits, globalLimiter, resilientFetch, retryAfterMs, Semaphore, setMaxConcurrency } from "../../models/limits.js";
 import { startFakeOpenAI, type Answer, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 /** Each request's first `faults.length` arrivals misbehave in turn, then it is answered. */
@@ -158,5 +158,53 @@ describe("the process-wide concurrency limit", () => {
     expect(other.requests).toHaveLength(8);
     expect(other.maxConcurrent).toBe(2);
     await other.close();
+  });
+
+  it("a limiter given to the models is held instead of the process-wide one", async () => {
+    // The process-wide limit is 1 and the given one 3: a server seeing exactly 3 at once proves which one held.
+    setMaxConcurrency(1);
+    const server = await startFakeOpenAI(() => "ok", { delayMs: 40 });
+    process.env.OPENAI_BASE_URL = server.url;
+    process.env.OPENAI_API_KEY = "sk-test";
+    const given = new Semaphore(3);
+    const models = Array.from({ length: 4 }, (_, i) => openaiModel(`given-${i}`, { limiter: given }));
+    const outs = await Promise.all(Array.from({ length: 24 }, (_, i) => models[i % 4]!.chat.invoke([new HumanMessage(`q${i}`)])));
+    expect(outs.every((o) => o.content === "ok")).toBe(true);
+    expect(server.requests).toHaveLength(24);
+    expect(server.maxConcurrent).toBe(3);
+    expect(given.inUse).toBe(0);
+    await server.close();
+  });
+});
+
+describe("the ChatOpenAI instances", () => {
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it("are shared per limiter and options, and say what defines their answers", () => {
+    process.env.OPENAI_BASE_URL = "http://127.0.0.1:1/v1//";
+    process.env.OPENAI_API_KEY = "sk-test";
+    const a = new Semaphore(2);
+    const b = new Semaphore(2);
+    const m = openaiModel("reuse", { limiter: a, seed: 7, temperature: 0.5 });
+    expect(openaiModel("reuse", { limiter: a, seed: 7, temperature: 0.5 }).chat).toBe(m.chat);
+    expect(openaiModel("reuse", { limiter: b, seed: 7, temperature: 0.5 }).chat).not.toBe(m.chat);
+    expect(openaiModel("reuse", { limiter: a, seed: 8, temperature: 0.5 }).chat).not.toBe(m.chat);
+    expect(openaiModel("reuse", { limiter: a }).chat).not.toBe(m.chat);
+    expect(m.identity).toEqual({ provider: "openai", endpoint: "http://127.0.0.1:1/v1", model: "reuse", params: { temperature: 0.5, seed: 7 } });
+    delete process.env.OPENAI_BASE_URL;
+    expect(openaiModel("gpt-4o-mini", {}).identity).toEqual({
+      provider: "openai",
+      endpoint: "https://api.openai.com/v1",
+      model: "gpt-4o-mini",
+      params: { temperature: 0, seed: null },
+    });
+  });
+
+  it("need a key or a base URL, said in one line", () => {
+    delete process.env.OPENAI_BASE_URL;
+    delete process.env.OPENAI_API_KEY;
+    expect(() => openaiModel("gpt-4o-mini", {})).toThrow(/^OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL .*--model\.$/);
   });
 });
