@@ -1,5 +1,9 @@
-/** The dialogue a command works on: its arguments, a file, or standard input, one turn per line. */
-import { readFileSync } from "node:fs";
+/**
+ * The dialogue a command works on: its arguments, a file, or standard input, one turn per line; and the file a chat
+ * saves its dialogue to.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 
 function linesOf(text: string): string[] {
   return text
@@ -63,4 +67,39 @@ export async function readDialogue(turns: string[], file: string | undefined): P
     throw new Error('No dialogue given: pass turns as arguments ("I lost my job" "Oh no, what happened?" ...), one per line on stdin, or --file FILE.');
   }
   return dialogue;
+}
+
+export interface Transcript {
+  /** Appends one JSON line, written through at once (Ctrl-C loses nothing). */
+  append(record: unknown): void;
+  close(): void;
+}
+
+const WHY_NOT: Readonly<Record<string, (file: string) => string>> = {
+  ENOENT: (f) => `its folder ${dirname(f)} does not exist`,
+  ENOTDIR: (f) => `${dirname(f)} is not a folder`,
+  EISDIR: () => "it is a folder",
+  EACCES: () => "permission denied",
+  EPERM: () => "permission denied",
+  EROFS: () => "the file system is read-only",
+};
+
+/**
+ * Opens (or creates, owner-only: it holds the user's words) the file a chat appends to, so that a path it cannot
+ * write is one line before the first model call rather than an error after the first paid turn.
+ */
+export function openTranscript(file: string): Transcript {
+  let fd: number;
+  try {
+    fd = openSync(file, "a", 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    throw new Error(`Cannot write --save ${file}: ${WHY_NOT[code]?.(file) ?? (code || (e as Error).message)}.`);
+  }
+  return {
+    append: (record) => {
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+    },
+    close: () => closeSync(fd),
+  };
 }

@@ -1,7 +1,7 @@
 /** Runs one method on one dialogue and gathers what every front end shows: opinions, answer, failures, cost. */
 import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../graphs/state.js";
 import { RunOptions } from "../graphs/context.js";
-import { builderFor, graphIdFor, type TaskName } from "../graphs/methods.js";
+import { builderFor, checkMethodOptions, graphIdFor, type TaskName } from "../graphs/methods.js";
 import { resolveModel } from "../models/factory.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
 import { traceTags } from "./tracing.js";
@@ -28,13 +28,19 @@ export interface RunResult {
 /** A node finished: its name and what it wrote. Front ends show agents' views as they arrive. */
 export type ProgressListener = (node: string, update: Partial<State>) => void;
 
-export function validateOptions(raw: Partial<RunOptions>): RunOptions {
+/**
+ * The run options, checked: their types and ranges, the label set (read and checked: taxonomy/labelSets.ts), and,
+ * given the task and method, whether the method can run with them (graphs/methods.ts). Nothing here calls a model,
+ * so every command runs it before the first call.
+ */
+export function validateOptions(raw: Partial<RunOptions>, run?: { task: TaskName; method: string }): RunOptions {
   const parsed = RunOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid option --${issue?.path.join(".")}: ${issue?.message}`);
   }
   loadLabelSet(parsed.data.labels);
+  if (run) checkMethodOptions(run.task, run.method, parsed.data);
   return parsed.data;
 }
 
@@ -77,7 +83,7 @@ export async function runLocally(
   rawOptions: Partial<RunOptions>,
   onProgress?: ProgressListener,
 ): Promise<RunResult> {
-  const options = validateOptions(rawOptions);
+  const options = validateOptions(rawOptions, { task, method });
   const graph = builderFor(task, method).compile();
   // Resolve the model once up front so a bad name or a missing key is one clear error, not five agent failures.
   const model = await resolveModel(options.model, { temperature: options.temperature });
@@ -89,7 +95,9 @@ export async function runLocally(
   const stream = await graph.stream(
     { dialogue },
     {
-      context: options,
+      // `graph` is the union of every method's graph, so the compiler wants a context every one of them accepts (ERG's
+      // has no vote); validateOptions has checked these options against this very task and method.
+      context: options as RunOptions & { aggregation: "llm" | "weighted" },
       streamMode: ["updates", "values"],
       runName: graphId,
       tags: traceTags(task, method, model.spec, options.labels),

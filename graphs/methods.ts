@@ -54,7 +54,7 @@ const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insi
 export function checkMethodOptions(task: TaskName, method: string, options: MethodOptions): void {
   builderFor(task, method);
   const fail = (problem: string): never => {
-    throw new Error(`${task} ${method}: ${problem}.`);
+    throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
   };
   if (task === "erg") {
     // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.

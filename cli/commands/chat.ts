@@ -3,11 +3,12 @@
  * and the agents' proposals as they arrive, then the chosen reply. `--save` appends every exchange to a JSONL file as
  * it happens, so Ctrl-C loses nothing.
  */
-import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
 import { runnerFor } from "../remote.js";
+import { validateOptions } from "../run.js";
 
 export function chatCommand(): Command {
   const cmd = new Command("chat")
@@ -15,7 +16,9 @@ export function chatCommand(): Command {
     .addOption(new Option("--method <method>", "ERG method").choices(["baseline", "erc+baseline", "erc+insideout"]).default("erc+insideout"))
     .option("--save <file>", "append each exchange to this JSONL file as it happens");
   addGraphOptions(cmd).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
-    const options = toRunOptions(o);
+    // Everything that can be checked is, before the first turn is paid for: options, label set, method, --save.
+    const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
+    const transcript = o.save ? openTranscript(o.save) : undefined;
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
     const turns: string[] = [];
     // On a terminal readline turns Ctrl-C into this event (and would merely pause without a listener): end the chat;
@@ -43,10 +46,11 @@ export function chatCommand(): Command {
       turns.push(reply);
       process.stdout.write(`insideout> ${reply}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      if (o.save) appendFileSync(o.save, `${JSON.stringify({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author })}\n`);
+      transcript?.append({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author });
       rl.prompt();
     }
     rl.close();
+    transcript?.close();
     process.stdout.write("bye\n");
   });
   return cmd;

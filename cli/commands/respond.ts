@@ -3,6 +3,7 @@ import { readDialogue } from "../dialogue.js";
 import { formatResult } from "../format.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
 import { runnerFor } from "../remote.js";
+import { validateOptions } from "../run.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")
@@ -14,10 +15,12 @@ export function respondCommand(): Command {
         .default("erc+insideout"),
     );
   addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
+    // Checked before the dialogue is read and before any model call: a run that cannot work costs nothing.
+    const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
     const dialogue = await readDialogue(turns, o.file);
     const live = !o.json && process.stderr.isTTY;
     // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
-    const result = await runnerFor(o.server)("erg", o.method, dialogue, toRunOptions(o), o.json ? undefined : (node, update) => {
+    const result = await runnerFor(o.server)("erg", o.method, dialogue, options, o.json ? undefined : (node, update) => {
       const c = update.candidates?.[node];
       if (live && c) process.stderr.write(`  ${node.padEnd(10)} proposes: ${c.reply}\n`);
     });

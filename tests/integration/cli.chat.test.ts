@@ -1,6 +1,6 @@
 /** `insideout chat` with its turns on stdin: each turn shows the agents' proposals and the chosen reply, and is saved. */
 import { describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf } from "../helpers/openaiServer.js";
@@ -25,10 +25,27 @@ describe("insideout chat", () => {
       expect(r.stdout.trim().endsWith("bye")).toBe(true);
       const saved = readFileSync(save, "utf8").trim().split("\n").map((l) => JSON.parse(l));
       expect(saved.map((s) => s.user)).toEqual(["My cat is ill.", "The vet is tomorrow."]);
+      // The transcript holds the user's words: created readable by its owner only.
+      expect(statSync(save).mode & 0o777).toBe(0o600);
       // The second turn's requests carry the whole conversation so far: turn, reply, turn.
       const last = server.requests.at(-1)!;
       expect(JSON.stringify(last.messages)).toContain("Listener: fear says hi");
       expect(JSON.stringify(last.messages)).toContain("Speaker: The vet is tomorrow.");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("--save appends to a transcript that already exists, and leaves its permissions as they were", async () => {
+    const server = await startFakeOpenAI((req) => JSON.stringify(answerFromSchema(requestedSchema(req)!)));
+    const save = path.join(mkdtempSync(path.join(tmpdir(), "chat-")), "old.jsonl");
+    writeFileSync(save, '{"user":"earlier","reply":"yes"}\n', { mode: 0o640 });
+    try {
+      const r = await runCli(["chat", "--model", "openai:m", "--save", save], { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-t" }, "Hello.\n");
+      expect(r.code).toBe(0);
+      const saved = readFileSync(save, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(saved.map((s) => s.user)).toEqual(["earlier", "Hello."]);
+      expect(statSync(save).mode & 0o777).toBe(0o640);
     } finally {
       await server.close();
     }

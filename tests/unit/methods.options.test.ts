@@ -7,13 +7,13 @@ const opts = (o: Partial<MethodOptions> = {}): MethodOptions => ({ aggregation: 
 
 describe("checkMethodOptions", () => {
   it.each<[TaskName, string, Partial<MethodOptions>, RegExp]>([
-    ["erg", "erc+insideout", { aggregation: "vote" }, /^erg erc\+insideout: aggregation cannot be vote \(replies carry no label\): use llm or weighted\.$/],
+    ["erg", "erc+insideout", { aggregation: "vote" }, /^ERG method erc\+insideout: aggregation cannot be vote \(replies carry no label\): use llm or weighted\.$/],
     // The ERG graphs' run options have no vote at all, baselines included: their first node would refuse it.
     ["erg", "baseline", { aggregation: "vote" }, /aggregation cannot be vote/],
     ["erg", "erc+baseline", { aggregation: "vote" }, /aggregation cannot be vote/],
     ["erg", "erc+insideout", { respond: true }, /respond is for ERC; every ERG method replies already/],
     ["erg", "baseline", { respond: true }, /respond is for ERC/],
-    ["erc", "baseline", { respond: true }, /^erc baseline: respond needs the insideout method/],
+    ["erc", "baseline", { respond: true }, /^ERC method baseline: respond needs the insideout method/],
     ["erc", "insideout", { agents: ["anger", "fear", "anger"] }, /the agent "anger" is listed twice/],
     ["erg", "erc+insideout", { agents: ["sadness", "sadness"] }, /the agent "sadness" is listed twice/],
     ["erc", "nope", {}, /Unknown erc method "nope": use baseline, insideout\./],
