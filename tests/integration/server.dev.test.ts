@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client } from "@langchain/langgraph-sdk";
 import { runContext } from "../../graphs/context.js";
+import { builder as ercBuilder } from "../../graphs/erc.js";
 import { GRAPH_IDS, builderFor, type TaskName } from "../../graphs/methods.js";
 import type { State } from "../../graphs/state.js";
 import { runRemotely } from "../../cli/remote.js";
@@ -93,24 +94,52 @@ describe("npm run dev (langgraphjs dev)", () => {
     for (const a of assistants) {
       expect(a.description).toBe(config.graphs[a.graph_id]!.description);
       const schemas = await client.assistants.getSchemas(a.assistant_id);
+      const [task] = methodOf[a.graph_id]!;
       const context = schemas.context_schema as { properties: Record<string, { enum?: string[]; default?: unknown; description?: string }> };
-      expect(Object.keys(context.properties).sort()).toEqual(["agents", "aggregation", "labels", "model", "respond", "temperature"]);
-      expect(context.properties.aggregation?.enum).toEqual(["llm", "vote", "weighted"]);
+      // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
+      const expected = task === "erc" ? ["agents", "aggregation", "labels", "model", "respond", "temperature"] : ["agents", "aggregation", "labels", "model", "temperature"];
+      expect(Object.keys(context.properties).sort()).toEqual(expected);
+      expect(context.properties.aggregation?.enum).toEqual(task === "erc" ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
       expect(context.properties.temperature?.default).toBe(0);
       expect(context.properties.model?.description).toMatch(/provider:model/);
-      const input = schemas.input_schema as { properties: Record<string, unknown> };
-      expect(input.properties).toHaveProperty("dialogue");
+      // Studio's input form: the dialogue, nothing the graph writes.
+      const input = schemas.input_schema as { properties: Record<string, { type?: string }> };
+      expect(Object.keys(input.properties)).toEqual(["dialogue"]);
+      expect(input.properties.dialogue?.type).toBe("array");
       // Studio's state view and the run's output: every key of the state.
+      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "notes", "opinions", "recognized", "reply"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
-        expect(Object.keys((schema as { properties: object }).properties)).toEqual(expect.arrayContaining(["dialogue", "opinions", "calls", "emotion", "reply"]));
+        expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }
     }
   });
 
+  it.each(Object.keys(config.graphs))("%s: an empty dialogue is one error before any node runs", async (id) => {
+    const before = openai.requests.length;
+    const thread = await client.threads.create();
+    const run = await client.runs.create(thread.thread_id, id, { input: { dialogue: ["", "  "] }, context: { model: MODEL } });
+    const done = await client.runs.join(thread.thread_id, run.run_id);
+    const status = (await client.runs.get(thread.thread_id, run.run_id)).status;
+    expect(status).toBe("error");
+    expect(JSON.stringify(done)).toMatch(/The dialogue is empty/);
+    // No node ran: the thread's state has no node's writes, and the model was never asked.
+    const state = await client.threads.getState(thread.thread_id);
+    expect(state.next).toEqual([]);
+    expect(state.values).not.toHaveProperty("calls.0");
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it("an ERG graph refuses vote aggregation before any node runs", async () => {
+    const before = openai.requests.length;
+    await expect(client.runs.wait(null, "erg", { input: { dialogue }, context: { model: MODEL, aggregation: "vote" } })).rejects.toThrow(/llm or weighted/);
+    expect(openai.requests.length).toBe(before);
+  });
+
   it.each(Object.keys(config.graphs))("%s: runs.wait on the server equals a direct invocation", async (id) => {
     const [task, method] = methodOf[id]!;
-    const context = runContext({ model: MODEL });
-    const direct = (await builderFor(task, method).compile().invoke({ dialogue }, { context })) as Partial<State>;
+    const context = runContext({ model: MODEL }, task);
+    // A graph chosen at run time takes either task's options; LangGraph checks them against the graph's own schema.
+    const direct = (await builderFor(task, method).compile().invoke({ dialogue }, { context: context as never })) as Partial<State>;
     const served = (await client.runs.wait(null, id, { input: { dialogue }, context })) as Partial<State>;
     expect(outcome(served)).toEqual(outcome(direct));
     // Sanity: the comparison is about real answers, not two empty states.
@@ -120,7 +149,7 @@ describe("npm run dev (langgraphjs dev)", () => {
 
   it("run options travel as the run's context (vote aggregation, a sixth agent, respond)", async () => {
     const context = runContext({ model: MODEL, aggregation: "vote", agents: ["anger", "fear", "sadness", "surprise"], respond: true });
-    const direct = (await builderFor("erc", "insideout").compile().invoke({ dialogue }, { context })) as Partial<State>;
+    const direct = (await ercBuilder.compile().invoke({ dialogue }, { context })) as Partial<State>;
     const served = (await client.runs.wait(null, "erc", { input: { dialogue }, context })) as Partial<State>;
     expect(outcome(served)).toEqual(outcome(direct));
     expect(served.emotion?.decidedBy).toBe("vote");
