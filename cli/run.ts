@@ -37,7 +37,11 @@ export function validateOptions(raw: Partial<RunOptions>, run?: { task: TaskName
   const parsed = RunOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid option --${issue?.path.join(".")}: ${issue?.message}`);
+    // `agents.1` means the second listed agent: name it, since that is what the user typed.
+    const [key, index] = issue?.path ?? [];
+    const list = (raw as Record<string, unknown>)[String(key)];
+    const value = typeof index === "number" && Array.isArray(list) ? ` ("${String(list[index])}")` : "";
+    throw new Error(`Invalid option --${String(key)}${value}: ${issue?.message}`);
   }
   loadLabelSet(parsed.data.labels);
   if (run) checkMethodOptions(run.task, run.method, parsed.data);

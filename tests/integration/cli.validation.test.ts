@@ -104,6 +104,10 @@ describe("method × options", () => {
     await refused(recognize("--agents", "anger,fear,anger"), /ERC method insideout: the agent "anger" is listed twice/);
   });
 
+  it("an agent that does not exist is named", async () => {
+    await refused(recognize("--agents", "anger,joy"), /Invalid option --agents \("joy"\): .*expected one of/);
+  });
+
   it("--server: refused before the LangGraph server is asked anything", async () => {
     let hits = 0;
     const lg: Server = createServer((_req, res) => {
