@@ -1,17 +1,20 @@
 /**
- * LangSmith tracing for the CLI. Off unless LANGSMITH_TRACING=true (LangChain then attaches its tracer to every run;
- * LANGSMITH_ENDPOINT can point anywhere). Dialogues are personal data: `--hide-inputs` or LANGSMITH_HIDE_INPUTS=true
- * hide both inputs and outputs of every traced run, since outputs (final state, rationales, replies) echo the dialogue.
+ * LangSmith tracing for the CLI. Off unless LANGSMITH_TRACING=true (LANGSMITH_ENDPOINT can point anywhere). Dialogues
+ * are personal data: `--hide-inputs` or LANGSMITH_HIDE_INPUTS=true hide both inputs and outputs of every traced run,
+ * since outputs (final state, rationales, replies) echo the dialogue.
+ *
+ * Keys must never reach a trace. LangChain serialises keys as secrets, model servers' error bodies are masked by our
+ * transport and our own errors where they are made; as a last line, the CLI's runs go through one langsmith `Client`
+ * whose documented `anonymizer` masks every credential value in inputs, outputs, metadata and errors.
  */
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
-import type { Client } from "langsmith";
-import { tracingEnabled } from "../graphs/tracing.js";
+import { Client } from "langsmith";
 import { maskSecrets, secretValues } from "../core/secrets.js";
+import { tracingEnabled } from "../graphs/tracing.js";
 
-/**
- * Must run before the first traced call: the langsmith client reads these variables when LangChain creates it.
- */
+/** Must run before the first traced call: the tracing client reads these variables when it is created. */
 export function hideTracedData(flag: boolean | undefined): void {
   if (flag || process.env.LANGSMITH_HIDE_INPUTS === "true") {
     process.env.LANGSMITH_HIDE_INPUTS = "true";
@@ -24,33 +27,48 @@ export function traceTags(task: string, method: string, model: string, labels: s
   return [`task:${task}`, `method:${method}`, `model:${model}`, `labels:${labels}`];
 }
 
-/** Sends every pending trace before the process exits; callbacks run in the background otherwise and would be lost. */
-export async function flushTraces(): Promise<void> {
-  if (!tracingEnabled()) return;
-  await awaitAllCallbacks();
-  // A tracer without a client uses LangChain's process-wide default client: the one that holds the pending batches.
-  const client = new LangChainTracer().client as Partial<Pick<Client, "awaitPendingTraceBatches">>;
-  await client.awaitPendingTraceBatches?.();
-}
-
-/** A run with every credential value and every sk-… key replaced, wherever it sits (errors echo server messages). */
-function scrub<T>(run: T, secrets: string[]): T {
-  const text = JSON.stringify(run);
-  if (text === undefined) return run;
+/** Values with every credential value and every sk-…/lsv2_… key replaced, wherever they sit. */
+export function withoutSecrets<T>(values: T, secrets: string[] = secretValues()): T {
+  const text = JSON.stringify(values);
+  if (text === undefined) return values;
   // Secrets are matched as they appear inside JSON strings (escaped), so the text stays valid JSON.
   return JSON.parse(maskSecrets(text, secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as T;
 }
 
+let client: Client | undefined;
+
 /**
- * API keys must never reach a trace. LangChain serialises keys as secrets already, but an error message from a model
- * server can quote the key it rejected, and errors are traced verbatim: scrub every run on its way to LangSmith.
+ * The process's LangSmith client: what it sends has no keys in it, and no inputs or outputs when hidden. Also for
+ * langsmith's own APIs (e.g. `evaluate({ client })`), so that every trace of the process goes the same way.
  */
+export function tracingClient(): Client {
+  // An anonymizer replaces the LANGSMITH_HIDE_* defaults, so hiding is passed explicitly; errors are anonymized still.
+  const hidden = process.env.LANGSMITH_HIDE_INPUTS === "true";
+  return (client ??= new Client({
+    anonymizer: (values) => withoutSecrets(values),
+    ...(hidden ? { hideInputs: true, hideOutputs: true } : {}),
+  }));
+}
+
+/**
+ * The callbacks that trace a graph run through `tracingClient()`: `graph.stream(input, { callbacks: traceCallbacks() })`.
+ * LangChain then adds no tracer of its own (it adds one only when none is there). None when tracing is off.
+ */
+export function traceCallbacks(): BaseCallbackHandler[] {
+  return tracingEnabled() ? [new LangChainTracer({ client: tracingClient() })] : [];
+}
+
+/** Creates the tracing client now, with the hide settings just decided (call after `hideTracedData`). */
 export function scrubSecretsFromTraces(): void {
+  if (tracingEnabled()) tracingClient();
+}
+
+/** Sends every pending trace before the process exits; callbacks run in the background otherwise and would be lost. */
+export async function flushTraces(): Promise<void> {
   if (!tracingEnabled()) return;
-  const client = new LangChainTracer().client as Pick<Client, "createRun" | "updateRun">;
-  const secrets = secretValues();
-  const createRun = client.createRun.bind(client);
-  const updateRun = client.updateRun.bind(client);
-  client.createRun = (run, options) => createRun(scrub(run, secrets), options);
-  client.updateRun = (id, run, options) => updateRun(id, scrub(run, secrets), options);
+  await awaitAllCallbacks();
+  await client?.awaitPendingTraceBatches();
+  // Runs that a caller traced without traceCallbacks() went through LangChain's default client: send those too.
+  const fallback = new LangChainTracer().client as Partial<Pick<Client, "awaitPendingTraceBatches">>;
+  await fallback.awaitPendingTraceBatches?.();
 }

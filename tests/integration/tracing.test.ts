@@ -1,7 +1,8 @@
 /**
  * LangSmith tracing from the CLI, against a capture server standing in for LangSmith (LANGSMITH_ENDPOINT): the runs
  * are named by graph, node, role and emotion and tagged with method, model and label set; they are all sent before
- * the CLI exits; `--hide-inputs` keeps dialogue text out; API keys appear nowhere in what is sent or printed.
+ * the CLI exits; `--hide-inputs` keeps dialogue text out; API keys appear nowhere in what is sent, even when a model
+ * server quotes them in its answers or its errors.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { runCli } from "../helpers/cli.js";
@@ -112,5 +113,35 @@ describe("LangSmith tracing (LANGSMITH_TRACING=true)", () => {
     expect(r.stderr).toMatch(/API key/);
     expect(r.stderr + r.stdout).not.toContain(OPENAI_CANARY);
     expect(capture.bodies.join("\n")).not.toContain(OPENAI_CANARY);
+  });
+
+  it("a key that a model server quotes, in an answer or in an error, never reaches LangSmith", async () => {
+    const echoing = await startFakeOpenAI((req) => {
+      const role = roleOf(systemPromptOf(req));
+      // An error body that quotes the key (not retried), and an answer that is not JSON and quotes it (a failed agent).
+      if (role.kind === "agent" && role.emotion === "anger") return { status: 400, body: JSON.stringify({ error: { message: `Bad request for key ${OPENAI_CANARY}` } }) };
+      if (role.kind === "agent" && role.emotion === "disgust") return `Not JSON; your key is ${OPENAI_CANARY}`;
+      const schema = requestedSchema(req);
+      if (!schema) return `I'm here with you. (${OPENAI_CANARY})`;
+      // Answers that are fine but quote the key in free text: they are traced as the LLM runs' outputs.
+      return JSON.stringify(answerFromSchema(schema, (prop, options) => (prop === "emotion" ? "sad" : prop === "rationale" ? `Because ${OPENAI_CANARY}.` : options[0])));
+    });
+    try {
+      for (const [command, graph] of [["recognize", "erc"], ["respond", "erg"]]) {
+        capture.bodies.length = 0;
+        capture.runs.clear();
+        await runCli([command!, "--json", "--model", "openai:fake-model", "--agents", "anger,disgust,fear,sadness", ...turns], { ...env(), OPENAI_BASE_URL: echoing.url });
+        const sent = capture.bodies.join("\n");
+        // The runs were traced (graph, the agents' LLM calls), and what quoted the key was among them, masked.
+        expect(named(graph!)).toHaveLength(1);
+        expect(named("agent:fear").length).toBeGreaterThanOrEqual(1);
+        expect(sent).toContain("[secret]");
+        expect(sent).not.toContain(OPENAI_CANARY);
+        expect(sent).not.toContain(OPENAI_CANARY.slice(3)); // not even the key without its prefix
+        expect(sent).not.toContain(LANGSMITH_CANARY);
+      }
+    } finally {
+      await echoing.close();
+    }
   });
 });
