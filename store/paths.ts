@@ -1,5 +1,5 @@
 /** Where InsideOut keeps its files, and how they are created: owner-only, since they hold dialogues and answers. */
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 
@@ -28,9 +28,16 @@ export function ensurePrivateDir(dir: string): void {
 
 /**
  * Creates `file` (and its folder) owner-only if it does not exist yet, so that SQLite, which gives its -wal and -shm
- * files the database file's mode, never makes a world-readable one. An existing file is left as it is.
+ * files the database file's mode, never makes a world-readable one. An existing file of ours that others can read
+ * (made by an older version) is made owner-only too.
  */
 export function ensurePrivateFile(file: string): void {
   ensurePrivateDir(dirname(resolve(file)));
-  closeSync(openSync(file, "a", 0o600));
+  const fd = openSync(file, "a", 0o600);
+  try {
+    const { mode, uid } = fstatSync(fd);
+    if (mode & 0o077 && uid === process.getuid?.()) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -150,6 +150,14 @@ describe("SqliteAnswerCache", () => {
     expect(modeOf(path.join(root, "a"))).toBe(0o700);
     expect(modeOf(path.join(root, "a", "b"))).toBe(0o700);
     cache.close();
+  });
+
+  it("makes an existing world-readable cache file (from an older version) owner-only", () => {
+    const file = path.join(scratch(), "llm-cache.sqlite");
+    writeFileSync(file, "");
+    chmodSync(file, 0o644);
+    SqliteAnswerCache.open(file).close();
+    expect(modeOf(file)).toBe(0o600);
   });
 
   it("never writes a secret of the environment into the file", () => {
