@@ -59,6 +59,7 @@ export async function measureThroughput(model: string, concurrency: number, data
       },
     });
     const at = (f: number) => mb(samples.find((s) => s.done >= f * total)?.rss ?? Number.NaN);
+    if (!result.metrics) throw new Error(`bench: ${result.unfinished.count} examples unfinished (${result.unfinished.causes[0]?.message ?? "?"})`);
     const errors = result.metrics.errors;
     const cpu = process.cpuUsage(cpu0);
     return {

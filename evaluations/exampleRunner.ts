@@ -49,14 +49,9 @@ export function unfinishedOf(error: unknown, signal?: AbortSignal): Unfinished {
   return { kind: "other", message: messageOf(e ?? error), stopsRun: e?.stopsRun ?? false };
 }
 
-/** What the runner needs of a compiled graph, whichever task's (their context types differ). */
-interface DialogueGraph {
-  invoke(input: { dialogue: string[] }, config: { context: RunOptions; configurable: Record<string, unknown>; signal?: AbortSignal }): Promise<unknown>;
-}
-
 export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver): Promise<ExampleRunner> {
   const labelSet = loadLabelSet(c.labels);
-  const graph = builderFor(c.task, c.method).compile() as unknown as DialogueGraph;
+  const graph = builderFor(c.task, c.method).compile();
   const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   const configurable = withModels(resolver);
   return async (example, signal) => {

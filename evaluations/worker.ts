@@ -33,7 +33,7 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
-  const cache = init.cachePath ? SqliteAnswerCache.open(init.cachePath) : undefined;
+  const cache = init.cachePath ? SqliteAnswerCache.open(init.cachePath, { check: false }) : undefined;
   const resolver = new ModelResolver({ ...(cache ? { cache } : {}), limiter: new Semaphore(init.maxConcurrency) });
   const run = await exampleRunner(init.runner, resolver);
   const inFlight = new Map<number, AbortController>();

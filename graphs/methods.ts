@@ -24,11 +24,17 @@ export function methodNames(task: TaskName): readonly string[] {
 }
 
 /** The uncompiled graph of a task × method; an unknown method is a one-line error naming the valid ones. */
-export function builderFor(task: TaskName, method: string) {
-  const table = BUILDERS[task] as Record<string, (typeof BUILDERS)[TaskName][keyof (typeof BUILDERS)[TaskName]]>;
+/**
+ * A graph picked at run time, typed as the InsideOut ERC builder: every graph takes the same dialogue and writes the
+ * same state, and ERC's run options are a superset of ERG's (whose context schema refuses `vote` at run time).
+ */
+export type MethodBuilder = typeof erc;
+
+export function builderFor(task: TaskName, method: string): MethodBuilder {
+  const table = BUILDERS[task] as Record<string, unknown>;
   const b = table[method];
   if (!b) throw new Error(`Unknown ${task} method "${method}": use ${methodNames(task).join(", ")}.`);
-  return b;
+  return b as MethodBuilder;
 }
 
 export function graphIdFor(task: TaskName, method: string): string {

@@ -46,7 +46,7 @@ async function server(handler: Handler, delayMs = 0): Promise<FakeOpenAI> {
 }
 
 /** A label for every request: the same wrong one (`afraid` is no gold label of these 20 examples' answers). */
-const alwaysAfraid: Handler = (req: ChatRequest) => JSON.stringify({ emotion: "afraid", confidence: 0.5, rationale: "r" });
+const alwaysAfraid: Handler = () => JSON.stringify({ emotion: "afraid", confidence: 0.5, rationale: "r" });
 
 function evalArgs(out: string, extra: string[] = []): string[] {
   return ["eval", "--task", "erc", "--method", "baseline", "--data", data, "--out", out, "--workers", "0", "--concurrency", "4", "--no-progress", "--json", ...extra];

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { WorkerPool } from "../../dist/evaluations/workerPool.js";
-import { exampleRunner, type RunnerConfig } from "../../dist/evaluations/exampleRunner.js";
+import { exampleRunner, type Outcome, type RunnerConfig } from "../../dist/evaluations/exampleRunner.js";
+import { ModelResolver } from "../../dist/models/factory.js";
 import type { PredictionRecord } from "../../dist/evaluations/record.js";
 import { RunOptions } from "../../graphs/context.js";
 import { readEdTest } from "../helpers/evalOracle.js";
@@ -44,7 +45,12 @@ const config: RunnerConfig = {
   method: "insideout",
   labels: "ed32",
   runOptions: RunOptions.parse({ model: "openai:workers", temperature: 0 }),
-  traced: false,
+};
+
+const never = new AbortController().signal;
+const recordOf = (o: Outcome): PredictionRecord => {
+  if (!("record" in o)) throw new Error(`unfinished: ${o.unfinished.message}`);
+  return o.record;
 };
 
 const examples = () =>
@@ -56,22 +62,22 @@ const withoutTime = ({ latencyMs: _, ...rest }: PredictionRecord) => rest;
 
 describe("eval worker threads", () => {
   it("give the records the eval's own thread gives, and share one LLM cache (6 calls per example)", async () => {
-    const here = await exampleRunner(config);
-    const expected = await Promise.all(examples().map((e) => here(e)));
+    const here = await exampleRunner(config, new ModelResolver());
+    const expected = (await Promise.all(examples().map((e) => here(e)))).map(recordOf);
     expect(expected.every((r) => r.prediction.emotion === "devastated" && !r.error)).toBe(true);
 
     const cachePath = path.join(dir, "cache.sqlite");
     const first = await WorkerPool.start(2, { runner: config, cachePath, maxConcurrency: 16 });
-    const got = await Promise.all(examples().map((e) => first.run(e)));
+    const got = (await Promise.all(examples().map((e) => first.run(e, never)))).map(recordOf);
     const firstStats = await first.close();
     expect(got.map(withoutTime)).toEqual(expected.map(withoutTime));
     // Five agents and the llm aggregator: every call of a fresh cache is a miss, then a write.
-    expect(firstStats).toEqual({ hits: 0, misses: 6 * N, writes: 6 * N });
+    expect(firstStats).toEqual({ hits: 0, misses: 6 * N, writes: 6 * N, unreadable: 0 });
 
     const requests = server.requests.length;
     const second = await WorkerPool.start(2, { runner: config, cachePath, maxConcurrency: 16 });
-    const again = await Promise.all(examples().map((e) => second.run(e)));
-    expect(await second.close()).toEqual({ hits: 6 * N, misses: 0, writes: 0 });
+    const again = (await Promise.all(examples().map((e) => second.run(e, never)))).map(recordOf);
+    expect(await second.close()).toEqual({ hits: 6 * N, misses: 0, writes: 0, unreadable: 0 });
     expect(server.requests.length).toBe(requests);
     expect(again.map((r) => r.prediction)).toEqual(expected.map((r) => r.prediction));
   }, 120_000);

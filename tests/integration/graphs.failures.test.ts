@@ -83,7 +83,7 @@ describe("failure isolation", () => {
       }
       return JSON.stringify({ choice: "fear", rationale: "calm" });
     });
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }, "erg") });
     expect(Object.keys(out.candidates)).toHaveLength(4);
     expect(out.failures.happiness).toMatch(/timeout/);
     expect(out.reply?.author).toBe("fear");

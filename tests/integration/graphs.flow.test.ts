@@ -86,7 +86,7 @@ describe("erg graph (ERC+InsideOut)", () => {
       if (role.kind === "aggregate") return JSON.stringify({ choice: "sadness", rationale: "most empathetic" });
       throw new Error(`unexpected ${role.kind}`);
     });
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }, "erg") });
     expect(out.recognized?.emotion).toBe("sad");
     expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);
     expect(out.reply).toEqual({ text: "reply from sadness", author: "sadness", rationale: "most empathetic" });
@@ -105,7 +105,7 @@ describe("erg graph (ERC+InsideOut)", () => {
         ? JSON.stringify({ reply: `r-${role.emotion}`, confidence: conf[role.emotion], rationale: "x" })
         : opinion("sad"),
     );
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, aggregation: "weighted" }) });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec, aggregation: "weighted" }, "erg") });
     expect(out.reply?.author).toBe("disgust");
   });
 
@@ -114,7 +114,7 @@ describe("erg graph (ERC+InsideOut)", () => {
       role.kind === "agent" ? JSON.stringify({ reply: `r-${role.emotion}`, confidence: 0.5, rationale: "x" }) : opinion("sad"),
     );
     const ran: string[] = [];
-    const context = runContext({ model: spec, agents: ["happiness", "surprise"], aggregation: "weighted" });
+    const context = runContext({ model: spec, agents: ["happiness", "surprise"], aggregation: "weighted" }, "erg");
     for await (const update of await ergBuilder.compile().stream({ dialogue }, { context, streamMode: "updates" })) {
       ran.push(...Object.keys(update as object));
     }
@@ -135,7 +135,7 @@ describe("baselines", () => {
 
   it("baseline_erg replies without any emotion in the prompt", async () => {
     const { spec, model } = scripted(() => "That sounds hard.");
-    const out = await baselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
+    const out = await baselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }, "erg") });
     expect(out.reply?.text).toBe("That sounds hard.");
     expect(model.calls).toHaveLength(1);
     expect(model.calls[0]!.system).not.toMatch(/seems to feel/);
@@ -143,7 +143,7 @@ describe("baselines", () => {
 
   it("erc_baseline_erg tells the responder the recognised emotion", async () => {
     const { spec, model } = scripted(({ role }) => (role.kind === "recognize" ? opinion("devastated") : "I'm sorry."));
-    const out = await ercBaselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
+    const out = await ercBaselineErgBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }, "erg") });
     expect(out.reply?.text).toBe("I'm sorry.");
     expect(model.calls.map((c) => c.role.kind)).toEqual(["recognize", "respond"]);
     expect(model.calls[1]!.system).toContain("seems to feel devastated");

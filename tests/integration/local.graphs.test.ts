@@ -77,7 +77,7 @@ describe("graphs on local:<tiny.gguf>", () => {
   test("erg: recogniser, five candidate replies, and the aggregator's choice among them", async () => {
     const engine = await localEngine(tiny);
     engine.resetCallStats();
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }) });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }, "erg") });
     expect(out.failures).toEqual({});
     expect(ed32).toContain(out.recognized?.emotion);
     expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);

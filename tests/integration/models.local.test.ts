@@ -141,7 +141,7 @@ describe("local: provider on a tiny GGUF", () => {
 
   test("more calls than sequences wait for a free one instead of opening another context", async () => {
     const chat = new ChatLocalLlama({ modelPath: tinySmall, engine: { sequences: 2, contextSize: 2048, threads: 1 }, grammarLimits: { maxStringLength: 20 } });
-    const model = { spec: `local:${tinySmall}`, provider: "local", name: tinySmall, chat };
+    const model = { spec: `local:${tinySmall}`, provider: "local", name: tinySmall, chat, identity: { provider: "local", endpoint: tinySmall, model: "tiny", params: {} } };
     const answers = await Promise.all(AGENTS.map((e) => invokeStructured(model, agentMessages(e), opinion, { runName: e })));
     expect(answers).toHaveLength(5);
     const s = (await chat.engine()).stats();
