@@ -11,7 +11,7 @@ import { reproduceCommand } from "./commands/reproduce.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
-import { flushTraces, hideTracedData, scrubSecretsFromTraces } from "./tracing.js";
+import { flushTraces, hideTracedData, scrubSecretsFromTraces } from "../core/tracing.js";
 
 // Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
 EventEmitter.defaultMaxListeners = 64;

@@ -4,7 +4,7 @@ import { RunOptions } from "../graphs/context.js";
 import { builderFor, checkMethodOptions, graphIdFor, type TaskName } from "../graphs/methods.js";
 import { resolveModel } from "../models/factory.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
-import { traceTags } from "./tracing.js";
+import { traceCallbacks, traceTags } from "../core/tracing.js";
 
 export interface RunResult {
   task: TaskName;
@@ -103,6 +103,7 @@ export async function runLocally(
       // has no vote); validateOptions has checked these options against this very task and method.
       context: options as RunOptions & { aggregation: "llm" | "weighted" },
       streamMode: ["updates", "values"],
+      callbacks: traceCallbacks(),
       runName: graphId,
       tags: traceTags(task, method, model.spec, options.labels),
       metadata: { graph: graphId, task, method, model: model.spec, labels: options.labels, aggregation: options.aggregation },

@@ -11,6 +11,7 @@ import type { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
 import type { State } from "../graphs/state.js";
 import { ModelCallFailure, notAResultIn, StorageError } from "../core/errors.js";
+import { traceCallbacks } from "../core/tracing.js";
 import type { ModelResolver } from "../models/factory.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
 import { withModels } from "../nodes/env.js";
@@ -26,6 +27,8 @@ export interface RunnerConfig {
   labels: string;
   runOptions: RunOptions;
   judgeSpec?: string;
+  /** Under langsmith's evaluate(), whose run tree the graph's runs nest under; otherwise traced (if on) on their own. */
+  inEvaluate?: boolean;
 }
 
 /** Why an example has no record; plain data (it crosses threads). */
@@ -54,13 +57,14 @@ export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver): P
   const graph = builderFor(c.task, c.method).compile();
   const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   const configurable = withModels(resolver);
+  const callbacks = c.inEvaluate ? [] : traceCallbacks();
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
     const t0 = performance.now();
     try {
       const state = (await graph.invoke(
         { dialogue: example.dialogue },
-        { context: c.runOptions, configurable, ...(signal ? { signal } : {}) },
+        { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
       )) as Partial<State>;
       fillFromState(record, state);
       if (judge && record.prediction.reply) {

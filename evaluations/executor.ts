@@ -3,7 +3,7 @@
  * has its own model resolver with the eval's LLM cache and its share of the request limit.
  */
 import { availableParallelism } from "node:os";
-import { tracingEnabled } from "../graphs/tracing.js";
+import { tracingEnabled } from "../core/tracing.js";
 import { ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";

@@ -125,7 +125,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     outDir,
     ...(o.cache === false ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
     config,
-    runner: { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}) },
+    runner: { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) },
     workers,
     requestLimit: requestLimitFor(concurrency),
   };

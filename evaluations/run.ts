@@ -17,6 +17,7 @@ import { basename } from "node:path";
 import { Client } from "langsmith";
 import { evaluate, type EvaluationResult } from "langsmith/evaluation";
 import type { Example as LsExample } from "langsmith/schemas";
+import { tracingClient } from "../core/tracing.js";
 import type { TaskName } from "../graphs/methods.js";
 import { addCacheStats, type CacheStats } from "../store/answerCache.js";
 import type { LabelSet } from "../taxonomy/labelSets.js";
@@ -115,7 +116,7 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const resumed = plan.examples.length - pending.length;
   if (pending.length === 0) return { resumed, attempted: 0, workers: 0 };
   // Before any model call: the LangSmith dataset must hold every example.
-  const lsExamples = plan.o.langsmith ? await langsmithExamples(new Client(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending) : undefined;
+  const lsExamples = plan.o.langsmith ? await langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
   const executor = await startExecutor({ runner: plan.runner, workers: plan.workers, requestLimit: plan.requestLimit, ...(exp.cache ? { cache: exp.cache } : {}) });
@@ -183,7 +184,7 @@ async function viaLangSmith(plan: EvalPlan, queue: ExampleQueue, pending: readon
     async (input: { id: string }) => (await queue.runOne(byId.get(input.id)!)) ?? { unfinished: true, id: input.id },
     {
       data,
-      client: new Client(),
+      client: tracingClient(),
       maxConcurrency: plan.concurrency,
       evaluators: evaluators(plan.o.task, plan.labelSet),
       experimentPrefix: basename(plan.outDir),

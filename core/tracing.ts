@@ -11,8 +11,7 @@ import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { Client } from "langsmith";
-import { maskSecrets, secretValues } from "../core/secrets.js";
-import { tracingEnabled } from "../graphs/tracing.js";
+import { maskSecrets, secretValues } from "./secrets.js";
 
 /** Must run before the first traced call: the tracing client reads these variables when it is created. */
 export function hideTracedData(flag: boolean | undefined): void {
@@ -71,4 +70,15 @@ export async function flushTraces(): Promise<void> {
   // Runs that a caller traced without traceCallbacks() went through LangChain's default client: send those too.
   const fallback = new LangChainTracer().client as Partial<Pick<Client, "awaitPendingTraceBatches">>;
   await fallback.awaitPendingTraceBatches?.();
+}
+
+/**
+ * Whether LangChain will send the graphs' runs to LangSmith: the same four variables its callback manager reads
+ * (@langchain/core's isTracingEnabled, which the package does not export). Tracing is opt-in; all of them are off
+ * unless set to "true".
+ */
+const TRACING_VARIABLES = ["LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"];
+
+export function tracingEnabled(): boolean {
+  return TRACING_VARIABLES.some((name) => process.env[name] === "true");
 }
