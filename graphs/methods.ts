@@ -1,4 +1,4 @@
-/** The methods of the paper's tables (DESIGN §1), each a graph. */
+/** The methods the paper's tables compare (ERC: baseline, InsideOut; ERG: baseline, ERC+baseline, ERC+InsideOut), each a graph. */
 import { builder as baselineErc } from "./baseline_erc.js";
 import { builder as baselineErg } from "./baseline_erg.js";
 import { builder as erc } from "./erc.js";

@@ -9,7 +9,7 @@
  * LangGraph validates the run's input against it, so an empty dialogue is one error before any node runs.
  *
  * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4: LangGraph builds and parses with fresh
- * copies of a zod state at every node update, which Zod 3 does several times faster (docs/bench.md, "the zod state").
+ * copies of a zod state at every node update, which Zod 3 does several times faster (docs/bench.md, "The zod state").
  * Sub-schemas are built per use (`opinion()`, `dialogue()`), not shared, so that the JSON schemas Studio gets are inline,
  * without `$ref`s. Everything else in the project is Zod 4.
  */

@@ -30,7 +30,7 @@ export function extractJson(text: string): unknown {
   return JSON.parse(body.slice(start, end + 1));
 }
 
-// Converting zod to JSON schema on every call was the largest cost of our code per dialogue (bench/, part c).
+// Converting zod to JSON schema on every call was the largest cost of our code per dialogue (docs/bench.md, (c)).
 const requestSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
 
 /** The JSON schema sent to the provider: closed objects, as strict structured-output modes require. Cached per schema. */
@@ -95,7 +95,7 @@ export async function askOnce(model: ResolvedModel, messages: BaseMessage[], sch
   if (model.structuredMethod === "prompt") return parseAnswerText(await model.chat.invoke(messages, config));
   if (model.structuredMethod === "responseFormat") {
     const responseFormat = { type: "json_schema", json_schema: { name, schema: requestSchema(schema), strict: model.strictSchema ?? false } };
-    // A call option rather than withConfig(): the binding's config merging cost ~95 µs a call (bench/, part d).
+    // A call option rather than withConfig(): the binding's config merging cost ~95 µs a call (docs/bench.md).
     return askByResponseFormat(model, messages, responseFormat, config);
   }
   // A plain JSON schema, not the zod one: with zod, some providers' clients validate inside the call and throw away

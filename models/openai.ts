@@ -6,7 +6,7 @@ export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 /**
  * One ChatOpenAI per (model, server, key, options, limiter) for the whole process: building one per node call cost
- * more than the graph engine itself (see bench/). Limiters are objects, so they key a WeakMap of their own.
+ * more than the graph engine itself (docs/bench.md). Limiters are objects, so they key a WeakMap of their own.
  */
 const instances = new WeakMap<Semaphore, Map<string, ChatOpenAI>>();
 

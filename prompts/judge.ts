@@ -1,5 +1,5 @@
 /**
- * The LLM judge of empathetic replies (DESIGN §6). The paper names the five criteria and the 1–10 scale but
+ * The LLM judge of empathetic replies (the paper's GPT-4 judge of its ERG table). The paper names the five criteria and the 1–10 scale but
  * publishes no rubric; this one is our own. Each criterion has anchors at 1, 5 and 10 so that scores mean the same
  * thing across judge models and across runs.
  */

@@ -1,6 +1,6 @@
 /**
  * Corpus-level BLEU exactly as NLTK's `corpus_bleu` (no smoothing, uniform weights 1/n) computes it, because the
- * ED literature reports NLTK numbers and DESIGN §6 requires agreement with it on any input. NLTK quirks kept on
+ * ED literature reports NLTK numbers, so ours must agree with NLTK's `corpus_bleu` on any input. NLTK quirks kept on
  * purpose:
  *  - a hypothesis shorter than n still adds 1 to the n-gram denominator (`max(1, count)` per sentence);
  *  - the reference length is the closest one to the hypothesis length, ties going to the shorter reference;

@@ -1,7 +1,7 @@
 /**
  * What reports and comparisons show, derived from a parsed experiment: per-example correctness and judge scores
  * (recomputed from predictions.jsonl, so paired tests use exactly the examples on file), per-label accuracy,
- * agent agreement. All percentages here are on the ×100 scale of DESIGN §6.
+ * agent agreement. All percentages here are ×100, as the paper reports them (judge scores stay 1–10).
  */
 import { loadLabelSet, type LabelSet } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";

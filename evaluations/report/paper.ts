@@ -1,5 +1,5 @@
 /**
- * The paper's published figures (Mozikov, Severin et al., ECAI 2024; DESIGN §1), printed beside ours for
+ * The paper's published figures (Mozikov, Severin et al., ECAI 2024: its ERC and ERG tables), printed beside ours for
  * orientation only: they come from GPT-4 and GPT-3.5 on the EmpatheticDialogues test split at temperature 0, with
  * prompts the paper does not publish, and its 18-class grouping is not published either (ours is our own).
  */
@@ -18,7 +18,7 @@ export const PAPER_ERC: readonly PaperErcRow[] = [
   { model: "GPT-3.5", labels: "ed18", baseline: 41.7, insideout: 50.04 },
 ];
 
-/** Judge (GPT-4) Overall score, 1–10; DESIGN §1 quotes only the Overall column of the paper's ERG tables. */
+/** Judge (GPT-4) Overall score, 1–10: only the Overall column of the paper's ERG judge table is printed. */
 export interface PaperErgRow {
   model: string;
   method: "baseline" | "erc+baseline" | "erc+insideout";
@@ -34,7 +34,7 @@ export const PAPER_ERG: readonly PaperErgRow[] = [
   { model: "GPT-3.5", method: "erc+insideout", overall: 8.28 },
 ];
 
-/** Published ERC accuracy (ed32, same MoEL test split) of dedicated empathetic-dialogue models (DESIGN §7). */
+/** Published ERC accuracy (ed32, same MoEL test split) of dedicated empathetic-dialogue models, as their papers report it. */
 export const PUBLISHED_ERC_SYSTEMS: ReadonlyArray<{ system: string; accuracy: number }> = [
   { system: "MoEL", accuracy: 31.74 },
   { system: "KEMP", accuracy: 36.57 },
