@@ -3,7 +3,7 @@
  * 127.0.0.1 whose latency the benchmark sets (child processes, so their CPU is not charged to us). Talks to nothing
  * else, and stops by itself (a hard deadline kills everything it started).
  *
- *   node dist/bench/main.js [--quick] [--out docs/bench.md]
+ *   node dist/bench/main.js [--quick] [--out FILE]   (FILE gets the table only: paste it into docs/bench.md)
  *
  * --quick uses 500 examples instead of the whole test split for (d)/(e).
  */
