@@ -159,3 +159,16 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   );
   return { child, done };
 }
+
+/**
+ * The exit of an eval that finished every example: 0, or 1 when some examples errored on the model's answers (the
+ * oracle's garbage answers do), which the last stderr line then counts. Returns the metrics it printed (--json).
+ */
+export function finishedRun(r: { code: number | null; stdout: string; stderr: string }): { n: number; errors: number } & Record<string, unknown> {
+  const m = JSON.parse(r.stdout) as { n: number; errors: number } & Record<string, unknown>;
+  const errored = `${m.errors} of ${m.n} examples errored on the model's answers`;
+  if (r.code !== (m.errors > 0 ? 1 : 0) || (m.errors > 0 && !r.stderr.includes(errored))) {
+    throw new Error(`eval exited ${r.code} with ${m.errors} errors: ${r.stderr.slice(-1500)}`);
+  }
+  return m;
+}

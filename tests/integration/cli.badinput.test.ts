@@ -117,13 +117,18 @@ describe("bad input", () => {
     expect(server.requests.length).toBe(before);
   });
 
-  it("eval: an unreachable server fails fast, each example recorded with its error", async () => {
+  it("eval: an unreachable server fails fast; the example stays unfinished (no record, no metrics), and the exit says so", async () => {
     const data = join(dir, "ok2.jsonl");
     writeFileSync(data, '{"id":"a","dialogue":["hi"],"emotion":"sad"}\n');
     const out = join(dir, "out-unreachable");
     const r = await runCli([...evalArgs(data, out), "--json"], { ...evalEnv(), OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
     expect(r.ms).toBeLessThan(30_000);
-    const m = JSON.parse(r.stdout) as { n: number; errors: number };
-    expect(m).toMatchObject({ n: 1, errors: 1 });
+    expect(r.code).toBe(1);
+    const m = JSON.parse(r.stdout) as { n?: number; run: { unfinished: { count: number; causes: { message: string }[] } } };
+    expect(m.n).toBeUndefined();
+    expect(m.run.unfinished.count).toBe(1);
+    expect(m.run.unfinished.causes[0]!.message).toMatch(/^Cannot reach the model server at http:\/\/127\.0\.0\.1:9\/v1/);
+    expect(r.stderr).toMatch(/1 of 1 examples unfinished .*run the same command again/);
+    expect(existsSync(join(out, "metrics.json"))).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
-import { behaviourOf, dialogueText, oracle, readEdTest, spawnCli, type RawExample } from "../helpers/evalOracle.js";
+import { behaviourOf, dialogueText, finishedRun, oracle, readEdTest, spawnCli, type RawExample } from "../helpers/evalOracle.js";
 
 let server: FakeOpenAI;
 let dir: string;
@@ -52,8 +52,7 @@ describe("eval --task erg --method erc+insideout with the judge", () => {
         ["eval", "--task", "erg", "--method", "erc+insideout", "--model", "openai:oracle", "--judge-model", "openai:judge", "--limit", "12", "--seed", "3", "--concurrency", "4", "--out", out, "--json"],
         { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test", INSIDEOUT_CACHE_DIR: path.join(dir, "cache") },
       ).done;
-      if (r.code !== 0) throw new Error(r.stderr);
-      const m = JSON.parse(r.stdout) as {
+      const m = finishedRun(r) as unknown as {
         n: number; errors: number; judgeModel: string; scored: number;
         erg: Record<string, number> & { judge: Record<string, number> & { n: number; ci95: Record<string, [number, number]> } };
         agents: { agreement: Record<string, number> };

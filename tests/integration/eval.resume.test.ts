@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
-import { oracle, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { oracle, readEdTest, finishedRun, spawnCli } from "../helpers/evalOracle.js";
 import { storedRows } from "../helpers/store.js";
 
 const LIMIT = 600;
@@ -59,9 +59,8 @@ describe("eval: kill -9 and resume", () => {
     async () => {
       const whole = path.join(dir, "uninterrupted");
       const r0 = await spawnCli(args(whole), env(path.join(dir, "cache-a"))).done;
-      expect(r0.code).toBe(0);
-      // 600 examples are three of evaluate()'s chunks of 256, run overlapping: --concurrency 8 still holds across them
-      // (one request per example in the baseline), and is used in full.
+      finishedRun(r0);
+      // --concurrency 8 holds (one request per example in the baseline), and is used in full.
       expect(server.maxConcurrent).toBe(8);
 
       const killed = path.join(dir, "killed");
@@ -80,8 +79,7 @@ describe("eval: kill -9 and resume", () => {
 
       const before = server.requests.length;
       const r1 = await spawnCli(args(killed), env(cache)).done;
-      expect(r1.code).toBe(0);
-      const resumed = JSON.parse(r1.stdout) as { n: number; run: { resumed: number; ran: number } };
+      const resumed = finishedRun(r1) as unknown as { n: number; run: { resumed: number; ran: number } };
       expect(resumed.n).toBe(LIMIT);
       expect(resumed.run.resumed).toBeGreaterThanOrEqual(atKill);
       expect(resumed.run.resumed + resumed.run.ran).toBe(LIMIT);

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeOpenAI, type Answer, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
-import { oracle, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { finishedRun, oracle, readEdTest, spawnCli } from "../helpers/evalOracle.js";
 import { mulberry32 } from "../../evaluations/metrics/stats.js";
 import { storedRows } from "../helpers/store.js";
 
@@ -124,12 +124,11 @@ describe("eval under faults", () => {
       const LIMIT = 500;
       const ref = path.join(dir, "clean");
       const r0 = await spawnCli(evalArgs(ref, LIMIT, 0), env(clean, path.join(dir, "cache-clean"))).done;
-      expect(r0.stderr).toBe("");
-      expect(r0.code).toBe(0);
+      finishedRun(r0);
 
       const out = path.join(dir, "faulty");
       const r1 = await spawnCli(evalArgs(out, LIMIT, 2), env(faulty, path.join(dir, "cache-faulty"))).done;
-      expect(r1.code).toBe(0);
+      finishedRun(r1);
       // Every kind of fault happened, and about a fifth of the requests failed once.
       for (const f of FAULTS) expect(injected.get(f) ?? 0).toBeGreaterThan(0);
       const total = [...injected.values()].reduce((a, b) => a + b, 0);
@@ -150,7 +149,7 @@ describe("eval under faults", () => {
       const LIMIT = 300;
       const KILLS = 3;
       const ref = path.join(dir, "whole");
-      expect((await spawnCli(evalArgs(ref, LIMIT, 0), env(clean, path.join(dir, "cache-whole"))).done).code).toBe(0);
+      finishedRun(await spawnCli(evalArgs(ref, LIMIT, 0), env(clean, path.join(dir, "cache-whole"))).done);
 
       const out = path.join(dir, "killed");
       const cache = path.join(dir, "cache-killed");
@@ -172,8 +171,7 @@ describe("eval under faults", () => {
         stored = now;
       }
       const last = await spawnCli(evalArgs(out, LIMIT, 2), env(faulty, cache)).done;
-      expect(last.code).toBe(0);
-      const summary = JSON.parse(last.stdout) as { n: number; run: { resumed: number; ran: number } };
+      const summary = finishedRun(last) as unknown as { n: number; run: { resumed: number; ran: number } };
       expect(summary.n).toBe(LIMIT);
       expect(summary.run.resumed).toBe(stored);
       expect(summary.run.resumed + summary.run.ran).toBe(LIMIT);
