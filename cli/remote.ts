@@ -37,7 +37,7 @@ export async function runRemotely(
   rawOptions: Partial<RunOptions>,
   onProgress?: ProgressListener,
 ): Promise<RunResult> {
-  const options = validateOptions(rawOptions);
+  const options = validateOptions(rawOptions, { task, method });
   const graphId = graphIdFor(task, method);
   const client = serverClient(server);
   const payload = {
