@@ -83,7 +83,7 @@ export class InsideOutChatOllama extends ChatOllama {
   }
 }
 
-/** One client per (model, server, options): nodes resolve their model on every call, and a client is not free. */
+/** One client per (model, server, options) for the process: every run resolves its model, and a client is not free. */
 const instances = new Map<string, InsideOutChatOllama>();
 
 export function ollamaModel(name: string, options: ModelOptions): ResolvedModel {

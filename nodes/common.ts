@@ -16,7 +16,7 @@ function buildOpinionSchema(labels: readonly string[]) {
 }
 
 // One schema per label set for the process: zod compiles each new schema on first use, and the JSON schema sent to
-// the provider is cached per schema object (models/structured.ts), so rebuilding it per call cost both (docs/bench.md, (c)).
+// the provider is cached per schema object (models/ask.ts), so rebuilding it per call cost both (docs/bench.md, (c)).
 const opinionSchemas = new Map<string, ReturnType<typeof buildOpinionSchema>>();
 
 export function opinionSchema(labelSet: LabelSet) {

@@ -5,7 +5,7 @@
  * Structured output is constrained decoding, not a request: `withStructuredOutput(schema)` turns the schema into
  * node-llama-cpp's JSON-schema grammar, so even a tiny or weak model can only emit JSON of that shape (labels from
  * the enum, bounded numbers, bounded strings). The runnable returns `{raw, parsed}` with `includeRaw`, as LangChain's
- * providers do, so models/structured.ts treats it like any other provider.
+ * providers do, so models/ask.ts treats it like any other provider.
  */
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { BaseLanguageModelInput, StructuredOutputMethodOptions } from "@langchain/core/language_models/base";

@@ -151,7 +151,7 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
     engine,
     grammarLimits: grammarLimitsFrom(process.env),
   };
-  // Nodes resolve their model on every call: hand out one chat-model object per distinct setting.
+  // Every run (and every eval worker) resolves its model once: hand out one chat-model object per distinct setting.
   const key = JSON.stringify(fields);
   let chat = chats.get(key);
   if (!chat) {
