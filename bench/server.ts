@@ -19,6 +19,18 @@ interface Body {
   messages: { role: string; content: string | null }[];
   response_format?: { json_schema?: { schema: Schema } };
   tools?: { function: { parameters: Schema } }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+}
+
+/** A streamed answer as OpenAI sends it: about one token (4 characters) a chunk, then usage if asked, then [DONE]. */
+function streamed(model: string, content: string, usage: Record<string, number>, withUsage: boolean): string {
+  const base = { id: "chatcmpl-bench", object: "chat.completion.chunk", created: 0, model };
+  const events: object[] = [{ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
+  for (let i = 0; i < content.length; i += 4) events.push({ ...base, choices: [{ index: 0, delta: { content: content.slice(i, i + 4) }, finish_reason: null }] });
+  events.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  if (withUsage) events.push({ ...base, choices: [], usage });
+  return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
 }
 
 /** Roughly what a GPT tokenizer gives for English prose: 4 characters a token. */
@@ -56,6 +68,11 @@ export async function startBenchServer(latencyMs: number): Promise<{ url: string
       // The prompt as the provider would count it: every message plus the schema it was sent.
       const promptChars = body.messages.reduce((n, m) => n + (m.content ?? "").length, 0) + (schema ? JSON.stringify(schema).length : 0);
       const usage = { prompt_tokens: tokensOf(promptChars), completion_tokens: tokensOf(content.length) };
+      if (body.stream) {
+        const events = streamed(body.model, content, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, body.stream_options?.include_usage === true);
+        setTimeout(() => res.writeHead(200, { "content-type": "text/event-stream" }).end(events), latencyMs);
+        return;
+      }
       const reply = JSON.stringify({
         id: "chatcmpl-bench",
         object: "chat.completion",

@@ -2,10 +2,9 @@
  * One structured request in the provider's way (models/types.ts StructuredMethod), answered with the raw message and
  * its JSON, parsed tolerantly so that an invalid answer can be repaired or shown back to the model.
  */
-import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { TransportError } from "./limits.js";
 import type { ResolvedModel } from "./types.js";
 
 export interface AskOptions {
@@ -61,24 +60,20 @@ function parseAnswerText(raw: BaseMessage): Asked {
 }
 
 /**
- * OpenAI's `response_format: json_schema` as a call option, streamed. Not streamed, the OpenAI client parses such an
- * answer itself (`chat.completions.parse`) and throws a bare SyntaxError on text that is not JSON, losing the answer
- * and its token counts; `withStructuredOutput(..., { method: "jsonSchema", includeRaw: true })` goes the same way.
- * A streamed request is not parsed by the client, so the text comes back whole, whatever it is, with its usage.
+ * OpenAI's `response_format: json_schema` as a call option. The OpenAI client parses such an answer itself
+ * (`chat.completions.parse`) and throws a bare SyntaxError on text that is not JSON, so that text is lost: the answer
+ * is then one the model gave but that cannot be read, and the repair retry asks again without quoting it. Strict
+ * schemas (OpenAI, servers with guided decoding) always answer JSON; a server that ignores `response_format` wants
+ * INSIDEOUT_STRUCTURED_OUTPUT=prompt. Asking streamed would keep the text, at several times the client's CPU per
+ * answer (docs/bench.md).
  */
 async function askByResponseFormat(model: ResolvedModel, messages: BaseMessage[], responseFormat: unknown, config: RunnableConfig): Promise<Asked> {
-  let whole: AIMessageChunk | undefined;
-  const stream = await model.chat.stream(messages, { ...config, response_format: responseFormat } as RunnableConfig);
-  for await (const chunk of stream) whole = whole ? whole.concat(chunk) : chunk;
-  if (!whole) throw new TransportError("protocol", "The model server's event stream held no answer.");
-  const raw = new AIMessage({
-    content: whole.content,
-    additional_kwargs: whole.additional_kwargs,
-    response_metadata: whole.response_metadata,
-    ...(whole.usage_metadata ? { usage_metadata: whole.usage_metadata } : {}),
-    ...(whole.id ? { id: whole.id } : {}),
-  });
-  return parseAnswerText(raw);
+  try {
+    return parseAnswerText(await model.chat.invoke(messages, { ...config, response_format: responseFormat } as RunnableConfig));
+  } catch (e) {
+    if (!(e instanceof SyntaxError) || config.signal?.aborted) throw e;
+    return { raw: new AIMessage(""), parsed: undefined, parseError: "the answer was not JSON" };
+  }
 }
 
 export async function askOnce(model: ResolvedModel, messages: BaseMessage[], schema: z.ZodType, opts: AskOptions): Promise<Asked> {

@@ -135,14 +135,14 @@ describe("each kind, with the host named", () => {
     expect(s.count()).toBe(requests);
   });
 
-  it("a 200 that is not an event stream, to the streamed structured request, is a protocol failure", async () => {
+  it("a 200 that is not JSON, to the structured request, is a protocol failure", async () => {
     const s = await fixed(200, "text/html", "<html>login</html>");
     const model = modelAt(s.url);
     expect(model.structuredMethod).toBe("responseFormat");
     const error = await thrownBy(askOnce(model, hi, z.object({ a: z.string() }), { runName: "t" }));
     const failure = toModelCallFailure(error, model.identity.endpoint);
     expect(failure?.kind).toBe("protocol");
-    expect(failure?.message).toContain("a text/html answer to a streamed request");
+    expect(failure?.message).toContain("a text/html answer instead of JSON");
   });
 });
 
