@@ -92,8 +92,9 @@ function parseTemperature(v: string): number {
 export function evalCommand(): Command {
   return new Command("eval")
     .description(
-      "Evaluate a method on EmpatheticDialogues (or any dataset file) with langsmith's evaluate(): predictions.jsonl, " +
-        "metrics.json and a report in --out. Interrupted runs resume where they stopped; answers are cached in SQLite.",
+      "Evaluate a method on EmpatheticDialogues (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
+        "Every input is checked before the first model call; interrupted runs resume where they stopped; answers are cached in SQLite. " +
+        "Exits 1 when examples are unfinished (the model was not reached: the same command retries them) or errored.",
     )
     .addOption(new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation").choices(["erc", "erg"]).makeOptionMandatory())
     .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)

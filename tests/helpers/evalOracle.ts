@@ -13,7 +13,7 @@ import { roleOf } from "./roles.js";
 
 export const ED_TEST = path.resolve(REPO, "../shared/data/empathetic_dialogues/derived/ed_test_moel_format.jsonl");
 
-/** DESIGN §3, written out again here so that the test does not trust the product's taxonomy. */
+/** The ed32 labels and our ed18 grouping, written out again here so that the test does not trust the product's taxonomy. */
 export const ED32 = [
   "afraid", "angry", "annoyed", "anticipating", "anxious", "apprehensive", "ashamed", "caring", "confident", "content",
   "devastated", "disappointed", "disgusted", "embarrassed", "excited", "faithful", "furious", "grateful", "guilty",
@@ -75,7 +75,7 @@ export function answerFor(ex: RawExample, labels: "ed32" | "ed18"): string | und
     case "right":
       return gold;
     case "right-messy":
-      // Case and punctuation that DESIGN §2 says are normalised ("Joyful." → joyful).
+      // Case and punctuation, which the product normalises ("Joyful." → joyful).
       return `${gold[0]!.toUpperCase()}${gold.slice(1)}.`;
     case "wrong":
       return set[(set.indexOf(gold) + 1) % set.length];

@@ -105,7 +105,7 @@ describe("corpusBleu equals NLTK corpus_bleu", () => {
     cases.forEach((c, i) => {
       const ours = corpusBleu(c.refs, c.hyps).bleu;
       ours.forEach((v, n) => {
-        // DESIGN §6 asks for 0.01 on the ×100 scale; the implementations agree to rounding error.
+        // Agreement with NLTK's corpus_bleu to 0.01 on the ×100 scale is the aim; the implementations agree to rounding error.
         expect(Math.abs(v * 100 - expected[i]![n]! * 100)).toBeLessThan(1e-9);
         if (v > 0) nonZero++;
       });

@@ -48,7 +48,7 @@ describe("report.md", () => {
     expect(md).toContain("| Model | Method | Labels | Accuracy | 95% CI | Macro-F1 | Improv. | n |");
     // A single non-baseline experiment has no baseline to subtract: Improv. is a dash, not a made-up number.
     expect(md).toContain("| openai:test-model | insideout | ed32 | 66.67 | [0.00, 100.00] | 50.00 | – | 3 |");
-    // The paper's numbers (DESIGN §1), labelled as the paper's: GPT-4 ed32 44.20 → 45.10 is +0.90.
+    // The paper's ERC table, labelled as the paper's: GPT-4 ed32 44.20 → 45.10 is +0.90.
     expect(md).toContain("The paper's published ERC accuracy");
     expect(md).toContain("| GPT-4 | ed32 | 44.20 | 45.10 | +0.90 |");
     expect(md).toContain("| GPT-3.5 | ed18 | 41.70 | 50.04 | +8.34 |");
