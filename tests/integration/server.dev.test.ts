@@ -16,7 +16,8 @@ import type { State } from "../../graphs/state.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
-import { roleHandler, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { roleHandler, startFakeOpenAI, systemPromptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
+import { roleOf } from "../helpers/roles.js";
 
 const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as {
   graphs: Record<string, { path: string; description: string }>;
@@ -24,11 +25,18 @@ const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8"
 
 /** Each role answers differently, so a result that mixed up agents or dropped one would not compare equal. */
 const byAgent: Record<string, string> = { anger: "furious", disgust: "disgusted", fear: "afraid", happiness: "hopeful", sadness: "sad" };
-const handler = roleHandler({
+const answer = roleHandler({
   emotion: (role) => (role.kind === "agent" ? (byAgent[role.emotion] ?? "sad") : role.kind === "aggregate" ? "devastated" : "lonely"),
   choice: (offered) => (offered.includes("fear") ? "fear" : offered[0]),
   text: (role) => (role.kind === "respond" ? "That sounds so hard. I'm here for you." : "Plain text."),
 });
+
+/** `openai:echo-key` is a server that quotes the caller's key in its errors: 400 for agents, 401 for the recogniser. */
+const handler: Handler = (req) => {
+  if (req.model !== "echo-key") return answer(req);
+  const status = roleOf(systemPromptOf(req)).kind === "agent" ? 400 : 401;
+  return { status, body: JSON.stringify({ error: { message: `bad key ${KEY} for this request`, type: "invalid_request_error" } }) };
+};
 
 const dialogue = ["My dog died last week.", "Oh no, I'm so sorry.", "The house feels empty without him."];
 const MODEL = "openai:fake-model";
@@ -145,6 +153,20 @@ describe("npm run dev (langgraphjs dev)", () => {
     // Sanity: the comparison is about real answers, not two empty states.
     expect(served.emotion ?? served.reply).toBeDefined();
     expect(served.failures).toEqual({});
+  });
+
+  it("a model server that quotes the key: neither a run's result, nor its error, nor the server's log holds it", async () => {
+    const served = JSON.stringify(await client.runs.wait(null, "erc", { input: { dialogue }, context: { model: "openai:echo-key" } }));
+    expect(served).not.toContain(KEY);
+    let failed = "";
+    try {
+      failed = JSON.stringify(await client.runs.wait(null, "baseline_erc", { input: { dialogue }, context: { model: "openai:echo-key" } }));
+    } catch (e) {
+      failed = String(e) + JSON.stringify(e);
+    }
+    expect(failed).toMatch(/rejected the API key|401/);
+    expect(failed).not.toContain(KEY);
+    expect(dev.output()).not.toContain(KEY);
   });
 
   it("run options travel as the run's context (vote aggregation, a sixth agent, respond)", async () => {
