@@ -2,8 +2,9 @@
  * The dialogue a command works on: its arguments, a file, or standard input, one turn per line; and the file a chat
  * saves its dialogue to.
  */
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { formatBytes, limitFromEnv } from "../core/inputLimits.js";
 
 function linesOf(text: string): string[] {
   return text
@@ -38,33 +39,108 @@ export function decodeUtf8(bytes: Buffer, source: string): string {
   return bytes.toString("utf8");
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return decodeUtf8(Buffer.concat(chunks), "standard input");
+/** Dialogue bytes read at most (arguments, --file or stdin); INSIDEOUT_MAX_DIALOGUE_BYTES overrides. */
+export const DEFAULT_MAX_DIALOGUE_BYTES = 1 << 20;
+/** Turns at most in one dialogue; INSIDEOUT_MAX_TURNS overrides. */
+export const DEFAULT_MAX_TURNS = 1000;
+
+export interface DialogueLimits {
+  bytes: number;
+  turns: number;
 }
 
-export async function readDialogue(turns: string[], file: string | undefined): Promise<string[]> {
+export function dialogueLimits(env: NodeJS.ProcessEnv = process.env): DialogueLimits {
+  return {
+    bytes: limitFromEnv("INSIDEOUT_MAX_DIALOGUE_BYTES", DEFAULT_MAX_DIALOGUE_BYTES, env),
+    turns: limitFromEnv("INSIDEOUT_MAX_TURNS", DEFAULT_MAX_TURNS, env),
+  };
+}
+
+function tooLong(source: string, limits: DialogueLimits): Error {
+  return new Error(
+    `${source} holds more than ${formatBytes(limits.bytes)} of dialogue: give a shorter dialogue, or raise INSIDEOUT_MAX_DIALOGUE_BYTES (now ${limits.bytes}).`,
+  );
+}
+
+/**
+ * Reads at most `limits.bytes` from a stream and stops (closing it) as soon as there is more: /dev/zero or a pipe that
+ * never ends is one line, with only the limit in memory.
+ */
+async function readBounded(stream: AsyncIterable<Buffer | string>, source: string, limits: DialogueLimits): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early (the throw) closes the stream: the iterator's return() destroys it.
+  for await (const c of stream) {
+    const chunk = typeof c === "string" ? Buffer.from(c, "utf8") : c;
+    size += chunk.length;
+    if (size > limits.bytes) throw tooLong(source, limits);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** C0 control characters other than tab, newlines, form feed and escape: a text dialogue has none, binary files do. */
+function isBinaryChar(code: number): boolean {
+  return code < 0x20 && !(code >= 0x09 && code <= 0x0d) && code !== 0x1b;
+}
+
+/** Refuses text that holds control characters (a binary file, /dev/zero under the limit), naming where. */
+function checkText(text: string, source: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isBinaryChar(code)) continue;
+    const line = text.slice(0, i).split("\n").length;
+    const hex = code.toString(16).padStart(2, "0");
+    throw new Error(`${source} looks binary, not a text dialogue: control byte 0x${hex} on line ${line}. Give one turn per line of text.`);
+  }
+  return text;
+}
+
+async function readFileBounded(file: string, limits: DialogueLimits): Promise<Buffer> {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (e) {
+    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (stat.isDirectory()) throw new Error(`Cannot read ${file}: it is a folder; give a text file with one turn per line.`);
+  // A regular file's size is known before reading it.
+  if (stat.isFile() && stat.size > limits.bytes) throw tooLong(file, limits);
+  try {
+    return await readBounded(createReadStream(file) as AsyncIterable<Buffer>, file, limits);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new Error(`Cannot read ${file}: ${code}`);
+    throw e;
+  }
+}
+
+/**
+ * The dialogue's turns from the arguments, `--file FILE` (`-` for stdin), or stdin when it is not a terminal: one turn
+ * per line, bounded by `dialogueLimits()` in bytes and turns.
+ */
+export async function readDialogue(turns: string[], file: string | undefined, limits: DialogueLimits = dialogueLimits()): Promise<string[]> {
   if (turns.length > 0 && file) throw new Error("Give the dialogue either as arguments or with --file, not both.");
   let dialogue: string[];
-  if (turns.length > 0) dialogue = turns.map((t) => t.trim()).filter((t) => t !== "");
-  else if (file) {
-    let text: string;
-    if (file === "-") text = await readStdin();
-    else {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(file);
-      } catch (e) {
-        throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      text = decodeUtf8(bytes, file);
-    }
-    dialogue = linesOf(text);
-  } else if (!process.stdin.isTTY) dialogue = linesOf(await readStdin());
-  else dialogue = [];
+  let source: string;
+  if (turns.length > 0) {
+    source = "The arguments";
+    const bytes = turns.reduce((n, t) => n + Buffer.byteLength(t, "utf8") + 1, 0);
+    if (bytes > limits.bytes) throw tooLong(source, limits);
+    dialogue = turns.map((t) => checkText(t, source).trim()).filter((t) => t !== "");
+  } else if (file || !process.stdin.isTTY) {
+    source = file && file !== "-" ? file : "standard input";
+    const bytes = file && file !== "-" ? await readFileBounded(file, limits) : await readBounded(process.stdin, source, limits);
+    dialogue = linesOf(checkText(decodeUtf8(bytes, source), source));
+  } else {
+    source = "";
+    dialogue = [];
+  }
   if (dialogue.length === 0) {
     throw new Error('No dialogue given: pass turns as arguments ("I lost my job" "Oh no, what happened?" ...), one per line on stdin, or --file FILE.');
+  }
+  if (dialogue.length > limits.turns) {
+    throw new Error(`${source} holds ${dialogue.length} turns, more than ${limits.turns}: give fewer, or raise INSIDEOUT_MAX_TURNS.`);
   }
   return dialogue;
 }

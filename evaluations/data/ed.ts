@@ -7,7 +7,7 @@
  * `derived/ed_*_conversations.jsonl` (utterances, emotion), which gives one example per listener turn.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -202,6 +202,7 @@ export async function loadDataset(source: DatasetSource, options: LoadOptions = 
     return loadJsonl(file, warnings);
   }
   if (!existsSync(source)) throw new Error(`Dataset file not found: ${source}`);
+  if (statSync(source).isDirectory()) throw new Error(`Dataset ${source} is a folder: give a JSONL or CSV file.`);
   if (/\.csv$/i.test(source)) return loadEdCsv(source, warnings);
   return loadJsonl(source, warnings);
 }

@@ -3,6 +3,7 @@
  * (node's readline would silently replace it with U+FFFD) and memory stays flat on large files.
  */
 import { createReadStream } from "node:fs";
+import { formatBytes, limitFromEnv } from "../../core/inputLimits.js";
 
 export class DataFileError extends Error {
   constructor(
@@ -38,27 +39,77 @@ function decodeLine(bytes: Buffer, file: string, number: number): string {
   return text;
 }
 
+/** Bytes one line of a data file may hold; INSIDEOUT_MAX_DATA_LINE_BYTES overrides. EmpatheticDialogues lines are < 10 KiB. */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+/** Bytes a data file may hold in all; INSIDEOUT_MAX_DATA_BYTES overrides. ED's train split is ~30 MiB. */
+export const DEFAULT_MAX_FILE_BYTES = 256 << 20;
+
+export interface LineLimits {
+  lineBytes: number;
+  fileBytes: number;
+}
+
+export function lineLimits(env: NodeJS.ProcessEnv = process.env): LineLimits {
+  return {
+    lineBytes: limitFromEnv("INSIDEOUT_MAX_DATA_LINE_BYTES", DEFAULT_MAX_LINE_BYTES, env),
+    fileBytes: limitFromEnv("INSIDEOUT_MAX_DATA_BYTES", DEFAULT_MAX_FILE_BYTES, env),
+  };
+}
+
+function lineTooLong(file: string, number: number, limits: LineLimits): DataFileError {
+  return new DataFileError(
+    `line ${number} of ${file} is longer than ${formatBytes(limits.lineBytes)} (no newline found): is it a data file? Raise INSIDEOUT_MAX_DATA_LINE_BYTES (now ${limits.lineBytes}) if its lines are that long.`,
+    file,
+    number,
+  );
+}
+
+function fileTooLong(file: string, number: number, limits: LineLimits): DataFileError {
+  return new DataFileError(
+    `${file} holds more than ${formatBytes(limits.fileBytes)} (passed on line ${number}): use a smaller file, or raise INSIDEOUT_MAX_DATA_BYTES (now ${limits.fileBytes}).`,
+    file,
+    number,
+  );
+}
+
 /**
  * Yields every line of `file` (without its terminator). Splitting on the byte 0x0A is safe in UTF-8: that byte never
- * occurs inside a multi-byte sequence. A final empty line after the last newline is not yielded.
+ * occurs inside a multi-byte sequence. A final empty line after the last newline is not yielded. Reading stops with a
+ * DataFileError as soon as a line or the whole file passes `limits`, so /dev/zero or an endless line costs only the
+ * limit in memory and time.
  */
-export async function* readLines(file: string): AsyncGenerator<Line> {
-  let pending: Buffer = Buffer.alloc(0);
+export async function* readLines(file: string, limits: LineLimits = lineLimits()): AsyncGenerator<Line> {
+  // Unfinished line: its parts, so that a long line is joined once rather than copied at every chunk.
+  let parts: Buffer[] = [];
+  let partBytes = 0;
   let number = 0;
+  let total = 0;
+  const take = (rest: Buffer): Buffer => {
+    const whole = parts.length === 0 ? rest : Buffer.concat([...parts, rest]);
+    parts = [];
+    partBytes = 0;
+    return whole;
+  };
+  // Leaving early (a throw here or in the consumer) closes the stream.
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    let data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    total += chunk.length;
+    if (total > limits.fileBytes) throw fileTooLong(file, number + 1, limits);
     let start = 0;
-    for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
+    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
       number++;
-      yield { number, text: decodeLine(data.subarray(start, nl), file, number) };
+      if (partBytes + nl - start > limits.lineBytes) throw lineTooLong(file, number, limits);
+      yield { number, text: decodeLine(take(chunk.subarray(start, nl)), file, number) };
       start = nl + 1;
     }
-    data = data.subarray(start);
-    // Copy so that the big chunk it points into can be freed.
-    pending = Buffer.from(data);
+    if (start < chunk.length) {
+      partBytes += chunk.length - start;
+      if (partBytes > limits.lineBytes) throw lineTooLong(file, number + 1, limits);
+      // A copy, so that the chunk it points into can be freed.
+      parts.push(Buffer.from(chunk.subarray(start)));
+    }
   }
-  if (pending.length > 0) {
+  if (partBytes > 0) {
     number++;
-    yield { number, text: decodeLine(pending, file, number) };
+    yield { number, text: decodeLine(take(Buffer.alloc(0)), file, number) };
   }
 }
