@@ -15,16 +15,21 @@ export interface GraphCommandOptions {
   hideInputs?: boolean;
 }
 
-export function addGraphOptions(cmd: Command): Command {
+/** `file: false` for a command that takes no dialogue file (chat): the option stays out of its help, and is refused. */
+export function addGraphOptions(cmd: Command, what: { file?: boolean } = {}): Command {
+  const file = new Option("-f, --file <path>", "read the dialogue from a file, one turn per line (- for stdin)");
   return cmd
-    .option("-m, --model <provider:model>", "model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf (default: auto)")
+    .option(
+      "-m, --model <provider:model>",
+      "model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf (default: auto: openai:gpt-4o-mini with OPENAI_API_KEY or OPENAI_BASE_URL, else the embedded local model)",
+    )
     .option("-l, --labels <set>", "label set: ed32, ed18, or a JSON label-set file", "ed32")
     .addOption(
       new Option("-a, --aggregation <strategy>", "how the aggregate agent decides").choices(["llm", "vote", "weighted"]).default("llm"),
     )
     .option("--agents <list>", `comma-separated emotion agents (${ALL_AGENTS.join(", ")})`, "anger,disgust,fear,happiness,sadness")
     .option("-t, --temperature <t>", "sampling temperature", "0")
-    .option("-f, --file <path>", "read the dialogue from a file, one turn per line (- for stdin)")
+    .addOption(what.file === false ? file.hideHelp() : file)
     .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency")
     .option("--server <url>", "run the graph on a running LangGraph server (npm run dev), e.g. http://127.0.0.1:2024")
     .option("--hide-inputs", "keep dialogue text out of LangSmith traces (inputs and outputs hidden; also LANGSMITH_HIDE_INPUTS=true)");

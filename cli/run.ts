@@ -5,6 +5,7 @@ import { builderFor, checkMethodOptions, graphIdFor, type TaskName } from "../gr
 import { resolveModel } from "../models/factory.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
 import { traceCallbacks, traceTags } from "../core/tracing.js";
+import { checkedTurns } from "./turns.js";
 
 export interface RunResult {
   task: TaskName;
@@ -87,10 +88,13 @@ export async function runLocally(
   rawOptions: Partial<RunOptions>,
   onProgress?: ProgressListener,
 ): Promise<RunResult> {
-  const options = validateOptions(rawOptions, { task, method });
+  const checked = validateOptions(rawOptions, { task, method });
+  dialogue = checkedTurns(dialogue);
   const graph = builderFor(task, method).compile();
   // Resolve the model once up front so a bad name or a missing key is one clear error, not five agent failures.
-  const model = await resolveModel(options.model, { temperature: options.temperature });
+  const model = await resolveModel(checked.model, { temperature: checked.temperature });
+  // The result names the model used (`auto` resolved, e.g. openai:gpt-4o-mini), in the footer and in --json.
+  const options: RunOptions = { ...checked, model: model.spec };
   const started = performance.now();
   let final: Partial<State> = {};
   // Named and tagged for LangSmith (when LANGSMITH_TRACING=true): the graph's run carries the graph id, and the tags

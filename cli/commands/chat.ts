@@ -5,36 +5,52 @@
  */
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
 import { runnerFor } from "../remote.js";
 import { validateOptions } from "../run.js";
+import { effectiveSpec } from "../../models/factory.js";
 
 export function chatCommand(): Command {
   const cmd = new Command("chat")
-    .description("Talk with an empathetic assistant (ERG), seeing the emotion agents' views as it goes; Ctrl-C or /quit ends")
+    .description("Talk with an empathetic assistant (ERG), seeing the emotion agents' views as it goes; /help lists chat's commands, Ctrl-C or /quit ends")
     .addOption(new Option("--method <method>", "ERG method").choices(["baseline", "erc+baseline", "erc+insideout"]).default("erc+insideout"))
     .option("--save <file>", "append each exchange to this JSONL file as it happens");
-  addGraphOptions(cmd).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
+  addGraphOptions(cmd, { file: false }).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
+    // chat's turns are typed (or piped: `insideout chat < turns.txt`); a dialogue file is for recognize and respond.
+    if (o.file !== undefined) {
+      throw new Error("chat takes your turns as you type them, not --file: pipe them instead (insideout chat < FILE), or use recognize/respond --file FILE.");
+    }
     // Everything that can be checked is, before the first turn is paid for: options, label set, method, --save.
     const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
     const transcript = o.save ? openTranscript(o.save) : undefined;
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-    const turns: string[] = [];
+    let turns: string[] = [];
     // On a terminal readline turns Ctrl-C into this event (and would merely pause without a listener): end the chat;
     // a turn already under way finishes and is saved first.
     rl.on("SIGINT", () => rl.close());
-    process.stdout.write("Say how you feel (/quit to leave).\n");
+    // A server resolves `auto` with its own environment; locally it is known now.
+    const model = o.server && options.model === "auto" ? "the server's default model" : effectiveSpec(options.model);
+    process.stdout.write(`Talking to ${model}${o.server ? ` on ${o.server}` : ""}. Say how you feel (/help for commands, /quit to leave).\n`);
     rl.setPrompt("you> ");
     rl.prompt();
     // The line iterator buffers what arrives while a turn is running (piped input delivers every line at once).
     for await (const raw of rl) {
-      const line = raw.trim();
-      if (line === "/quit" || line === "/exit") break;
-      if (!line) {
+      const parsed = parseChatLine(raw);
+      if (parsed.kind === "quit") break;
+      if (parsed.kind !== "turn") {
+        if (parsed.kind === "help") process.stdout.write(`${CHAT_HELP}\n`);
+        else if (parsed.kind === "new") {
+          turns = [];
+          process.stdout.write("(a new conversation)\n");
+        } else if (parsed.kind === "unknown") {
+          process.stdout.write(`Unknown command ${parsed.command}: /help lists the commands; start the line with // to send it as you typed it.\n`);
+        }
         rl.prompt();
         continue;
       }
+      const line = parsed.text;
       turns.push(line);
       const result = await runnerFor(o.server)("erg", o.method, [...turns], options, (node, update) => {
         if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);

@@ -26,6 +26,8 @@ interface EvalCommandOptions {
   cache: boolean;
   json?: boolean;
   progress: boolean;
+  /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
+  hideInputs?: boolean;
   agents?: string;
   aggregation?: RunOptions["aggregation"];
   temperature?: number;
@@ -120,6 +122,7 @@ export function evalCommand(): Command {
     .option("--no-cache", "do not use the SQLite LLM cache ($INSIDEOUT_CACHE_DIR/llm-cache.sqlite)")
     .option("--no-progress", "no progress bar on stderr")
     .option("--json", "print metrics.json (plus where it was written) as JSON on stdout")
+    .option("--hide-inputs", "keep dialogue text out of LangSmith traces and --langsmith experiments (inputs and outputs hidden; also LANGSMITH_HIDE_INPUTS=true)")
     .addHelpText(
       "after",
       "\nExamples:\n  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --labels ed18\n" +

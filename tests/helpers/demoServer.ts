@@ -1,8 +1,11 @@
 /**
  * A loopback OpenAI-compatible server with canned, persona-aware answers, for trying the CLI without a model and for
  * the README's sample output: `npx tsx tests/helpers/demoServer.ts 18080` then OPENAI_BASE_URL=http://127.0.0.1:18080/v1.
+ * It answers as OpenAI does: `stream: true` as SSE chunks (a LangGraph server streams the agents' messages), anything
+ * but POST /v1/chat/completions a 404 JSON error, a body that is not a chat request a 400 JSON error.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { answerFromSchema, requestedSchema, systemPromptOf, type ChatRequest } from "./openaiServer.js";
 import { roleOf } from "./roles.js";
 
@@ -30,18 +33,83 @@ function answer(req: ChatRequest): string {
   return JSON.stringify(value);
 }
 
-const port = Number(process.argv[2] ?? 18080);
-createServer((req, res) => {
-  let body = "";
-  req.on("data", (c: Buffer) => (body += c.toString()));
+
+/** An error as OpenAI's API shapes it. */
+function sendError(res: ServerResponse, status: number, message: string, type = "invalid_request_error"): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ error: { message, type, param: null, code: null } }));
+}
+
+/** The request's chat body, or a message saying why it is not one (OpenAI's 400 cases that a client can hit). */
+function chatRequestOf(body: string): ChatRequest | string {
+  if (!body.trim()) return "We could not parse the JSON body of your request: the body is empty.";
+  let q: unknown;
+  try {
+    q = JSON.parse(body);
+  } catch {
+    return "We could not parse the JSON body of your request.";
+  }
+  if (typeof q !== "object" || q === null || !Array.isArray((q as ChatRequest).messages)) return "Missing required parameter: 'messages'.";
+  if (typeof (q as ChatRequest).model !== "string") return "Missing required parameter: 'model'.";
+  return q as ChatRequest;
+}
+
+/** `stream: true`: the answer as chat.completion.chunk events, a few words per chunk, then usage if asked, [DONE]. */
+function streamAnswer(res: ServerResponse, q: ChatRequest, content: string, usage: Record<string, number>): void {
+  const base = { id: "demo", object: "chat.completion.chunk", created: 0, model: q.model };
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  const pieces = content.match(/\S+\s*|\s+/g) ?? [""];
+  pieces.forEach((piece, i) => send({ ...base, choices: [{ index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, finish_reason: null }] }));
+  send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  if ((q.stream_options as { include_usage?: boolean } | undefined)?.include_usage) send({ ...base, choices: [], usage });
+  res.end("data: [DONE]\n\n");
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+  const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
+  if (path !== "/v1/chat/completions" && path !== "/chat/completions") {
+    return sendError(res, 404, `Unknown request URL: ${req.method} ${req.url}. This demo server answers POST /v1/chat/completions only.`);
+  }
+  if (req.method !== "POST") return sendError(res, 405, `Method ${req.method} not allowed: use POST /v1/chat/completions.`);
+  const q = chatRequestOf(body);
+  if (typeof q === "string") return sendError(res, 400, q);
+  const content = answer(q);
+  const promptTokens = Math.round(JSON.stringify(q.messages).length / 4);
+  const completionTokens = Math.round(content.length / 4);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  if (q.stream === true) return streamAnswer(res, q, content, usage);
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({
+    id: "demo", object: "chat.completion", created: 0, model: q.model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage,
+  }));
+}
+
+const arg = process.argv[2] ?? "18080";
+const port = Number(arg);
+if (!/^\d+$/.test(arg) || port > 65535) {
+  process.stderr.write(`demo server: the port must be a number from 0 to 65535, got "${arg}".\n`);
+  process.exit(2);
+}
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
-    const q = JSON.parse(body) as ChatRequest;
-    const content = answer(q);
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({
-      id: "demo", object: "chat.completion", created: 0, model: q.model,
-      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-      usage: { prompt_tokens: Math.round(JSON.stringify(q.messages).length / 4), completion_tokens: Math.round(content.length / 4), total_tokens: 0 },
-    }));
+    try {
+      handle(req, res, Buffer.concat(chunks).toString("utf8"));
+    } catch (e) {
+      sendError(res, 500, `The demo server failed: ${e instanceof Error ? e.message : String(e)}`, "server_error");
+    }
   });
-}).listen(port, "127.0.0.1");
+});
+server.on("error", (e: NodeJS.ErrnoException) => {
+  const why = e.code === "EADDRINUSE" ? `port ${port} on 127.0.0.1 is taken: stop what runs there or give another port` : e.message;
+  process.stderr.write(`demo server: cannot listen: ${why}.\n`);
+  process.exit(1);
+});
+server.listen(port, "127.0.0.1", () => {
+  const { port: bound } = server.address() as AddressInfo;
+  process.stdout.write(`demo server on http://127.0.0.1:${bound}/v1 (OPENAI_BASE_URL=http://127.0.0.1:${bound}/v1)\n`);
+});
