@@ -7,7 +7,7 @@
 import { OpenAIClient } from "@langchain/openai";
 import { ModelCallFailure, type CallFailureKind } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
-import { TransportError, unreachableReason } from "./limits.js";
+import { ATTEMPTS_HEADER, formatDuration, retryAfterMs, TransportError, unreachableReason, WAIT_REFUSED_HEADER, type TransportKind } from "./limits.js";
 
 /** Set on errors whose kind their maker already knows (models/ollama.ts). */
 export interface KnownFailure {
@@ -56,22 +56,67 @@ function isTimeout(e: object): boolean {
   return e instanceof OpenAIClient.APIConnectionTimeoutError || field<string>(e, "name", "string") === "TimeoutError" || (code !== undefined && TIMED_OUT.has(code));
 }
 
-function classify(chain: object[]): { kind: CallFailureKind; status?: number; detail: string } | undefined {
+/** What a call that gave up in the transport counts as. */
+const TRANSPORT_KINDS: Record<TransportKind, CallFailureKind> = {
+  connection: "connection",
+  dropped: "connection",
+  timeout: "timeout",
+  protocol: "protocol",
+  redirect: "protocol",
+  "too-large": "protocol",
+};
+
+interface Found {
+  kind: CallFailureKind;
+  status?: number;
+  detail: string;
+  /** The transport's own account, when it gave up itself. */
+  transport?: TransportError;
+  /** "after 4 attempts", and the server's own hint about when to come back, for 429 and 5xx. */
+  attempts?: number;
+  hint?: string;
+}
+
+/** A header of the error's response: the OpenAI SDK keeps them as Headers, other clients as a plain object. */
+function headerOf(e: object, name: string): string | undefined {
+  const h = (e as { headers?: unknown }).headers;
+  if (h instanceof Headers) return h.get(name) ?? undefined;
+  if (h && typeof h === "object") {
+    const v = (h as Record<string, unknown>)[name];
+    return typeof v === "string" ? v : undefined;
+  }
+  return undefined;
+}
+
+/** When the server says to come back: Retry-After, else OpenAI's x-ratelimit-reset-* ("1s", "6m0s"). */
+function resetHint(e: object): string | undefined {
+  const refused = Number(headerOf(e, WAIT_REFUSED_HEADER));
+  if (Number.isFinite(refused) && refused > 0) return `it asked to wait ${formatDuration(refused)}, longer than a request may take`;
+  const get = (name: string) => headerOf(e, name) ?? null;
+  const wait = retryAfterMs({ get });
+  if (wait !== undefined) return `it asks to wait ${formatDuration(wait)}`;
+  const reset = get("x-ratelimit-reset-requests") ?? get("x-ratelimit-reset-tokens");
+  return reset && /^[\w.]{1,20}$/.test(reset) ? `its limit resets in ${reset}` : undefined;
+}
+
+function classify(chain: object[]): Found | undefined {
   if (chain.some(isAbort)) return undefined;
   for (const e of chain) {
     if (e instanceof TransportError) {
-      return { kind: e.kind, detail: e.kind === "protocol" ? e.message.replace(/^The model server's answer is not a chat completion: /, "") : "" };
+      const detail = e.kind === "protocol" ? e.message.replace(/^The model server's answer is not a chat completion: /, "") : e.detail;
+      return { kind: TRANSPORT_KINDS[e.kind], detail, transport: e };
     }
   }
   for (const e of chain) {
     const status = statusOf(e);
     if (status === undefined) continue;
     const detail = serverSays(e);
+    const attempts = Number(headerOf(e, ATTEMPTS_HEADER)) || undefined;
     if (status === 401 || status === 403) return { kind: "auth", status, detail };
     if (status === 404) return { kind: "not-found", status, detail };
-    if (status === 408) return { kind: "timeout", status, detail };
-    if (status === 429) return { kind: "rate-limit", status, detail };
-    if (status === 409 || status >= 500) return { kind: "server", status, detail };
+    if (status === 408) return { kind: "timeout", status, detail, attempts };
+    if (status === 429) return { kind: "rate-limit", status, detail, attempts, hint: resetHint(e) };
+    if (status === 409 || status >= 500) return { kind: "server", status, detail, attempts, hint: resetHint(e) };
     // Any other 4xx: the server read the request and refused it; that is the caller's to handle.
     return undefined;
   }
@@ -85,9 +130,32 @@ function classify(chain: object[]): { kind: CallFailureKind; status?: number; de
   return undefined;
 }
 
-function messageFor(kind: CallFailureKind, where: string, status: number | undefined, detail: string): string {
+const API_ROOT = "check that OPENAI_BASE_URL is its API root (…/v1)";
+
+/** The one line for a call the transport gave up on itself: what it saw, in its words, and what to do. */
+function transportMessage(at: string, e: TransportError): string {
+  switch (e.kind) {
+    case "timeout":
+      return `${at} did not answer in time (${e.detail}): check that it is up and not overloaded, or raise INSIDEOUT_TIMEOUT_MS.`;
+    case "connection":
+    case "dropped":
+      return `${at} ${e.detail}: check the server's log, and that OPENAI_BASE_URL is its address.`;
+    case "redirect":
+      return `${at} ${e.detail}: set OPENAI_BASE_URL to the address that answers, if you trust it.`;
+    case "too-large":
+      return `${at} ${e.detail}: check the server, or raise INSIDEOUT_MAX_ANSWER_BYTES.`;
+    case "protocol":
+      return `${at} did not answer as an OpenAI-compatible server (${e.message.replace(/^The model server's answer is not a chat completion: /, "").replace(/\.$/, "")}): ${API_ROOT}.`;
+  }
+}
+
+function messageFor(where: string, f: Found): string {
   const at = `The model server at ${where}`;
-  switch (kind) {
+  if (f.transport && f.transport.kind !== "protocol") return transportMessage(at, f.transport);
+  const { status, detail } = f;
+  const after = f.attempts ? `after ${f.attempts} attempt${f.attempts === 1 ? "" : "s"}` : "after retries";
+  const hint = f.hint ? `; ${f.hint}` : "";
+  switch (f.kind) {
     case "connection":
       return `Cannot reach the model server at ${where} (${detail}): check that it is running, or set OPENAI_BASE_URL / --model.`;
     case "timeout":
@@ -99,11 +167,11 @@ function messageFor(kind: CallFailureKind, where: string, status: number | undef
     case "not-found":
       return `${at} has no such model or route (HTTP 404${detail}): check --model, and that OPENAI_BASE_URL is the API root (…/v1).`;
     case "rate-limit":
-      return `${at} kept rate-limiting after retries (HTTP 429${detail}): lower --concurrency or check the account's limits, then run again.`;
+      return `${at} kept rate-limiting ${after} (HTTP 429${detail}${hint}): lower --concurrency or check the account's limits, then run again.`;
     case "server":
-      return `${at} kept failing after retries (HTTP ${status ?? 500}${detail}): try again later, or check the server.`;
+      return `${at} kept failing ${after} (HTTP ${status ?? 500}${detail}${hint}): try again later, or check the server.`;
     case "protocol":
-      return `${at} did not answer as an OpenAI-compatible server (${detail.replace(/\.$/, "")}): check that OPENAI_BASE_URL is its API root (…/v1).`;
+      return `${at} did not answer as an OpenAI-compatible server (${detail.replace(/\.$/, "")}): ${API_ROOT}.`;
   }
 }
 
@@ -120,5 +188,5 @@ export function toModelCallFailure(error: unknown, where: string): ModelCallFail
   if (known) return new ModelCallFailure(known.failureKind!, maskSecrets(known.message), { cause: error });
   const found = classify(chain);
   if (!found) return undefined;
-  return new ModelCallFailure(found.kind, maskSecrets(messageFor(found.kind, where, found.status, found.detail)), { cause: error });
+  return new ModelCallFailure(found.kind, maskSecrets(messageFor(where, found)), { cause: error });
 }

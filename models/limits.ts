@@ -3,9 +3,14 @@
  * `fetch` option), over the global fetch:
  *  - a concurrency limit shared by every model instance given the same limiter (by default one for the process, so an
  *    evaluation at concurrency 32 with five agents each never opens 160 connections);
- *  - a per-attempt timeout that covers the headers and the whole body;
+ *  - a per-attempt timeout that covers the headers and the whole body, and a total time for all attempts of one
+ *    request, waits included, after which it gives up with what happened;
  *  - retries with exponential backoff and jitter on 408/409/429/5xx, dropped connections, timeouts and 2xx answers
- *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`;
+ *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, each
+ *    announced on stderr (models/retryNotice.ts);
+ *  - answers read with a byte cap, decompressed bytes counted (models/answerBody.ts), before anything parses them;
+ *  - redirects never followed by fetch: one to another origin is refused (the dialogue is not sent there), one on the
+ *    same origin is followed for a few hops, then called a loop;
  *  - credentials masked out of every error answer before the client reads it, so a server that echoes the key never
  *    gets it into an error message, a trace or a file;
  *  - a 2xx that is not a chat completion at all (an HTML page, `choices: []`) fails at once as a protocol error.
@@ -13,6 +18,8 @@
  * counts to 0 so that retries are not multiplied.
  */
 import { maskSecrets, secretValues } from "../core/secrets.js";
+import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
+import { announceRetry } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -26,6 +33,12 @@ export interface TransportLimits {
   maxBackoffMs: number;
   /** A server asking for more than this is not waited for longer than this. */
   maxRetryAfterMs: number;
+  /** All attempts of one request and the waits between them; no retry starts that would end past it. */
+  totalMs: number;
+  /** An answer's body, decompressed, in bytes. */
+  maxAnswerBytes: number;
+  /** Same-origin redirects followed for one request before it is called a loop. */
+  maxRedirects: number;
 }
 
 function envNumber(name: string, fallback: number, min: number): number {
@@ -36,14 +49,25 @@ function envNumber(name: string, fallback: number, min: number): number {
   return n;
 }
 
-/** Defaults, overridable by INSIDEOUT_TIMEOUT_MS and INSIDEOUT_MAX_RETRIES. Read on each call so tests can set env. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TOTAL_MS = 120_000;
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Defaults, each overridable (docs/models.md): 60 s per attempt (a structured answer of a few hundred tokens),
+ * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer. Read on each call so tests can set env.
+ */
 export function defaultLimits(): TransportLimits {
+  const timeoutMs = envNumber("INSIDEOUT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1);
   return {
-    timeoutMs: envNumber("INSIDEOUT_TIMEOUT_MS", 120_000, 1),
-    maxRetries: envNumber("INSIDEOUT_MAX_RETRIES", 6, 0),
+    timeoutMs,
+    maxRetries: envNumber("INSIDEOUT_MAX_RETRIES", 3, 0),
     baseBackoffMs: envNumber("INSIDEOUT_BACKOFF_MS", 500, 0),
     maxBackoffMs: 20_000,
     maxRetryAfterMs: 60_000,
+    totalMs: envNumber("INSIDEOUT_TOTAL_TIMEOUT_MS", Math.max(DEFAULT_TOTAL_MS, timeoutMs), 1),
+    maxAnswerBytes: envNumber("INSIDEOUT_MAX_ANSWER_BYTES", DEFAULT_MAX_ANSWER_BYTES, 1),
+    maxRedirects: 5,
   };
 }
 
@@ -133,29 +157,42 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
+/** "150 ms", "60 s", "2.5 min": a wait or a timeout as a person reads it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
 /** One attempt got no answer within its time. */
 export class TimeoutError extends Error {
   constructor(
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`no answer within ${timeoutMs} ms`, options);
+    super(`no answer within ${formatDuration(timeoutMs)}`, options);
     this.name = "TimeoutError";
   }
 }
 
 /**
- * What the transport gives up with: `connection` (dropped every time), `timeout` (no answer in time every time), or
- * `protocol` (a 2xx that is not an OpenAI-compatible answer). models/failures.ts classifies it.
+ * What the transport gives up with: `connection` (dropped before an answer every time), `dropped` (closed mid-answer
+ * every time), `timeout` (no answer in time every time), `protocol` (a 2xx that is not an OpenAI-compatible answer),
+ * `redirect` (to another host, or in a loop), `too-large` (an answer over the byte cap). `detail` says it as a phrase
+ * that follows "The model server at <host>"; models/failures.ts builds the one line from it.
  */
+export type TransportKind = "connection" | "dropped" | "timeout" | "protocol" | "redirect" | "too-large";
+
 export class TransportError extends Error {
+  readonly detail: string;
   constructor(
-    readonly kind: "connection" | "timeout" | "protocol",
+    readonly kind: TransportKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TransportError";
+    this.detail = options?.detail ?? message;
   }
 }
 
@@ -195,16 +232,27 @@ function maskedHeaders(headers: Headers, secrets: string[]): Headers {
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
+/** Streamed answers: OpenAI's server-sent events, Ollama's JSON lines. */
+function isStream(type: string): boolean {
+  return type.includes("text/event-stream") || type.includes("application/x-ndjson");
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400 && status !== 304;
+}
+
 /**
- * One attempt under its timeout. The body is read inside it (a stalled body times out too) and handed back as a new
- * Response; an error answer's body and headers have the request's and the environment's credentials masked out.
- * Streamed 2xx answers are passed through as they come, the timeout still covering them.
+ * One attempt under its timeout. The body is read inside it, with the byte cap (a stalled body times out too), and
+ * handed back as a new Response; an error answer's body and headers have the request's and the environment's
+ * credentials masked out. Streamed 2xx answers are passed through as they come, the timeout and the cap still
+ * covering them. A redirect comes back unread: fetch is told not to follow it.
  */
 async function timedFetch(
   fetchImpl: FetchLike,
   input: string | URL | Request,
   init: RequestInit | undefined,
   timeoutMs: number,
+  maxBytes: number,
 ): Promise<{ res: Response; text?: string }> {
   const controller = new AbortController();
   const caller = init?.signal;
@@ -218,14 +266,19 @@ async function timedFetch(
   }, timeoutMs);
   let streaming = false;
   try {
-    const res = await fetchImpl(input, { ...init, signal: controller.signal });
-    if (res.ok && (res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    const res = await fetchImpl(input, { ...init, redirect: "manual", signal: controller.signal });
+    if (isRedirect(res.status)) {
+      await res.body?.cancel().catch(() => {});
+      return { res };
+    }
+    if (res.ok && res.body && isStream(res.headers.get("content-type") ?? "")) {
       // The timeout keeps covering the stream, but must not hold the process open once the stream is done.
       streaming = true;
       timer.unref();
-      return { res };
+      const body = cappedStream(res.body, maxBytes, () => controller.abort(new AnswerTooLarge(maxBytes)));
+      return { res: new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }) };
     }
-    const text = await res.text();
+    const text = await readCapped(res, maxBytes);
     const body = NULL_BODY_STATUS.has(res.status) ? null : text;
     if (res.ok) return { res: new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }), text };
     const secrets = requestSecrets(init);
@@ -245,12 +298,14 @@ async function timedFetch(
 
 interface Attempt {
   response?: Response;
-  /** Why the attempt should be retried; undefined when it stands (success or a non-retryable error). */
+  /** Why the attempt should be retried, in the same words for the same fault; undefined when it stands. */
   retryBecause?: string;
   waitMs?: number;
   error?: unknown;
   /** A 2xx whose JSON body does not parse. */
   malformed?: boolean;
+  /** A redirect's status and where it points. */
+  redirect?: { status: number; to: URL };
 }
 
 /** What the request asked for, as far as judging the answer goes. */
@@ -259,9 +314,12 @@ interface Asked {
   streamed: boolean;
 }
 
+function urlOf(input: string | URL | Request): string {
+  return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+}
+
 function askedOf(input: string | URL | Request, init: RequestInit | undefined): Asked {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const chatCompletion = /\/chat\/completions(\?|$)/.test(url);
+  const chatCompletion = /\/chat\/completions(\?|$)/.test(urlOf(input));
   // The OpenAI client serialises with JSON.stringify, so a streamed request says exactly this.
   const streamed = typeof init?.body === "string" && init.body.includes('"stream":true');
   return { chatCompletion, streamed };
@@ -279,18 +337,30 @@ function notACompletion(asked: Asked, type: string, parsed: unknown): string | u
 
 class NotACompletion extends Error {}
 
-/** One attempt under the limiter, classified: stands, or retry (and why), or throw. */
-async function attempt(fetchImpl: FetchLike, input: string | URL | Request, init: RequestInit | undefined, limits: TransportLimits, limiter: Semaphore): Promise<Attempt> {
+/** One attempt under the limiter, classified: stands, or retry (and why), or redirect, or throw. */
+async function attempt(
+  fetchImpl: FetchLike,
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  limits: TransportLimits,
+  timeoutMs: number,
+  limiter: Semaphore,
+): Promise<Attempt> {
   const release = await limiter.acquire();
   try {
-    const { res, text } = await timedFetch(fetchImpl, input, init, limits.timeoutMs);
+    const { res, text } = await timedFetch(fetchImpl, input, init, timeoutMs, limits.maxAnswerBytes);
+    if (isRedirect(res.status)) {
+      const location = res.headers.get("location");
+      if (!location) throw new TransportError("redirect", `The model server answered HTTP ${res.status} without a Location.`, { detail: `answered HTTP ${res.status} (a redirect) without saying where to` });
+      return { redirect: { status: res.status, to: new URL(location, urlOf(input)) } };
+    }
     if (isRetryableStatus(res.status) && res.headers.get("x-should-retry") !== "false") {
       return { response: res, retryBecause: `HTTP ${res.status}`, waitMs: retryAfterMs(res.headers) };
     }
     if (!res.ok) return { response: res };
     const type = res.headers.get("content-type") ?? "";
     const asked = askedOf(input, init);
-    if (type.includes("text/event-stream")) {
+    if (isStream(type)) {
       const wrong = asked.chatCompletion ? notACompletion(asked, type, undefined) : undefined;
       if (wrong) throw new NotACompletion(wrong);
       return { response: res };
@@ -308,12 +378,17 @@ async function attempt(fetchImpl: FetchLike, input: string | URL | Request, init
     if (wrong) throw new NotACompletion(wrong);
     return { response: res };
   } catch (error) {
+    if (error instanceof TransportError) throw error;
     if (error instanceof NotACompletion) throw new TransportError("protocol", `The model server's answer is not a chat completion: ${error.message}.`);
-    if (init?.signal?.aborted) throw error;
+    if (error instanceof AnswerTooLarge) {
+      throw new TransportError("too-large", `The model server sent ${error.message}.`, { detail: `sent ${error.message}` });
+    }
+    if (init?.signal?.aborted) throw init.signal.reason ?? error;
     // Not a transient fault, so say so at once instead of backing off for half a minute.
     if (unreachableReason(error)) throw error;
-    const why = error instanceof TimeoutError ? error.message : `a dropped connection (${(error as Error).message})`;
-    return { error, retryBecause: why };
+    if (error instanceof TimeoutError) return { error, retryBecause: `no answer within ${formatDuration(limits.timeoutMs)}` };
+    if (error instanceof DroppedMidBody) return { error, retryBecause: error.message };
+    return { error, retryBecause: `the connection closed before an answer (${(error as Error).message})` };
   } finally {
     release();
   }
@@ -322,34 +397,108 @@ async function attempt(fetchImpl: FetchLike, input: string | URL | Request, init
 export interface TransportOptions extends Partial<TransportLimits> {
   /** The concurrency limit these requests share (default: the process-wide one). */
   limiter?: Semaphore;
+  /** Named with the host in retry notices: "openai", "ollama". */
+  provider?: string;
+}
+
+/** Header set on the last error answer handed back after retries: how many attempts were made. */
+export const ATTEMPTS_HEADER = "x-insideout-attempts";
+/** Set when the server asked to wait longer than the request had left (ms asked). */
+export const WAIT_REFUSED_HEADER = "x-insideout-wait-refused-ms";
+
+/** Redirects that keep the method and body; a 303 turns a request into a GET, which no API call means. */
+const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
+
+function redirectTarget(input: string | URL | Request, to: URL): string | Request {
+  return input instanceof Request ? new Request(to, input) : to.href;
+}
+
+/** The redirect taken, or the TransportError that refuses it. */
+function checkRedirect(from: string, r: { status: number; to: URL }, hops: number, max: number): TransportError | undefined {
+  const origin = new URL(from).origin;
+  if (r.to.origin !== origin) {
+    return new TransportError("redirect", `The model server redirected to another host (${r.to.host}); not followed.`, {
+      detail: `redirected (HTTP ${r.status}) to another host, ${r.to.origin}, which was not followed so that the request is not sent there`,
+    });
+  }
+  if (!FOLLOWED_REDIRECTS.has(r.status)) {
+    return new TransportError("redirect", `The model server answered HTTP ${r.status} (to ${r.to.pathname}).`, {
+      detail: `answered HTTP ${r.status} (see ${r.to.pathname}), which would turn the request into a GET`,
+    });
+  }
+  if (hops > max) {
+    return new TransportError("redirect", `The model server redirected ${max} times without answering.`, {
+      detail: `redirected ${max} times without answering (a redirect loop, last to ${r.to.pathname})`,
+    });
+  }
+  return undefined;
+}
+
+/** With an attempt count on it, so that the one-line message can say how many there were. */
+function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): Response {
+  const headers = new Headers(res.headers);
+  headers.set(ATTEMPTS_HEADER, String(attempts));
+  if (waitRefusedMs !== undefined) headers.set(WAIT_REFUSED_HEADER, String(Math.round(waitRefusedMs)));
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /**
- * A `fetch` with a concurrency limiter, per-attempt timeout and retries. After the last retry it returns the last
- * error answer (so the client reports the server's own error, credentials masked) or throws a TransportError saying
- * what went wrong. `fetchImpl` defaults to the global fetch, looked up on each request.
+ * A `fetch` with a concurrency limiter, per-attempt timeout, a total time, redirects checked and retries, each retry
+ * announced. After the last retry it returns the last error answer (so the client reports the server's own error,
+ * credentials masked, with ATTEMPTS_HEADER) or throws a TransportError saying what went wrong. `fetchImpl` defaults
+ * to the global fetch, looked up on each request.
  */
 export function resilientFetch(options: TransportOptions = {}, fetchImpl?: FetchLike): FetchLike {
-  const { limiter, ...overrides } = options;
+  const { limiter, provider = "model server", ...overrides } = options;
   const send: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const limits = { ...defaultLimits(), ...stripUndefined(overrides) };
     const shared = limiter ?? globalLimiter();
-    for (let retry = 0; ; retry++) {
-      const a = await attempt(send, input, init, limits, shared);
+    const started = Date.now();
+    const deadline = started + Math.max(limits.totalMs, 1);
+    const where = `${provider} ${hostOf(urlOf(input))}`;
+    let target: string | URL | Request = input;
+    let hops = 0;
+    for (let retry = 0; ; ) {
+      const left = deadline - Date.now();
+      const timeoutMs = retry === 0 && hops === 0 ? Math.min(limits.timeoutMs, limits.totalMs) : Math.max(1, Math.min(limits.timeoutMs, left));
+      const a = await attempt(send, target, init, limits, timeoutMs, shared);
+      if (a.redirect) {
+        hops++;
+        const refused = checkRedirect(urlOf(target), a.redirect, hops, limits.maxRedirects);
+        if (refused) throw refused;
+        target = redirectTarget(target, a.redirect.to);
+        continue;
+      }
       if (!a.retryBecause) return a.response!;
-      if (retry >= limits.maxRetries) {
-        const tries = `${retry + 1} time${retry === 0 ? "" : "s"}`;
+      const attempts = retry + 1;
+      const asked = a.waitMs !== undefined ? Math.min(a.waitMs, limits.maxRetryAfterMs) : undefined;
+      const wait = asked !== undefined ? asked + Math.random() * 50 : backoffMs(retry + 1, limits);
+      // No retry that could not even start a useful attempt before the deadline.
+      const outOfTime = deadline - (Date.now() + wait) < Math.min(limits.timeoutMs, 1000);
+      if (retry >= limits.maxRetries || outOfTime) {
+        const tries = `${attempts} time${attempts === 1 ? "" : "s"}`;
+        const inAll = attempts > 1 ? ` (${formatDuration(Date.now() - started)} in all)` : "";
         // No cause: the parser's message quotes the body, which the OpenAI client would search for "timed out".
         if (a.malformed) throw new TransportError("protocol", `The model server answered with malformed JSON ${tries}.`);
-        if (a.response) return a.response;
-        const kind = a.error instanceof TimeoutError ? "timeout" : "connection";
-        throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause: a.error });
+        if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
+        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof DroppedMidBody ? "dropped" : "connection";
+        const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
+        throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause: a.error, detail: `${what}, ${tries}${inAll}` });
       }
-      const wait = a.waitMs !== undefined ? Math.min(a.waitMs, limits.maxRetryAfterMs) + Math.random() * 50 : backoffMs(retry + 1, limits);
+      announceRetry({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
       await sleep(wait, init?.signal);
+      retry++;
     }
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

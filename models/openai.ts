@@ -35,11 +35,12 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       // Retries, the per-attempt timeout and the concurrency limit happen in this fetch (the client's documented
       // `fetch` option), where the Retry-After header is visible; the client's own retries are off so that attempts
       // are not multiplied.
-      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries, limiter }) },
+      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai" }) },
       temperature,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
-      // The client's own timeout covers all of our attempts; each attempt has its own `timeoutMs` in the fetch.
-      timeout: (maxRetries + 1) * (timeoutMs + limits.maxRetryAfterMs),
+      // The client's own timeout covers all of our attempts (bounded by `totalMs` in the fetch), with room for the
+      // fetch to give up first and say why; each attempt has its own `timeoutMs` there.
+      timeout: Math.max(limits.totalMs, timeoutMs) + 10_000,
       maxRetries: 0,
     });
     byKey.set(key, chat);

@@ -83,7 +83,7 @@ describe("each kind, with the host named", () => {
     const s = await fake(() => ({ drop: true }));
     const { failure } = await failureOf(s.url);
     expect(failure?.kind).toBe("connection");
-    expect(failure?.message).toContain(`at ${s.url} (`);
+    expect(failure?.message).toMatch(new RegExp(`^The model server at ${s.url} closed the connection before answering, 2 times \\(\\d+ ms in all\\): `));
     expect(s.requests).toHaveLength(2);
   });
 
@@ -110,9 +110,9 @@ describe("each kind, with the host named", () => {
   });
 
   it.each([
-    [429, "rate-limit", "kept rate-limiting after retries (HTTP 429"],
-    [500, "server", "kept failing after retries (HTTP 500"],
-    [503, "server", "kept failing after retries (HTTP 503"],
+    [429, "rate-limit", "kept rate-limiting after 3 attempts (HTTP 429"],
+    [500, "server", "kept failing after 3 attempts (HTTP 500"],
+    [503, "server", "kept failing after 3 attempts (HTTP 503"],
   ])("HTTP %i after the retries is %s", async (status, kind, words) => {
     const s = await fake(() => ({ status }));
     const { failure } = await failureOf(s.url, { maxRetries: 2 });

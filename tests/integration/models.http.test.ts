@@ -127,7 +127,7 @@ describe("faults", () => {
     toClose.push(s.close);
     const error = await resilientFetch({ maxRetries: 2, baseBackoffMs: 1 })(s.url, post()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
-    expect(error).toMatchObject({ kind: "connection", message: expect.stringMatching(/failed 3 times; last: a dropped connection/) });
+    expect(error).toMatchObject({ kind: "connection", message: expect.stringMatching(/failed 3 times; last: the connection closed before an answer/) });
     expect(s.seen).toHaveLength(3);
   });
 

@@ -1,0 +1,70 @@
+/**
+ * Retries announced on stderr as they happen, so that no wait is silent:
+ *   insideout: openai 127.0.0.1:8080: HTTP 429, retrying in 2.0 s (attempt 2 of 4)
+ * At most one line per second for each server and cause; the ones held back in that second are summed up in one line
+ * at its end, so thousands of parallel requests failing together print a few lines, not thousands. Each line is
+ * written whole, and on a terminal first clears the line a progress bar may be drawing on.
+ * INSIDEOUT_RETRY_NOTICES=0 silences them.
+ */
+
+const WINDOW_MS = 1000;
+
+export interface RetryNotice {
+  /** Provider and host: "openai 127.0.0.1:8080". */
+  where: string;
+  /** What went wrong, the same words for the same fault: "HTTP 429", "no answer within 60 s". */
+  cause: string;
+  waitMs: number;
+  /** The attempt about to be made (2 for the first retry) and how many there can be at most. */
+  attempt: number;
+  of: number;
+}
+
+interface Window {
+  printedAt: number;
+  heldBack: number;
+  timer?: NodeJS.Timeout;
+}
+
+const windows = new Map<string, Window>();
+
+export function retryNoticesOn(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(0|false|off|no)$/i.test((env.INSIDEOUT_RETRY_NOTICES ?? "").trim());
+}
+
+function writeLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}${line}\n`);
+}
+
+export function retryLine(n: RetryNotice): string {
+  return `insideout: ${n.where}: ${n.cause}, retrying in ${(n.waitMs / 1000).toFixed(1)} s (attempt ${n.attempt} of ${n.of})`;
+}
+
+/** Prints the notice, or counts it towards the current second's summary. `write` is for tests. */
+export function announceRetry(n: RetryNotice, write: (line: string) => void = writeLine, now = Date.now()): void {
+  if (!retryNoticesOn()) return;
+  const key = `${n.where}\u0000${n.cause}`;
+  const w = windows.get(key);
+  if (!w || now - w.printedAt >= WINDOW_MS) {
+    if (w?.timer) clearTimeout(w.timer);
+    const more = w && w.heldBack > 0 ? ` (+${w.heldBack} more like it)` : "";
+    write(retryLine(n) + more);
+    windows.set(key, { printedAt: now, heldBack: 0 });
+    return;
+  }
+  w.heldBack++;
+  // The summary comes at the end of the second even if nothing else is printed; it must not keep the process alive.
+  w.timer ??= setTimeout(() => {
+    w.timer = undefined;
+    if (w.heldBack === 0) return;
+    write(`insideout: ${n.where}: ${n.cause} on ${w.heldBack} more request${w.heldBack === 1 ? "" : "s"}, each retrying (up to ${n.of} attempts)`);
+    w.heldBack = 0;
+    w.printedAt = Date.now();
+  }, WINDOW_MS - (now - w.printedAt)).unref();
+}
+
+/** Forgets the windows (tests). */
+export function resetRetryNotices(): void {
+  for (const w of windows.values()) if (w.timer) clearTimeout(w.timer);
+  windows.clear();
+}
