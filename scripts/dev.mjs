@@ -7,6 +7,7 @@
 // spawns the API process): nothing is left listening on the port. We exit with the server's exit code.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +36,30 @@ try {
 } catch (e) {
   process.stderr.write(`dev: ${e.message}\n`);
   process.exit(2);
+}
+
+/** Why we cannot listen on host:port (undefined when we can): checked before the server starts, which on a taken
+ * port logs a stack trace and keeps running, and which we would otherwise mistake for the server already there. */
+function cannotListen(host, port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", (e) => resolve(e));
+    probe.listen({ host, port: Number(port), exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+const busy = await cannotListen(args.host, args.port);
+if (busy) {
+  const why =
+    busy.code === "EADDRINUSE"
+      ? `port ${args.port} on ${args.host} is taken (an earlier \`npm run dev\`?): stop what runs there, or use another port: npm run dev -- --port N`
+      : busy.code === "EADDRNOTAVAIL"
+        ? `${args.host} is not an address of this machine: use --host 127.0.0.1`
+        : busy.code === "EACCES"
+          ? `port ${args.port} needs privileges: use a port above 1023`
+          : `${busy.code ?? busy.message}`;
+  process.stderr.write(`dev: cannot listen on ${args.host}:${args.port}: ${why}.\n`);
+  process.exit(1);
 }
 
 const bin = path.join(root, "node_modules/.bin/langgraphjs");
