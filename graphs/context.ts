@@ -11,43 +11,94 @@ const common = {
   model: z
     .string()
     .default("auto")
-    .describe("provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf; auto picks a default"),
+    .describe(
+      "provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf; auto picks a default. On a server, local models only as local:default or by file name from its INSIDEOUT_MODELS_DIR",
+    ),
   agents: z
     .array(z.enum(ALL_AGENTS))
     .min(1)
     .default([...EKMAN_AGENTS])
     .describe("Emotion agents that take part; the five Ekman emotions by default, surprise may be added"),
-  labels: z.string().default("ed32").describe("Label set: ed32, ed18, or a path to a JSON label-set file"),
+  labels: z
+    .string()
+    .default("ed32")
+    .describe("Label set: ed32, ed18, or a path to a JSON label-set file; on a server, a file only by name from its INSIDEOUT_LABELS_DIR"),
   temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
 };
 
-/** The ERC graphs' context schema. */
-export const ErcRunOptions = z.object({
+const ercShape = {
   ...common,
   aggregation: z
     .enum(["llm", "vote", "weighted"])
     .default("llm")
     .describe("llm: the aggregate agent decides (the paper); vote: majority label; weighted: confidence-weighted"),
   respond: z.boolean().default(false).describe("After recognising the emotion, also reply to the speaker"),
-});
+};
 
-/** The ERG graphs' context schema. */
-export const ErgRunOptions = z.object({
+const ergShape = {
   ...common,
   aggregation: z
     .enum(["llm", "weighted"], { error: "ERG aggregation is llm or weighted (replies carry no label to vote on)" })
     .default("llm")
     .describe("llm: the aggregate agent chooses the reply (the paper); weighted: the most confident agent's reply"),
-});
+};
+
+/** Bad run options, as one line: `Invalid run option temperature (7): Too big: expected number to be <=2`. */
+export class InvalidRunOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidRunOptionError";
+  }
+}
+
+function invalidOption(raw: unknown, issue: z.core.$ZodIssue | undefined): InvalidRunOptionError {
+  const path = issue?.path ?? [];
+  // The value the caller sent (`agents.1` is the second listed agent), quoted on one line and cut short.
+  let value: unknown = raw;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const shown = value === undefined || typeof value === "object" ? "" : ` (${JSON.stringify(value).slice(0, 60)})`;
+  const message = (issue?.message ?? "invalid").replace(/\s+/g, " ");
+  return new InvalidRunOptionError(`Invalid run option ${path.join(".") || "(context)"}${shown}: ${message}`);
+}
+
+/**
+ * A graph's context schema: the plain one for Studio's form, and, when LangGraph checks a run's context against it,
+ * one line for the first bad option instead of zod's multi-line JSON dump of every issue (which a LangGraph server
+ * would send back, and log, as the run's error). Each field throws its own first issue; the object itself carries no
+ * refinement, so LangGraph can still extend it for Studio.
+ */
+function oneLineErrors<T extends Record<string, z.ZodType>>(shape: T): T {
+  const guarded = Object.entries(shape).map(([key, field]) => [
+    key,
+    field.clone().superRefine(
+      (value) => {
+        const issue = field.safeParse(value).error?.issues[0];
+        throw invalidOption({ [key]: value }, issue ? { ...issue, path: [key, ...issue.path] } : undefined);
+      },
+      { when: (payload) => payload.issues.length > 0 },
+    ),
+  ]);
+  return Object.fromEntries(guarded) as T;
+}
+
+/** The plain schemas, for callers that check options themselves (safeParse) before a run. */
+const ErcPlain = z.object(ercShape);
+const ErgPlain = z.object(ergShape);
+
+/** The ERC graphs' context schema. */
+export const ErcRunOptions = z.object(oneLineErrors(ercShape));
+
+/** The ERG graphs' context schema. */
+export const ErgRunOptions = z.object(oneLineErrors(ergShape));
 
 /** Options of any run: ERC's, of which ERG's are a part (`respond` is always false for ERG). */
-export const RunOptions = ErcRunOptions;
+export const RunOptions = ErcPlain;
 export type RunOptions = z.infer<typeof RunOptions>;
 export type ErcRunOptions = RunOptions;
 export type ErgRunOptions = z.infer<typeof ErgRunOptions> & { respond: false };
 
 /** Each task's context schema, for callers that validate options before a run (one line per bad option). */
-export const RUN_OPTIONS = { erc: ErcRunOptions, erg: ErgRunOptions } as const;
+export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain } as const;
 
 /**
  * Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. With its task,
@@ -73,7 +124,7 @@ export function runOptions(config: LangGraphRunnableConfig | undefined, task: Ta
   return options;
 }
 
-const OPTION_KEYS = Object.keys(ErcRunOptions.shape);
+const OPTION_KEYS = Object.keys(ercShape);
 /** Parsed run options per task and context object, with the context as it was then (a mutated one is parsed again). */
 const parsedContexts: Record<TaskName, WeakMap<object, { source: string; options: RunOptions }>> = {
   erc: new WeakMap(),
@@ -82,10 +133,7 @@ const parsedContexts: Record<TaskName, WeakMap<object, { source: string; options
 
 function parse(task: TaskName, raw: unknown): RunOptions {
   const parsed = RUN_OPTIONS[task].safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Invalid run option ${issue?.path.join(".")}: ${issue?.message}`);
-  }
+  if (!parsed.success) throw invalidOption(raw, parsed.error.issues[0]);
   // A run's options are ERC's shape for both tasks, so every node reads the same fields.
   return task === "erg" ? { ...parsed.data, respond: false } : (parsed.data as RunOptions);
 }

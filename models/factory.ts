@@ -4,6 +4,7 @@
  * and Studio use the default resolver (no cache, the process-wide limiter). Tests register scripted providers with
  * `registerProvider`.
  */
+import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import type { Semaphore } from "./limits.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
@@ -40,6 +41,8 @@ export interface ResolverDeps {
   cache?: AnswerCache;
   /** HTTP requests of the models it resolves share this limit. */
   limiter?: Semaphore;
+  /** Which model files a name may make it load (core/access.ts); any path by default (in-process callers). */
+  files?: FileAccess;
 }
 
 export class ModelResolver {
@@ -52,9 +55,30 @@ export class ModelResolver {
     if (!factory) {
       throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
     }
-    const model = await factory(name, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}) });
-    return this.deps.cache ? { ...model, cache: this.deps.cache } : model;
+    // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
+    const chosen = provider === "local" && effectiveSpec(spec) !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
+    const model = await factory(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}) });
+    // A model found by name keeps that name: the server's folder is none of the caller's business.
+    const named = chosen === name ? model : { ...model, spec: effective, name };
+    return this.deps.cache ? { ...named, cache: this.deps.cache } : named;
   }
+}
+
+/**
+ * What the local provider is handed for `local:<name>` under `files`. A run from outside may name `local:default`
+ * (the pinned, checksummed default), a GGUF file by name from INSIDEOUT_MODELS_DIR, and `local:hf:…` only when the
+ * operator allows downloads (INSIDEOUT_ALLOW_HF_MODELS): else any caller could make the server fetch and store
+ * gigabytes from the hub and feed an unvetted file to llama.cpp. Nothing else: refused before any file is looked at.
+ */
+function localName(provider: string, name: string, files: FileAccess): string {
+  if (provider !== "local" || files.kind === "any" || name === "default") return name;
+  if (name.startsWith("hf:") && files.hfModels) return name;
+  const path = fileByName(files.modelsDir, name, ".gguf");
+  if (path) return path;
+  const ways = ["local:default", ...(files.modelsDir ? ["local:<name of a .gguf file in the server's INSIDEOUT_MODELS_DIR>"] : []), ...(files.hfModels ? ["local:hf:<owner>/<repo>/<file>.gguf"] : [])];
+  throw new AccessRefused(
+    `Model ${quoted(`local:${name}`)} is not available on this server: use ${ways.join(", ")}, or an openai: or ollama: model (a server loads local models only by name from the folder it allows; see docs/studio.md).`,
+  );
 }
 
 /** No cache; the process-wide request limit. */

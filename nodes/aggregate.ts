@@ -13,7 +13,7 @@ import { AGGREGATE_ERG } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
-import { dialogueFor, runEnv } from "./env.js";
+import { dialogueFor, reportFailure, runEnv } from "./env.js";
 import { aggregateOpinions } from "./strategies.js";
 import type { Task } from "./emotionAgent.js";
 
@@ -55,7 +55,7 @@ export function aggregate(task: Task) {
       } catch (error) {
         return {
           emotion: { ...fallback(), decidedBy: "weighted" },
-          failures: { aggregate: failureToRecord(error, config) },
+          failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) },
           calls: [record(RUN_NAME, usageOf(error), false)],
         };
       }
@@ -103,7 +103,7 @@ export function aggregate(task: Task) {
         calls: [record(RUN_NAME, usage, true)],
       };
     } catch (error) {
-      return { reply: mostConfident(), failures: { aggregate: failureToRecord(error, config) }, calls: [record(RUN_NAME, usageOf(error), false)] };
+      return { reply: mostConfident(), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
   };
 }

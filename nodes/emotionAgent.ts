@@ -15,7 +15,7 @@ import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { State, Update } from "../graphs/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
-import { dialogueFor, runEnv } from "./env.js";
+import { dialogueFor, reportFailure, runEnv } from "./env.js";
 
 export type Task = "erc" | "erg";
 
@@ -58,7 +58,8 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
       });
       return { candidates: { [emotion]: value }, calls: [record(runName, usage, true)], ...notes };
     } catch (error) {
-      return { failures: { [emotion]: failureToRecord(error, config) }, calls: [record(runName, usageOf(error), false)] };
+      const failure = reportFailure(config, emotion, failureToRecord(error, config));
+      return { failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] };
     }
   };
 }

@@ -1,11 +1,18 @@
 /**
  * A run's environment, resolved once per run: its options (the graph's context), its label set and its model. The
  * model comes from the ModelResolver the caller hands in through the runtime (`configurable`, see `withModels`), as
- * an eval does to give every node its LLM cache and request limiter; without one, the default resolver.
+ * an eval does to give every node its LLM cache and request limiter.
+ *
+ * That resolver is also what makes a run trusted: a class instance cannot come through a LangGraph server's JSON API,
+ * so only an in-process caller can hand one in. Such runs name label-set and model files by path. Runs without one
+ * (a server's) get the server's file policy (core/access.ts): built-in label sets, and files only by name from the
+ * folders the server allows.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ANY_FILE, serverAccess, type FileAccess } from "../core/access.js";
+import { maskSecrets } from "../core/secrets.js";
 import { runOptions, type RunOptions } from "../graphs/context.js";
-import { defaultResolver, ModelResolver } from "../models/factory.js";
+import { ModelResolver } from "../models/factory.js";
 import type { ResolvedModel } from "../models/types.js";
 import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
 import { dialogueBudgetChars, transcript, type Transcript } from "./dialogue.js";
@@ -23,16 +30,42 @@ export function withModels(resolver: ModelResolver): Record<string, unknown> {
   return { [MODELS_KEY]: resolver };
 }
 
-function resolverOf(config: LangGraphRunnableConfig): ModelResolver {
+interface Trust {
+  resolver: ModelResolver;
+  files: FileAccess;
+  /** True for a run from outside: its failures are also logged, as its caller may not see the server's state. */
+  fromOutside: boolean;
+}
+
+/** One resolver for runs from outside, per server policy (the policy is read from the environment at each run). */
+let outside: { key: string; trust: Trust } | undefined;
+
+function trustOf(config: LangGraphRunnableConfig): Trust {
   const r: unknown = config.configurable?.[MODELS_KEY];
-  return r instanceof ModelResolver ? r : defaultResolver;
+  if (r instanceof ModelResolver) return { resolver: r, files: ANY_FILE, fromOutside: false };
+  const files = serverAccess();
+  const key = JSON.stringify(files);
+  if (outside?.key !== key) outside = { key, trust: { resolver: new ModelResolver({ files }), files, fromOutside: true } };
+  return outside.trust;
+}
+
+/**
+ * A node's recorded failure, also as one stderr line for a run from outside (the server's log): whoever runs the
+ * server sees why a caller's run degraded. In-process callers show `failures` themselves.
+ */
+export function reportFailure(config: LangGraphRunnableConfig, node: string, line: string): string {
+  if (trustOf(config).fromOutside) {
+    const run = config.configurable?.run_id;
+    process.stderr.write(`insideout: ${typeof run === "string" ? `run ${run}: ` : ""}${node} failed: ${maskSecrets(line.replace(/\s+/g, " "))}\n`);
+  }
+  return line;
 }
 
 /** Per run: keyed by the run's context object (the same for all its nodes) and resolver. */
 const envs = new WeakMap<object, WeakMap<ModelResolver, Promise<RunEnv>>>();
 
 export function runEnv(config: LangGraphRunnableConfig): Promise<RunEnv> {
-  const resolver = resolverOf(config);
+  const { resolver, files } = trustOf(config);
   const context: unknown = config.context;
   const scope = typeof context === "object" && context !== null ? context : config;
   let byResolver = envs.get(scope);
@@ -41,7 +74,7 @@ export function runEnv(config: LangGraphRunnableConfig): Promise<RunEnv> {
   if (!env) {
     env = (async () => {
       const options = runOptions(config);
-      const labelSet = loadLabelSet(options.labels);
+      const labelSet = loadLabelSet(options.labels, files);
       const model = await resolver.resolve(options.model, { temperature: options.temperature });
       return { options, model, labelSet };
     })();

@@ -4,6 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
+import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import { cleanLabel } from "./normalize.js";
 
 export interface LabelSet {
@@ -111,10 +112,10 @@ export const BUILTIN_LABEL_SETS: Readonly<Record<string, LabelSet>> = {
 /** A label set is a short list; anything larger is the wrong file, and is refused before it is read into memory. */
 export const MAX_LABEL_SET_FILE_BYTES = 1024 * 1024;
 
-/** The file's JSON, read no further than the size limit. */
-function readLabelSetFile(path: string): unknown {
+/** The file's JSON, read no further than the size limit; errors name it as `shown`. */
+function readLabelSetFile(path: string, shown: string = path): unknown {
   const cannot = (why: string): never => {
-    throw new Error(`Cannot read label set file ${path}: ${why}`);
+    throw new Error(`Cannot read label set file ${shown}: ${why}`);
   };
   let fd: number;
   try {
@@ -157,26 +158,48 @@ const SHAPE = `must be {"labels": ["a", "b", ...]} or {"groups": {"group": ["mem
 const FlatFile = z.object({ name: z.string().optional(), labels: z.array(z.string()) }).strict();
 const GroupedFile = z.object({ name: z.string().optional(), groups: z.record(z.string(), z.array(z.string())) }).strict();
 
-/** A built-in name (`ed32`, `ed18`) or the path of a JSON file: `{"labels": [...]}` or `{"groups": {group: [members]}}`. */
-export function loadLabelSet(nameOrPath: string): LabelSet {
+/**
+ * A built-in name (`ed32`, `ed18`) or the path of a JSON file: `{"labels": [...]}` or `{"groups": {group: [members]}}`.
+ * With `access` of a run from outside (core/access.ts), a file only by name from the allowed folder.
+ */
+export function loadLabelSet(nameOrPath: string, access: FileAccess = ANY_FILE): LabelSet {
   const builtin = BUILTIN_LABEL_SETS[nameOrPath];
   if (builtin) return builtin;
+  if (access.kind === "named") {
+    const path = fileByName(access.labelsDir, nameOrPath, ".json");
+    if (!path) throw refused(nameOrPath, access.labelsDir !== undefined);
+    // Shown by the name it was asked for: the server's folder is none of the caller's business.
+    return labelSetFromFile(path, nameOrPath);
+  }
   if (!nameOrPath.endsWith(".json")) {
     throw new Error(
       `Unknown label set "${nameOrPath}": use ${Object.keys(BUILTIN_LABEL_SETS).join(" or ")}, or a JSON file path.`,
     );
   }
-  const raw = readLabelSetFile(nameOrPath);
+  return labelSetFromFile(nameOrPath, nameOrPath);
+}
+
+/** The same line whether or not a file exists there: a refusal must not tell which paths exist. */
+function refused(given: string, folder: boolean): AccessRefused {
+  const builtins = Object.keys(BUILTIN_LABEL_SETS).join(", ");
+  const named = folder ? `, or the name of a label-set file in the server's INSIDEOUT_LABELS_DIR` : "";
+  return new AccessRefused(
+    `Label set ${quoted(given)} is not available on this server: use ${builtins}${named} (a server reads label sets only by name from the folder it allows; see docs/studio.md).`,
+  );
+}
+
+function labelSetFromFile(path: string, shown: string): LabelSet {
+  const raw = readLabelSetFile(path, shown);
   const grouped = typeof raw === "object" && raw !== null && "groups" in raw;
   const parsed = (grouped ? GroupedFile : FlatFile).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue && issue.path.length > 0 ? ` (at ${issue.path.join(".")}: ${issue.message})` : issue ? ` (${issue.message})` : "";
-    throw new Error(`Label set file ${nameOrPath} ${SHAPE}${at}.`);
+    throw new Error(`Label set file ${shown} ${SHAPE}${at}.`);
   }
-  const name = parsed.data.name?.trim() || nameOrPath;
+  const name = parsed.data.name?.trim() || shown;
   const entries = "labels" in parsed.data ? parsed.data.labels.map((label) => ({ label })) : groupEntries(parsed.data.groups);
-  return buildLabelSet(name, entries, nameOrPath);
+  return buildLabelSet(name, entries, shown);
 }
 
 /** The gold labels that have no place in the set (goldToSet gives none), each once, sorted. */
