@@ -72,16 +72,18 @@ export async function readCapped(res: Response, cap: number): Promise<string> {
   return Buffer.concat(chunks, total).toString("utf8");
 }
 
-/** A streamed body passed on as it comes, erroring with AnswerTooLarge once more than `cap` bytes went through. */
-export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, onTooLarge: () => void): ReadableStream<Uint8Array> {
+/**
+ * A streamed body passed on as it comes, erroring with `tooLarge(new AnswerTooLarge(cap))` once more than `cap` bytes
+ * went through (the caller cancels the request there).
+ */
+export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, tooLarge: (e: AnswerTooLarge) => Error): ReadableStream<Uint8Array> {
   let total = 0;
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         total += chunk.byteLength;
         if (total > cap) {
-          onTooLarge();
-          controller.error(new AnswerTooLarge(cap));
+          controller.error(tooLarge(new AnswerTooLarge(cap)));
           return;
         }
         controller.enqueue(chunk);

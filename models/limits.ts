@@ -31,7 +31,7 @@ export interface TransportLimits {
   /** First backoff delay; doubles each retry, capped at `maxBackoffMs`, with ±50 % jitter. */
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** A server asking for more than this is not waited for longer than this. */
+  /** A server asking to wait longer than this is not retried: the request gives up at once, saying so. */
   maxRetryAfterMs: number;
   /** All attempts of one request and the waits between them; no retry starts that would end past it. */
   totalMs: number;
@@ -275,7 +275,11 @@ async function timedFetch(
       // The timeout keeps covering the stream, but must not hold the process open once the stream is done.
       streaming = true;
       timer.unref();
-      const body = cappedStream(res.body, maxBytes, () => controller.abort(new AnswerTooLarge(maxBytes)));
+      const body = cappedStream(res.body, maxBytes, (e) => {
+        const error = tooLargeError(e);
+        controller.abort(error);
+        return error;
+      });
       return { res: new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers }) };
     }
     const text = await readCapped(res, maxBytes);
@@ -337,6 +341,10 @@ function notACompletion(asked: Asked, type: string, parsed: unknown): string | u
 
 class NotACompletion extends Error {}
 
+function tooLargeError(e: AnswerTooLarge): TransportError {
+  return new TransportError("too-large", `The model server sent ${e.message}.`, { detail: `sent ${e.message}` });
+}
+
 /** One attempt under the limiter, classified: stands, or retry (and why), or redirect, or throw. */
 async function attempt(
   fetchImpl: FetchLike,
@@ -380,9 +388,7 @@ async function attempt(
   } catch (error) {
     if (error instanceof TransportError) throw error;
     if (error instanceof NotACompletion) throw new TransportError("protocol", `The model server's answer is not a chat completion: ${error.message}.`);
-    if (error instanceof AnswerTooLarge) {
-      throw new TransportError("too-large", `The model server sent ${error.message}.`, { detail: `sent ${error.message}` });
-    }
+    if (error instanceof AnswerTooLarge) throw tooLargeError(error);
     if (init?.signal?.aborted) throw init.signal.reason ?? error;
     // Not a transient fault, so say so at once instead of backing off for half a minute.
     if (unreachableReason(error)) throw error;
@@ -472,10 +478,10 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
       }
       if (!a.retryBecause) return a.response!;
       const attempts = retry + 1;
-      const asked = a.waitMs !== undefined ? Math.min(a.waitMs, limits.maxRetryAfterMs) : undefined;
-      const wait = asked !== undefined ? asked + Math.random() * 50 : backoffMs(retry + 1, limits);
-      // No retry that could not even start a useful attempt before the deadline.
-      const outOfTime = deadline - (Date.now() + wait) < Math.min(limits.timeoutMs, 1000);
+      const wait = a.waitMs !== undefined ? a.waitMs + Math.random() * 50 : backoffMs(retry + 1, limits);
+      // No retry that could not even start a useful attempt before the deadline, nor a wait longer than we allow a
+      // server to ask for: the user hears at once what the server asked.
+      const outOfTime = deadline - (Date.now() + wait) < Math.min(limits.timeoutMs, 1000) || (a.waitMs ?? 0) > limits.maxRetryAfterMs;
       if (retry >= limits.maxRetries || outOfTime) {
         const tries = `${attempts} time${attempts === 1 ? "" : "s"}`;
         const inAll = attempts > 1 ? ` (${formatDuration(Date.now() - started)} in all)` : "";
@@ -484,7 +490,10 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
         const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof DroppedMidBody ? "dropped" : "connection";
         const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
-        throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause: a.error, detail: `${what}, ${tries}${inAll}` });
+        // A timeout goes without its cause: the OpenAI client would see "TimeoutError" in it and throw its own
+        // causeless timeout error instead of passing ours on.
+        const cause = kind === "timeout" ? undefined : a.error;
+        throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause, detail: `${what}, ${tries}${inAll}` });
       }
       announceRetry({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
       await sleep(wait, init?.signal);
