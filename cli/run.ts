@@ -2,7 +2,8 @@
 import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../graphs/state.js";
 import { RunOptions } from "../graphs/context.js";
 import { builderFor, checkMethodOptions, graphIdFor, type TaskName } from "../graphs/methods.js";
-import { resolveModel } from "../models/factory.js";
+import { defaultResolver, resolveModel } from "../models/factory.js";
+import { withModels } from "../nodes/env.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
 import { traceCallbacks, traceTags } from "../core/tracing.js";
 import { checkedTurns } from "./turns.js";
@@ -108,6 +109,8 @@ export async function runLocally(
       context: options as RunOptions & { aggregation: "llm" | "weighted" },
       streamMode: ["updates", "values"],
       callbacks: traceCallbacks(),
+      // In-process: the user named these files themselves, so paths are allowed (a server run gets no resolver).
+      configurable: withModels(defaultResolver),
       runName: graphId,
       tags: traceTags(task, method, model.spec, options.labels),
       metadata: { graph: graphId, task, method, model: model.spec, labels: options.labels, aggregation: options.aggregation },

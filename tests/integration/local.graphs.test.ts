@@ -15,6 +15,8 @@ import { builder as ergBuilder } from "../../graphs/erg.js";
 import { disposeLocalEngines, localEngine, modelLoadCount } from "../../models/local/engine.js";
 import { disposeLlamaRuntime } from "../../models/local/runtime.js";
 import { loadLabelSet } from "../../taxonomy/labelSets.js";
+import { ModelResolver } from "../../models/factory.js";
+import { withModels } from "../../nodes/env.js";
 import { writeTinyGguf } from "../helpers/tinyGguf.js";
 
 const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"];
@@ -48,7 +50,7 @@ describe("graphs on local:<tiny.gguf>", () => {
     const graph = ercBuilder.compile({ checkpointer: new MemorySaver() });
     const out = await graph.invoke(
       { dialogue },
-      { context: runContext({ model: `local:${tiny}`, respond: true }), configurable: { thread_id: "erc-local" } },
+      { context: runContext({ model: `local:${tiny}`, respond: true }), configurable: { ...withModels(new ModelResolver()), thread_id: "erc-local" } },
     );
     expect(out.failures).toEqual({});
     expect(Object.keys(out.opinions).sort()).toEqual(EKMAN);
@@ -77,7 +79,7 @@ describe("graphs on local:<tiny.gguf>", () => {
   test("erg: recogniser, five candidate replies, and the aggregator's choice among them", async () => {
     const engine = await localEngine(tiny);
     engine.resetCallStats();
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }, "erg") });
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }, "erg"), configurable: withModels(new ModelResolver()) });
     expect(out.failures).toEqual({});
     expect(ed32).toContain(out.recognized?.emotion);
     expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);
