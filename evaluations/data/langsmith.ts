@@ -11,6 +11,7 @@
  */
 import { Client } from "langsmith";
 import type { Example as LsExample, ExampleCreate, ExampleUpdate, KVMap } from "langsmith/schemas";
+import { langsmithClientOptions, langsmithFailure } from "../../core/langsmithErrors.js";
 import { loadDataset, sample } from "./ed.js";
 import type { EdSplit, Example } from "./types.js";
 
@@ -74,8 +75,18 @@ async function ensureDataset(client: Client, name: string): Promise<{ id: string
   return { id: ds.id, created: true };
 }
 
+/** The upload, with a failed LangSmith call said as LangSmith's in one line (core/langsmithErrors.ts). */
 export async function uploadToLangSmith(options: UploadOptions = {}): Promise<UploadResult> {
-  const client = options.client ?? new Client();
+  try {
+    return await upload(options);
+  } catch (error) {
+    throw langsmithFailure(error) ?? error;
+  }
+}
+
+async function upload(options: UploadOptions): Promise<UploadResult> {
+  // langsmith's own retries and timeout kept short, so an unreachable LangSmith is said within seconds.
+  const client = options.client ?? new Client(langsmithClientOptions());
   const datasetName = options.datasetName ?? DEFAULT_DATASET_NAME;
   const splits = options.splits ?? ["test", "valid"];
 

@@ -233,3 +233,50 @@ describe("data upload", () => {
     expect(examples).toHaveLength(2);
   });
 });
+
+describe("LangSmith's problems, named as LangSmith's", () => {
+  const savedEnv = { ...process.env };
+  afterAll(() => {
+    process.env = { ...savedEnv };
+  });
+
+  /** A LangSmith stand-in answering every request with `status`; it counts them. */
+  async function failingLangSmith(status: number) {
+    let count = 0;
+    const s = createServer((req, res) => {
+      count++;
+      req.resume();
+      req.on("end", () => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ detail: "nope" })));
+    });
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, count: () => count, close: () => new Promise<void>((r) => s.close(() => r())) };
+  }
+
+  async function uploadError(endpoint: string): Promise<{ message: string; ms: number }> {
+    process.env = { ...savedEnv, LANGSMITH_ENDPOINT: endpoint, LANGSMITH_API_KEY: "ls-test-key", OPENAI_BASE_URL: "http://127.0.0.1:1/v1" };
+    const t0 = performance.now();
+    const error = await uploadToLangSmith({ datasetName: "ed-io", dataDir: dataDir() }).catch((e: unknown) => e);
+    return { message: (error as Error).message, ms: performance.now() - t0 };
+  }
+
+  // langsmith 0.12's Client forces maxRetries 4 on its caller, whatever callerOptions say: ~27 s here, not seconds.
+  test("unreachable: one line naming LANGSMITH_ENDPOINT, and no model server in it", async () => {
+    const s = await failingLangSmith(200);
+    await s.close();
+    const { message, ms } = await uploadError(s.url);
+    expect(message).toBe(`Cannot reach LangSmith at ${s.url}: check LANGSMITH_ENDPOINT (unset means https://api.smith.langchain.com), or leave --langsmith off.`);
+    expect(ms).toBeLessThan(40_000);
+  }, 45_000);
+
+  test.each([[401, "rejected the API key (HTTP 401): check LANGSMITH_API_KEY."]])("HTTP %i", async (status, words) => {
+    const s = await failingLangSmith(status);
+    try {
+      const { message, ms } = await uploadError(s.url);
+      expect(message).toBe(`LangSmith at ${s.url} ${words}`);
+      expect(ms).toBeLessThan(8000);
+      expect(s.count()).toBeLessThanOrEqual(4);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * LangSmith's problems named as LangSmith's: a failed LangSmith call (unreachable, slow, a rejected key, a 5xx) becomes
+ * one line naming LANGSMITH_ENDPOINT and what to set, instead of passing for a model server's failure. It stops the
+ * run (going on cannot help), and being a NotAResult the CLI prints its message as it is.
+ */
+import { NotAResult } from "./errors.js";
+import { maskSecrets } from "./secrets.js";
+
+export const DEFAULT_LANGSMITH_ENDPOINT = "https://api.smith.langchain.com";
+
+/** The langsmith Client's documented options for its own timeout and retries: a few seconds, not half a minute. */
+export function langsmithClientOptions(): { timeout_ms: number; callerOptions: { maxRetries: number } } {
+  const timeout = Number(process.env.INSIDEOUT_LANGSMITH_TIMEOUT_MS);
+  return { timeout_ms: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000, callerOptions: { maxRetries: 1 } };
+}
+
+export class LangSmithFailure extends NotAResult {
+  readonly stopsRun = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LangSmithFailure";
+  }
+}
+
+function endpoint(): string {
+  return process.env.LANGSMITH_ENDPOINT || process.env.LANGCHAIN_ENDPOINT || DEFAULT_LANGSMITH_ENDPOINT;
+}
+
+function textOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, i = 0; e && i < 6; e = (e as { cause?: unknown }).cause, i++) {
+    parts.push(e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? "")}` : String(e));
+  }
+  return parts.join(" ");
+}
+
+/**
+ * The LangSmithFailure that a langsmith Client call's error stands for, or undefined when it is not a transport or
+ * HTTP failure. Call it where a LangSmith call is awaited: `catch (e) { throw langsmithFailure(e) ?? e; }`.
+ */
+export function langsmithFailure(error: unknown): LangSmithFailure | undefined {
+  if (error instanceof LangSmithFailure) return error;
+  const text = textOf(error);
+  const at = `LangSmith at ${endpoint()}`;
+  const status = (error as { status?: unknown })?.status;
+  const code = typeof status === "number" ? status : Number(/\b([45]\d\d)\b/.exec(text)?.[1]);
+  let line: string | undefined;
+  if (code === 401 || code === 403) line = `${at} rejected the API key (HTTP ${code}): check LANGSMITH_API_KEY.`;
+  else if (code >= 500) line = `${at} failed (HTTP ${code}): try again later, or check LANGSMITH_ENDPOINT.`;
+  else if (code === 429) line = `${at} is rate-limiting (HTTP 429): try again later.`;
+  else if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|UND_ERR|other side closed/i.test(text))
+    line = `Cannot reach ${at}: check LANGSMITH_ENDPOINT (unset means ${DEFAULT_LANGSMITH_ENDPOINT}), or leave --langsmith off.`;
+  else if (/timed? ?out|TimeoutError|AbortError|aborted/i.test(text))
+    line = `${at} did not answer in time: check LANGSMITH_ENDPOINT, or raise INSIDEOUT_LANGSMITH_TIMEOUT_MS.`;
+  return line ? new LangSmithFailure(maskSecrets(line), { cause: error }) : undefined;
+}
