@@ -58,7 +58,7 @@ export function dialogueLimits(env: NodeJS.ProcessEnv = process.env): DialogueLi
 
 function tooLong(source: string, limits: DialogueLimits): Error {
   return new Error(
-    `${source} holds more than ${formatBytes(limits.bytes)} of dialogue: give a shorter dialogue, or raise INSIDEOUT_MAX_DIALOGUE_BYTES (now ${limits.bytes}).`,
+    `The dialogue from ${source} is longer than ${formatBytes(limits.bytes)}: give a shorter one, or raise INSIDEOUT_MAX_DIALOGUE_BYTES (now ${limits.bytes}).`,
   );
 }
 
@@ -124,7 +124,7 @@ export async function readDialogue(turns: string[], file: string | undefined, li
   let dialogue: string[];
   let source: string;
   if (turns.length > 0) {
-    source = "The arguments";
+    source = "the arguments";
     const bytes = turns.reduce((n, t) => n + Buffer.byteLength(t, "utf8") + 1, 0);
     if (bytes > limits.bytes) throw tooLong(source, limits);
     dialogue = turns.map((t) => checkText(t, source).trim()).filter((t) => t !== "");
@@ -140,7 +140,7 @@ export async function readDialogue(turns: string[], file: string | undefined, li
     throw new Error('No dialogue given: pass turns as arguments ("I lost my job" "Oh no, what happened?" ...), one per line on stdin, or --file FILE.');
   }
   if (dialogue.length > limits.turns) {
-    throw new Error(`${source} holds ${dialogue.length} turns, more than ${limits.turns}: give fewer, or raise INSIDEOUT_MAX_TURNS.`);
+    throw new Error(`The dialogue from ${source} has ${dialogue.length} turns, more than ${limits.turns}: give fewer, or raise INSIDEOUT_MAX_TURNS.`);
   }
   return dialogue;
 }

@@ -13,6 +13,7 @@ import { AGGREGATE_ERG } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
+import { fitShares, LISTED_CHARS } from "./dialogue.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
 import { aggregateOpinions } from "./strategies.js";
 import type { Task } from "./emotionAgent.js";
@@ -40,8 +41,11 @@ export function aggregate(task: Task) {
         const decided = aggregateOpinions(env.options.aggregation, opinions.map(([, o]) => o), env.labelSet.labels);
         return { emotion: { ...decided, decidedBy: env.options.aggregation } };
       }
+      // Each rationale gets its share of the prompt, so five long answers cannot make a prompt of their sum.
+      const rationales = fitShares(opinions.map(([a, o]) => ({ name: a, text: o.rationale })), LISTED_CHARS, "agents' rationales");
+      const notes = rationales.note ? { notes: [rationales.note] } : {};
       const listed = opinions
-        .map(([a, o]) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${o.rationale}`)
+        .map(([a, o], i) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${rationales.texts[i]}`)
         .join("\n");
       const system = render(AGGREGATE_ERC, { labels: env.labelSet.labels.join(", "), opinions: listed });
       try {
@@ -51,9 +55,10 @@ export function aggregate(task: Task) {
           opinionSchema(env.labelSet),
           { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "decision" },
         );
-        return { emotion: { ...value, decidedBy: "llm" }, calls: [record(RUN_NAME, usage, true)] };
+        return { emotion: { ...value, decidedBy: "llm" }, calls: [record(RUN_NAME, usage, true)], ...notes };
       } catch (error) {
         return {
+          ...notes,
           emotion: { ...fallback(), decidedBy: "weighted" },
           failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) },
           calls: [record(RUN_NAME, usageOf(error), false)],
@@ -75,7 +80,9 @@ export function aggregate(task: Task) {
       return { reply: mostConfident() };
     }
     const names = candidates.map(([a]) => a);
-    const listed = candidates.map(([a, c]) => `- ${a}: "${c.reply}"`).join("\n");
+    const replies = fitShares(candidates.map(([a, c]) => ({ name: a, text: c.reply })), LISTED_CHARS, "candidate replies");
+    const notes = replies.note ? { notes: [replies.note] } : {};
+    const listed = candidates.map(([a], i) => `- ${a}: "${replies.texts[i]}"`).join("\n");
     const system = render(AGGREGATE_ERG, {
       emotion: state.recognized?.emotion ?? "an emotion that is not yet clear",
       candidates: listed,
@@ -101,9 +108,10 @@ export function aggregate(task: Task) {
       return {
         reply: { text: chosen[1].reply, author: value.choice, rationale: value.rationale },
         calls: [record(RUN_NAME, usage, true)],
+        ...notes,
       };
     } catch (error) {
-      return { reply: mostConfident(), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
+      return { ...notes, reply: mostConfident(), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
   };
 }

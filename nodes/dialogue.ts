@@ -29,31 +29,60 @@ export function dialogueBudgetChars(model: Pick<ResolvedModel, "contextTokens"> 
 
 const LINE_OVERHEAD = "Listener: \n".length;
 
+/** A turn that does not fit whole is cut only if at least this much of it still fits; else it and older ones go. */
+export const MIN_CUT_TURN_CHARS = 100;
+const ELLIPSIS = "…";
+
+/** `text` cut to `room` characters (at least the ellipsis), keeping its end: the words closest to what follows. */
+function keepEnd(text: string, room: number): string {
+  let from = text.length - Math.max(0, room - ELLIPSIS.length);
+  // Never start on the second half of a surrogate pair.
+  const code = text.charCodeAt(from);
+  if (code >= 0xdc00 && code <= 0xdfff) from++;
+  return ELLIPSIS + text.slice(from);
+}
+
 /**
- * Drops the oldest turns, two at a time so that Speaker/Listener roles stay aligned, until the dialogue fits; the last
- * turn (the speaker's, whose emotion is asked for) always stays, and if it alone is too long its beginning is cut.
+ * Fits a dialogue to `maxChars` (each turn counted with its "Listener: " prefix and newline), newest first: the last
+ * turn (the speaker's, whose emotion is asked for) always stays, its beginning cut if it alone is too long; earlier
+ * turns are kept whole while they fit; the first that does not is cut to what is left (its end kept) if at least
+ * MIN_CUT_TURN_CHARS of it fit, and it or the turn before it is the oldest kept. Older turns are dropped in pairs, so
+ * that the kept dialogue still starts with the Speaker. Every kept turn fits, wherever it was.
  * Returns the kept turns and, when anything was cut, a one-line note saying what.
  */
 export function fitDialogue(turns: readonly string[], maxChars: number): { turns: string[]; note?: string } {
-  const size = (ts: readonly string[]) => ts.reduce((n, t) => n + t.length + LINE_OVERHEAD, 0);
-  let start = 0;
-  let total = size(turns);
-  while (total > maxChars && turns.length - start > 2) {
-    total -= turns[start]!.length + turns[start + 1]!.length + 2 * LINE_OVERHEAD;
-    start += 2;
+  const n = turns.length;
+  // Newest first, while fitting.
+  const kept: { index: number; text: string; cut: number }[] = [];
+  let room = maxChars;
+  for (let i = n - 1; i >= 0; i--) {
+    const t = turns[i]!;
+    const fits = room - LINE_OVERHEAD;
+    if (t.length <= fits) {
+      kept.push({ index: i, text: t, cut: 0 });
+      room -= t.length + LINE_OVERHEAD;
+      continue;
+    }
+    if (i === n - 1 || fits >= MIN_CUT_TURN_CHARS) {
+      const text = keepEnd(t, fits);
+      kept.push({ index: i, text, cut: t.length - (text.length - ELLIPSIS.length) });
+    }
+    break;
   }
-  const kept = turns.slice(start);
-  let cut = 0;
-  if (total > maxChars && kept.length === 1) {
-    const room = Math.max(1, maxChars - LINE_OVERHEAD);
-    cut = kept[0]!.length - room;
-    kept[0] = `…${kept[0]!.slice(cut + 1)}`;
-  }
-  if (start === 0 && cut <= 0) return { turns: kept };
-  const what = [start > 0 ? `dropped the ${start} oldest of ${turns.length} turns` : "", cut > 0 ? `cut the first ${cut} characters of the last turn` : ""]
+  // An odd number dropped would start the dialogue on a Listener turn: drop one more (never the last turn).
+  if ((n - kept.length) % 2 === 1 && kept.length > 1) kept.pop();
+  kept.reverse();
+  const dropped = n - kept.length;
+  const cuts = kept.filter((k) => k.cut > 0);
+  const result = kept.map((k) => k.text);
+  if (dropped === 0 && cuts.length === 0) return { turns: result };
+  const what = [
+    dropped > 0 ? `dropped the ${dropped} oldest of ${n} turns` : "",
+    ...cuts.map((k) => `cut the first ${k.cut} characters of ${k.index === n - 1 ? "the last turn" : `turn ${k.index + 1}`}`),
+  ]
     .filter(Boolean)
     .join(" and ");
-  return { turns: kept, note: `The dialogue is longer than the model's context (${maxChars} characters for the dialogue): ${what}.` };
+  return { turns: result, note: `The dialogue is longer than the model's context (${maxChars} characters for the dialogue): ${what}.` };
 }
 
 /** Speaker first, then alternating: the EmpatheticDialogues convention. Trimmed to `maxChars` (see fitDialogue). */
@@ -86,4 +115,34 @@ export function transcript(turns: readonly string[] | undefined, maxChars: numbe
     byBudget.set(maxChars, t);
   }
   return t;
+}
+
+/**
+ * Characters that the aggregate prompt's list (the agents' rationales, or ERG's candidate replies) may take in all:
+ * half of the context kept aside from the dialogue for the system prompt and the answer (RESERVED_TOKENS).
+ */
+export const LISTED_CHARS = (RESERVED_TOKENS * CHARS_PER_TOKEN) / 2;
+
+/**
+ * Cuts each text to an equal share of `totalChars` (its beginning kept, where an answer states its point), so that a
+ * list of model answers fits whatever each one's length. Returns the texts and, when any was cut, a note naming them.
+ */
+export function fitShares(
+  items: readonly { name: string; text: string }[],
+  totalChars: number,
+  what: string,
+): { texts: string[]; note?: string } {
+  const share = Math.max(ELLIPSIS.length + 1, Math.floor(totalChars / Math.max(1, items.length)));
+  const cuts: string[] = [];
+  const texts = items.map(({ name, text }) => {
+    if (text.length <= share) return text;
+    let end = share - ELLIPSIS.length;
+    // Never end on the first half of a surrogate pair.
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end--;
+    cuts.push(`the last ${text.length - end} characters of ${name}'s`);
+    return text.slice(0, end) + ELLIPSIS;
+  });
+  if (cuts.length === 0) return { texts };
+  return { texts, note: `The ${what} are longer than their share of the model's context (${share} characters each): cut ${cuts.join(", ")}.` };
 }
