@@ -208,3 +208,26 @@ describe("the ChatOpenAI instances", () => {
     expect(() => openaiModel("gpt-4o-mini", {})).toThrow(/^OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL .*--model\.$/);
   });
 });
+
+describe("retry notices", () => {
+  const n = { where: "openai 127.0.0.1:8080", cause: "HTTP 429", waitMs: 2000, attempt: 2, of: 4 };
+  it("print one whole line per second per cause, and count the rest into the next one", async () => {
+    const { announceRetry, resetRetryNotices } = await import("../../models/retryNotice.js");
+    resetRetryNotices();
+    delete process.env.INSIDEOUT_RETRY_NOTICES;
+    const lines: string[] = [];
+    announceRetry(n, (l) => lines.push(l), 10_000);
+    for (let i = 0; i < 5; i++) announceRetry(n, (l) => lines.push(l), 10_100 + i);
+    announceRetry({ ...n, cause: "HTTP 500" }, (l) => lines.push(l), 10_200);
+    announceRetry(n, (l) => lines.push(l), 11_000);
+    expect(lines).toEqual([
+      "insideout: openai 127.0.0.1:8080: HTTP 429, retrying in 2.0 s (attempt 2 of 4)",
+      "insideout: openai 127.0.0.1:8080: HTTP 500, retrying in 2.0 s (attempt 2 of 4)",
+      "insideout: openai 127.0.0.1:8080: HTTP 429, retrying in 2.0 s (attempt 2 of 4) (+5 more like it)",
+    ]);
+    process.env.INSIDEOUT_RETRY_NOTICES = "0";
+    announceRetry(n, (l) => lines.push(l), 20_000);
+    expect(lines).toHaveLength(3);
+    resetRetryNotices();
+  });
+});
