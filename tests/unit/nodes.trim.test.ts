@@ -1,6 +1,6 @@
 /** Dialogues longer than the model's context: trimmed from the oldest turns, roles kept, last turn kept, and said. */
 import { describe, expect, it } from "@jest/globals";
-import { dialogueBudgetChars, fitDialogue, formatDialogue } from "../../nodes/dialogue.js";
+import { dialogueBudgetChars, fitDialogue, fitShares, formatDialogue } from "../../nodes/dialogue.js";
 import { invalidUtf8Offset } from "../../cli/dialogue.js";
 
 const turn = (i: number) => `turn ${i} ${"x".repeat(80)}`;
@@ -45,6 +45,57 @@ describe("fitDialogue", () => {
     expect(dialogueBudgetChars({ contextTokens: 100_000 })).toBe(3000);
     if (before === undefined) delete process.env.INSIDEOUT_CONTEXT_TOKENS;
     else process.env.INSIDEOUT_CONTEXT_TOKENS = before;
+  });
+});
+
+// Hand-worked: each turn costs its length + 11 ("Listener: " and a newline).
+describe("fitDialogue: every kept turn fits, wherever the long one is", () => {
+  const huge = `${"h".repeat(4996)}END1`; // 5000 characters
+
+  it("a long turn before a short last one is cut to what is left, its end kept", () => {
+    // "ok fine" costs 18, leaving 982: the long turn gets 982 - 11 = 971 characters, "…" + its last 970.
+    const { turns, note } = fitDialogue([huge, "ok fine"], 1000);
+    expect(turns).toEqual([`…${huge.slice(5000 - 970)}`, "ok fine"]);
+    expect(note).toBe("The dialogue is longer than the model's context (1000 characters for the dialogue): cut the first 4030 characters of turn 1.");
+  });
+
+  it("a long last turn of two takes the budget, and the turn before it goes", () => {
+    // 1000 - 11 = 989 characters: "…" + the last 988; nothing is left for "hello there".
+    const { turns, note } = fitDialogue(["hello there", huge], 1000);
+    expect(turns).toEqual([`…${huge.slice(5000 - 988)}`]);
+    expect(note).toMatch(/dropped the 1 oldest of 2 turns and cut the first 4012 characters of the last turn\.$/);
+    expect(formatDialogue(["hello there", huge], 1000).startsWith("Listener: …")).toBe(true);
+  });
+
+  it("a long middle turn is cut and the turns older than it are dropped in pairs", () => {
+    // "d" and "c" (20 each) cost 31 each, leaving 438: the long turn gets 427, "…" + its last 426.
+    const a = "a".repeat(20), b = "b".repeat(20), c = "c".repeat(20), d = "d".repeat(20);
+    const mid = "m".repeat(2996) + "MEND";
+    const { turns, note } = fitDialogue([a, b, mid, c, d], 500);
+    expect(turns).toEqual([`…${mid.slice(3000 - 426)}`, c, d]);
+    expect(note).toMatch(/dropped the 2 oldest of 5 turns and cut the first 2574 characters of turn 3\.$/);
+  });
+
+  it("never exceeds the budget, and keeps the last turn's end, for random dialogues", () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let k = 0; k < 300; k++) {
+      const turns = Array.from({ length: 1 + rand(9) }, (_, i) => `${"x".repeat(rand(3000))}#${i}`);
+      const budget = 200 + rand(4000);
+      const { turns: kept } = fitDialogue(turns, budget);
+      expect(kept.reduce((n, t) => n + t.length + 11, 0)).toBeLessThanOrEqual(budget);
+      expect(kept[kept.length - 1]!.endsWith(`#${turns.length - 1}`)).toBe(true);
+    }
+  });
+});
+
+describe("fitShares", () => {
+  it("cuts each text to an equal share, its beginning kept, and names what was cut", () => {
+    const { texts, note } = fitShares([{ name: "joy", text: "a".repeat(30) }, { name: "fear", text: "short" }], 20, "agents' rationales");
+    // 20 / 2 = 10 characters each: "a" × 9 + "…".
+    expect(texts).toEqual([`${"a".repeat(9)}…`, "short"]);
+    expect(note).toBe("The agents' rationales are longer than their share of the model's context (10 characters each): cut the last 21 characters of joy's.");
+    expect(fitShares([{ name: "joy", text: "fine" }], 20, "x")).toEqual({ texts: ["fine"] });
   });
 });
 
