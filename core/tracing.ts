@@ -11,6 +11,7 @@ import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { Client } from "langsmith";
+import { langsmithClientOptions } from "./langsmithErrors.js";
 import { maskSecrets, secretValues } from "./secrets.js";
 
 /** Must run before the first traced call: the tracing client reads these variables when it is created. */
@@ -44,6 +45,7 @@ export function tracingClient(): Client {
   // An anonymizer replaces the LANGSMITH_HIDE_* defaults, so hiding is passed explicitly; errors are anonymized still.
   const hidden = process.env.LANGSMITH_HIDE_INPUTS === "true";
   return (client ??= new Client({
+    ...langsmithClientOptions(),
     anonymizer: (values) => withoutSecrets(values),
     ...(hidden ? { hideInputs: true, hideOutputs: true } : {}),
   }));

@@ -17,6 +17,8 @@ import { basename } from "node:path";
 import { Client } from "langsmith";
 import { evaluate, type EvaluationResult } from "langsmith/evaluation";
 import type { Example as LsExample } from "langsmith/schemas";
+import { notAResultIn } from "../core/errors.js";
+import { langsmithFailure } from "../core/langsmithErrors.js";
 import { tracingClient } from "../core/tracing.js";
 import type { TaskName } from "../graphs/methods.js";
 import { addCacheStats, type CacheStats } from "../store/answerCache.js";
@@ -116,7 +118,7 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const resumed = plan.examples.length - pending.length;
   if (pending.length === 0) return { resumed, attempted: 0, workers: 0 };
   // Before any model call: the LangSmith dataset must hold every example.
-  const lsExamples = plan.o.langsmith ? await langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending) : undefined;
+  const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
   const executor = await startExecutor({ runner: plan.runner, workers: plan.workers, requestLimit: plan.requestLimit, ...(exp.cache ? { cache: exp.cache } : {}) });
@@ -133,13 +135,23 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   progress.start(plan.examples.length, tally.done);
   let workerCache: CacheStats | undefined;
   try {
-    if (lsExamples) await viaLangSmith(plan, queue, pending, lsExamples);
+    if (lsExamples) await asLangSmith(() => viaLangSmith(plan, queue, pending, lsExamples));
     else await queue.drain(pending);
   } finally {
     progress.stop();
     workerCache = await executor.close();
   }
   return { resumed, attempted: pending.length, workers: executor.workers, queue: queue.report(), ...(workerCache ? { workerCache } : {}) };
+}
+
+/** LangSmith's own failures named as LangSmith's (not as the model server's). */
+async function asLangSmith<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    // Ours (a storage error, say) as they are; the rest from LangSmith's client.
+    throw notAResultIn(e) ? e : (langsmithFailure(e) ?? e);
+  }
 }
 
 /** With --langsmith: the dataset's examples, matched to ours through `metadata.insideout_id`. */

@@ -2,6 +2,7 @@
  * Model selection without any model running: the default rules under each environment, bad model names, the
  * OLLAMA_HOST forms, hf: URIs and the local engine settings from the environment.
  */
+import { availableParallelism } from "node:os";
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -148,7 +149,9 @@ describe("hf: URIs", () => {
 
 describe("local engine settings", () => {
   test("options beat INSIDEOUT_* variables, which beat the defaults", () => {
-    expect(engineConfigFrom({}, {})).toEqual({ sequences: 6, contextSize: 4096 });
+    // Threads by default: 1 on up to 2 cores, else cores − 1, at most 8 (a busy small machine is not oversubscribed).
+    const cores = availableParallelism();
+    expect(engineConfigFrom({}, {})).toEqual({ sequences: 6, contextSize: 4096, threads: cores <= 2 ? 1 : Math.min(8, cores - 1) });
     const env = { INSIDEOUT_THREADS: "3", INSIDEOUT_LOCAL_SEQUENCES: "8", INSIDEOUT_LOCAL_CONTEXT: "2048" };
     expect(engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, threads: 3 });
     expect(engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, threads: 1 });
