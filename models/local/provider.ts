@@ -15,6 +15,7 @@ import type { ModelOptions, ResolvedModel } from "../types.js";
 import { ChatLocalLlama } from "./chatModel.js";
 import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
 import type { GrammarLimits } from "./grammarSchema.js";
+import { checkGgufHeader, GgufHeaderError } from "./ggufHeader.js";
 import { LocalRuntimeError, threadsFromEnv } from "./runtime.js";
 
 export interface LocalModelOptions extends ModelOptions {
@@ -83,6 +84,11 @@ function checkGguf(path: string, given: string): void {
       `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
     );
   }
+  checkHeaderOnce(path);
+}
+
+/** The file's magic and header counts (ggufHeader.ts), before node-llama-cpp allocates anything for them. */
+function checkHeader(path: string): void {
   const fd = openSync(path, "r");
   const magic = Buffer.alloc(4);
   try {
@@ -91,6 +97,12 @@ function checkGguf(path: string, given: string): void {
     closeSync(fd);
   }
   if (magic.toString("latin1") !== "GGUF") throw new LocalModelError(`${path} is not a GGUF model file (it does not start with "GGUF").`);
+  try {
+    checkGgufHeader(path);
+  } catch (error) {
+    if (error instanceof GgufHeaderError) throw new LocalModelError(error.message);
+    throw error;
+  }
 }
 
 const downloads = new Map<string, Promise<string>>();
@@ -131,10 +143,22 @@ export async function resolveLocalPath(name: string, env: NodeJS.ProcessEnv = pr
   return path;
 }
 
+const checkedHeaders = new Set<string>();
+
+function checkHeaderOnce(path: string): void {
+  const { size, mtimeMs } = statSync(path);
+  const key = `${path}\u0000${size}\u0000${mtimeMs}`;
+  if (checkedHeaders.has(key)) return;
+  checkHeader(path);
+  checkedHeaders.add(key);
+}
+
 const chats = new Map<string, ChatLocalLlama>();
 
 export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
   const modelPath = await resolveLocalPath(name);
+  // Downloaded files too (local:hf:… is not checksummed): checked once per path, size and time.
+  checkHeaderOnce(modelPath);
   const engine = engineConfigFrom(options);
   let contextTokens: number;
   try {

@@ -310,3 +310,23 @@ export function writeTinyGguf(path: string, options: TinyGgufOptions = {}): Tiny
   writeFileSync(path, bytes);
   return { path, vocabSize, bytes: bytes.length };
 }
+
+/** A GGUF header alone (magic, version, tensor count, metadata count), followed by `rest`: for header-check tests. */
+export function ggufHeaderBytes(header: { version?: number; tensors: bigint; entries: bigint }, rest: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(24);
+  head.write("GGUF", 0, "latin1");
+  head.writeUInt32LE(header.version ?? 3, 4);
+  head.writeBigUInt64LE(header.tensors, 8);
+  head.writeBigUInt64LE(header.entries, 16);
+  return Buffer.concat([head, rest]);
+}
+
+/** One metadata entry's bytes: a key, then a type and its raw value bytes as given. */
+export function ggufEntryBytes(key: string, type: number, value: Buffer): Buffer {
+  const k = Buffer.from(key, "utf8");
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(k.length));
+  const t = Buffer.alloc(4);
+  t.writeUInt32LE(type);
+  return Buffer.concat([len, k, t, value]);
+}
