@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultDataDir, loadDataset, loadJsonl, sample } from "../../evaluations/data/ed.js";
+import { readLines } from "../../evaluations/data/lines.js";
 import type { LoadWarning } from "../../evaluations/data/types.js";
 
 function tmp(): string {
@@ -158,5 +159,41 @@ describe("sample", () => {
     expect(sample(items, 50, 5)).toEqual(items);
     expect(sample(items, 0, 5)).toEqual([]);
     expect(() => sample(items, -1, 5)).toThrow(/non-negative/);
+  });
+});
+
+describe("readLines limits", () => {
+  const collect = async (file: string, limits: { lineBytes: number; fileBytes: number }) => {
+    const out: [number, string][] = [];
+    for await (const l of readLines(file, limits)) out.push([l.number, l.text]);
+    return out;
+  };
+
+  test("lines up to the limit are read, across chunk boundaries; a longer one names its line", async () => {
+    const file = join(tmp(), "lines.txt");
+    // 100 000-byte lines span createReadStream's 64 KiB chunks.
+    writeFileSync(file, `short\n${"a".repeat(100_000)}\n${"b".repeat(100_001)}\nnever reached\n`);
+    const read: number[] = [];
+    await expect(
+      (async () => {
+        for await (const l of readLines(file, { lineBytes: 100_000, fileBytes: 1 << 30 })) read.push(l.text.length);
+      })(),
+    ).rejects.toThrow(`line 3 of ${file} is longer than 100000 bytes (no newline found)`);
+    expect(read).toEqual([5, 100_000]);
+    expect(await collect(file, { lineBytes: 100_001, fileBytes: 1 << 30 })).toHaveLength(4);
+  });
+
+  test("a last line without a newline is limited too, and so is the whole file", async () => {
+    const file = join(tmp(), "tail.txt");
+    writeFileSync(file, `one\n${"z".repeat(300)}`);
+    await expect(collect(file, { lineBytes: 299, fileBytes: 1 << 30 })).rejects.toThrow(`line 2 of ${file} is longer than 299 bytes`);
+    await expect(collect(file, { lineBytes: 1000, fileBytes: 200 })).rejects.toThrow(`${file} holds more than 200 bytes (passed on line 1)`);
+    expect(await collect(file, { lineBytes: 300, fileBytes: 304 })).toEqual([[1, "one"], [2, "z".repeat(300)]]);
+  });
+
+  test("errors after the limits keep their line numbers", async () => {
+    const file = join(tmp(), "bad.jsonl");
+    writeFileSync(file, `${MOEL_LINES[0]}\n\n{not json\n`);
+    await expect(loadJsonl(file)).rejects.toThrow(/malformed JSON on line 3 of/);
   });
 });
