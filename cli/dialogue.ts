@@ -5,14 +5,7 @@
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { formatBytes, limitFromEnv } from "../core/inputLimits.js";
-
-function linesOf(text: string): string[] {
-  return text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== "");
-}
+import { checkedTurns, turnsOfLines } from "./turns.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
@@ -127,11 +120,11 @@ export async function readDialogue(turns: string[], file: string | undefined, li
     source = "the arguments";
     const bytes = turns.reduce((n, t) => n + Buffer.byteLength(t, "utf8") + 1, 0);
     if (bytes > limits.bytes) throw tooLong(source, limits);
-    dialogue = turns.map((t) => checkText(t, source).trim()).filter((t) => t !== "");
+    dialogue = checkedTurns(turns.map((t) => checkText(t, source)), source);
   } else if (file || !process.stdin.isTTY) {
     source = file && file !== "-" ? file : "standard input";
     const bytes = file && file !== "-" ? await readFileBounded(file, limits) : await readBounded(process.stdin, source, limits);
-    dialogue = linesOf(checkText(decodeUtf8(bytes, source), source));
+    dialogue = turnsOfLines(checkText(decodeUtf8(bytes, source), source), source);
   } else {
     source = "";
     dialogue = [];
