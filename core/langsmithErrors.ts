@@ -54,3 +54,22 @@ export function langsmithFailure(error: unknown): LangSmithFailure | undefined {
     line = `${at} did not answer in time: check LANGSMITH_ENDPOINT, or raise INSIDEOUT_LANGSMITH_TIMEOUT_MS.`;
   return line ? new LangSmithFailure(maskSecrets(line), { cause: error }) : undefined;
 }
+
+/**
+ * Before LangSmith is used: is anything answering at the endpoint? langsmith 0.12's Client retries a refused connection
+ * four times with backoff (~27 s) whatever its caller options say, so an unreachable endpoint is found here, in at most
+ * a few seconds, with one GET of its `/info`. Any HTTP answer counts as reachable: keys and statuses are the client's.
+ */
+export async function reachLangSmith(timeoutMs = 5000): Promise<void> {
+  const url = `${endpoint().replace(/\/+$/, "")}/info`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    await res.body?.cancel();
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    const line = timedOut
+      ? `LangSmith at ${endpoint()} did not answer within ${timeoutMs / 1000} s: check LANGSMITH_ENDPOINT, or leave --langsmith off.`
+      : `Cannot reach LangSmith at ${endpoint()}: check LANGSMITH_ENDPOINT (unset means ${DEFAULT_LANGSMITH_ENDPOINT}), or leave --langsmith off.`;
+    throw new LangSmithFailure(maskSecrets(line), { cause: error });
+  }
+}

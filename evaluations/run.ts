@@ -18,7 +18,7 @@ import { Client } from "langsmith";
 import { evaluate, type EvaluationResult } from "langsmith/evaluation";
 import type { Example as LsExample } from "langsmith/schemas";
 import { notAResultIn } from "../core/errors.js";
-import { langsmithFailure } from "../core/langsmithErrors.js";
+import { langsmithFailure, reachLangSmith } from "../core/langsmithErrors.js";
 import { tracingClient } from "../core/tracing.js";
 import type { TaskName } from "../graphs/methods.js";
 import { addCacheStats, type CacheStats } from "../store/answerCache.js";
@@ -118,6 +118,7 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const resumed = plan.examples.length - pending.length;
   if (pending.length === 0) return { resumed, attempted: 0, workers: 0 };
   // Before any model call: the LangSmith dataset must hold every example.
+  if (plan.o.langsmith) await reachLangSmith();
   const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));

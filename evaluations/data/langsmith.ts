@@ -11,7 +11,7 @@
  */
 import { Client } from "langsmith";
 import type { Example as LsExample, ExampleCreate, ExampleUpdate, KVMap } from "langsmith/schemas";
-import { langsmithClientOptions, langsmithFailure } from "../../core/langsmithErrors.js";
+import { langsmithClientOptions, langsmithFailure, reachLangSmith } from "../../core/langsmithErrors.js";
 import { loadDataset, sample } from "./ed.js";
 import type { EdSplit, Example } from "./types.js";
 
@@ -85,6 +85,7 @@ export async function uploadToLangSmith(options: UploadOptions = {}): Promise<Up
 }
 
 async function upload(options: UploadOptions): Promise<UploadResult> {
+  if (!options.client) await reachLangSmith();
   // langsmith's own retries and timeout kept short, so an unreachable LangSmith is said within seconds.
   const client = options.client ?? new Client(langsmithClientOptions());
   const datasetName = options.datasetName ?? DEFAULT_DATASET_NAME;
