@@ -8,7 +8,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { invokeStructured, type Usage } from "../models/structured.js";
 import type { ResolvedModel } from "../models/types.js";
-import { formatDialogue } from "../nodes/dialogue.js";
+import { dialogueBudgetChars, fitShares, formatDialogue, LISTED_CHARS } from "../nodes/dialogue.js";
 import { JUDGE_CRITERIA, JUDGE_SYSTEM, JUDGE_USER, RUBRIC } from "../prompts/judge.js";
 import { render } from "../prompts/render.js";
 
@@ -43,11 +43,14 @@ function repairScores(value: unknown): unknown {
   return out;
 }
 
-export function judgeMessages(dialogue: readonly string[], reply: string) {
+/** The judge's prompt, fitted to its model's context as the agents' prompts are: the dialogue, then the reply's share. */
+export function judgeMessages(dialogue: readonly string[], reply: string, model?: Pick<ResolvedModel, "contextTokens">) {
   const rubric = JUDGE_CRITERIA.map((c) => `- ${RUBRIC[c]}`).join("\n");
   return [
     new SystemMessage(render(JUDGE_SYSTEM, { rubric })),
-    new HumanMessage(render(JUDGE_USER, { dialogue: formatDialogue(dialogue), reply })),
+    new HumanMessage(
+      render(JUDGE_USER, { dialogue: formatDialogue(dialogue, dialogueBudgetChars(model)), reply: fitShares([{ name: "the reply", text: reply }], LISTED_CHARS, "reply").texts[0]! }),
+    ),
   ];
 }
 
@@ -57,7 +60,7 @@ export async function judgeReply(
   reply: string,
   config?: RunnableConfig,
 ): Promise<{ scores: JudgeScores; usage: Usage }> {
-  const { value, usage } = await invokeStructured(model, judgeMessages(dialogue, reply), JudgeScores, {
+  const { value, usage } = await invokeStructured(model, judgeMessages(dialogue, reply, model), JudgeScores, {
     runName: JUDGE_RUN_NAME,
     schemaName: "judgement",
     repair: repairScores,
