@@ -1,12 +1,13 @@
 /** Baseline ERC: the LLM alone labels the speaker's emotion. */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { recognize } from "../nodes/recognize.js";
+import { turnsChecked } from "../nodes/turns.js";
 import { ErcRunOptions } from "./context.js";
 import { InsideOutInput, InsideOutState } from "./state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
   .addNode("recognize", recognize)
-  .addEdge(START, "recognize")
+  .addConditionalEdges(START, turnsChecked(() => "recognize"), ["recognize"])
   .addEdge("recognize", END);
 
 export const graph = builder.compile();

@@ -1,12 +1,13 @@
 /** Baseline ERG: the LLM alone replies to the speaker. */
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { respond } from "../nodes/respond.js";
+import { turnsChecked } from "../nodes/turns.js";
 import { ErgRunOptions } from "./context.js";
 import { InsideOutInput, InsideOutState } from "./state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("respond", respond)
-  .addEdge(START, "respond")
+  .addConditionalEdges(START, turnsChecked(() => "respond"), ["respond"])
   .addEdge("respond", END);
 
 export const graph = builder.compile();

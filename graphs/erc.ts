@@ -6,6 +6,7 @@ import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { respond } from "../nodes/respond.js";
+import { turnsChecked } from "../nodes/turns.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 import { ErcRunOptions, runOptions, selectedAgents } from "./context.js";
 import { InsideOutInput, InsideOutState } from "./state.js";
@@ -19,7 +20,7 @@ export const builder = new StateGraph({ state: InsideOutState, input: InsideOutI
   .addNode("surprise", emotionAgent("surprise", "erc"))
   .addNode("aggregate", aggregate("erc"))
   .addNode("respond", respond)
-  .addConditionalEdges(START, selectedAgents, [...ALL_AGENTS])
+  .addConditionalEdges(START, turnsChecked(selectedAgents), [...ALL_AGENTS])
   .addEdge("anger", "aggregate")
   .addEdge("disgust", "aggregate")
   .addEdge("fear", "aggregate")

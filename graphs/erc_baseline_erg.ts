@@ -2,13 +2,14 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { recognize } from "../nodes/recognize.js";
 import { respond } from "../nodes/respond.js";
+import { turnsChecked } from "../nodes/turns.js";
 import { ErgRunOptions } from "./context.js";
 import { InsideOutInput, InsideOutState } from "./state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("recognize", recognize)
   .addNode("respond", respond)
-  .addEdge(START, "recognize")
+  .addConditionalEdges(START, turnsChecked(() => "recognize"), ["recognize"])
   .addEdge("recognize", "respond")
   .addEdge("respond", END);
 

@@ -6,6 +6,7 @@ import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { recognize } from "../nodes/recognize.js";
+import { turnsChecked } from "../nodes/turns.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 import { ErgRunOptions, selectedAgents } from "./context.js";
 import { InsideOutInput, InsideOutState } from "./state.js";
@@ -19,7 +20,7 @@ export const builder = new StateGraph({ state: InsideOutState, input: InsideOutI
   .addNode("sadness", emotionAgent("sadness", "erg"))
   .addNode("surprise", emotionAgent("surprise", "erg"))
   .addNode("aggregate", aggregate("erg"))
-  .addEdge(START, "recognize")
+  .addConditionalEdges(START, turnsChecked(() => "recognize"), ["recognize"])
   .addConditionalEdges("recognize", selectedAgents, [...ALL_AGENTS])
   .addEdge("anger", "aggregate")
   .addEdge("disgust", "aggregate")

@@ -5,14 +5,19 @@
  * A zod object with its reducers in LangGraph's schema registry, rather than a `StateSchema` or an `Annotation.Root`:
  * the LangGraph API server (langgraph-api 1.5) reports no context schema for a `StateSchema` state, and no state
  * schema for an `Annotation` state (even with zod input, output and context options); with a zod state it reports
- * state, input, output and context schemas to Studio. The input schema is the dialogue only (`InsideOutInput`);
- * LangGraph validates the run's input against it, so an empty dialogue is one error before any node runs.
+ * state, input, output and context schemas to Studio. The input schema is the conversation only (`InsideOutInput`):
+ * `dialogue` (strings) or `messages` (LangChain messages, as `MessagesAnnotation` holds them, so that Studio's chat view,
+ * agent-chat-ui and a user's messages-based graph can talk to ours). LangGraph validates the run's input against it, so
+ * an empty dialogue is one error before any node runs; which key holds the turns, and the checks that look at both,
+ * are `nodes/turns.ts`'s, checked at START too.
  *
  * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4: LangGraph builds and parses with fresh
  * copies of a zod state at every node update, which Zod 3 does several times faster (docs/bench.md, "The zod state").
  * Sub-schemas are built per use (`opinion()`, `dialogue()`), not shared, so that the JSON schemas Studio gets are inline,
  * without `$ref`s. Everything else in the project is Zod 4.
  */
+import type { BaseMessage } from "@langchain/core/messages";
+import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
 
@@ -77,12 +82,29 @@ const dialogue = () =>
     })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
 
-/** What a run is given: the dialogue only. Studio's input form; everything else is the graphs' to write. */
-export const InsideOutInput = z.object({ dialogue: dialogue() });
-export type InsideOutInput = z.infer<typeof InsideOutInput>;
+/**
+ * The conversation as LangChain messages with LangGraph's messages reducer (a thread's messages accumulate, as in
+ * `MessagesAnnotation`): human messages are the Speaker's turns, AI messages the Listener's; others are ignored.
+ */
+const messages = () =>
+  // Described before `withLangGraph`: `describe` returns a new schema, which would not carry the reducer.
+  withLangGraph(
+    z.custom<BaseMessage[]>().describe("Chat messages, oldest first: human = the Speaker, AI = the Listener; ending with a human message"),
+    MessagesZodMeta,
+  );
+
+/**
+ * What a run is given: `dialogue` or `messages` (one of them). Studio's input form; everything else is the graphs' to
+ * write.
+ */
+export const InsideOutInput = z.object({ dialogue: dialogue().optional(), messages: messages() });
+export type InsideOutInput = z.input<typeof InsideOutInput>;
 
 export const InsideOutState = z.object({
-  dialogue: dialogue(),
+  /** Set when the run was given `dialogue`; the turns are read through `nodes/turns.ts` `turnsOf`, never directly. */
+  dialogue: dialogue().optional(),
+  /** Set when the run was given `messages`; ERG (and ERC with `respond`) appends its reply here as an AIMessage. */
+  messages: messages(),
   opinions: mergeable(Opinion),
   candidates: mergeable(Candidate),
   failures: mergeable(z.string()),

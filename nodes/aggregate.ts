@@ -16,6 +16,7 @@ import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
 import { aggregateOpinions } from "./strategies.js";
+import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
 
 export class AllAgentsFailedError extends Error {
@@ -32,7 +33,7 @@ export function aggregate(task: Task) {
   return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const env = await runEnv(config);
     const selected = env.options.agents;
-    const { text: dialogue } = dialogueFor(env, state.dialogue);
+    const { text: dialogue } = dialogueFor(env, state);
     if (task === "erc") {
       const opinions = selected.flatMap((a) => (state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
@@ -77,7 +78,8 @@ export function aggregate(task: Task) {
       if (env.options.aggregation === "vote") {
         throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
       }
-      return { reply: mostConfident() };
+      const reply = mostConfident();
+      return { reply, ...chatReply(state, reply.text) };
     }
     const names = candidates.map(([a]) => a);
     const replies = fitShares(candidates.map(([a, c]) => ({ name: a, text: c.reply })), LISTED_CHARS, "candidate replies");
@@ -107,11 +109,13 @@ export function aggregate(task: Task) {
       const chosen = candidates.find(([a]) => a === value.choice)!;
       return {
         reply: { text: chosen[1].reply, author: value.choice, rationale: value.rationale },
+        ...chatReply(state, chosen[1].reply),
         calls: [record(RUN_NAME, usage, true)],
         ...notes,
       };
     } catch (error) {
-      return { ...notes, reply: mostConfident(), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
+      const reply = mostConfident();
+      return { ...notes, reply, ...chatReply(state, reply.text), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
   };
 }

@@ -34,7 +34,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
     try {
       const env = await runEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
-      const { text: dialogue, note } = dialogueFor(env, state.dialogue);
+      const { text: dialogue, note } = dialogueFor(env, state);
       const notes = note ? { notes: [note] } : {};
       const persona = PERSONAS[emotion];
       const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);

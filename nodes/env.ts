@@ -15,7 +15,9 @@ import { runOptions, type RunOptions } from "../graphs/context.js";
 import { ModelResolver } from "../models/factory.js";
 import type { ResolvedModel } from "../models/types.js";
 import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
+import type { State } from "../graphs/state.js";
 import { dialogueBudgetChars, transcript, type Transcript } from "./dialogue.js";
+import { turnsOf } from "./turns.js";
 
 export interface RunEnv {
   options: RunOptions;
@@ -85,7 +87,7 @@ export function runEnv(config: LangGraphRunnableConfig): Promise<RunEnv> {
   return env;
 }
 
-/** The dialogue of a state fitted to the run's model. */
-export function dialogueFor(env: RunEnv, turns: readonly string[] | undefined): Transcript {
-  return transcript(turns, dialogueBudgetChars(env.model));
+/** The dialogue of a state (`dialogue` or `messages`, see turnsOf) fitted to the run's model. */
+export function dialogueFor(env: RunEnv, state: Pick<State, "dialogue" | "messages">): Transcript {
+  return transcript(turnsOf(state), dialogueBudgetChars(env.model));
 }

@@ -12,7 +12,7 @@ const RUN_NAME = "recognize";
 
 export async function recognize(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const env = await runEnv(config);
-  const { text: dialogue, note } = dialogueFor(env, state.dialogue);
+  const { text: dialogue, note } = dialogueFor(env, state);
   const system = render(RECOGNIZE, { labels: env.labelSet.labels.join(", ") });
   const { value, usage } = await invokeStructured(
     env.model,

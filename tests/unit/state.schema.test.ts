@@ -100,8 +100,8 @@ describe("run options per task", () => {
   });
 
   it("a bad option is one line naming it", () => {
-    expect(() => runOptions({ context: { aggregation: "vote" } }, "erg")).toThrow(/^Invalid run option aggregation: ERG aggregation is llm or weighted/);
-    expect(() => runContext({ temperature: 5 })).toThrow(/^Invalid run option temperature: /);
+    expect(() => runOptions({ context: { aggregation: "vote" } }, "erg")).toThrow(/^Invalid run option aggregation \("vote"\): ERG aggregation is llm or weighted/);
+    expect(() => runContext({ temperature: 5 })).toThrow(/^Invalid run option temperature \(5\): /);
     expect(() => runContext({ agents: [] })).toThrow(/^Invalid run option agents: /);
     // A mutated context is parsed again.
     const context: Record<string, unknown> = { temperature: 1 };

@@ -1,0 +1,90 @@
+/**
+ * The turns of a run, whichever key they came in: `dialogue` (strings, Speaker first) or `messages` (LangChain
+ * messages: human = the Speaker, AI = the Listener). Every node reads them through `turnsOf`, so all see the same
+ * dialogue; the graphs also call it at START (`turnsChecked`), so a bad conversation is one error before any node.
+ *
+ * Messages become turns thus: system, tool and other messages are ignored, and so is a message without text (an AI
+ * message that only calls tools); consecutive messages of one side are one turn (joined by a newline); AI messages
+ * before the first human one are dropped (a greeting), so the dialogue starts with the Speaker as the prompts say.
+ * The last kept message must be a human one: the emotion asked for, and the reply written, are the Speaker's.
+ */
+import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import type { State, Update } from "../graphs/state.js";
+import { EmptyDialogueError } from "./dialogue.js";
+
+export class ConversationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConversationError";
+  }
+}
+
+type Conversation = Pick<State, "dialogue" | "messages">;
+
+const hasMessages = (state: Conversation) => (state.messages?.length ?? 0) > 0;
+
+/** Whether the run's turns came as `messages`: its reply then goes back as an AIMessage too (`chatReply`). */
+export function fromMessages(state: Conversation): boolean {
+  return hasMessages(state);
+}
+
+function sideOf(m: BaseMessage): "speaker" | "listener" | undefined {
+  const type = m.getType();
+  return type === "human" ? "speaker" : type === "ai" ? "listener" : undefined;
+}
+
+/** Computed once per messages array, so the parallel nodes of a run share one turns array (and its fitted transcript). */
+const byMessages = new WeakMap<readonly BaseMessage[], string[]>();
+
+function turnsOfMessages(messages: readonly BaseMessage[]): string[] {
+  const cached = byMessages.get(messages);
+  if (cached) return cached;
+  const turns: { side: "speaker" | "listener"; text: string }[] = [];
+  for (const m of messages) {
+    const side = sideOf(m);
+    const text = m.text.trim();
+    if (!side || text === "") continue;
+    if (turns.length === 0 && side === "listener") continue;
+    const last = turns[turns.length - 1];
+    if (last?.side === side) last.text += `\n${text}`;
+    else turns.push({ side, text });
+  }
+  if (turns.length === 0) {
+    throw new ConversationError("The messages hold no human message with text: give at least one (the speaker's turn).");
+  }
+  if (turns[turns.length - 1]!.side !== "speaker") {
+    throw new ConversationError("The messages end with an AI message: the last one must be a human message (the speaker's turn to answer).");
+  }
+  const result = turns.map((t) => t.text);
+  byMessages.set(messages, result);
+  return result;
+}
+
+/**
+ * The dialogue of a state, oldest turn first, Speaker first, ending with the Speaker. One key only: a state with both
+ * (a run given both, or a thread that started with the other key) is refused, as which one is meant is not known.
+ */
+export function turnsOf(state: Conversation): string[] {
+  const dialogue = state.dialogue;
+  if (dialogue !== undefined && hasMessages(state)) {
+    throw new ConversationError(
+      "The run has both `dialogue` and `messages`: give one of them (on a thread, the one it started with).",
+    );
+  }
+  if (hasMessages(state)) return turnsOfMessages(state.messages);
+  if (!dialogue || dialogue.every((t) => t.trim() === "")) throw new EmptyDialogueError();
+  return dialogue;
+}
+
+/** A graph's START router that first checks the conversation, so a bad one fails the run before any node runs. */
+export function turnsChecked<S extends Conversation, C, R>(route: (state: S, config: C) => R): (state: S, config: C) => R {
+  return (state, config) => {
+    turnsOf(state);
+    return route(state, config);
+  };
+}
+
+/** The update that gives a reply back to a chat: the AIMessage appended to `messages`, when the turns came as messages. */
+export function chatReply(state: Conversation, text: string): Update {
+  return fromMessages(state) ? { messages: [new AIMessage(text)] } : {};
+}
