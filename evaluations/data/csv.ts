@@ -6,12 +6,13 @@
  * character. We therefore read them the way the dataset authors' own loaders do (ParlAI's
  * `empathetic_dialogues` teacher and the `empchat` code in facebookresearch/EmpatheticDialogues, which MoEL's
  * preprocessing follows): one row per line, `line.strip().split(",")`, fields taken by position, `_comma_` → `,`.
+ * The lines come from `readLines` (its caps, UTF-8 check and line numbers); csv-parse splits each one, with quoting
+ * off (a leading `"` in an utterance, read as a quote, would merge rows: why the HF loader reports fewer rows than
+ * the files have) and "\n" as the only record delimiter (a stray "\r" stays inside its row, as in `split`).
  * Some rows have more than 8 fields (users report it, e.g. facebookresearch/EmpatheticDialogues#40, and ParlAI's
  * loader accepts a 9th "label candidates" field); like those loaders, and like the Hugging Face loader (whose
  * csv.DictReader also assigns fields by position and sets extra ones aside), we keep fields 0–5 by position and
- * ignore the rest, with a warning naming the line. (We could not check the release itself here: no download.) A real
- * CSV reader must not be used: it would treat a leading `"` in an utterance as a quote and merge rows (this is why
- * the HF loader reports fewer rows than the files have).
+ * ignore the rest, with a warning naming the line. (We could not check the release itself here: no download.)
  *
  * Conversations are runs of consecutive rows with the same conv_id (as in ParlAI). Each listener turn, i.e. each
  * odd 0-based position k, gives one example: dialogue = the k utterances before it, reference = utterance k,
@@ -25,6 +26,7 @@
  * With this, converting the release gives MoEL's contexts exactly except for 6 test / 10 valid examples that MoEL's
  * own preprocessing altered. `{ moelText: false }` keeps the utterances as written (only `_comma_` replaced).
  */
+import { parse } from "csv-parse/sync";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 import { DataFileError, readLines } from "./lines.js";
 import { exampleId, type Example, type LoadWarning } from "./types.js";
@@ -68,6 +70,13 @@ function utteranceText(field: string, options: EdCsvOptions): string {
   return options.moelText === false ? text : text.replaceAll('"', "").trim();
 }
 
+/** One ED row: unquoted, comma-separated, one line (`line.strip().split(",")` in the official loaders). */
+const ED_ROW_FORMAT = { delimiter: ",", record_delimiter: "\n", quote: false, relax_column_count: true } as const;
+
+function splitRow(stripped: string): string[] {
+  return parse(stripped, ED_ROW_FORMAT)[0] ?? [];
+}
+
 function isHeader(fields: string[]): boolean {
   return ED_CSV_COLUMNS.slice(0, 6).every((c, i) => fields[i] === c);
 }
@@ -89,7 +98,7 @@ export function parseEdCsvRow(
 ): EdCsvRow | undefined {
   const stripped = text.trim();
   if (stripped === "") return undefined;
-  const fields = stripped.split(",");
+  const fields = splitRow(stripped);
   if (fields.length < 6) {
     throw new DataFileError(
       `line ${line} of ${file} has ${fields.length} comma-separated fields; an EmpatheticDialogues row has 8 (${ED_CSV_COLUMNS.join(",")})`,
@@ -212,7 +221,7 @@ export async function* readEdCsvConversations(
   for await (const { number, text } of readLines(file)) {
     if (!sawHeader) {
       if (text.trim() === "") continue;
-      if (!isHeader(text.trim().split(","))) {
+      if (!isHeader(splitRow(text.trim()))) {
         throw new DataFileError(
           `line ${number} of ${file} is not the EmpatheticDialogues header (${ED_CSV_COLUMNS.join(",")})`,
           file,

@@ -113,4 +113,37 @@ describe("official EmpatheticDialogues CSV", () => {
     expect(examples[1]?.dialogue).toEqual(["I found a box of my old toys today.", "Oh nice, which ones?", "That must bring back memories."]);
     expect(examples[1]?.reference).toBe("It does.");
   });
+  test("a quote that is never closed, and a stray carriage return, stay inside their own row", async () => {
+    const lines = [...SAMPLE];
+    // Read as quoted CSV, the unclosed quote would swallow every following line into one field.
+    lines[3] = 'hit:1_conv:2,3,sentimental,I found my old toys_comma_ all of them.,1,"Action figures mostly.,5|5|5_2|2|5,';
+    lines[7] = "hit:9_conv:18,2,afraid,A storm hit.,8,Are you\rok?,,";
+    const warnings: LoadWarning[] = [];
+    const examples = await loadEdCsv(writeCsv(lines), warnings, { moelText: false });
+    expect(examples.map((e) => e.id)).toEqual(["hit:1_conv:2#1", "hit:1_conv:2#3", "hit:9_conv:18#1", "hit:9_conv:18#3"]);
+    expect(examples[1]?.dialogue[2]).toBe('"Action figures mostly.');
+    expect(examples[2]?.reference).toBe("Are you\rok?");
+    expect(warnings).toEqual([]);
+    // Line numbers after both rows are still the file's.
+    const bad = [...lines];
+    bad[9] = "hit:9_conv:18,4,afraid,A storm hit.,eight,Glad you are safe.,,";
+    await expect(loadEdCsv(writeCsv(bad))).rejects.toThrow(/speaker_idx is not an integer on line 10 of /);
+  });
+
+  test("the data file bounds apply to CSV files, with the line", async () => {
+    const lines = [...SAMPLE];
+    lines[4] = `hit:1_conv:2,4,sentimental,x,2,${"long ".repeat(400)},,`;
+    const file = writeCsv(lines);
+    const saved = process.env.INSIDEOUT_MAX_DATA_LINE_BYTES;
+    process.env.INSIDEOUT_MAX_DATA_LINE_BYTES = "1000";
+    try {
+      await expect(loadEdCsv(file)).rejects.toThrow(`line 5 of ${file} is longer than 1000 bytes (no newline found)`);
+    } finally {
+      if (saved === undefined) delete process.env.INSIDEOUT_MAX_DATA_LINE_BYTES;
+      else process.env.INSIDEOUT_MAX_DATA_LINE_BYTES = saved;
+    }
+    const latin1 = Buffer.from(`${SAMPLE.slice(0, 6).join("\n")}\nhit:9_conv:18,1,afraid,Caf\u00e9.,7,x,,\n`, "latin1");
+    writeFileSync(file, latin1);
+    await expect(loadEdCsv(file)).rejects.toThrow(`invalid UTF-8 on line 7 of ${file}`);
+  });
 });
