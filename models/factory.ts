@@ -15,6 +15,10 @@ const providers = new Map<string, ProviderFactory>([
   // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
   ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
   ["local", async (name, options) => (await import("./local/provider.js")).localModel(name, options)],
+  // Each integration is imported only when one of its models is asked for.
+  ["anthropic", async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options)],
+  ["google-genai", async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options)],
+  ["gigachat", async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options)],
 ]);
 
 export function registerProvider(prefix: string, factory: ProviderFactory): void {

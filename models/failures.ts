@@ -30,9 +30,14 @@ function field<T>(e: object, name: string, type: "string" | "number"): T | undef
   return typeof v === type ? (v as T) : undefined;
 }
 
-/** An HTTP status carried by the error: the OpenAI SDK's `status`, the ollama client's `status_code`. */
+/**
+ * An HTTP status carried by the error: the OpenAI, Anthropic and Google SDKs' `status`, the ollama client's
+ * `status_code`, an axios-based client's `response.status` (the GigaChat SDK).
+ */
 function statusOf(e: object): number | undefined {
-  const s = field<number>(e, "status", "number") ?? field<number>(e, "status_code", "number");
+  const response = (e as { response?: unknown }).response;
+  const axios = response && typeof response === "object" ? field<number>(response, "status", "number") : undefined;
+  const s = field<number>(e, "status", "number") ?? field<number>(e, "status_code", "number") ?? axios;
   return s !== undefined && s >= 400 && s < 600 ? s : undefined;
 }
 

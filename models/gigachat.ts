@@ -1,0 +1,169 @@
+/**
+ * `gigachat:<model>` (the paper's GigaChat) through langchain-gigachat, whose client (the `gigachat` SDK) does the
+ * OAuth exchange: GIGACHAT_CREDENTIALS (the base64 authorization key) and GIGACHAT_SCOPE for a token at
+ * GIGACHAT_AUTH_URL, then chat at GIGACHAT_BASE_URL. Structured output is GigaChat's function calling
+ * (`functions` + `function_call: { name }`). The SDK keeps its token until the server refuses it (401), then fetches a
+ * new one; one instance per settings for the process, and the first call going alone, make that one token request for
+ * a whole run instead of one per concurrent call.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { readFileSync } from "node:fs";
+import { Agent } from "node:https";
+import { rootCertificates } from "node:tls";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { ChatGenerationChunk, ChatResult } from "@langchain/core/outputs";
+import { GigaChat } from "langchain-gigachat";
+import { defaultLimits, globalLimiter, type Semaphore } from "./limits.js";
+import type { ModelOptions, ResolvedModel } from "./types.js";
+
+export const DEFAULT_GIGACHAT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1";
+export const DEFAULT_GIGACHAT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
+export const DEFAULT_GIGACHAT_SCOPE = "GIGACHAT_API_PERS";
+
+/**
+ * The SDK and the integration write to the console unconditionally, with no option to stop them: "OAUTH UPDATE
+ * TOKEN" on stdout (which would corrupt `--json`), and `console.error(error)` of every failed request, whose object
+ * holds the request's Authorization header. Console calls made inside a GigaChat call are dropped; the failure itself
+ * still reaches the caller as an error (models/failures.ts).
+ */
+const insideGigaChat = new AsyncLocalStorage<true>();
+let consoleFiltered = false;
+
+function quietConsole(): void {
+  if (consoleFiltered) return;
+  consoleFiltered = true;
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      if (!insideGigaChat.getStore()) original(...args);
+    };
+  }
+}
+
+type GigaChatFields = NonNullable<ConstructorParameters<typeof GigaChat>[0]>;
+
+/** GigaChat with the request limiter, the first call alone (it fetches the token), and the library kept quiet. */
+export class InsideOutGigaChat extends GigaChat {
+  private tokenHeld = false;
+  private firstCall?: Promise<unknown>;
+
+  constructor(
+    fields: GigaChatFields,
+    private readonly limiter: Semaphore,
+  ) {
+    super(fields);
+  }
+
+  private async limited<T>(call: () => Promise<T>): Promise<T> {
+    // Until one call has succeeded (so the client holds a token), calls wait for the one in flight. No await between
+    // this check and `firstCall` being set below, so exactly one call goes first.
+    while (!this.tokenHeld && this.firstCall) await this.firstCall.catch(() => undefined);
+    const run = async () => {
+      const release = await this.limiter.acquire();
+      try {
+        return await insideGigaChat.run(true, call);
+      } finally {
+        release();
+      }
+    };
+    if (this.tokenHeld) return run();
+    const first = run();
+    this.firstCall = first.then(
+      () => (this.tokenHeld = true),
+      () => (this.firstCall = undefined),
+    );
+    return first;
+  }
+
+  override _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+    return this.limited(() => super._generate(messages, options, runManager));
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const chunks = super._streamResponseChunks(messages, options, runManager);
+    // Each step inside the quiet context; the first one (which may fetch the token) through the gate.
+    const first = await this.limited(() => chunks.next());
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const next = await insideGigaChat.run(true, () => chunks.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+}
+
+/** GigaChat's chain (the Russian Trusted Root CA) is not in Node's store: GIGACHAT_CA_BUNDLE_FILE adds a PEM bundle. */
+function httpsAgentFor(caFile: string | undefined): Agent | undefined {
+  if (!caFile) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, "utf8");
+  } catch (e) {
+    throw new Error(`GIGACHAT_CA_BUNDLE_FILE="${caFile}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of GigaChat's CA certificates.`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new Error(`GIGACHAT_CA_BUNDLE_FILE="${caFile}" holds no PEM certificate: point it at a PEM file of GigaChat's CA certificates.`);
+  }
+  return new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
+}
+
+const instances = new WeakMap<Semaphore, Map<string, InsideOutGigaChat>>();
+
+export function gigachatModel(name: string, options: ModelOptions): ResolvedModel {
+  const env = process.env;
+  const credentials = env.GIGACHAT_CREDENTIALS || undefined;
+  const accessToken = env.GIGACHAT_ACCESS_TOKEN || undefined;
+  if (!credentials && !accessToken) {
+    throw new Error(
+      "GIGACHAT_CREDENTIALS is not set: export GigaChat's authorization key (base64 of client id:secret) and, for a corporate account, GIGACHAT_SCOPE; or pick another model with --model.",
+    );
+  }
+  const baseUrl = (env.GIGACHAT_BASE_URL || DEFAULT_GIGACHAT_BASE_URL).replace(/\/+$/, "");
+  const authUrl = env.GIGACHAT_AUTH_URL || DEFAULT_GIGACHAT_AUTH_URL;
+  const scope = env.GIGACHAT_SCOPE || DEFAULT_GIGACHAT_SCOPE;
+  const caFile = env.GIGACHAT_CA_BUNDLE_FILE || undefined;
+  const limits = defaultLimits();
+  const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
+  const maxRetries = options.maxRetries ?? limits.maxRetries;
+  const temperature = options.temperature ?? 0;
+  const limiter = options.limiter ?? globalLimiter();
+  const key = JSON.stringify([name, baseUrl, authUrl, scope, credentials, accessToken, caFile, temperature, timeoutMs, maxRetries]);
+  let byKey = instances.get(limiter);
+  if (!byKey) instances.set(limiter, (byKey = new Map()));
+  let chat = byKey.get(key);
+  if (!chat) {
+    quietConsole();
+    const httpsAgent = httpsAgentFor(caFile);
+    chat = new InsideOutGigaChat(
+      {
+        model: name,
+        baseUrl,
+        authUrl,
+        scope,
+        ...(credentials ? { credentials } : {}),
+        ...(accessToken ? { accessToken } : {}),
+        ...(httpsAgent ? { httpsAgent } : {}),
+        temperature,
+        // The SDK's timeout is in seconds, per request; LangChain's caller retries 408/429/5xx and dropped connections.
+        timeout: timeoutMs / 1000,
+        maxRetries,
+      },
+      limiter,
+    );
+    byKey.set(key, chat);
+  }
+  return {
+    spec: `gigachat:${name}`,
+    provider: "gigachat",
+    name,
+    chat,
+    structuredMethod: "functionCalling",
+    identity: { provider: "gigachat", endpoint: baseUrl, model: name, params: { temperature } },
+  };
+}
