@@ -110,12 +110,14 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(context.properties.aggregation?.enum).toEqual(task === "erc" ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
       expect(context.properties.temperature?.default).toBe(0);
       expect(context.properties.model?.description).toMatch(/provider:model/);
-      // Studio's input form: the dialogue, nothing the graph writes.
-      const input = schemas.input_schema as { properties: Record<string, { type?: string }> };
-      expect(Object.keys(input.properties)).toEqual(["dialogue"]);
+      // Studio's input form: the conversation (dialogue or chat messages), nothing the graph writes. The messages key
+      // carries LangGraph's "messages" type, which is what Studio's chat view looks for.
+      const input = schemas.input_schema as { properties: Record<string, { type?: string; langgraph_type?: string }> };
+      expect(Object.keys(input.properties).sort()).toEqual(["dialogue", "messages"]);
       expect(input.properties.dialogue?.type).toBe("array");
+      expect(input.properties.messages?.langgraph_type).toBe("messages");
       // Studio's state view and the run's output: every key of the state.
-      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "notes", "opinions", "recognized", "reply"];
+      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
         expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }
@@ -134,6 +136,38 @@ describe("npm run dev (langgraphjs dev)", () => {
     const state = await client.threads.getState(thread.thread_id);
     expect(state.next).toEqual([]);
     expect(state.values).not.toHaveProperty("calls.0");
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it("erg as a chat graph (Studio's chat view, agent-chat-ui): messages on a thread, the reply the last message, a second turn", async () => {
+    type Message = { type: string; content: unknown };
+    type ChatOutput = { messages: Message[]; reply?: { text: string } };
+    const thread = await client.threads.create();
+    const context = { model: MODEL };
+    const first = (await client.runs.wait(thread.thread_id, "erg", { input: { messages: [{ type: "human", content: dialogue[0] }] }, context })) as ChatOutput;
+    // Every candidate of the fake server is "A reply answer." (its answer for a string property named reply).
+    expect(first.reply?.text).toBe("A reply answer.");
+    expect(first.messages.map((m) => m.type)).toEqual(["human", "ai"]);
+    expect(first.messages.at(-1)!.content).toBe("A reply answer.");
+
+    const before = openai.requests.length;
+    const second = (await client.runs.wait(thread.thread_id, "erg", { input: { messages: [{ type: "human", content: dialogue[2] }] }, context })) as ChatOutput;
+    expect(second.messages.map((m) => m.type)).toEqual(["human", "ai", "human", "ai"]);
+    expect(second.messages.at(-1)!.content).toBe("A reply answer.");
+    // The second turn's calls (recogniser, five agents, aggregator) were shown the whole conversation.
+    const asked = openai.requests.slice(before);
+    expect(asked).toHaveLength(7);
+    const shown = `Speaker: ${dialogue[0]}\nListener: A reply answer.\nSpeaker: ${dialogue[2]}`;
+    for (const req of asked) expect(req.messages.some((m) => String(m.content).endsWith(shown))).toBe(true);
+  });
+
+  it("a messages-based run that ends with an AI message, or gives both keys, is one error before any call", async () => {
+    const before = openai.requests.length;
+    const context = { model: MODEL };
+    const endsWithAi = { messages: [{ type: "human", content: "hi" }, { type: "ai", content: "hello" }] };
+    await expect(client.runs.wait(null, "erg", { input: endsWithAi, context })).rejects.toThrow(/The messages end with an AI message/);
+    const both = { dialogue, messages: [{ type: "human", content: "hi" }] };
+    await expect(client.runs.wait(null, "erc", { input: both, context })).rejects.toThrow(/both `dialogue` and `messages`/);
     expect(openai.requests.length).toBe(before);
   });
 
