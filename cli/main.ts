@@ -19,7 +19,7 @@ EventEmitter.defaultMaxListeners = 64;
 const program = new Command("insideout")
   .description(
     "InsideOut (ECAI 2024): five emotion agents and an aggregate agent make any chat LLM emotionally intelligent.\n" +
-      "Models are provider:model (openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf); OPENAI_BASE_URL points openai: at any compatible server.",
+      "Models are provider:model (openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, google-genai:gemini-2.5-flash, gigachat:GigaChat-2-Max, ollama:llama3.2, local:./model.gguf); OPENAI_BASE_URL points openai: at any compatible server; docs/models.md lists each provider's variables.",
   )
   .version("0.1.0")
   .showHelpAfterError("(add --help for usage)");
