@@ -228,3 +228,11 @@ export function roleHandler(script: RoleScript): Handler {
     );
   };
 }
+
+/** A server that answers every request well: a schema-valid object when one is asked for, else "A reply.". */
+export function startWellBehavedOpenAI(): Promise<FakeOpenAI> {
+  return startFakeOpenAI((req) => {
+    const schema = requestedSchema(req);
+    return schema ? JSON.stringify(answerFromSchema(schema)) : "A reply.";
+  });
+}

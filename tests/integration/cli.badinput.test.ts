@@ -6,17 +6,14 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { type FakeOpenAI, startWellBehavedOpenAI } from "../helpers/openaiServer.js";
 import { runCli } from "../helpers/cli.js";
 
 let server: FakeOpenAI;
 const dir = mkdtempSync(join(tmpdir(), "insideout-badinput-"));
 
 beforeAll(async () => {
-  server = await startFakeOpenAI((req) => {
-    const schema = requestedSchema(req);
-    return schema ? JSON.stringify(answerFromSchema(schema)) : "A reply.";
-  });
+  server = await startWellBehavedOpenAI();
 });
 afterAll(async () => {
   await server.close();

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { type FakeOpenAI, startWellBehavedOpenAI } from "../helpers/openaiServer.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 
 let server: FakeOpenAI;
@@ -16,10 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "insideout-validation-"));
 
 beforeAll(async () => {
   // Answers every request well, so that a check that came too late shows as requests made, not as a failure.
-  server = await startFakeOpenAI((req) => {
-    const schema = requestedSchema(req);
-    return schema ? JSON.stringify(answerFromSchema(schema)) : "A reply.";
-  });
+  server = await startWellBehavedOpenAI();
 });
 afterAll(async () => {
   await server.close();
