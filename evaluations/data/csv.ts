@@ -73,8 +73,44 @@ function utteranceText(field: string, options: EdCsvOptions): string {
 /** One ED row: unquoted, comma-separated, one line (`line.strip().split(",")` in the official loaders). */
 const ED_ROW_FORMAT = { delimiter: ",", record_delimiter: "\n", quote: false, relax_column_count: true } as const;
 
-function splitRow(stripped: string): string[] {
-  return parse(stripped, ED_ROW_FORMAT)[0] ?? [];
+/** Lines split per call of csv-parse: one call per line would cost ~10x the time of `split` (option set-up). */
+const BATCH_LINES = 1000;
+
+interface RowFields {
+  line: number;
+  fields: string[];
+}
+
+/** Non-blank, stripped lines → their fields, one record per line (no line holds "\n", the only record delimiter). */
+function* splitRows(batch: Array<{ line: number; text: string }>): Generator<RowFields> {
+  if (batch.length === 0) return;
+  const records = parse(batch.map((b) => b.text).join("\n"), ED_ROW_FORMAT);
+  for (const [i, { line }] of batch.entries()) yield { line, fields: records[i] ?? [] };
+}
+
+/**
+ * The rows of `file` with their line numbers: readLines' lines (its caps and UTF-8 check), split a batch at a time.
+ * A read error (a line over the cap, invalid UTF-8) comes after the rows before it, so the first problem in the file
+ * is the one reported.
+ */
+async function* readRows(file: string): AsyncGenerator<RowFields> {
+  let batch: Array<{ line: number; text: string }> = [];
+  const take = (): typeof batch => {
+    const taken = batch;
+    batch = [];
+    return taken;
+  };
+  try {
+    for await (const { number, text } of readLines(file)) {
+      const stripped = text.trim();
+      if (stripped !== "") batch.push({ line: number, text: stripped });
+      if (batch.length >= BATCH_LINES) yield* splitRows(take());
+    }
+  } catch (e) {
+    yield* splitRows(take());
+    throw e;
+  }
+  yield* splitRows(take());
 }
 
 function isHeader(fields: string[]): boolean {
@@ -98,7 +134,11 @@ export function parseEdCsvRow(
 ): EdCsvRow | undefined {
   const stripped = text.trim();
   if (stripped === "") return undefined;
-  const fields = splitRow(stripped);
+  const [row] = splitRows([{ line, text: stripped }]);
+  return row && edRow(row, file, warnings, options);
+}
+
+function edRow({ line, fields }: RowFields, file: string, warnings: LoadWarning[], options: EdCsvOptions): EdCsvRow {
   if (fields.length < 6) {
     throw new DataFileError(
       `line ${line} of ${file} has ${fields.length} comma-separated fields; an EmpatheticDialogues row has 8 (${ED_CSV_COLUMNS.join(",")})`,
@@ -218,22 +258,19 @@ export async function* readEdCsvConversations(
 ): AsyncGenerator<EdConversation> {
   const grouper = new ConversationGrouper(file, warnings);
   let sawHeader = false;
-  for await (const { number, text } of readLines(file)) {
+  for await (const row of readRows(file)) {
     if (!sawHeader) {
-      if (text.trim() === "") continue;
-      if (!isHeader(splitRow(text.trim()))) {
+      if (!isHeader(row.fields)) {
         throw new DataFileError(
-          `line ${number} of ${file} is not the EmpatheticDialogues header (${ED_CSV_COLUMNS.join(",")})`,
+          `line ${row.line} of ${file} is not the EmpatheticDialogues header (${ED_CSV_COLUMNS.join(",")})`,
           file,
-          number,
+          row.line,
         );
       }
       sawHeader = true;
       continue;
     }
-    const row = parseEdCsvRow(text, file, number, warnings, options);
-    if (!row) continue;
-    const closed = grouper.add(row);
+    const closed = grouper.add(edRow(row, file, warnings, options));
     if (closed) yield closed;
   }
   if (!sawHeader) throw new DataFileError(`${file} is empty: expected the EmpatheticDialogues header`, file, 0);
