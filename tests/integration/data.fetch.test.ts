@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,6 +43,8 @@ let archive: Buffer;
 let server: Server;
 let base = "";
 const hits: string[] = [];
+/** More archives to serve, by path: built by the tests that need them. */
+const served = new Map<string, Buffer>();
 
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), "io-fetch-src-"));
@@ -55,7 +57,11 @@ beforeAll(async () => {
 
   server = createServer((req, res) => {
     hits.push(req.url ?? "");
-    if (req.url === "/ed.tar.gz") {
+    const extra = served.get(req.url ?? "");
+    if (extra) {
+      res.writeHead(200, { "content-type": "application/gzip", "content-length": String(extra.length) });
+      res.end(extra);
+    } else if (req.url === "/ed.tar.gz") {
       res.writeHead(200, { "content-type": "application/gzip", "content-length": String(archive.length) });
       res.end(archive);
     } else if (req.url === "/chunked.tar.gz") {
@@ -213,5 +219,47 @@ describe("data fetch", () => {
     expect(summary.dir).toBe(dir);
     expect(summary.splits.test?.examples).toBe(3);
     expect(existsSync(join(dir, "ed_test_moel_format.jsonl"))).toBe(true);
+  });
+  /** A release-like archive whose test.csv is replaced by `makeTest(path)`; served at /<name>. */
+  function serveVariant(name: string, makeTest: (path: string) => void): string {
+    const root = mkdtempSync(join(tmpdir(), "io-fetch-hostile-"));
+    const src = join(root, "empatheticdialogues");
+    mkdirSync(src);
+    for (const split of ["valid", "train"] as const) writeFileSync(join(src, `${split}.csv`), CSV[split].join("\n") + "\n");
+    makeTest(join(src, "test.csv"));
+    execFileSync("tar", ["-czf", join(root, name), "-C", root, "empatheticdialogues"]);
+    served.set(`/${name}`, readFileSync(join(root, name)));
+    return `${base}/${name}`;
+  }
+
+  function convertedFiles(dir: string): string[] {
+    return readdirSync(dir).filter((f) => f.endsWith(".jsonl") || f === "SOURCE.json");
+  }
+
+  test("a test.csv that is a symlink is not followed: the archive has no test.csv", async () => {
+    const secret = join(mkdtempSync(join(tmpdir(), "io-fetch-secret-")), "secret.csv");
+    writeFileSync(secret, CSV.test.join("\n") + "\n");
+    const url = serveVariant("link.tar.gz", (path) => symlinkSync(secret, path));
+    const dir = outDir();
+    await expect(fetchEmpatheticDialogues({ url, dir })).rejects.toThrow(`The archive at ${url} has no test.csv: is it the EmpatheticDialogues release?`);
+    expect(readdirSync(join(dir, "raw")).sort()).toEqual(["train.csv", "valid.csv"]);
+    expect(convertedFiles(dir)).toEqual([]);
+  });
+
+  test("a split larger than INSIDEOUT_MAX_DATA_BYTES is refused before it is written", async () => {
+    const url = serveVariant("huge.tar.gz", (path) => writeFileSync(path, `${CSV.test.join("\n")}\n${"x".repeat(80_000)}\n`));
+    const dir = outDir();
+    const saved = process.env.INSIDEOUT_MAX_DATA_BYTES;
+    process.env.INSIDEOUT_MAX_DATA_BYTES = "65536";
+    try {
+      await expect(fetchEmpatheticDialogues({ url, dir })).rejects.toThrow(
+        /empatheticdialogues\/test\.csv in the archive holds \d+ bytes, more than 64 KiB: .*INSIDEOUT_MAX_DATA_BYTES \(now 65536\)/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.INSIDEOUT_MAX_DATA_BYTES;
+      else process.env.INSIDEOUT_MAX_DATA_BYTES = saved;
+    }
+    expect(readdirSync(join(dir, "raw")).filter((f) => f.startsWith("test.csv"))).toEqual([]);
+    expect(convertedFiles(dir)).toEqual([]);
   });
 });
