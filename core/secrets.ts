@@ -3,7 +3,7 @@
 /** Values of the environment's credentials (…_API_KEY, …_TOKEN, …_SECRET, …PASSWORD), longest first. */
 export function secretValues(): string[] {
   return Object.entries(process.env)
-    .filter(([name, value]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(name) && value && value.length >= 8)
+    .filter(([name, value]) => /KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS/i.test(name) && value && value.length >= 8)
     .map(([, value]) => value!)
     .sort((a, b) => b.length - a.length);
 }

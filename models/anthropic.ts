@@ -52,6 +52,7 @@ export function anthropicModel(name: string, options: ModelOptions): ResolvedMod
     name,
     chat,
     structuredMethod: "functionCalling",
+    variables: { key: "ANTHROPIC_API_KEY", baseUrl: "ANTHROPIC_BASE_URL" },
     identity: { provider: "anthropic", endpoint: baseURL, model: name, params: { temperature } },
   };
 }

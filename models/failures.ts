@@ -8,6 +8,7 @@ import { OpenAIClient } from "@langchain/openai";
 import { ModelCallFailure, type CallFailureKind } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
 import { ATTEMPTS_HEADER, formatDuration, retryAfterMs, TransportError, unreachableReason, WAIT_REFUSED_HEADER, type TransportKind } from "./limits.js";
+import type { ProviderVariables } from "./types.js";
 
 /** Set on errors whose kind their maker already knows (models/ollama.ts). */
 export interface KnownFailure {
@@ -185,7 +186,14 @@ function messageFor(where: string, f: Found): string {
  * when it is not one: a request the server refused (400, 422, ...), the caller's own abort, or anything else.
  * `where` is the model's endpoint, named in the one-line message; the message never holds a credential.
  */
-export function toModelCallFailure(error: unknown, where: string): ModelCallFailure | undefined {
+const OPENAI_VARIABLES: ProviderVariables = { key: "OPENAI_API_KEY", baseUrl: "OPENAI_BASE_URL" };
+
+/** The messages are written with OpenAI's variables; another provider's are put in their place. */
+function withVariables(message: string, vars: ProviderVariables): string {
+  return message.replaceAll("OPENAI_API_KEY", vars.key).replaceAll("OPENAI_BASE_URL", vars.baseUrl);
+}
+
+export function toModelCallFailure(error: unknown, where: string, vars: ProviderVariables = OPENAI_VARIABLES): ModelCallFailure | undefined {
   if (error instanceof ModelCallFailure) return error;
   const chain = chainOf(error);
   // Errors that already say what to do, in their provider's terms (e.g. `ollama pull`).
@@ -193,5 +201,5 @@ export function toModelCallFailure(error: unknown, where: string): ModelCallFail
   if (known) return new ModelCallFailure(known.failureKind!, maskSecrets(known.message), { cause: error });
   const found = classify(chain);
   if (!found) return undefined;
-  return new ModelCallFailure(found.kind, maskSecrets(messageFor(where, found)), { cause: error });
+  return new ModelCallFailure(found.kind, maskSecrets(withVariables(messageFor(where, found), vars)), { cause: error });
 }

@@ -164,6 +164,7 @@ export function gigachatModel(name: string, options: ModelOptions): ResolvedMode
     name,
     chat,
     structuredMethod: "functionCalling",
+    variables: { key: "GIGACHAT_CREDENTIALS", baseUrl: "GIGACHAT_BASE_URL" },
     identity: { provider: "gigachat", endpoint: baseUrl, model: name, params: { temperature } },
   };
 }

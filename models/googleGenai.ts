@@ -71,6 +71,7 @@ export function googleGenaiModel(name: string, options: ModelOptions): ResolvedM
     name,
     chat,
     structuredMethod: "jsonSchema",
+    variables: { key: "GOOGLE_API_KEY", baseUrl: "GOOGLE_GEMINI_BASE_URL" },
     identity: { provider: "google-genai", endpoint: baseUrl, model: name, params: { temperature } },
   };
 }

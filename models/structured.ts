@@ -71,7 +71,7 @@ function parsedOf(answer: CachedAnswer): { parsed: unknown; parseError?: string 
 /** A failure of the call itself, as a ModelCallFailure when it is one (core/errors.ts); aborts and storage errors as they are. */
 function callFailure(error: unknown, model: ResolvedModel, config: RunnableConfig | undefined): unknown {
   if (config?.signal?.aborted || notAResultIn(error)) return error;
-  return toModelCallFailure(error, model.identity.endpoint) ?? error;
+  return toModelCallFailure(error, model.identity.endpoint, model.variables) ?? error;
 }
 
 /** One request: from the cache when it holds the answer, else from the model (and then stored). */

@@ -30,6 +30,11 @@ export interface ModelIdentity {
   params: Record<string, string | number | boolean | null>;
 }
 
+export interface ProviderVariables {
+  key: string;
+  baseUrl: string;
+}
+
 /** One answer as the LLM cache keeps it: what the model said and what it cost when it was made. */
 export interface CachedAnswer {
   text: string;
@@ -61,6 +66,8 @@ export interface ResolvedModel {
   contextTokens?: number;
   /** What defines its answers, for the LLM cache key. */
   identity: ModelIdentity;
+  /** The variables a user sets for this provider's key and server, named in failures (default: OpenAI's). */
+  variables?: ProviderVariables;
   /** Set by the resolver an eval builds (models/factory.ts): structured calls answer from it when they can. */
   cache?: AnswerCache;
 }

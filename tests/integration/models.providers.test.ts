@@ -122,10 +122,10 @@ describe("credentials", () => {
   const saved = { ...process.env };
 
   it.each([
-    ["gigachat", () => ({ ...gigaEnv(Buffer.from("wrong:wrong").toString("base64")) })],
-    ["anthropic", () => anthropicEnv("anthropic-wrong-key-000000")],
-    ["google-genai", () => geminiEnv("google-wrong-key-0000000")],
-  ])("%s: a refused key is a ModelCallFailure of kind auth", async (provider, env) => {
+    ["gigachat", () => ({ ...gigaEnv(Buffer.from("wrong:wrong").toString("base64")) }), "GIGACHAT_CREDENTIALS"],
+    ["anthropic", () => anthropicEnv("anthropic-wrong-key-000000"), "ANTHROPIC_API_KEY"],
+    ["google-genai", () => geminiEnv("google-wrong-key-0000000"), "GOOGLE_API_KEY"],
+  ])("%s: a refused key is a ModelCallFailure of kind auth, naming the provider's variable", async (provider, env, variable) => {
     process.env = { ...saved, ...env(), INSIDEOUT_MAX_RETRIES: "0" };
     try {
       const model = await resolveModel(`${provider}:m-${Math.random()}`, { temperature: 0.5 });
@@ -133,10 +133,12 @@ describe("credentials", () => {
         () => undefined,
         (e: unknown) => e,
       );
-      const failure = toModelCallFailure(error, model.identity.endpoint);
+      const failure = toModelCallFailure(error, model.identity.endpoint, model.variables);
       expect(failure).toBeInstanceOf(ModelCallFailure);
       expect(failure?.kind).toBe("auth");
       expect(failure?.message).toContain("HTTP 401");
+      expect(failure?.message).toContain(`check ${variable}`);
+      expect(failure?.message).not.toContain("OPENAI");
     } finally {
       process.env = { ...saved };
     }
