@@ -95,22 +95,20 @@ function* splitRows(batch: Array<{ line: number; text: string }>): Generator<Row
  */
 async function* readRows(file: string): AsyncGenerator<RowFields> {
   let batch: Array<{ line: number; text: string }> = [];
-  const take = (): typeof batch => {
-    const taken = batch;
-    batch = [];
-    return taken;
-  };
+  let readError: unknown;
   try {
     for await (const { number, text } of readLines(file)) {
       const stripped = text.trim();
       if (stripped !== "") batch.push({ line: number, text: stripped });
-      if (batch.length >= BATCH_LINES) yield* splitRows(take());
+      if (batch.length < BATCH_LINES) continue;
+      yield* splitRows(batch);
+      batch = [];
     }
   } catch (e) {
-    yield* splitRows(take());
-    throw e;
+    readError = e;
   }
-  yield* splitRows(take());
+  yield* splitRows(batch);
+  if (readError !== undefined) throw readError;
 }
 
 function isHeader(fields: string[]): boolean {

@@ -145,5 +145,9 @@ describe("official EmpatheticDialogues CSV", () => {
     const latin1 = Buffer.from(`${SAMPLE.slice(0, 6).join("\n")}\nhit:9_conv:18,1,afraid,Caf\u00e9.,7,x,,\n`, "latin1");
     writeFileSync(file, latin1);
     await expect(loadEdCsv(file)).rejects.toThrow(`invalid UTF-8 on line 7 of ${file}`);
+    // The first problem in the file is the one reported, even when a later line cannot be read at all.
+    const both = Buffer.concat([Buffer.from(`${SAMPLE.slice(0, 2).join("\n")}\nhit:1_conv:2,2,calm,x,2,y,,\n`), latin1]);
+    writeFileSync(file, both);
+    await expect(loadEdCsv(file)).rejects.toThrow(`unknown emotion label "calm" on line 3 of ${file}`);
   });
 });
