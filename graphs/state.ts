@@ -71,6 +71,27 @@ const mergeable = <V extends z.ZodTypeAny>(value: V) =>
     default: () => ({}),
   });
 
+/**
+ * Failures by node, merged; a null in an update removes one. On a thread the state outlives a run: a node that
+ * succeeds clears the failure an earlier turn left under its name, and an agent's failure makes the aggregator ignore
+ * the opinion or candidate an earlier turn left (nodes/aggregate.ts), so one turn never mixes in another's answers.
+ */
+const failuresByNode = () =>
+  withLangGraph(z.record(z.string(), z.string()), {
+    reducer: {
+      fn: (a: Record<string, string>, b: Record<string, string | null>) => {
+        const merged = { ...a };
+        for (const [node, failure] of Object.entries(b)) {
+          if (failure === null) delete merged[node];
+          else merged[node] = failure;
+        }
+        return merged;
+      },
+      schema: z.record(z.string(), z.string().nullable()),
+    },
+    default: () => ({}),
+  });
+
 /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
 const dialogue = () =>
   z
@@ -107,7 +128,7 @@ export const InsideOutState = z.object({
   messages: messages(),
   opinions: mergeable(Opinion),
   candidates: mergeable(Candidate),
-  failures: mergeable(z.string()),
+  failures: failuresByNode(),
   calls: withLangGraph(z.array(CallRecord), {
     reducer: { fn: (a: CallRecord[], b: CallRecord[]) => [...a, ...b] },
     default: () => [],
@@ -126,5 +147,5 @@ export const InsideOutState = z.object({
 });
 
 export type State = z.infer<typeof InsideOutState>;
-/** What a node returns: any keys of the state; reducer keys are merged, the others replaced. */
-export type Update = Partial<z.input<typeof InsideOutState>>;
+/** What a node returns: any keys of the state; reducer keys are merged (a null failure removes one), the others replaced. */
+export type Update = Partial<Omit<z.input<typeof InsideOutState>, "failures">> & { failures?: Record<string, string | null> };

@@ -29,18 +29,24 @@ export class AllAgentsFailedError extends Error {
 
 const RUN_NAME = "aggregate";
 
+/**
+ * Whether an agent's opinion or candidate is this run's: an agent that failed now has a failure (one that succeeded
+ * cleared its own), so what an earlier turn of a thread left under its name is not used.
+ */
+const current = (state: State, agent: string) => state.failures[agent] === undefined;
+
 export function aggregate(task: Task) {
   return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const env = await runEnv(config);
     const selected = env.options.agents;
     const { text: dialogue } = dialogueFor(env, state);
     if (task === "erc") {
-      const opinions = selected.flatMap((a) => (state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
+      const opinions = selected.flatMap((a) => (current(state, a) && state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
       const fallback = () => aggregateOpinions("weighted", opinions.map(([, o]) => o), env.labelSet.labels);
       if (env.options.aggregation !== "llm") {
         const decided = aggregateOpinions(env.options.aggregation, opinions.map(([, o]) => o), env.labelSet.labels);
-        return { emotion: { ...decided, decidedBy: env.options.aggregation } };
+        return { emotion: { ...decided, decidedBy: env.options.aggregation }, failures: { aggregate: null } };
       }
       // Each rationale gets its share of the prompt, so five long answers cannot make a prompt of their sum.
       const rationales = fitShares(opinions.map(([a, o]) => ({ name: a, text: o.rationale })), LISTED_CHARS, "agents' rationales");
@@ -56,7 +62,7 @@ export function aggregate(task: Task) {
           opinionSchema(env.labelSet),
           { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "decision" },
         );
-        return { emotion: { ...value, decidedBy: "llm" }, calls: [record(RUN_NAME, usage, true)], ...notes };
+        return { emotion: { ...value, decidedBy: "llm" }, failures: { aggregate: null }, calls: [record(RUN_NAME, usage, true)], ...notes };
       } catch (error) {
         return {
           ...notes,
@@ -67,7 +73,7 @@ export function aggregate(task: Task) {
       }
     }
 
-    const candidates = selected.flatMap((a) => (state.candidates[a] ? [[a, state.candidates[a]] as const] : []));
+    const candidates = selected.flatMap((a) => (current(state, a) && state.candidates[a] ? [[a, state.candidates[a]] as const] : []));
     if (candidates.length === 0) throw new AllAgentsFailedError(state.failures);
     const mostConfident = () => {
       // Stable sort keeps the agents' order for equal confidence, so ties go to the earlier agent.
@@ -79,7 +85,7 @@ export function aggregate(task: Task) {
         throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
       }
       const reply = mostConfident();
-      return { reply, ...chatReply(state, reply.text) };
+      return { reply, ...chatReply(state, reply.text), failures: { aggregate: null } };
     }
     const names = candidates.map(([a]) => a);
     const replies = fitShares(candidates.map(([a, c]) => ({ name: a, text: c.reply })), LISTED_CHARS, "candidate replies");
@@ -110,6 +116,7 @@ export function aggregate(task: Task) {
       return {
         reply: { text: chosen[1].reply, author: value.choice, rationale: value.rationale },
         ...chatReply(state, chosen[1].reply),
+        failures: { aggregate: null },
         calls: [record(RUN_NAME, usage, true)],
         ...notes,
       };

@@ -47,7 +47,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
           opinionSchema(env.labelSet),
           { runName, repair: repairEmotion(env.labelSet), config, schemaName: "opinion" },
         );
-        return { opinions: { [emotion]: value }, calls: [record(runName, usage, true)], ...notes };
+        return { opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
       }
       const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
       const system = render(AGENT_ERG, { persona, agent: agentName, emotion: recognized });
@@ -56,7 +56,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
         config,
         schemaName: "candidate",
       });
-      return { candidates: { [emotion]: value }, calls: [record(runName, usage, true)], ...notes };
+      return { candidates: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
     } catch (error) {
       const failure = reportFailure(config, emotion, failureToRecord(error, config));
       return { failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] };

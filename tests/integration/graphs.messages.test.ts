@@ -65,6 +65,34 @@ describe("messages in, the reply out as an AIMessage", () => {
     expect(out.messages.at(-1)!.content).toBe("reply from sadness");
   });
 
+  it("a thread's second turn uses only its own answers: an agent failing now does not bring back its earlier candidate", async () => {
+    // Turn 1: disgust fails; turn 2: fear fails. The aggregator would choose fear whenever fear is offered.
+    const { spec, model } = scripted(({ role, messages }) => {
+      const turn = messages.some((m) => String(m.content).includes("feels empty")) ? 2 : 1;
+      if (role.kind === "recognize") return opinion("sad");
+      if (role.kind === "agent") {
+        if ((turn === 1 && role.emotion === "disgust") || (turn === 2 && role.emotion === "fear")) return "no JSON here";
+        return JSON.stringify({ reply: `turn ${turn} from ${role.emotion}`, confidence: 0.5, rationale: "r" });
+      }
+      const offered = /- (\w+): "/g;
+      const names = [...model.calls.at(-1)!.system.matchAll(offered)].map((m) => m[1]);
+      return JSON.stringify({ choice: names.includes("fear") ? "fear" : "sadness", rationale: "r" });
+    });
+    const graph = ergBuilder.compile({ checkpointer: new MemorySaver() });
+    const options = { context: runContext({ model: spec }, "erg"), configurable: { thread_id: "chat-2" } };
+    const first = await graph.invoke({ messages: [new HumanMessage("My dog died last week.")] }, options);
+    expect(first.reply?.text).toBe("turn 1 from fear");
+    expect(Object.keys(first.failures)).toEqual(["disgust"]);
+    const before = model.calls.length;
+    const out = await graph.invoke({ messages: [new HumanMessage("The house feels empty.")] }, options);
+    expect(out.reply?.text).toBe("turn 2 from sadness");
+    const aggregator = model.calls.slice(before).find((c) => c.role.kind === "aggregate")!;
+    expect(aggregator.system).not.toMatch(/turn 1 from/);
+    expect(aggregator.system).toMatch(/- disgust: "turn 2 from disgust"/);
+    // disgust's failure of turn 1 is gone; fear's of turn 2 is there.
+    expect(Object.keys(out.failures)).toEqual(["fear"]);
+  });
+
   it("messages as a chat UI sends them: role dicts and text content blocks", async () => {
     const { spec, model } = scripted(() => opinion("lonely"));
     const messages = [
