@@ -1,8 +1,9 @@
 /**
  * The graphs' schemas at run time: LangGraph checks each node's update against the state, the run's input against the
- * input schema (the dialogue only), and the run's context against its task's options, before any node runs.
+ * input schema (the dialogue or chat messages), and the run's context against its task's options, before any node runs.
  */
 import { describe, expect, it } from "@jest/globals";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { ErcRunOptions, ErgRunOptions, runContext, runOptions } from "../../graphs/context.js";
 import { InsideOutInput, InsideOutState, type Update } from "../../graphs/state.js";
@@ -47,7 +48,7 @@ describe("the state", () => {
   });
 });
 
-describe("the input: the dialogue only", () => {
+describe("the input: the dialogue", () => {
   it("keeps the dialogue and nothing else a caller sends", async () => {
     const { graph } = probe(ErcRunOptions);
     const out = await graph.invoke({ dialogue: ["hello"], emotion: { ...opinion, decidedBy: "caller" } } as never);
@@ -67,6 +68,37 @@ describe("the input: the dialogue only", () => {
     const empty = { dialogue: [" "] };
     await expect(ercBuilder.compile().invoke(empty, { context: runContext({ model: "openai:nowhere" }) })).rejects.toThrow(/The dialogue is empty/);
     await expect(ergBuilder.compile().invoke(empty, { context: runContext({ model: "openai:nowhere" }, "erg") })).rejects.toThrow(/The dialogue is empty/);
+  });
+});
+
+describe("the input: or the conversation as chat messages", () => {
+  it("keeps messages (coerced to LangChain messages by the messages reducer) and nothing else", async () => {
+    const { graph } = probe(ErcRunOptions);
+    const out = await graph.invoke({ messages: [{ role: "user", content: "hello" }], reply: { text: "x", author: "caller" } } as never);
+    expect(out.messages.map((m) => [m.getType(), m.content])).toEqual([["human", "hello"]]);
+    expect(out.dialogue).toBeUndefined();
+    expect(out.reply).toBeUndefined();
+  });
+
+  it("a node's AIMessage is appended to the messages, the run's own kept", async () => {
+    const { graph } = probe(ErgRunOptions, { messages: [new AIMessage("there")] });
+    const out = await graph.invoke({ messages: [new HumanMessage("hi")] });
+    expect(out.messages.map((m) => [m.getType(), m.content])).toEqual([["human", "hi"], ["ai", "there"]]);
+  });
+
+  it("a null failure removes that node's failure; other failures stay", async () => {
+    const graph = new StateGraph(InsideOutState)
+      .addNode("one", async (): Promise<Update> => ({ failures: { fear: "timeout", anger: "bad" } }))
+      .addNode("two", async (): Promise<Update> => ({ failures: { fear: null } }))
+      .addEdge(START, "one")
+      .addEdge("one", "two")
+      .addEdge("two", END)
+      .compile();
+    expect((await graph.invoke({ dialogue: ["hello"] })).failures).toEqual({ anger: "bad" });
+  });
+
+  it("the input schema offers both keys", () => {
+    expect(Object.keys(InsideOutInput.shape).sort()).toEqual(["dialogue", "messages"]);
   });
 });
 
