@@ -13,6 +13,7 @@ export type { State, Opinion, Candidate, FinalEmotion, FinalReply } from "./grap
 export { ModelResolver, registerProvider, resolveModel } from "./models/factory.js";
 export type { ResolvedModel, ModelIdentity, ProviderFactory } from "./models/types.js";
 export { withModels } from "./nodes/env.js";
+export { ConversationError, turnsOf } from "./nodes/turns.js";
 export { BUILTIN_LABEL_SETS, loadLabelSet, type LabelSet } from "./taxonomy/labelSets.js";
 export { runEval, type EvalOptions, type EvalResult } from "./evaluations/run.js";
 export { ModelCallFailure, NotAResult, StorageError } from "./core/errors.js";

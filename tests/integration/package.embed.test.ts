@@ -44,9 +44,20 @@ beforeAll(async () => {
   );
   writeFileSync(
     path.join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, outDir: "out" }, include: ["app.ts"] }),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, outDir: "out" }, include: ["app.ts", "chat.ts"] }),
   );
   writeFileSync(path.join(app, "app.ts"), readmeExample());
+  // A messages-based call with the app's own @langchain/core messages: the last message must be ERG's reply.
+  writeFileSync(
+    path.join(app, "chat.ts"),
+    `import { HumanMessage } from "@langchain/core/messages";
+import { runContext } from "insideout";
+import { graph } from "insideout/graphs/erg.js";
+const out = await graph.invoke({ messages: [new HumanMessage("I lost my job today.")] }, { context: runContext({ model: "openai:gpt-4o-mini" }, "erg") });
+const last = out.messages.at(-1);
+console.log(last?.getType(), last?.content === out.reply?.text, out.messages.length);
+`,
+  );
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
   server = await startFakeOpenAI(
     roleHandler({
@@ -80,6 +91,12 @@ describe("the packed package in a scratch app", () => {
     expect(stdout).toMatch(/^A reply answer\. devastated \{/);
     // One recognition, five agents, one aggregation.
     expect(server.requests).toHaveLength(7);
+    const chat = await run(process.execPath, ["out/chat.js"], {
+      cwd: app,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test" },
+    });
+    // The human message, then the reply as an AI message.
+    expect(chat.stdout.trim()).toBe("ai true 2");
   }, 120_000);
 
   it("has the insideout command", async () => {
