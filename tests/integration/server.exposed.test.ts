@@ -136,7 +136,7 @@ describe("a dev server reached by anyone", () => {
     [{ model: "openai:m", temperature: 7 }, "Invalid run option temperature (7): Too big: expected number to be <=2"],
     [{ model: "openai:m", agents: ["anger", "joy"] }, `Invalid run option agents.1 ("joy"): Invalid option: expected one of "anger"|"disgust"|"fear"|"happiness"|"sadness"|"surprise"`],
     [{ model: "openai:m", aggregation: "vote" }, `Invalid run option aggregation ("vote"): ERG aggregation is llm or weighted (replies carry no label to vote on)`],
-    [{ model: "nope:x" }, `Unknown model provider "nope" in "nope:x": use one of openai, ollama, local.`],
+    [{ model: "nope:x" }, `Unknown model provider "nope" in "nope:x": use one of openai, ollama, local, anthropic, google-genai, gigachat.`],
   ])("bad options %j are one line: %s", async (context, line) => {
     const graph = context["aggregation"] === "vote" ? "erg" : "erc";
     const r = await run(graph, context);
