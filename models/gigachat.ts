@@ -10,11 +10,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { rootCertificates } from "node:tls";
-import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { BaseMessage } from "@langchain/core/messages";
-import type { ChatGenerationChunk, ChatResult } from "@langchain/core/outputs";
 import { GigaChat } from "langchain-gigachat";
-import { defaultLimits, globalLimiter, type Semaphore } from "./limits.js";
+import { defaultLimits, globalLimiter, limited, type Semaphore } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
 export const DEFAULT_GIGACHAT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1";
@@ -41,32 +38,22 @@ function quietConsole(): void {
   }
 }
 
-type GigaChatFields = NonNullable<ConstructorParameters<typeof GigaChat>[0]>;
 
-/** GigaChat with the request limiter, the first call alone (it fetches the token), and the library kept quiet. */
-export class InsideOutGigaChat extends GigaChat {
+/**
+ * Around every request to one GigaChat client: the request limiter, the first call alone (it fetches the token that
+ * the client then keeps), and the library kept quiet.
+ */
+class GigaChatGate {
   private tokenHeld = false;
   private firstCall?: Promise<unknown>;
 
-  constructor(
-    fields: GigaChatFields,
-    private readonly limiter: Semaphore,
-  ) {
-    super(fields);
-  }
+  constructor(private readonly limiter: Semaphore) {}
 
-  private async limited<T>(call: () => Promise<T>): Promise<T> {
+  async run<T>(call: () => Promise<T>): Promise<T> {
     // Until one call has succeeded (so the client holds a token), calls wait for the one in flight. No await between
     // this check and `firstCall` being set below, so exactly one call goes first.
     while (!this.tokenHeld && this.firstCall) await this.firstCall.catch(() => undefined);
-    const run = async () => {
-      const release = await this.limiter.acquire();
-      try {
-        return await insideGigaChat.run(true, call);
-      } finally {
-        release();
-      }
-    };
+    const run = () => limited(this.limiter, () => insideGigaChat.run(true, call));
     if (this.tokenHeld) return run();
     const first = run();
     this.firstCall = first.then(
@@ -74,27 +61,6 @@ export class InsideOutGigaChat extends GigaChat {
       () => (this.firstCall = undefined),
     );
     return first;
-  }
-
-  override _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
-    return this.limited(() => super._generate(messages, options, runManager));
-  }
-
-  override async *_streamResponseChunks(
-    messages: BaseMessage[],
-    options: this["ParsedCallOptions"],
-    runManager?: CallbackManagerForLLMRun,
-  ): AsyncGenerator<ChatGenerationChunk> {
-    const chunks = super._streamResponseChunks(messages, options, runManager);
-    // Each step inside the quiet context; the first one (which may fetch the token) through the gate.
-    const first = await this.limited(() => chunks.next());
-    if (first.done) return;
-    yield first.value;
-    for (;;) {
-      const next = await insideGigaChat.run(true, () => chunks.next());
-      if (next.done) return;
-      yield next.value;
-    }
   }
 }
 
@@ -113,7 +79,7 @@ function httpsAgentFor(caFile: string | undefined): Agent | undefined {
   return new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
 }
 
-const instances = new WeakMap<Semaphore, Map<string, InsideOutGigaChat>>();
+const instances = new WeakMap<Semaphore, Map<string, { chat: GigaChat; gate: GigaChatGate }>>();
 
 export function gigachatModel(name: string, options: ModelOptions): ResolvedModel {
   const env = process.env;
@@ -136,12 +102,11 @@ export function gigachatModel(name: string, options: ModelOptions): ResolvedMode
   const key = JSON.stringify([name, baseUrl, authUrl, scope, credentials, accessToken, caFile, temperature, timeoutMs, maxRetries]);
   let byKey = instances.get(limiter);
   if (!byKey) instances.set(limiter, (byKey = new Map()));
-  let chat = byKey.get(key);
-  if (!chat) {
+  let client = byKey.get(key);
+  if (!client) {
     quietConsole();
     const httpsAgent = httpsAgentFor(caFile);
-    chat = new InsideOutGigaChat(
-      {
+    const chat = new GigaChat({
         model: name,
         baseUrl,
         authUrl,
@@ -153,17 +118,18 @@ export function gigachatModel(name: string, options: ModelOptions): ResolvedMode
         // The SDK's timeout is in seconds, per request; LangChain's caller retries 408/429/5xx and dropped connections.
         timeout: timeoutMs / 1000,
         maxRetries,
-      },
-      limiter,
-    );
-    byKey.set(key, chat);
+      });
+    client = { chat, gate: new GigaChatGate(limiter) };
+    byKey.set(key, client);
   }
+  const { chat, gate } = client;
   return {
     spec: `gigachat:${name}`,
     provider: "gigachat",
     name,
     chat,
     structuredMethod: "functionCalling",
+    around: (call) => gate.run(call),
     variables: { key: "GIGACHAT_CREDENTIALS", baseUrl: "GIGACHAT_BASE_URL" },
     identity: { provider: "gigachat", endpoint: baseUrl, model: name, params: { temperature } },
   };

@@ -5,48 +5,13 @@
  * SDK takes no `fetch`, so retries are LangChain's (429, 5xx, dropped connections) and the request limit is applied
  * around each call here.
  */
-import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { BaseMessage } from "@langchain/core/messages";
-import type { ChatGenerationChunk, ChatResult } from "@langchain/core/outputs";
-import { ChatGoogleGenerativeAI, type GoogleGenerativeAIChatInput } from "@langchain/google-genai";
-import { defaultLimits, globalLimiter, type Semaphore } from "./limits.js";
+import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
+import { defaultLimits, globalLimiter, limited, type Semaphore } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
 export const DEFAULT_GOOGLE_GENAI_BASE_URL = "https://generativelanguage.googleapis.com";
 
-/** Gemini whose requests share a limiter with every other model of the run. */
-export class InsideOutChatGoogleGenerativeAI extends ChatGoogleGenerativeAI {
-  constructor(
-    fields: GoogleGenerativeAIChatInput,
-    private readonly limiter: Semaphore,
-  ) {
-    super(fields);
-  }
-
-  override async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
-    const release = await this.limiter.acquire();
-    try {
-      return await super._generate(messages, options, runManager);
-    } finally {
-      release();
-    }
-  }
-
-  override async *_streamResponseChunks(
-    messages: BaseMessage[],
-    options: this["ParsedCallOptions"],
-    runManager?: CallbackManagerForLLMRun,
-  ): AsyncGenerator<ChatGenerationChunk> {
-    const release = await this.limiter.acquire();
-    try {
-      yield* super._streamResponseChunks(messages, options, runManager);
-    } finally {
-      release();
-    }
-  }
-}
-
-const instances = new WeakMap<Semaphore, Map<string, InsideOutChatGoogleGenerativeAI>>();
+const instances = new WeakMap<Semaphore, Map<string, ChatGoogleGenerativeAI>>();
 
 export function googleGenaiModel(name: string, options: ModelOptions): ResolvedModel {
   const apiKey = process.env.GOOGLE_API_KEY || process.env.GEMINI_API_KEY || undefined;
@@ -62,7 +27,7 @@ export function googleGenaiModel(name: string, options: ModelOptions): ResolvedM
   if (!byKey) instances.set(limiter, (byKey = new Map()));
   let chat = byKey.get(key);
   if (!chat) {
-    chat = new InsideOutChatGoogleGenerativeAI({ model: name, apiKey, baseUrl, temperature, maxRetries }, limiter);
+    chat = new ChatGoogleGenerativeAI({ model: name, apiKey, baseUrl, temperature, maxRetries });
     byKey.set(key, chat);
   }
   return {
@@ -71,6 +36,7 @@ export function googleGenaiModel(name: string, options: ModelOptions): ResolvedM
     name,
     chat,
     structuredMethod: "jsonSchema",
+    around: (call) => limited(limiter, call),
     variables: { key: "GOOGLE_API_KEY", baseUrl: "GOOGLE_GEMINI_BASE_URL" },
     identity: { provider: "google-genai", endpoint: baseUrl, model: name, params: { temperature } },
   };

@@ -107,6 +107,16 @@ export class Semaphore {
   }
 }
 
+/** `call` under `limiter`: for clients that take no fetch of ours (models/types.ts `around`). */
+export async function limited<T>(limiter: Semaphore, call: () => Promise<T>): Promise<T> {
+  const release = await limiter.acquire();
+  try {
+    return await call();
+  } finally {
+    release();
+  }
+}
+
 const DEFAULT_MAX_CONCURRENCY = 32;
 let globalSemaphore: Semaphore | undefined;
 

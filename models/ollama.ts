@@ -4,9 +4,6 @@
  * JSON-schema `format`, which the server enforces with a grammar. Connection failures and missing models become one
  * line that says what to do.
  */
-import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
-import type { BaseMessage } from "@langchain/core/messages";
-import type { ChatGenerationChunk } from "@langchain/core/outputs";
 import { ChatOllama } from "@langchain/ollama";
 import type { CallFailureKind } from "../core/errors.js";
 import type { KnownFailure } from "./failures.js";
@@ -47,44 +44,30 @@ function causeCode(error: unknown): string | undefined {
   return cause?.code;
 }
 
-/** ChatOllama with errors a user can act on. */
-export class InsideOutChatOllama extends ChatOllama {
-  private explain(error: unknown): Error {
-    const message = error instanceof Error ? error.message : String(error);
-    const status = (error as { status_code?: number }).status_code;
-    if (status === 404 || /model .*not found/i.test(message)) {
-      return new OllamaError(
-        `Ollama at ${this.baseUrl} has no model "${this.model}": run \`ollama pull ${this.model}\` or pick another --model.`,
-        { cause: error },
-        "not-found",
-      );
-    }
-    const code = causeCode(error);
-    if (code || /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(message)) {
-      return new OllamaError(
-        `Cannot reach Ollama at ${this.baseUrl}${code ? ` (${code})` : ""}: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs.`,
-        { cause: error },
-        "connection",
-      );
-    }
-    return error instanceof Error ? error : new Error(message);
+/** An Ollama failure in Ollama's terms (`ollama pull`, `ollama serve`), carrying its kind (models/failures.ts). */
+export function explainOllama(error: unknown, baseUrl: string, model: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const status = (error as { status_code?: number }).status_code;
+  if (status === 404 || /model .*not found/i.test(message)) {
+    return new OllamaError(
+      `Ollama at ${baseUrl} has no model "${model}": run \`ollama pull ${model}\` or pick another --model.`,
+      { cause: error },
+      "not-found",
+    );
   }
-
-  override async *_streamResponseChunks(
-    messages: BaseMessage[],
-    options: this["ParsedCallOptions"],
-    runManager?: CallbackManagerForLLMRun,
-  ): AsyncGenerator<ChatGenerationChunk> {
-    try {
-      yield* super._streamResponseChunks(messages, options, runManager);
-    } catch (error) {
-      throw this.explain(error);
-    }
+  const code = causeCode(error);
+  if (code || /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(message)) {
+    return new OllamaError(
+      `Cannot reach Ollama at ${baseUrl}${code ? ` (${code})` : ""}: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs.`,
+      { cause: error },
+      "connection",
+    );
   }
+  return error instanceof Error ? error : new Error(message);
 }
 
 /** One client per (model, server, options) for the process: every run resolves its model, and a client is not free. */
-const instances = new Map<string, InsideOutChatOllama>();
+const instances = new Map<string, ChatOllama>();
 
 export function ollamaModel(name: string, options: ModelOptions): ResolvedModel {
   const baseUrl = ollamaBaseUrl();
@@ -92,7 +75,7 @@ export function ollamaModel(name: string, options: ModelOptions): ResolvedModel 
   const key = JSON.stringify([name, baseUrl, temperature, options.seed]);
   let chat = instances.get(key);
   if (!chat) {
-    chat = new InsideOutChatOllama({ model: name, baseUrl, temperature, seed: options.seed });
+    chat = new ChatOllama({ model: name, baseUrl, temperature, seed: options.seed });
     instances.set(key, chat);
   }
   return {
@@ -101,6 +84,7 @@ export function ollamaModel(name: string, options: ModelOptions): ResolvedModel 
     name,
     chat,
     structuredMethod: "jsonSchema",
+    around: (call) => call().catch((e: unknown) => Promise.reject(explainOllama(e, baseUrl, name))),
     identity: { provider: "ollama", endpoint: baseUrl, model: name, params: { temperature, seed: options.seed ?? null } },
   };
 }

@@ -81,7 +81,7 @@ async function answer(model: ResolvedModel, request: Omit<AnswerRequest, "identi
   if (hit) return hit;
   let raw: BaseMessage;
   try {
-    raw = await send();
+    raw = await (model.around ? model.around(send) : send());
   } catch (e) {
     throw callFailure(e, model, config);
   }

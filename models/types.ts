@@ -66,6 +66,12 @@ export interface ResolvedModel {
   contextTokens?: number;
   /** What defines its answers, for the LLM cache key. */
   identity: ModelIdentity;
+  /**
+   * Wraps each request to `chat` at our call boundary (models/structured.ts): what a provider's client cannot take
+   * itself, e.g. the request limit (Gemini's client has no fetch option), one call going first (GigaChat's token),
+   * errors in the provider's own terms (Ollama).
+   */
+  around?: <T>(call: () => Promise<T>) => Promise<T>;
   /** The variables a user sets for this provider's key and server, named in failures (default: OpenAI's). */
   variables?: ProviderVariables;
   /** Set by the resolver an eval builds (models/factory.ts): structured calls answer from it when they can. */

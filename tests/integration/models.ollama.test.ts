@@ -138,7 +138,7 @@ describe("ollama provider", () => {
     missingModel = "llama9";
     const model = await resolveModel("ollama:llama9");
     expect(model.identity).toEqual({ provider: "ollama", endpoint: `http://127.0.0.1:${port}`, model: "llama9", params: { temperature: 0, seed: null } });
-    const thrown = await model.chat.invoke(dialogue).catch((e: unknown) => e);
+    const thrown = await model.around!(() => model.chat.invoke(dialogue)).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(OllamaError);
     expect(toModelCallFailure(thrown, model.identity.endpoint)?.kind).toBe("not-found");
     const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as ModelCallFailure;
@@ -154,7 +154,7 @@ describe("ollama provider", () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     process.env.OLLAMA_HOST = `http://127.0.0.1:${deadPort}`;
     const model = await resolveModel("ollama:llama3.2");
-    const thrown = await model.chat.invoke(dialogue).catch((e: unknown) => e);
+    const thrown = await model.around!(() => model.chat.invoke(dialogue)).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(OllamaError);
     expect(toModelCallFailure(thrown, model.identity.endpoint)?.kind).toBe("connection");
     const err = (await invokeText(model, dialogue, { runName: "respond" }).catch((e: unknown) => e)) as ModelCallFailure;
