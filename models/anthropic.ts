@@ -4,8 +4,9 @@
  * The Anthropic SDK takes our `fetch` (its documented option), so retries, timeouts, the request limit and answer caps
  * are the same as OpenAI's (models/limits.ts).
  */
+import { ClientsPerLimiter } from "./clients.js";
 import { ChatAnthropic } from "@langchain/anthropic";
-import { defaultLimits, globalLimiter, resilientFetch, type Semaphore } from "./limits.js";
+import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
 export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
@@ -13,7 +14,7 @@ export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 /** Answers are a label and a sentence or two; Anthropic requires a cap on every request. */
 const MAX_TOKENS = 1024;
 
-const instances = new WeakMap<Semaphore, Map<string, ChatAnthropic>>();
+const clients = new ClientsPerLimiter<ChatAnthropic>();
 
 export function anthropicModel(name: string, options: ModelOptions): ResolvedModel {
   const apiKey = process.env.ANTHROPIC_API_KEY || undefined;
@@ -26,12 +27,8 @@ export function anthropicModel(name: string, options: ModelOptions): ResolvedMod
   const maxRetries = options.maxRetries ?? limits.maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();
-  const key = JSON.stringify([name, baseURL, apiKey, temperature, timeoutMs, maxRetries]);
-  let byKey = instances.get(limiter);
-  if (!byKey) instances.set(limiter, (byKey = new Map()));
-  let chat = byKey.get(key);
-  if (!chat) {
-    chat = new ChatAnthropic({
+  const chat = clients.get(limiter, [name, baseURL, apiKey, temperature, timeoutMs, maxRetries], () =>
+    new ChatAnthropic({
       model: name,
       apiKey,
       anthropicApiUrl: baseURL,
@@ -43,9 +40,8 @@ export function anthropicModel(name: string, options: ModelOptions): ResolvedMod
         timeout: Math.max(limits.totalMs, timeoutMs) + 10_000,
       },
       maxRetries: 0,
-    });
-    byKey.set(key, chat);
-  }
+    }),
+  );
   return {
     spec: `anthropic:${name}`,
     provider: "anthropic",

@@ -6,6 +6,7 @@
  * new one; one instance per settings for the process, and the first call going alone, make that one token request for
  * a whole run instead of one per concurrent call.
  */
+import { ClientsPerLimiter } from "./clients.js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
@@ -79,7 +80,7 @@ function httpsAgentFor(caFile: string | undefined): Agent | undefined {
   return new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
 }
 
-const instances = new WeakMap<Semaphore, Map<string, { chat: GigaChat; gate: GigaChatGate }>>();
+const clients = new ClientsPerLimiter<{ chat: GigaChat; gate: GigaChatGate }>();
 
 export function gigachatModel(name: string, options: ModelOptions): ResolvedModel {
   const env = process.env;
@@ -99,29 +100,24 @@ export function gigachatModel(name: string, options: ModelOptions): ResolvedMode
   const maxRetries = options.maxRetries ?? limits.maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();
-  const key = JSON.stringify([name, baseUrl, authUrl, scope, credentials, accessToken, caFile, temperature, timeoutMs, maxRetries]);
-  let byKey = instances.get(limiter);
-  if (!byKey) instances.set(limiter, (byKey = new Map()));
-  let client = byKey.get(key);
-  if (!client) {
+  const client = clients.get(limiter, [name, baseUrl, authUrl, scope, credentials, accessToken, caFile, temperature, timeoutMs, maxRetries], () => {
     quietConsole();
     const httpsAgent = httpsAgentFor(caFile);
     const chat = new GigaChat({
-        model: name,
-        baseUrl,
-        authUrl,
-        scope,
-        ...(credentials ? { credentials } : {}),
-        ...(accessToken ? { accessToken } : {}),
-        ...(httpsAgent ? { httpsAgent } : {}),
-        temperature,
-        // The SDK's timeout is in seconds, per request; LangChain's caller retries 408/429/5xx and dropped connections.
-        timeout: timeoutMs / 1000,
-        maxRetries,
-      });
-    client = { chat, gate: new GigaChatGate(limiter) };
-    byKey.set(key, client);
-  }
+      model: name,
+      baseUrl,
+      authUrl,
+      scope,
+      ...(credentials ? { credentials } : {}),
+      ...(accessToken ? { accessToken } : {}),
+      ...(httpsAgent ? { httpsAgent } : {}),
+      temperature,
+      // The SDK's timeout is in seconds, per request; LangChain's caller retries 408/429/5xx and dropped connections.
+      timeout: timeoutMs / 1000,
+      maxRetries,
+    });
+    return { chat, gate: new GigaChatGate(limiter) };
+  });
   const { chat, gate } = client;
   return {
     spec: `gigachat:${name}`,

@@ -5,13 +5,14 @@
  * SDK takes no `fetch`, so retries are LangChain's (429, 5xx, dropped connections) and the request limit is applied
  * around each call here.
  */
+import { ClientsPerLimiter } from "./clients.js";
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
-import { defaultLimits, globalLimiter, limited, type Semaphore } from "./limits.js";
+import { defaultLimits, globalLimiter, limited } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
 export const DEFAULT_GOOGLE_GENAI_BASE_URL = "https://generativelanguage.googleapis.com";
 
-const instances = new WeakMap<Semaphore, Map<string, ChatGoogleGenerativeAI>>();
+const clients = new ClientsPerLimiter<ChatGoogleGenerativeAI>();
 
 export function googleGenaiModel(name: string, options: ModelOptions): ResolvedModel {
   const apiKey = process.env.GOOGLE_API_KEY || process.env.GEMINI_API_KEY || undefined;
@@ -22,14 +23,9 @@ export function googleGenaiModel(name: string, options: ModelOptions): ResolvedM
   const maxRetries = options.maxRetries ?? defaultLimits().maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();
-  const key = JSON.stringify([name, baseUrl, apiKey, temperature, maxRetries]);
-  let byKey = instances.get(limiter);
-  if (!byKey) instances.set(limiter, (byKey = new Map()));
-  let chat = byKey.get(key);
-  if (!chat) {
-    chat = new ChatGoogleGenerativeAI({ model: name, apiKey, baseUrl, temperature, maxRetries });
-    byKey.set(key, chat);
-  }
+  const chat = clients.get(limiter, [name, baseUrl, apiKey, temperature, maxRetries], () =>
+    new ChatGoogleGenerativeAI({ model: name, apiKey, baseUrl, temperature, maxRetries }),
+  );
   return {
     spec: `google-genai:${name}`,
     provider: "google-genai",

@@ -1,5 +1,6 @@
+import { ClientsPerLimiter } from "./clients.js";
 import { ChatOpenAI } from "@langchain/openai";
-import { defaultLimits, globalLimiter, resilientFetch, type Semaphore } from "./limits.js";
+import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
 import type { ModelOptions, ResolvedModel, StructuredMethod } from "./types.js";
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -8,7 +9,7 @@ export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
  * One ChatOpenAI per (model, server, key, options, limiter) for the whole process: building one per node call cost
  * more than the graph engine itself (docs/bench.md). Limiters are objects, so they key a WeakMap of their own.
  */
-const instances = new WeakMap<Semaphore, Map<string, ChatOpenAI>>();
+const clients = new ClientsPerLimiter<ChatOpenAI>();
 
 /** `openai:<name>`; `OPENAI_BASE_URL` points it at any OpenAI-compatible server. */
 export function openaiModel(name: string, options: ModelOptions): ResolvedModel {
@@ -24,12 +25,8 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
   const maxRetries = options.maxRetries ?? limits.maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();
-  const key = JSON.stringify([name, baseURL, apiKey, temperature, options.seed, timeoutMs, maxRetries]);
-  let byKey = instances.get(limiter);
-  if (!byKey) instances.set(limiter, (byKey = new Map()));
-  let chat = byKey.get(key);
-  if (!chat) {
-    chat = new ChatOpenAI({
+  const chat = clients.get(limiter, [name, baseURL, apiKey, temperature, options.seed, timeoutMs, maxRetries], () =>
+    new ChatOpenAI({
       model: name,
       apiKey,
       // Retries, the per-attempt timeout and the concurrency limit happen in this fetch (the client's documented
@@ -42,9 +39,8 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       // fetch to give up first and say why; each attempt has its own `timeoutMs` there.
       timeout: Math.max(limits.totalMs, timeoutMs) + 10_000,
       maxRetries: 0,
-    });
-    byKey.set(key, chat);
-  }
+    }),
+  );
   return {
     spec: `openai:${name}`,
     provider: "openai",
