@@ -7,7 +7,7 @@
  * process is gone (SIGKILL, a crash, Ctrl-C without handlers) is stale and taken over by the next eval; its pid can
  * only be checked on its own host, so a lock from another host is always respected.
  */
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, linkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -122,36 +122,47 @@ function tryCreate(file: string, info: LockInfo): boolean {
   return true;
 }
 
+/** Sleeps this thread; taking a lock is synchronous and the wait is a few milliseconds. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * Moves a stale lock out of the way. Renaming (not deleting) lets us check that what we moved is the stale lock we
- * judged, and not a live one that a competing eval created in between; that one is put back.
+ * Removes a stale lock. Only one process at a time may do so (it holds `<lock>.takeover`, created with O_EXCL), and
+ * it re-reads the lock first: so a live lock that a competing eval created in between is never removed. False when
+ * another process is taking over right now.
  */
-function removeStale(file: string, judged: LockInfo | undefined): void {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+function removeStale(file: string, judged: LockInfo | undefined, info: LockInfo): boolean {
+  const guard = `${file}.takeover`;
+  if (!tryCreate(guard, info)) {
+    // A taker that died inside these few lines leaves its guard behind; it is stale like a lock.
+    if (isStale(readLock(guard), guard)) unlinkIfThere(guard);
+    return false;
+  }
   try {
-    renameSync(file, aside);
+    const now = readLock(file);
+    if (sameLock(now, judged) && isStale(now, file)) unlinkIfThere(file);
+  } finally {
+    unlinkIfThere(guard);
+  }
+  return true;
+}
+
+function unlinkIfThere(file: string): void {
+  try {
+    unlinkSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // someone else removed it
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const moved = readLock(aside);
-  if (!sameLock(moved, judged) && moved) {
-    try {
-      linkSync(aside, file); // fails if yet another eval holds the name now: then that one is the holder
-    } catch {
-      // nothing to restore over
-    }
-  }
-  unlinkSync(aside);
 }
 
 /** Creates the lock file, taking over stale ones; else says who holds it. */
 function take(file: string, info: LockInfo): { taken: true } | { taken: false; holder: LockInfo | undefined } {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     if (tryCreate(file, info)) return { taken: true };
     const holder = readLock(file);
     if (!isStale(holder, file)) return { taken: false, holder };
-    removeStale(file, holder);
+    if (!removeStale(file, holder, info)) pause(10);
   }
   return { taken: false, holder: readLock(file) };
 }

@@ -160,9 +160,9 @@ try {
 }
 setTimeout(() => process.exit(0), 1500);
 `;
-    const children = Array.from({ length: 4 }, () => runChild(racer, [dir]));
+    const children = Array.from({ length: 6 }, () => runChild(racer, [dir]));
     const outcomes = (await Promise.all(children.map(finished))).map((r) => r.stdout.trim());
     expect(outcomes.filter((o) => o === "locked")).toHaveLength(1);
-    expect(outcomes.filter((o) => o === "refused")).toHaveLength(3);
+    expect(outcomes.filter((o) => o === "refused")).toHaveLength(5);
   });
 });
