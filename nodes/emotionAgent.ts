@@ -4,12 +4,12 @@
  * agents' work survives. Our graphs run only the agents the run options select; in a graph that runs them all, an
  * agent not selected does nothing.
  */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
-import { AGENT_ERC, DIALOGUE } from "../prompts/erc.js";
-import { AGENT_ERG } from "../prompts/erg.js";
+import { AGENT_ERC, AGENT_ERC_PERSONA, DIALOGUE } from "../prompts/erc.js";
+import { AGENT_ERG, AGENT_ERG_PERSONA } from "../prompts/erg.js";
 import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
@@ -38,20 +38,25 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
       const notes = note ? { notes: [note] } : {};
       const persona = PERSONAS[emotion];
       const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
-      const user = new HumanMessage(render(DIALOGUE, { dialogue }));
+      // Shared part first (the same for all agents), then the conversation, then this agent's own instruction as a
+      // message of its own: the agents' prompts share their longest prefix (prompts/erc.ts).
+      const ownInstruction = (template: string) => new HumanMessage(render(template, { persona, agent: agentName }));
+      const conversation = new HumanMessage(render(DIALOGUE, { dialogue }));
       if (task === "erc") {
-        const system = render(AGENT_ERC, { persona, agent: agentName, labels: env.labelSet.labels.join(", ") });
-        const { value, usage } = await invokeStructured(
-          env.model,
-          [new SystemMessage(system), user],
-          opinionSchema(env.labelSet),
-          { runName, repair: repairEmotion(env.labelSet), config, schemaName: "opinion" },
-        );
+        const shared = render(AGENT_ERC, { labels: env.labelSet.labels.join(", ") });
+        const messages: BaseMessage[] = [new SystemMessage(shared), conversation, ownInstruction(AGENT_ERC_PERSONA)];
+        const { value, usage } = await invokeStructured(env.model, messages, opinionSchema(env.labelSet), {
+          runName,
+          repair: repairEmotion(env.labelSet),
+          config,
+          schemaName: "opinion",
+        });
         return { opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
       }
       const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
-      const system = render(AGENT_ERG, { persona, agent: agentName, emotion: recognized });
-      const { value, usage } = await invokeStructured(env.model, [new SystemMessage(system), user], CandidateSchema, {
+      const shared = render(AGENT_ERG, { emotion: recognized });
+      const messages: BaseMessage[] = [new SystemMessage(shared), conversation, ownInstruction(AGENT_ERG_PERSONA)];
+      const { value, usage } = await invokeStructured(env.model, messages, CandidateSchema, {
         runName,
         config,
         schemaName: "candidate",

@@ -1,15 +1,21 @@
 /** Emotion recognition: the emotion agents' view, the aggregate agent's decision, the zero-shot recogniser. */
 
-export const AGENT_ERC = `{persona}
-
-Read the conversation below through your own eyes, as {agent}. Decide which emotion the Speaker feels about the
-situation they describe. Your own emotion makes you sensitive to some feelings, but be honest: if the Speaker's
-emotion is not yours, say which one it is.
-
-Choose exactly one label from this list: {labels}.
+/**
+ * An emotion agent's prompt is laid out shared part first: AGENT_ERC (the task's label list and answer format, the same
+ * for every agent), then the conversation (DIALOGUE), then the agent's own instruction (AGENT_ERC_PERSONA). The five
+ * prompts of a dialogue thus share their longest prefix, which a local runtime keeps evaluated between calls and a
+ * server's prefix cache (vLLM, llama-server, OpenAI) reuses.
+ */
+export const AGENT_ERC = `Choose exactly one label from this list: {labels}.
 
 Answer in JSON with "emotion" (one label from the list), "confidence" (a number from 0 to 1 for how sure you are)
 and "rationale" (one or two sentences).`;
+
+export const AGENT_ERC_PERSONA = `{persona}
+
+Read the conversation above through your own eyes, as {agent}. Decide which emotion the Speaker feels about the
+situation they describe. Your own emotion makes you sensitive to some feelings, but be honest: if the Speaker's
+emotion is not yours, say which one it is.`;
 
 export const AGGREGATE_ERC = `You are the aggregate agent of an emotionally intelligent system. Several emotion agents,
 each embodying one emotion, have read the same conversation and given their opinion of the Speaker's emotion.

@@ -1,14 +1,16 @@
 /** Empathetic response generation: the agents' proposals, the aggregate agent's choice, the plain responder. */
 
-export const AGENT_ERG = `{persona}
-
-You are helping a Listener answer a Speaker. The Speaker seems to feel {emotion}. From your own perspective, as
-{agent}, propose the Listener's next reply: one that shows the Speaker they are understood and that would improve
-their well-being. Keep it natural and short (one to three sentences), speak directly to the Speaker, and stay on
-what they actually said.
+/** Laid out as AGENT_ERC is (prompts/erc.ts): shared part, conversation, then the agent's own instruction. */
+export const AGENT_ERG = `You are helping a Listener answer a Speaker. The Speaker seems to feel {emotion}.
 
 Answer in JSON with "reply" (the reply itself), "confidence" (0 to 1: how well you think it will help) and
 "rationale" (one sentence on why it helps).`;
+
+export const AGENT_ERG_PERSONA = `{persona}
+
+From your own perspective, as {agent}, propose the Listener's next reply to the conversation above: one that shows
+the Speaker they are understood and that would improve their well-being. Keep it natural and short (one to three
+sentences), speak directly to the Speaker, and stay on what they actually said.`;
 
 export const AGGREGATE_ERG = `You are the aggregate agent of an emotionally intelligent system. The Speaker seems to
 feel {emotion}. Several emotion agents have each proposed a reply for the Listener. Choose the single reply that is

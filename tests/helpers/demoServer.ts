@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFromSchema, requestedSchema, systemPromptOf, type ChatRequest } from "./openaiServer.js";
+import { answerFromSchema, requestedSchema, promptOf, type ChatRequest } from "./openaiServer.js";
 import { roleOf } from "./roles.js";
 
 const VIEWS: Record<string, [string, number, string, string]> = {
@@ -18,7 +18,7 @@ const VIEWS: Record<string, [string, number, string, string]> = {
 };
 
 function answer(req: ChatRequest): string {
-  const role = roleOf(systemPromptOf(req));
+  const role = roleOf(promptOf(req));
   const schema = requestedSchema(req);
   if (!schema) return "Congratulations! That is wonderful news. What are you looking forward to most?";
   const view = role.kind === "agent" ? VIEWS[role.emotion] : undefined;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CLI, REPO } from "./cli.js";
-import { answerFromSchema, requestedSchema, systemPromptOf, type ChatRequest } from "./openaiServer.js";
+import { answerFromSchema, requestedSchema, promptOf, type ChatRequest } from "./openaiServer.js";
 import { roleOf } from "./roles.js";
 
 export const ED_TEST = path.resolve(REPO, "../shared/data/empathetic_dialogues/derived/ed_test_moel_format.jsonl");
@@ -104,7 +104,7 @@ export function oracle(examples: readonly RawExample[]): Oracle {
     return undefined;
   };
   const handler = (req: ChatRequest): string => {
-    const role = roleOf(systemPromptOf(req));
+    const role = roleOf(promptOf(req));
     const schema = requestedSchema(req);
     const ex = exampleOf(req);
     if (!schema) return ex ? `I hear you. (${ex.id})` : "I hear you.";

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { roleOf, type Role } from "./roles.js";
+import { promptText, roleOf, type Role } from "./roles.js";
 
 export interface ChatMessage {
   role: string;
@@ -57,8 +57,9 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export function systemPromptOf(req: ChatRequest): string {
-  return req.messages.find((m) => m.role === "system")?.content ?? "";
+/** The request's whole prompt as one text (tests/helpers/roles.ts): what roleOf reads, whichever message holds it. */
+export function promptOf(req: ChatRequest): string {
+  return promptText(req.messages);
 }
 
 /** The JSON schema that a structured request asks for, whichever way it asks. */
@@ -216,7 +217,7 @@ export interface RoleScript {
 /** A handler answering schema-valid JSON per role (read from the system prompt), and plain text without a schema. */
 export function roleHandler(script: RoleScript): Handler {
   return (req) => {
-    const role = roleOf(systemPromptOf(req));
+    const role = roleOf(promptOf(req));
     const schema = requestedSchema(req);
     if (!schema) return script.text(role);
     return JSON.stringify(

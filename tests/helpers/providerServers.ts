@@ -1,13 +1,13 @@
 /**
  * Loopback stand-ins of three providers' APIs on 127.0.0.1 (free ports), each answering a structured request the way
- * that provider does, by role (read from the system prompt, as tests/helpers/roles.ts does): GigaChat's OAuth token
+ * that provider does, by role (read from the prompt, as tests/helpers/roles.ts does): GigaChat's OAuth token
  * endpoint and its chat completions with `function_call`, Anthropic's Messages API with `tool_use`, Gemini's
  * `generateContent` with JSON text for a `responseSchema`. Each counts its requests and can refuse the credentials.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerFromSchema, type JsonSchema } from "./openaiServer.js";
-import { roleOf, type Role } from "./roles.js";
+import { promptText, roleOf, type Role } from "./roles.js";
 
 /** The label each role answers, and the ERG choice among the agents offered. */
 export interface Script {
@@ -22,8 +22,14 @@ export interface Stand {
   close(): Promise<void>;
 }
 
-function answerFor(systemPrompt: string, schema: JsonSchema, script: Script): unknown {
-  const role = roleOf(systemPrompt);
+/** Text parts of a message's content blocks (Anthropic's `{type: "text", text}`, Gemini's parts). */
+function textsOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  return ((content ?? []) as { text?: string }[]).map((b) => b.text ?? "").join("\n");
+}
+
+function answerFor(prompt: string, schema: JsonSchema, script: Script): unknown {
+  const role = roleOf(prompt);
   return answerFromSchema(schema, (prop, options) => {
     if (prop === "emotion") return script.emotion(role);
     if (prop === "choice") return (script.choice ?? ((o) => o[0]))(options);
@@ -105,10 +111,10 @@ export async function startGigaChat(script: Script, credentials: string, scope =
       if (req.headers.authorization !== `Bearer ${token}`) return { status: 401, body: { status: 401, message: "Unauthorized" } };
       const messages = (body.messages ?? []) as { role: string; content: string }[];
       const fn = ((body.functions ?? []) as { name: string; parameters: JsonSchema }[])[0];
-      const system = messages.find((m) => m.role === "system")?.content ?? "";
+      const prompt = promptText(messages);
       const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
       const message = fn
-        ? { role: "assistant", content: "", function_call: { name: fn.name, arguments: answerFor(system, fn.parameters, script) } }
+        ? { role: "assistant", content: "", function_call: { name: fn.name, arguments: answerFor(prompt, fn.parameters, script) } }
         : { role: "assistant", content: "I hear you." };
       const finish = fn ? "function_call" : "stop";
       return { status: 200, body: { choices: [{ message, index: 0, finish_reason: finish }], created: 1, model: body.model, object: "chat.completion", usage } };
@@ -127,10 +133,11 @@ export async function startAnthropic(script: Script, apiKey: string): Promise<St
   return serve((path, body, req) => {
     if (path !== "/v1/messages") return { status: 404, body: { type: "error", error: { type: "not_found_error", message: "Not found" } } };
     if (req.headers["x-api-key"] !== apiKey) return { status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } } };
-    const system = typeof body.system === "string" ? body.system : ((body.system ?? []) as { text: string }[]).map((b) => b.text).join("\n");
+    const turns = ((body.messages ?? []) as { content: unknown }[]).map((m) => ({ content: textsOf(m.content) }));
+    const prompt = promptText([{ content: textsOf(body.system) }, ...turns]);
     const tool = ((body.tools ?? []) as { name: string; input_schema: JsonSchema }[])[0];
     const content = tool
-      ? [{ type: "tool_use", id: "toolu_01", name: tool.name, input: answerFor(system, tool.input_schema, script) }]
+      ? [{ type: "tool_use", id: "toolu_01", name: tool.name, input: answerFor(prompt, tool.input_schema, script) }]
       : [{ type: "text", text: "I hear you." }];
     return {
       status: 200,
@@ -144,9 +151,11 @@ export async function startGemini(script: Script, apiKey: string): Promise<Stand
   return serve((path, body, req) => {
     if (!/^\/v1beta\/models\/[^/:]+:generateContent/.test(path)) return { status: 404, body: { error: { code: 404, message: "not found", status: "NOT_FOUND" } } };
     if (req.headers["x-goog-api-key"] !== apiKey) return { status: 401, body: { error: { code: 401, message: "API key not valid.", status: "UNAUTHENTICATED" } } };
-    const system = ((body.systemInstruction as { parts?: { text: string }[] } | undefined)?.parts ?? []).map((p) => p.text).join("\n");
+    const system = textsOf((body.systemInstruction as { parts?: unknown } | undefined)?.parts);
+    const turns = ((body.contents ?? []) as { parts?: unknown }[]).map((c) => ({ content: textsOf(c.parts) }));
+    const prompt = promptText([{ content: system }, ...turns]);
     const schema = (body.generationConfig as { responseSchema?: unknown } | undefined)?.responseSchema;
-    const text = schema ? JSON.stringify(answerFor(system, lowerTypes(schema), script)) : "I hear you.";
+    const text = schema ? JSON.stringify(answerFor(prompt, lowerTypes(schema), script)) : "I hear you.";
     return {
       status: 200,
       body: {

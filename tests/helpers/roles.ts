@@ -1,4 +1,4 @@
-/** Who a request is for, read from its system prompt: test doubles answer per role, as the paper's agents differ. */
+/** Who a request is for, read from its prompt: test doubles answer per role, as the paper's agents differ. */
 export type Role =
   | { kind: "agent"; emotion: string }
   | { kind: "aggregate" }
@@ -15,11 +15,21 @@ const PERSONA_NAMES: Record<string, string> = {
   Surprise: "surprise",
 };
 
-export function roleOf(systemPrompt: string): Role {
-  const persona = /^You are (Anger|Disgust|Fear|Joy|Sadness|Surprise), one of the emotions/.exec(systemPrompt);
+/**
+ * Who a request is for, read from its whole prompt (every message's text, in order): an agent's persona is a message
+ * of its own after the shared part and the conversation (prompts/erc.ts), the other roles' instructions open the
+ * prompt. Keyed on content, not on which message holds it.
+ */
+export function roleOf(prompt: string): Role {
+  const persona = /(?:^|\n)You are (Anger|Disgust|Fear|Joy|Sadness|Surprise), one of the emotions/.exec(prompt);
   if (persona) return { kind: "agent", emotion: PERSONA_NAMES[persona[1]!]! };
-  if (systemPrompt.startsWith("You are the aggregate agent")) return { kind: "aggregate" };
-  if (systemPrompt.startsWith("You are an expert in emotions")) return { kind: "recognize" };
-  if (systemPrompt.startsWith("You are the Listener")) return { kind: "respond" };
+  if (prompt.startsWith("You are the aggregate agent")) return { kind: "aggregate" };
+  if (prompt.startsWith("You are an expert in emotions")) return { kind: "recognize" };
+  if (prompt.startsWith("You are the Listener")) return { kind: "respond" };
   return { kind: "unknown" };
+}
+
+/** A prompt's messages as one text, in order, for roleOf and for tests that look for what a prompt says. */
+export function promptText(messages: readonly { content?: unknown }[]): string {
+  return messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? ""))).join("\n\n");
 }

@@ -6,7 +6,7 @@ import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { registerProvider } from "../../models/factory.js";
-import { roleOf, type Role } from "./roles.js";
+import { promptText, roleOf, type Role } from "./roles.js";
 
 export interface ScriptCall {
   role: Role;
@@ -38,7 +38,7 @@ export class ScriptedChatModel extends BaseChatModel {
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
     const system = messages.filter((m) => m.getType() === "system").map(text)[0] ?? "";
-    const call: ScriptCall = { role: roleOf(system), system, messages };
+    const call: ScriptCall = { role: roleOf(promptText(messages)), system, messages };
     this.calls.push(call);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI, REPO } from "../helpers/cli.js";
-import { requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { requestedSchema, startFakeOpenAI, promptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
 const dir = mkdtempSync(join(tmpdir(), "insideout-bounds-"));
@@ -215,7 +215,7 @@ describe("requests follow the context budget", () => {
       expect(requests.length).toBe(6);
       for (const req of requests) expect(sizeOf(req)).toBeLessThanOrEqual(BUDGET + RESERVED);
       // What is kept of each turn is its end; the last turn is always there.
-      const agent = requests.find((q) => roleOf(systemPromptOf(q)).kind === "agent")!;
+      const agent = requests.find((q) => roleOf(promptOf(q)).kind === "agent")!;
       expect(JSON.stringify(agent.messages)).toContain(turns[turns.length - 1]!.slice(-10));
       expect(r.stderr).toMatch(/The dialogue is longer than the model's context \(3000 characters for the dialogue\): .*cut the first \d+ characters of (the last turn|turn \d)/);
       expect(r.stderr).toMatch(/The agents' rationales are longer than their share of the model's context \(614 characters each\)/);
@@ -226,7 +226,7 @@ describe("requests follow the context budget", () => {
   it("ERG: 100 000-character candidate replies are cut in the aggregate's prompt", async () => {
     const { r, requests } = await requestsOf(["respond", "--method", "erc+insideout", "--model", "openai:m"], ["I have news.", "Tell me.", "I got the job!"]);
     expect(r.code).toBe(0);
-    const aggregate = requests.filter((q) => roleOf(systemPromptOf(q)).kind === "aggregate");
+    const aggregate = requests.filter((q) => roleOf(promptOf(q)).kind === "aggregate");
     expect(aggregate).toHaveLength(1);
     for (const req of requests) expect(sizeOf(req)).toBeLessThanOrEqual(BUDGET + RESERVED);
     expect(r.stderr).toMatch(/The candidate replies are longer than their share of the model's context \(614 characters each\)/);

@@ -3,14 +3,14 @@ import { describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf } from "../helpers/openaiServer.js";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, promptOf } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 import { runCli } from "../helpers/cli.js";
 
 describe("insideout chat", () => {
   it("answers each turn with the aggregator's choice and keeps the history", async () => {
     const server = await startFakeOpenAI((req) => {
-      const role = roleOf(systemPromptOf(req));
+      const role = roleOf(promptOf(req));
       const value = answerFromSchema(requestedSchema(req)!, (p, o) => (p === "emotion" ? "sad" : p === "choice" ? "fear" : o[0])) as Record<string, unknown>;
       if (role.kind === "agent") value.reply = `${role.emotion} says hi`;
       return JSON.stringify(value);

@@ -3,7 +3,7 @@
  * answers `response_format: json_schema` requests with schema-valid JSON, as any such server would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { roleHandler, startFakeOpenAI, systemPromptOf, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { roleHandler, startFakeOpenAI, promptOf, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { runCli } from "../helpers/cli.js";
 import { roleOf } from "../helpers/roles.js";
 
@@ -48,7 +48,7 @@ describe("insideout recognize over HTTP", () => {
     const sent = server.requests.slice(before);
     expect(sent).toHaveLength(6);
     // Standard structured-output requests, with the label set as an enum.
-    const agentReq = sent.find((q) => roleOf(systemPromptOf(q)).kind === "agent")!;
+    const agentReq = sent.find((q) => roleOf(promptOf(q)).kind === "agent")!;
     expect(agentReq.response_format?.type).toBe("json_schema");
     expect(agentReq.response_format?.json_schema?.schema.properties?.emotion?.enum).toHaveLength(ED32);
     expect(agentReq.model).toBe("any-model");

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, promptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { behaviourOf, dialogueText, finishedRun, oracle, readEdTest, spawnCli, type RawExample } from "../helpers/evalOracle.js";
 
 let server: FakeOpenAI;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const base = oracle(examples).handler;
   const byText = new Map(examples.map((e) => [dialogueText(e.dialogue), e]));
   const handler = (req: ChatRequest): string => {
-    if (!systemPromptOf(req).startsWith("You are an impartial judge")) return base(req);
+    if (!promptOf(req).startsWith("You are an impartial judge")) return base(req);
     const user = req.messages.find((m) => m.role === "user")?.content ?? "";
     const text = user.slice(user.indexOf("Speaker: ")).split("\n\nCandidate reply")[0]!.trim();
     const ex = byText.get(text);
@@ -91,7 +91,7 @@ describe("eval --task erg --method erc+insideout with the judge", () => {
       for (const k of ["bleu1", "bleu2", "bleu3", "bleu4", "rouge1", "rouge2", "rougeL", "distinct1", "distinct2"]) {
         expect(Number.isFinite(m.erg[k])).toBe(true);
       }
-      const judgeRequests = server.requests.filter((q) => systemPromptOf(q).startsWith("You are an impartial judge"));
+      const judgeRequests = server.requests.filter((q) => promptOf(q).startsWith("You are an impartial judge"));
       expect(judgeRequests).toHaveLength(judged.length);
       expect(new Set(judgeRequests.map((q) => q.model))).toEqual(new Set(["judge"]));
     },

@@ -45,6 +45,29 @@ describe("erc graph (InsideOut ERC)", () => {
     expect(agg.system).toMatch(/- fear: afraid/);
   });
 
+  it("the agents' prompts share everything up to their own instruction, a message of its own after the conversation", async () => {
+    const { spec, model } = scripted(({ role }) => opinion(role.kind === "agent" ? "sad" : "devastated"));
+    await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
+    const agents = model.calls.filter((c) => c.role.kind === "agent");
+    expect(agents).toHaveLength(5);
+    const texts = agents.map((c) => c.messages.map((m) => String(m.content)));
+    const ownAt = texts.map((t) => t.findIndex((m) => /^You are (Anger|Disgust|Fear|Joy|Sadness), one of the emotions/.test(m)));
+    // The shared part (the label list), then the conversation, then the agent's persona: the same index for all.
+    expect(new Set(ownAt)).toEqual(new Set([2]));
+    expect(agents.map((c) => c.messages[2]!.getType())).toEqual(agents.map(() => "human"));
+    for (const t of texts) expect(t.slice(0, 2)).toEqual(texts[0]!.slice(0, 2));
+    expect(texts[0]![0]).toContain("Choose exactly one label from this list: ");
+    expect(texts[0]![1]).toBe(`Conversation:\nSpeaker: ${dialogue[0]}`);
+    // Each agent's own instruction is different, and names the agent it is for.
+    const own = texts.map((t) => t[2]!);
+    expect(new Set(own).size).toBe(5);
+    for (const [i, c] of agents.entries()) {
+      const emotion = (c.role as { emotion: string }).emotion;
+      const name = emotion === "happiness" ? "Joy" : emotion.replace(/^./, (x) => x.toUpperCase());
+      expect(own[i]).toMatch(new RegExp(`^You are ${name}, one of the emotions[^]*through your own eyes, as ${name}\\.`));
+    }
+  });
+
   it("adds surprise as a sixth agent when asked", async () => {
     const { spec, model } = scripted(({ role }) => (role.kind === "agent" ? opinion("surprised") : opinion("surprised")));
     const out = await ercBuilder

@@ -16,7 +16,7 @@ import type { State } from "../../graphs/state.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
-import { roleHandler, startFakeOpenAI, systemPromptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
+import { roleHandler, startFakeOpenAI, promptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
 const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as {
@@ -34,7 +34,7 @@ const answer = roleHandler({
 /** `openai:echo-key` is a server that quotes the caller's key in its errors: 400 for agents, 401 for the recogniser. */
 const handler: Handler = (req) => {
   if (req.model !== "echo-key") return answer(req);
-  const status = roleOf(systemPromptOf(req)).kind === "agent" ? 400 : 401;
+  const status = roleOf(promptOf(req)).kind === "agent" ? 400 : 401;
   return { status, body: JSON.stringify({ error: { message: `bad key ${KEY} for this request`, type: "invalid_request_error" } }) };
 };
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client } from "@langchain/langgraph-sdk";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, promptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
 /** Strings that exist only inside files outside the allowed folders: none may appear in a response or the log. */
@@ -22,7 +22,7 @@ const SECRET_BYTES = "QUOKKA-SECRET-CONTENT";
  * models answer text that is no JSON: the anger agent only (`garbage-anger`), or every agent (`garbage-all`).
  */
 const handler: Handler = (req) => {
-  const role = roleOf(systemPromptOf(req));
+  const role = roleOf(promptOf(req));
   const broken = req.model === "garbage-all" ? role.kind === "agent" : req.model === "garbage-anger" && role.kind === "agent" && role.emotion === "anger";
   if (broken) return "this is not JSON";
   const schema = requestedSchema(req);
@@ -129,7 +129,7 @@ describe("a dev server reached by anyone", () => {
       expect(Object.values(opinions).map((o) => o.emotion)).toEqual(["sunny", "sunny", "sunny", "sunny", "sunny"]);
       expect((r.values!.emotion as { emotion: string }).emotion).toBe("sunny");
     }
-    expect(systemPromptOf(openai.requests.at(-1)!)).toContain("gloomy, sunny");
+    expect(promptOf(openai.requests.at(-1)!)).toContain("gloomy, sunny");
   });
 
   it.each<[Record<string, unknown>, string]>([

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { runCli } from "../helpers/cli.js";
 import { startLangSmithCapture, type CapturedRun, type LangSmithCapture } from "../helpers/langsmithCapture.js";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { answerFromSchema, requestedSchema, startFakeOpenAI, promptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
 const OPENAI_CANARY = "sk-canary-openai-7f3a9c2e51d04b8e";
@@ -16,7 +16,7 @@ const turns = ["My grandmother passed away yesterday.", "I'm so sorry. Were you 
 const AGENTS = ["anger", "disgust", "fear", "happiness", "sadness"];
 
 function handler(req: ChatRequest) {
-  const role = roleOf(systemPromptOf(req));
+  const role = roleOf(promptOf(req));
   const schema = requestedSchema(req);
   if (!schema) return "I'm here with you.";
   return JSON.stringify(answerFromSchema(schema, (prop, options) => (prop === "emotion" ? (role.kind === "aggregate" ? "devastated" : "sad") : options[0])));
@@ -117,7 +117,7 @@ describe("LangSmith tracing (LANGSMITH_TRACING=true)", () => {
 
   it("a key that a model server quotes, in an answer or in an error, never reaches LangSmith", async () => {
     const echoing = await startFakeOpenAI((req) => {
-      const role = roleOf(systemPromptOf(req));
+      const role = roleOf(promptOf(req));
       // An error body that quotes the key (not retried), and an answer that is not JSON and quotes it (a failed agent).
       if (role.kind === "agent" && role.emotion === "anger") return { status: 400, body: JSON.stringify({ error: { message: `Bad request for key ${OPENAI_CANARY}` } }) };
       if (role.kind === "agent" && role.emotion === "disgust") return `Not JSON; your key is ${OPENAI_CANARY}`;

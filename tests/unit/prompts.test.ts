@@ -21,16 +21,27 @@ describe("render", () => {
 });
 
 describe("the prompts", () => {
+  it("an agent's shared part names no agent: what differs between agents is only in its own instruction", () => {
+    for (const shared of [erc.AGENT_ERC, erg.AGENT_ERG]) {
+      expect(shared).not.toMatch(/persona|agent|Anger|Disgust|Fear|Joy|Sadness|Surprise/);
+    }
+    for (const own of [erc.AGENT_ERC_PERSONA, erg.AGENT_ERG_PERSONA]) {
+      expect(own.startsWith("{persona}")).toBe(true);
+      expect(own).toContain("the conversation above");
+    }
+  });
   it("each agent has its own persona that embodies its emotion", () => {
     const texts = ALL_AGENTS.map((a) => PERSONAS[a]);
     expect(new Set(texts).size).toBe(ALL_AGENTS.length);
     for (const t of texts) expect(t).toMatch(/^You are \w+, one of the emotions/);
   });
   it("templates use exactly the placeholders their nodes fill", () => {
-    expect(placeholders(erc.AGENT_ERC).sort()).toEqual(["agent", "labels", "persona"]);
+    expect(placeholders(erc.AGENT_ERC)).toEqual(["labels"]);
+    expect(placeholders(erc.AGENT_ERC_PERSONA).sort()).toEqual(["agent", "persona"]);
     expect(placeholders(erc.AGGREGATE_ERC).sort()).toEqual(["labels", "opinions"]);
     expect(placeholders(erc.RECOGNIZE)).toEqual(["labels"]);
-    expect(placeholders(erg.AGENT_ERG).sort()).toEqual(["agent", "emotion", "persona"]);
+    expect(placeholders(erg.AGENT_ERG)).toEqual(["emotion"]);
+    expect(placeholders(erg.AGENT_ERG_PERSONA).sort()).toEqual(["agent", "persona"]);
     expect(placeholders(erg.AGGREGATE_ERG).sort()).toEqual(["candidates", "emotion", "names"]);
     expect(placeholders(erg.RESPOND)).toEqual([]);
     expect(placeholders(erg.RESPOND_WITH_EMOTION)).toEqual(["emotion"]);
