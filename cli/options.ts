@@ -23,7 +23,7 @@ export function addGraphOptions(cmd: Command, what: { file?: boolean } = {}): Co
       "-m, --model <provider:model>",
       "model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, google-genai:gemini-2.5-flash, gigachat:GigaChat-2-Max, ollama:llama3.2, local:./model.gguf (default: auto: openai:gpt-4o-mini with OPENAI_API_KEY or OPENAI_BASE_URL, else the embedded local model)",
     )
-    .option("-l, --labels <set>", "label set: ed32, ed18, or a JSON label-set file", "ed32")
+    .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file", "ed32")
     .addOption(
       new Option("-a, --aggregation <strategy>", "how the aggregate agent decides").choices(["llm", "vote", "weighted"]).default("llm"),
     )

@@ -63,7 +63,7 @@ export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver): P
     const t0 = performance.now();
     try {
       const state = (await graph.invoke(
-        { dialogue: example.dialogue },
+        { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) },
         { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
       )) as Partial<State>;
       fillFromState(record, state);

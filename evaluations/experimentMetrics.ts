@@ -30,6 +30,8 @@ export interface ExperimentMeta {
 export interface ErcMetrics {
   accuracy: number;
   macroF1: number;
+  /** F1 per label weighted by its gold support (MELD's usual metric). */
+  weightedF1: number;
   accuracyCI95: [number, number];
   /** Rows: gold labels; columns: predicted labels, plus one last column for "no label" (errors, unparseable). */
   confusion: { labels: string[]; matrix: number[][] };
@@ -90,6 +92,7 @@ export function ercMetrics(records: readonly PredictionRecord[], labelSet: Label
   return {
     accuracy: pct(report.accuracy),
     macroF1: pct(report.macroF1),
+    weightedF1: pct(report.weightedF1),
     accuracyCI95: ci(correct, 100),
     confusion: { labels: [...labelSet.labels], matrix: report.confusion },
     perLabel,

@@ -9,8 +9,8 @@ import { checkMethodOptions, type TaskName } from "../graphs/methods.js";
 import { effectiveSpec, resolveModel } from "../models/factory.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
-import { loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
-import { loadDataset, sample } from "./data/ed.js";
+import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
+import { defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
 import type { Example } from "./data/types.js";
 import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
@@ -43,8 +43,14 @@ function labelsName(labels: string): string {
 }
 
 function splitName(data: string): string {
-  const named = /^ed:(.+)$/.exec(data);
-  return named ? named[1]! : basename(data, extname(data));
+  const named = /^(ed|meld):(.+)$/.exec(data);
+  if (named) return named[1] === "ed" ? named[2]! : `${named[1]}-${named[2]}`;
+  return basename(data, extname(data));
+}
+
+/** The built-in label set that covers every gold label of the data, to suggest when the chosen one does not. */
+function coveringLabelSet(gold: readonly string[]): string | undefined {
+  return Object.entries(BUILTIN_LABEL_SETS).find(([, set]) => uncoveredGold(set, gold).length === 0)?.[0];
 }
 
 /** `experiments/<task>-<method>-<model-slug>-<labels>-<split>[-n<limit>]`. */
@@ -68,8 +74,9 @@ function requestLimitFor(concurrency: number): number {
 }
 
 export async function planEval(o: EvalOptions): Promise<EvalPlan> {
-  const labels = o.labels ?? "ed32";
   const data = o.data ?? "ed:test";
+  // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
+  const labels = o.labels ?? defaultLabelsFor(data);
   const model = effectiveSpec(o.model);
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
@@ -90,8 +97,12 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   let examples = await loadDataset(data);
   if (o.limit !== undefined) examples = sample(examples, o.limit, seed);
   if (examples.length === 0) throw new Error(`No examples in ${data}.`);
-  const uncovered = uncoveredGold(labelSet, examples.map((e) => e.emotion));
-  if (uncovered.length > 0) throw new Error(uncoveredGoldMessage(labelSet, data, uncovered));
+  const gold = examples.map((e) => e.emotion);
+  const uncovered = uncoveredGold(labelSet, gold);
+  if (uncovered.length > 0) throw new Error(uncoveredGoldMessage(labelSet, data, uncovered, coveringLabelSet(gold) ?? null));
+  if (o.task === "erg" && examples.every((e) => e.reference === null)) {
+    throw new Error(`${data} has no reference replies to score generated ones against: evaluate it with --task erc.`);
+  }
 
   // Resolving makes no call: it checks the name, the provider and its credentials.
   await resolveModel(model, { temperature: runOptions.temperature });

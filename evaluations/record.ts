@@ -12,8 +12,8 @@ export interface PredictionRecord {
   id: string;
   task: TaskName;
   method: string;
-  inputs: { dialogue: string[]; situation?: string };
-  /** `emotion`: the ed32 gold label; `label`: it mapped onto the experiment's label set (null if it has no place there). */
+  inputs: { dialogue: string[]; speakers?: string[]; situation?: string };
+  /** `emotion`: the dataset's gold label; `label`: it mapped onto the experiment's label set (null if it has no place there). */
   gold: { emotion: string; label: string | null };
   reference: string | null;
   prediction: { emotion?: string; reply?: string; author?: string };
@@ -39,6 +39,7 @@ export function addUsage(total: PredictionRecord["usage"], u: Pick<Usage, "promp
 
 export function baseRecord(task: TaskName, method: string, example: Example, goldLabel: string | null): PredictionRecord {
   const inputs: PredictionRecord["inputs"] = { dialogue: example.dialogue };
+  if (example.speakers !== undefined) inputs.speakers = example.speakers;
   if (example.situation !== undefined) inputs.situation = example.situation;
   return {
     id: example.id,

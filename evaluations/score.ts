@@ -111,6 +111,7 @@ function percentReport(r: ClassificationReport): ClassificationReport {
     ...r,
     accuracy: pct(r.accuracy),
     macroF1: pct(r.macroF1),
+    weightedF1: pct(r.weightedF1),
     perLabel,
     perValence,
     crossValence: { ...r.crossValence, rate: pct(r.crossValence.rate) },

@@ -22,7 +22,7 @@ const common = {
   labels: z
     .string()
     .default("ed32")
-    .describe("Label set: ed32, ed18, or a path to a JSON label-set file; on a server, a file only by name from its INSIDEOUT_LABELS_DIR"),
+    .describe("Label set: ed32, ed18, meld7, or a path to a JSON label-set file; on a server, a file only by name from its INSIDEOUT_LABELS_DIR"),
   temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
 };
 

@@ -103,6 +103,12 @@ const dialogue = () =>
     })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
 
+/** Multi-party conversations (MELD): the name of each dialogue turn's speaker; the emotion asked for is the last one's. */
+const speakers = () =>
+  z
+    .array(z.string())
+    .describe("Optional, with dialogue: each turn's speaker name, one per turn (multi-party conversations); without it turns alternate Speaker/Listener");
+
 /**
  * The conversation as LangChain messages with LangGraph's messages reducer (a thread's messages accumulate, as in
  * `MessagesAnnotation`): human messages are the Speaker's turns, AI messages the Listener's; others are ignored.
@@ -115,15 +121,17 @@ const messages = () =>
   );
 
 /**
- * What a run is given: `dialogue` or `messages` (one of them). Studio's input form; everything else is the graphs' to
+ * What a run is given: `dialogue` (with `speakers` for a multi-party one) or `messages` (one of them). Studio's input form; everything else is the graphs' to
  * write.
  */
-export const InsideOutInput = z.object({ dialogue: dialogue().optional(), messages: messages() });
+export const InsideOutInput = z.object({ dialogue: dialogue().optional(), speakers: speakers().optional(), messages: messages() });
 export type InsideOutInput = z.input<typeof InsideOutInput>;
 
 export const InsideOutState = z.object({
   /** Set when the run was given `dialogue`; the turns are read through `nodes/turns.ts` `turnsOf`, never directly. */
   dialogue: dialogue().optional(),
+  /** With `dialogue`, for a multi-party conversation: read through `nodes/turns.ts` `speakersOf`. */
+  speakers: speakers().optional(),
   /** Set when the run was given `messages`; ERG (and ERC with `respond`) appends its reply here as an AIMessage. */
   messages: messages(),
   opinions: mergeable(Opinion),

@@ -1,8 +1,10 @@
 /**
- * The dialogue as the prompts show it: Speaker and Listener turns, fitted to the model's context. Fitted once per
+ * The dialogue as the prompts show it: Speaker and Listener turns (or named speakers' turns), fitted to the model's context. Fitted once per
  * dialogue and budget (`transcript`), so the parallel nodes of one run share the work and say the same note.
  */
 import type { ResolvedModel } from "../models/types.js";
+import { NAMED_SPEAKERS } from "../prompts/erc.js";
+import { render } from "../prompts/render.js";
 
 export class EmptyDialogueError extends Error {
   constructor() {
@@ -48,19 +50,22 @@ function keepEnd(text: string, room: number): string {
  * turns are kept whole while they fit; the first that does not is cut to what is left (its end kept) if at least
  * MIN_CUT_TURN_CHARS of it fit, and it or the turn before it is the oldest kept. Older turns are dropped in pairs, so
  * that the kept dialogue still starts with the Speaker. Every kept turn fits, wherever it was.
+ * With `names` (a multi-party dialogue: each turn's speaker) each turn is counted with its own name, and turns are
+ * dropped one at a time (no Speaker/Listener order to keep).
  * Returns the kept turns and, when anything was cut, a one-line note saying what.
  */
-export function fitDialogue(turns: readonly string[], maxChars: number): { turns: string[]; note?: string } {
+export function fitDialogue(turns: readonly string[], maxChars: number, names?: readonly string[]): { turns: string[]; note?: string } {
   const n = turns.length;
+  const overhead = (i: number): number => (names ? `${names[i] ?? ""}: \n`.length : LINE_OVERHEAD);
   // Newest first, while fitting.
   const kept: { index: number; text: string; cut: number }[] = [];
   let room = maxChars;
   for (let i = n - 1; i >= 0; i--) {
     const t = turns[i]!;
-    const fits = room - LINE_OVERHEAD;
+    const fits = room - overhead(i);
     if (t.length <= fits) {
       kept.push({ index: i, text: t, cut: 0 });
-      room -= t.length + LINE_OVERHEAD;
+      room -= t.length + overhead(i);
       continue;
     }
     if (i === n - 1 || fits >= MIN_CUT_TURN_CHARS) {
@@ -70,7 +75,7 @@ export function fitDialogue(turns: readonly string[], maxChars: number): { turns
     break;
   }
   // An odd number dropped would start the dialogue on a Listener turn: drop one more (never the last turn).
-  if ((n - kept.length) % 2 === 1 && kept.length > 1) kept.pop();
+  if (!names && (n - kept.length) % 2 === 1 && kept.length > 1) kept.pop();
   kept.reverse();
   const dropped = n - kept.length;
   const cuts = kept.filter((k) => k.cut > 0);
@@ -85,13 +90,29 @@ export function fitDialogue(turns: readonly string[], maxChars: number): { turns
   return { turns: result, note: `The dialogue is longer than the model's context (${maxChars} characters for the dialogue): ${what}.` };
 }
 
-/** Speaker first, then alternating: the EmpatheticDialogues convention. Trimmed to `maxChars` (see fitDialogue). */
-export function formatDialogue(turns: readonly string[] | undefined, maxChars = Infinity): string {
+/** The line before a multi-party dialogue, saying whose turn the prompts' "Speaker" is. */
+function speakersLine(names: readonly string[]): string {
+  return render(NAMED_SPEAKERS, { speaker: names[names.length - 1]! });
+}
+
+/**
+ * Speaker first, then alternating: the EmpatheticDialogues convention; or, with `speakers`, each turn under its
+ * speaker's name after a line naming the last one as the Speaker. Trimmed to `maxChars` (see fitDialogue).
+ */
+export function formatDialogue(turns: readonly string[] | undefined, maxChars = Infinity, speakers?: readonly string[]): string {
+  return fitted(turns, maxChars, speakers).text;
+}
+
+function fitted(turns: readonly string[] | undefined, maxChars: number, speakers?: readonly string[]): Transcript {
   const kept = (turns ?? []).map((t) => t.trim());
   if (kept.length === 0 || kept.every((t) => t === "")) throw new EmptyDialogueError();
-  const fitted = Number.isFinite(maxChars) ? fitDialogue(kept, maxChars).turns : kept;
-  const offset = kept.length - fitted.length;
-  return fitted.map((t, i) => `${(i + offset) % 2 === 0 ? "Speaker" : "Listener"}: ${t}`).join("\n");
+  const names = speakers?.map((s) => s.trim());
+  const header = names ? `${speakersLine(names)}\n` : "";
+  const fit = Number.isFinite(maxChars) ? fitDialogue(kept, Math.max(0, maxChars - header.length), names) : { turns: kept };
+  const offset = kept.length - fit.turns.length;
+  const who = (i: number): string => (names ? names[i + offset]! : (i + offset) % 2 === 0 ? "Speaker" : "Listener");
+  const text = header + fit.turns.map((t, i) => `${who(i)}: ${t}`).join("\n");
+  return fit.note ? { text, note: fit.note } : { text };
 }
 
 /** What the prompts show of a dialogue, and the note to give when it had to be cut. */
@@ -100,19 +121,18 @@ export interface Transcript {
   note?: string;
 }
 
-const transcripts = new WeakMap<readonly string[], Map<number, Transcript>>();
+const transcripts = new WeakMap<readonly string[], Map<string, Transcript>>();
 
-/** `formatDialogue` and `fitDialogue`'s note for one dialogue array, computed once per budget. */
-export function transcript(turns: readonly string[] | undefined, maxChars: number): Transcript {
+/** `formatDialogue` and `fitDialogue`'s note for one dialogue array (and its speakers), computed once per budget. */
+export function transcript(turns: readonly string[] | undefined, maxChars: number, speakers?: readonly string[]): Transcript {
   const key = turns ?? [];
   let byBudget = transcripts.get(key);
   if (!byBudget) transcripts.set(key, (byBudget = new Map()));
-  let t = byBudget.get(maxChars);
+  const budgetKey = speakers ? `${maxChars}\u0000${speakers.join("\u0000")}` : String(maxChars);
+  let t = byBudget.get(budgetKey);
   if (!t) {
-    const text = formatDialogue(key, maxChars);
-    const { note } = fitDialogue(key.map((x) => x.trim()), maxChars);
-    t = note ? { text, note } : { text };
-    byBudget.set(maxChars, t);
+    t = fitted(key, maxChars, speakers);
+    byBudget.set(budgetKey, t);
   }
   return t;
 }

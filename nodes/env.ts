@@ -17,7 +17,7 @@ import type { ResolvedModel } from "../models/types.js";
 import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
 import type { State } from "../graphs/state.js";
 import { dialogueBudgetChars, transcript, type Transcript } from "./dialogue.js";
-import { turnsOf } from "./turns.js";
+import { speakersOf, turnsOf } from "./turns.js";
 
 export interface RunEnv {
   options: RunOptions;
@@ -87,7 +87,7 @@ export function runEnv(config: LangGraphRunnableConfig): Promise<RunEnv> {
   return env;
 }
 
-/** The dialogue of a state (`dialogue` or `messages`, see turnsOf) fitted to the run's model. */
-export function dialogueFor(env: RunEnv, state: Pick<State, "dialogue" | "messages">): Transcript {
-  return transcript(turnsOf(state), dialogueBudgetChars(env.model));
+/** The dialogue of a state (`dialogue` or `messages`, see turnsOf; named speakers, see speakersOf) fitted to the run's model. */
+export function dialogueFor(env: RunEnv, state: Pick<State, "dialogue" | "messages"> & Partial<Pick<State, "speakers">>): Transcript {
+  return transcript(turnsOf(state), dialogueBudgetChars(env.model), speakersOf(state));
 }

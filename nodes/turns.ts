@@ -19,7 +19,7 @@ export class ConversationError extends Error {
   }
 }
 
-type Conversation = Pick<State, "dialogue" | "messages">;
+type Conversation = Pick<State, "dialogue" | "messages"> & Partial<Pick<State, "speakers">>;
 
 const hasMessages = (state: Conversation) => (state.messages?.length ?? 0) > 0;
 
@@ -76,10 +76,29 @@ export function turnsOf(state: Conversation): string[] {
   return dialogue;
 }
 
+/**
+ * The speaker names of a multi-party dialogue, one per turn (`speakers` beside `dialogue`), or undefined for the
+ * usual Speaker/Listener dialogue. Refused with messages (whose sides are already human and AI) and when the count
+ * differs from the dialogue's, as which name goes with which turn would be a guess.
+ */
+export function speakersOf(state: Conversation): string[] | undefined {
+  const speakers = state.speakers;
+  if (speakers === undefined) return undefined;
+  if (hasMessages(state)) throw new ConversationError("`speakers` goes with `dialogue`, not with `messages`: give the turns as `dialogue`.");
+  const turns = turnsOf(state);
+  if (speakers.length !== turns.length) {
+    throw new ConversationError(`The run has ${speakers.length} speakers for ${turns.length} dialogue turns: give one name per turn.`);
+  }
+  const blank = speakers.findIndex((s) => s.trim() === "");
+  if (blank >= 0) throw new ConversationError(`Speaker ${blank + 1} is blank: give each turn's speaker a name.`);
+  return speakers;
+}
+
 /** A graph's START router that first checks the conversation, so a bad one fails the run before any node runs. */
 export function turnsChecked<S extends Conversation, C, R>(route: (state: S, config: C) => R): (state: S, config: C) => R {
   return (state, config) => {
     turnsOf(state);
+    speakersOf(state);
     return route(state, config);
   };
 }

@@ -39,3 +39,6 @@ Answer in JSON with "emotion" (one label from the list), "confidence" (0 to 1) a
 
 export const DIALOGUE = `Conversation:
 {dialogue}`;
+
+/** Before a multi-party dialogue (MELD), whose turns carry their speakers' names instead of Speaker/Listener. */
+export const NAMED_SPEAKERS = `(Each line starts with its speaker's name. The Speaker is {speaker}, who says the last line.)`;

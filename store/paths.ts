@@ -1,7 +1,34 @@
 /** Where InsideOut keeps its files, and how they are created: owner-only, since they hold dialogues and answers. */
-import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
+export function repoRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "insideout") return dir;
+      } catch {
+        // An unreadable package.json is not ours; keep climbing.
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** The development copy of a dataset, `<repo>/../shared/data/<parts>`, when it exists (never inside the repository). */
+export function developmentDataDir(...parts: string[]): string | undefined {
+  const root = repoRoot();
+  if (!root) return undefined;
+  const shared = resolve(root, "..", "shared", "data", ...parts);
+  return existsSync(shared) ? shared : undefined;
+}
 
 /** `$INSIDEOUT_CACHE_DIR`, else `$XDG_CACHE_HOME/insideout`, else `~/.cache/insideout`. */
 export function insideoutCacheDir(): string {

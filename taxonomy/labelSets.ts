@@ -45,6 +45,9 @@ export const ED18_GROUPS: Readonly<Record<string, readonly string[]>> = {
   nostalgic: ["nostalgic", "sentimental"],
 };
 
+/** MELD's emotions (Ekman's six plus neutral), in the order of its own label index (declare-lab/MELD). */
+export const MELD7_LABELS = ["neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"] as const;
+
 export type Valence = "negative" | "positive" | "ambiguous";
 
 export const VALENCE: Readonly<Record<string, Valence>> = Object.fromEntries([
@@ -53,6 +56,10 @@ export const VALENCE: Readonly<Record<string, Valence>> = Object.fromEntries([
   ...["caring", "confident", "content", "excited", "faithful", "grateful", "hopeful", "impressed", "joyful", "proud",
     "trusting"].map((l) => [l, "positive"] as const),
   ...["anticipating", "nostalgic", "prepared", "sentimental", "surprised"].map((l) => [l, "ambiguous"] as const),
+  // meld7's own words (neutral has no valence).
+  ...["anger", "disgust", "fear", "sadness"].map((l) => [l, "negative"] as const),
+  ["joy", "positive"] as const,
+  ["surprise", "ambiguous"] as const,
 ]);
 
 /** One way a label set is written: labels alone (each its own gold label), or groups with the gold labels they stand for. */
@@ -107,6 +114,7 @@ function groupEntries(groups: Readonly<Record<string, readonly string[]>>): Entr
 export const BUILTIN_LABEL_SETS: Readonly<Record<string, LabelSet>> = {
   ed32: buildLabelSet("ed32", ED32_LABELS.map((label) => ({ label }))),
   ed18: buildLabelSet("ed18", groupEntries(ED18_GROUPS)),
+  meld7: buildLabelSet("meld7", MELD7_LABELS.map((label) => ({ label }))),
 };
 
 /** A label set is a short list; anything larger is the wrong file, and is refused before it is read into memory. */
@@ -159,7 +167,7 @@ const FlatFile = z.object({ name: z.string().optional(), labels: z.array(z.strin
 const GroupedFile = z.object({ name: z.string().optional(), groups: z.record(z.string(), z.array(z.string())) }).strict();
 
 /**
- * A built-in name (`ed32`, `ed18`) or the path of a JSON file: `{"labels": [...]}` or `{"groups": {group: [members]}}`.
+ * A built-in name (`ed32`, `ed18`, `meld7`) or the path of a JSON file: `{"labels": [...]}` or `{"groups": {group: [members]}}`.
  * With `access` of a run from outside (core/access.ts), a file only by name from the allowed folder.
  */
 export function loadLabelSet(nameOrPath: string, access: FileAccess = ANY_FILE): LabelSet {
@@ -214,9 +222,9 @@ export function uncoveredGold(labelSet: LabelSet, goldEmotions: Iterable<string>
  * wrong whatever the model said): `The label set x.json has no place for 3 gold labels of ed:test (afraid, proud,
  * sad): add them or use ed32.`
  */
-export function uncoveredGoldMessage(labelSet: LabelSet, data: string, uncovered: readonly string[]): string {
+export function uncoveredGoldMessage(labelSet: LabelSet, data: string, uncovered: readonly string[], suggested: string | null = "ed32"): string {
   const n = uncovered.length;
-  return `The label set ${labelSet.source ?? labelSet.name} has no place for ${n} gold label${n === 1 ? "" : "s"} of ${data} (${uncovered.join(", ")}): add them or use ed32.`;
+  return `The label set ${labelSet.source ?? labelSet.name} has no place for ${n} gold label${n === 1 ? "" : "s"} of ${data} (${uncovered.join(", ")}): ${suggested ? `add them or use ${suggested}` : "add them"}.`;
 }
 
 /** Maps a gold label onto the set (`devastated` → `sad` in ed18); undefined when it has no place in the set. */

@@ -1,9 +1,11 @@
-/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues, and make it a LangSmith dataset. */
-import { Command } from "commander";
+/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD), and make ED a LangSmith dataset. */
+import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
 import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
 import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
+import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
+import { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "../../evaluations/data/meld.js";
 import { ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
 
 const MB = 1024 * 1024;
@@ -43,50 +45,93 @@ function parseCount(name: string, value: string | undefined): number | undefined
   return n;
 }
 
+interface FetchCommandOptions {
+  url?: string;
+  dir?: string;
+  force?: boolean;
+  keepArchive?: boolean;
+  json?: boolean;
+}
+
 function fetchCommand(): Command {
   return new Command("fetch")
-    .description("Download the official EmpatheticDialogues release and convert it to MoEL-format JSONL in the cache folder")
-    .option("--url <url>", "archive URL (or a local .tar.gz path)", DEFAULT_ED_URL)
-    .option("--dir <dir>", `output folder (default: ${fetchedDataDir()})`)
-    .option("--force", "download and convert again even if the files are there")
-    .option("--keep-archive", "keep the downloaded .tar.gz")
+    .description("Download a dataset: ed (the official EmpatheticDialogues release, converted to MoEL-format JSONL) or meld (MELD's test and dev CSVs, checksummed), into the cache folder")
+    .addArgument(new Argument("[dataset]", "ed or meld").choices(["ed", "meld"]).default("ed"))
+    .option("--url <url>", `ed: archive URL or local .tar.gz (default ${DEFAULT_ED_URL}); meld: folder URL or local folder of the CSVs (default ${DEFAULT_MELD_URL})`)
+    .option("--dir <dir>", `output folder (default: ${fetchedDataDir()} for ed, ${fetchedMeldDir()} for meld)`)
+    .option("--force", "download again even if the files are there")
+    .option("--keep-archive", "ed: keep the downloaded .tar.gz")
     .option("--json", "print a JSON summary")
-    .action(async (o: { url: string; dir?: string; force?: boolean; keepArchive?: boolean; json?: boolean }) => {
-      const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
-      let result;
-      try {
-        result = await fetchEmpatheticDialogues({
-          url: o.url,
-          ...(o.dir ? { dir: o.dir } : {}),
-          force: o.force ?? false,
-          keepArchive: o.keepArchive ?? false,
-          onProgress: (received, total) => bar.update(received, total),
-        });
-      } finally {
-        bar.stop();
-      }
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        return;
-      }
-      if (!result.downloaded) {
-        process.stdout.write(`EmpatheticDialogues is already in ${result.dir} (use --force to fetch again).\n`);
-        return;
-      }
-      const lines = [`Downloaded ${((result.archiveBytes ?? 0) / MB).toFixed(1)} MB from ${result.url} (sha256 ${result.archiveSha256}).`];
-      for (const split of ED_SPLITS) {
-        const s = result.splits[split];
-        if (!s) continue;
-        lines.push(`  ${split}: ${s.conversations} conversations → ${s.examples} examples  ${s.jsonl}`);
-        for (const w of s.warnings.slice(0, 3)) lines.push(`    note: line ${w.line}: ${w.message}`);
-        if (s.warnings.length > 3) lines.push(`    (${s.warnings.length - 3} more notes)`);
-      }
-      const usedDir = defaultDataDir();
-      if (usedDir !== result.dir) {
-        lines.push(`Note: ed:test / ed:valid currently read ${usedDir}; set INSIDEOUT_DATA_DIR=${result.dir} to use these files.`);
-      }
-      process.stdout.write(`${lines.join("\n")}\n`);
+    .action(async (dataset: "ed" | "meld", o: FetchCommandOptions) => (dataset === "meld" ? fetchMeldAction(o) : fetchEdAction(o)));
+}
+
+async function fetchMeldAction(o: FetchCommandOptions): Promise<void> {
+  if (o.keepArchive) throw new Error("--keep-archive is for ed: MELD's files come one by one, with no archive.");
+  const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
+  let result;
+  try {
+    result = await fetchMeld({
+      ...(o.url ? { url: o.url } : {}),
+      ...(o.dir ? { dir: o.dir } : {}),
+      force: o.force ?? false,
+      onProgress: (received, total) => bar.update(received, total),
     });
+  } finally {
+    bar.stop();
+  }
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (!result.downloaded) {
+    process.stdout.write(`MELD is already in ${result.dir} (use --force to fetch again).\n`);
+    return;
+  }
+  const lines = [`Downloaded MELD from ${result.url} (sha256 checked):`];
+  for (const split of MELD_SPLITS) {
+    const s = result.splits[split];
+    if (s) lines.push(`  ${split}: ${s.examples} utterances  ${s.file}`);
+  }
+  const usedDir = defaultMeldDir();
+  if (usedDir !== result.dir) lines.push(`Note: meld:test / meld:dev currently read ${usedDir}; set INSIDEOUT_MELD_DIR=${result.dir} to use these files.`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function fetchEdAction(o: FetchCommandOptions): Promise<void> {
+  const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
+  let result;
+  try {
+    result = await fetchEmpatheticDialogues({
+      url: o.url ?? DEFAULT_ED_URL,
+      ...(o.dir ? { dir: o.dir } : {}),
+      force: o.force ?? false,
+      keepArchive: o.keepArchive ?? false,
+      onProgress: (received, total) => bar.update(received, total),
+    });
+  } finally {
+    bar.stop();
+  }
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (!result.downloaded) {
+    process.stdout.write(`EmpatheticDialogues is already in ${result.dir} (use --force to fetch again).\n`);
+    return;
+  }
+  const lines = [`Downloaded ${((result.archiveBytes ?? 0) / MB).toFixed(1)} MB from ${result.url} (sha256 ${result.archiveSha256}).`];
+  for (const split of ED_SPLITS) {
+    const s = result.splits[split];
+    if (!s) continue;
+    lines.push(`  ${split}: ${s.conversations} conversations → ${s.examples} examples  ${s.jsonl}`);
+    for (const w of s.warnings.slice(0, 3)) lines.push(`    note: line ${w.line}: ${w.message}`);
+    if (s.warnings.length > 3) lines.push(`    (${s.warnings.length - 3} more notes)`);
+  }
+  const usedDir = defaultDataDir();
+  if (usedDir !== result.dir) {
+    lines.push(`Note: ed:test / ed:valid currently read ${usedDir}; set INSIDEOUT_DATA_DIR=${result.dir} to use these files.`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 function uploadCommand(): Command {
@@ -134,7 +179,7 @@ function uploadCommand(): Command {
 
 export function dataCommand(): Command {
   return new Command("data")
-    .description("Get EmpatheticDialogues (fetch) and make it a LangSmith dataset (upload)")
+    .description("Get EmpatheticDialogues or MELD (fetch), and make EmpatheticDialogues a LangSmith dataset (upload)")
     .addCommand(fetchCommand())
     .addCommand(uploadCommand());
 }

@@ -14,7 +14,7 @@ interface EvalCommandOptions {
   model?: string;
   judgeModel?: string;
   judge: boolean;
-  labels: string;
+  labels?: string;
   data: string;
   limit?: number;
   seed: number;
@@ -39,7 +39,7 @@ function summary(r: EvalResult, m: ExperimentMetrics): string {
   ];
   if (m.erc) {
     const [lo, hi] = m.erc.accuracyCI95;
-    lines.push(`accuracy ${m.erc.accuracy.toFixed(2)} (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}) · macro-F1 ${m.erc.macroF1.toFixed(2)}`);
+    lines.push(`accuracy ${m.erc.accuracy.toFixed(2)} (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}) · macro-F1 ${m.erc.macroF1.toFixed(2)} · weighted-F1 ${m.erc.weightedF1.toFixed(2)}`);
   }
   if (m.erg) {
     const e = m.erg;
@@ -94,7 +94,7 @@ function parseTemperature(v: string): number {
 export function evalCommand(): Command {
   return new Command("eval")
     .description(
-      "Evaluate a method on EmpatheticDialogues (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
+      "Evaluate a method on EmpatheticDialogues or MELD (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
         "Every input is checked before the first model call; interrupted runs resume where they stopped; answers are cached in SQLite. " +
         "Exits 1 when examples are unfinished (the model was not reached: the same command retries them) or errored.",
     )
@@ -103,8 +103,8 @@ export function evalCommand(): Command {
     .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
-    .option("-l, --labels <set>", "label set: ed32, ed18, or a JSON label-set file", "ed32")
-    .option("--data <source>", "ed:test, ed:valid, or a JSONL/CSV file", "ed:test")
+    .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
+    .option("--data <source>", "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
     .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
@@ -138,7 +138,7 @@ export function evalCommand(): Command {
           ...(o.model !== undefined ? { model: o.model } : {}),
           ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
           judge: o.judge,
-          labels: o.labels,
+          ...(o.labels !== undefined ? { labels: o.labels } : {}),
           data: o.data,
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,

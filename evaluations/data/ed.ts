@@ -1,47 +1,30 @@
 /**
- * Loading evaluation examples: the named EmpatheticDialogues splits (`ed:test`, `ed:valid`), or any JSONL/CSV file,
- * and a seeded sample of them.
+ * Loading evaluation examples: the named EmpatheticDialogues splits (`ed:test`, `ed:valid`), MELD's (`meld:test`,
+ * `meld:dev`, data/meld.ts), or any JSONL/CSV file, and a seeded sample of them.
  *
  * JSONL lines may be in any of three shapes: MoEL's split as in `derived/ed_*_moel_format.jsonl` (context, target,
  * emotion, situation, conv_id), our own Example (id, dialogue, emotion, reference), or a whole conversation as in
  * `derived/ed_*_conversations.jsonl` (utterances, emotion), which gives one example per listener turn.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
-import { insideoutCacheDir } from "../../store/paths.js";
+import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
+import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
 import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
 export { DataFileError } from "./lines.js";
+export { repoRoot } from "../../store/paths.js";
 
 const KNOWN_EMOTIONS: ReadonlySet<string> = new Set(ED32_LABELS);
 
 /** Where `insideout data fetch` puts the converted files. */
 export function fetchedDataDir(): string {
   return join(insideoutCacheDir(), "empathetic_dialogues");
-}
-
-/** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
-export function repoRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "insideout") return dir;
-      } catch {
-        // An unreadable package.json is not ours; keep climbing.
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
 }
 
 /**
@@ -51,12 +34,7 @@ export function repoRoot(): string | undefined {
 export function defaultDataDir(): string {
   const env = process.env.INSIDEOUT_DATA_DIR;
   if (env) return resolve(env);
-  const root = repoRoot();
-  if (root) {
-    const shared = resolve(root, "..", "shared", "data", "empathetic_dialogues", "derived");
-    if (existsSync(shared)) return shared;
-  }
-  return fetchedDataDir();
+  return developmentDataDir("empathetic_dialogues", "derived") ?? fetchedDataDir();
 }
 
 export function edSplitFile(split: EdSplit, dir: string = defaultDataDir()): string {
@@ -77,6 +55,8 @@ const ExampleRecord = z.object({
   reference: z.string().nullable().optional(),
   situation: z.string().optional(),
   convId: z.string().optional(),
+  /** Multi-party dialogues: each turn's speaker. */
+  speakers: z.array(z.string().trim().min(1)).optional(),
 });
 const ConversationRecord = z.object({
   conv_id: z.string(),
@@ -119,6 +99,12 @@ function examplesOfRecord(value: unknown, file: string, line: number, warnings: 
     };
     if (r.situation !== undefined) ex.situation = r.situation;
     if (r.convId !== undefined) ex.convId = r.convId;
+    if (r.speakers !== undefined) {
+      if (r.speakers.length !== r.dialogue.length) {
+        throw new DataFileError(`line ${line} of ${file} has ${r.speakers.length} speakers for ${r.dialogue.length} dialogue turns: give one per turn`, file, line);
+      }
+      ex.speakers = r.speakers;
+    }
     return [ex];
   }
   const conv = ConversationRecord.safeParse(value);
@@ -174,7 +160,7 @@ export async function loadJsonl(file: string, warnings: LoadWarning[] = []): Pro
   return out;
 }
 
-export type DatasetSource = `ed:${EdSplit}` | (string & {});
+export type DatasetSource = `ed:${EdSplit}` | "meld:test" | "meld:dev" | (string & {});
 
 export interface LoadOptions {
   /** Folder of `ed_<split>_moel_format.jsonl`; default `defaultDataDir()`. */
@@ -183,14 +169,30 @@ export interface LoadOptions {
   warnings?: LoadWarning[];
 }
 
-/** `ed:test`, `ed:valid` (`ed:train` after `insideout data fetch`), or the path of a JSONL or official-format CSV file. */
+/** The label set a dataset's gold labels are written in: `meld7` for `meld:*`, else `ed32`. */
+export function defaultLabelsFor(source: DatasetSource): string {
+  return /^meld:/.test(source) ? "meld7" : "ed32";
+}
+
+/** The first line of a file, or "" (bounded, like every read of a data file). */
+async function firstLine(file: string): Promise<string> {
+  for await (const { text } of readLines(file)) return text;
+  return "";
+}
+
+/**
+ * `ed:test`, `ed:valid` (`ed:train` after `insideout data fetch`), `meld:test`, `meld:dev`, or the path of a JSONL
+ * file or of a CSV in either release's format (told apart by its header).
+ */
 export async function loadDataset(source: DatasetSource, options: LoadOptions = {}): Promise<Example[]> {
   const warnings = options.warnings ?? [];
+  const meld = /^meld:(.*)$/.exec(source);
+  if (meld) return loadMeldSplit(source, meld[1]!);
   const named = /^ed:(.+)$/.exec(source);
   if (named) {
     const split = named[1] as EdSplit;
     if (!ED_SPLITS.includes(split)) {
-      throw new Error(`Unknown dataset ${source}: use ed:test, ed:valid, ed:train or a file path.`);
+      throw new Error(`Unknown dataset ${source}: use ed:test, ed:valid, ed:train, meld:test, meld:dev or a file path.`);
     }
     const dir = options.dataDir ?? defaultDataDir();
     const file = edSplitFile(split, dir);
@@ -203,7 +205,7 @@ export async function loadDataset(source: DatasetSource, options: LoadOptions = 
   }
   if (!existsSync(source)) throw new Error(`Dataset file not found: ${source}`);
   if (statSync(source).isDirectory()) throw new Error(`Dataset ${source} is a folder: give a JSONL or CSV file.`);
-  if (/\.csv$/i.test(source)) return loadEdCsv(source, warnings);
+  if (/\.csv$/i.test(source)) return isMeldHeader(await firstLine(source)) ? loadMeldCsv(source, warnings) : loadEdCsv(source, warnings);
   return loadJsonl(source, warnings);
 }
 

@@ -72,8 +72,16 @@ function networkProblem(e: unknown): string {
   }
 }
 
-/** Downloads `url` to `dest` (temp file, then rename), hashing as it goes. */
-async function download(url: string, dest: string, onProgress: FetchOptions["onProgress"]): Promise<{ bytes: number; sha256: string }> {
+/**
+ * Downloads `url` (or copies a local path) to `dest` (temp file, then rename), hashing as it goes; with `maxBytes`,
+ * a larger answer is refused (by its length up front, else as soon as it passes the cap) and nothing is left.
+ */
+export async function download(
+  url: string,
+  dest: string,
+  onProgress: FetchOptions["onProgress"],
+  maxBytes = Infinity,
+): Promise<{ bytes: number; sha256: string }> {
   const tmp = `${dest}.part-${process.pid}`;
   const hash = createHash("sha256");
   let received = 0;
@@ -95,9 +103,16 @@ async function download(url: string, dest: string, onProgress: FetchOptions["onP
     total = Number.isFinite(length) && length > 0 ? length : undefined;
     source = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
   }
+  const tooLarge = (bytes: number) =>
+    new Error(`Download of ${url} is larger than ${maxBytes} bytes (${bytes}${total === undefined ? " so far" : ""}): is it the right file?`);
+  if (total !== undefined && total > maxBytes) {
+    source.destroy();
+    throw tooLarge(total);
+  }
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       received += chunk.length;
+      if (received > maxBytes) return done(tooLarge(received));
       hash.update(chunk);
       onProgress?.(received, total);
       done(null, chunk);
@@ -113,6 +128,7 @@ async function download(url: string, dest: string, onProgress: FetchOptions["onP
     rmSync(tmp, { force: true });
     const err = e as Error & { cause?: Error };
     if (err.message.startsWith("Download of")) throw err;
+    if (received > maxBytes) throw tooLarge(received);
     // undici reports a dropped connection as just "terminated"; say what happened.
     throw new Error(
       `Download of ${url} failed after ${received}${total !== undefined ? ` of ${total}` : ""} bytes: ${err.message}${err.cause ? ` (${err.cause.message})` : ""}`,

@@ -1,18 +1,20 @@
 /**
- * One evaluation example: a dialogue (context turns, the speaker first, then speaker and listener alternating), the
- * conversation's gold emotion (an ed32 label) and, for response generation, the listener's reply to that context.
+ * One evaluation example: a dialogue (context turns, the speaker first, then speaker and listener alternating; or,
+ * with `speakers`, a multi-party conversation), the gold emotion and, for response generation, the listener's reply.
  */
 export interface Example {
   /** Stable across loads and across sources: `<conv_id>#<number of context turns>` for EmpatheticDialogues. */
   id: string;
   dialogue: string[];
-  /** The ed32 gold label of the conversation. */
+  /** The gold label: ed32 for EmpatheticDialogues (the conversation's), meld7 for MELD (the last utterance's). */
   emotion: string;
   /** The listener's reply to `dialogue`; null where the source has none (3 test and 5 valid examples in MoEL's split). */
   reference: string | null;
   /** The speaker's situation description (ED's `prompt` column). */
   situation?: string;
   convId?: string;
+  /** Multi-party dialogues (MELD): the name of each turn's speaker, one per `dialogue` turn. */
+  speakers?: string[];
 }
 
 /** A problem that does not stop loading (e.g. a CSV row with extra fields), with where it was found. */

@@ -6,6 +6,8 @@
  *  - macro-F1 averages per-label F1 over the labels present in gold ∪ predictions (as scikit-learn does when no
  *    label list is given), so labels nobody used do not drag the mean to 0; an unparseable prediction is not a label
  *    but still costs its gold label a false negative;
+ *  - weighted-F1 (MELD's usual metric) weights each label's F1 by its gold support, over all examples (scikit-learn's
+ *    `average="weighted"`): labels only predicted weigh nothing, an unparseable prediction still costs its gold label;
  *  - per-valence accuracy groups examples by the valence of the GOLD label;
  *  - a cross-valence error is a prediction whose valence is positive while gold is negative, or the reverse; labels
  *    that are ambiguous (or have no valence, in a user label set) never count as cross; the rate is over all examples.
@@ -27,6 +29,7 @@ export interface ClassificationReport {
   correct: number;
   accuracy: number;
   macroF1: number;
+  weightedF1: number;
   unparseable: number;
   /** Row and column order of `confusion`: the label set's labels, in its order. */
   labels: string[];
@@ -38,6 +41,13 @@ export interface ClassificationReport {
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/** Σ F1 × gold support / Σ gold support over the labels (0 when there is no gold example). */
+export function weightedF1(perLabel: Readonly<Record<string, Pick<LabelStats, "support" | "f1">>>): number {
+  const stats = Object.values(perLabel);
+  const total = stats.reduce((a, s) => a + s.support, 0);
+  return ratio(stats.reduce((a, s) => a + s.f1 * s.support, 0), total);
+}
 
 export function classificationReport(
   gold: readonly string[],
@@ -97,6 +107,7 @@ export function classificationReport(
     correct,
     accuracy: ratio(correct, gold.length),
     macroF1: ratio(present.reduce((a, l) => a + perLabel[l]!.f1, 0), present.length),
+    weightedF1: weightedF1(perLabel),
     unparseable,
     labels: [...labels],
     confusion,

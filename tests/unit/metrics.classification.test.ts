@@ -1,6 +1,6 @@
 /** Classification metrics on small examples worked by hand (expected values derived in the comments). */
 import { describe, expect, it } from "@jest/globals";
-import { classificationReport } from "../../evaluations/metrics/classification.js";
+import { classificationReport, weightedF1 } from "../../evaluations/metrics/classification.js";
 import { scoreLabels } from "../../evaluations/score.js";
 import { BUILTIN_LABEL_SETS } from "../../taxonomy/labelSets.js";
 
@@ -57,6 +57,20 @@ describe("classificationReport, worked by hand", () => {
     const a = classificationReport(["surprised", "sad"], ["joyful", "surprised"], ["joyful", "sad", "surprised"]);
     expect(a.crossValence.errors).toBe(0);
     expect(a.perValence.ambiguous).toEqual({ n: 1, correct: 0, accuracy: 0 });
+  });
+
+  it("weights each label's F1 by its gold support (weighted-F1, MELD's metric)", () => {
+    // (2 · 1/2 + 3 · 2/5 + 1 · 0 + 0 · 0) / 6 = (1 + 6/5) / 6 = 11/30; the unparseable #5 still counts in sad's support
+    expect(r.weightedF1).toBeCloseTo(11 / 30, 12);
+  });
+
+  it("gives a label that is only predicted no weight in weighted-F1, though it counts in macro-F1", () => {
+    // gold a a b, pred a c b: a P 1 R 1/2 F1 2/3 (support 2); b F1 1 (support 1); c predicted once, support 0, F1 0
+    // weighted = (2 · 2/3 + 1 · 1) / 3 = 7/9; macro over {a, b, c} = (2/3 + 1 + 0) / 3 = 5/9
+    const w = classificationReport(["a", "a", "b"], ["a", "c", "b"], ["a", "b", "c"]);
+    expect(w.weightedF1).toBeCloseTo(7 / 9, 12);
+    expect(w.macroF1).toBeCloseTo(5 / 9, 12);
+    expect(weightedF1({})).toBe(0);
   });
 
   it("rejects labels outside the set and misaligned input", () => {

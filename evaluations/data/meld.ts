@@ -1,0 +1,189 @@
+/**
+ * MELD (Poria et al. 2019): multi-party dialogues from the TV series Friends, one emotion per utterance (Ekman's six
+ * plus neutral). The release's `<split>_sent_emo.csv` files are quoted CSV with a header (Sr No., Utterance, Speaker,
+ * Emotion, Sentiment, Dialogue_ID, Utterance_ID, …); the rows of one Dialogue_ID, in file order, are a conversation.
+ *
+ * Each utterance is one example, as in the usual ERC setting: the conversation up to and including it, with each
+ * turn's speaker name (`speakers`), and its gold emotion. Ids are MELD's own clip names (`dia<D>_utt<U>`). Lines come
+ * from `readLines` (its caps, UTF-8 check, line numbers); csv-parse splits them a batch at a time. The release has no
+ * line break inside a field; one would be reported as an unclosed quote on its line.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { CsvError, parse } from "csv-parse/sync";
+import { MELD7_LABELS } from "../../taxonomy/labelSets.js";
+import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { DataFileError, readLines, type Line } from "./lines.js";
+import type { Example, LoadWarning } from "./types.js";
+
+export type MeldSplit = "test" | "dev";
+export const MELD_SPLITS: readonly MeldSplit[] = ["test", "dev"];
+
+/** The columns an example needs; the release has more (Sentiment, Season, Episode, StartTime, …), which are ignored. */
+export const MELD_COLUMNS = ["Utterance", "Speaker", "Emotion", "Dialogue_ID", "Utterance_ID"] as const;
+type Column = (typeof MELD_COLUMNS)[number];
+
+const KNOWN_EMOTIONS: ReadonlySet<string> = new Set(MELD7_LABELS);
+
+export function meldFileName(split: MeldSplit): string {
+  return `${split}_sent_emo.csv`;
+}
+
+/** Where `insideout data fetch meld` puts the files. */
+export function fetchedMeldDir(): string {
+  return join(insideoutCacheDir(), "meld");
+}
+
+/** `$INSIDEOUT_MELD_DIR`; else the development copy `<repo>/../shared/data/meld` if it exists; else the fetch folder. */
+export function defaultMeldDir(): string {
+  const env = process.env.INSIDEOUT_MELD_DIR;
+  if (env) return resolve(env);
+  return developmentDataDir("meld") ?? fetchedMeldDir();
+}
+
+export function meldSplitFile(split: MeldSplit, dir: string = defaultMeldDir()): string {
+  return join(dir, meldFileName(split));
+}
+
+/** Whether a CSV header line is MELD's (used to read a MELD file given by path). */
+export function isMeldHeader(text: string): boolean {
+  const names = new Set(text.split(",").map((c) => c.trim()));
+  return MELD_COLUMNS.every((c) => names.has(c));
+}
+
+/** Lines per csv-parse call: one call per line costs far more than the parsing (option set-up). */
+const BATCH_LINES = 1000;
+const CSV_FORMAT = { record_delimiter: "\n", relax_column_count: true, info: true } as const;
+
+interface Row {
+  line: number;
+  fields: string[];
+}
+
+function parseBatch(batch: readonly Line[], file: string): Row[] {
+  if (batch.length === 0) return [];
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(batch.map((b) => b.text).join("\n"), CSV_FORMAT) as unknown as typeof records;
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    const at = batch[Math.min(batch.length, Math.max(1, (e as CsvError & { lines?: number }).lines ?? 1)) - 1]!.number;
+    throw new DataFileError(`line ${at} of ${file} is not CSV that MELD's reader accepts: ${e.message.replace(/^.*?: /, "")}`, file, at);
+  }
+  if (records.length !== batch.length) {
+    // A quoted field spanning lines: not in the release, and it would shift every line number after it.
+    const spanning = records.find((r, i) => batch[i] && r.info.lines !== i + 1);
+    const at = spanning ? batch[records.indexOf(spanning)]!.number : batch[0]!.number;
+    throw new DataFileError(`line ${at} of ${file} has a line break inside a quoted field: MELD rows are one line each`, file, at);
+  }
+  return records.map((r, i) => ({ line: batch[i]!.number, fields: r.record }));
+}
+
+/** The rows of `file`, a batch at a time; the first problem in file order is the one reported. */
+async function* readRows(file: string): AsyncGenerator<Row> {
+  let batch: Line[] = [];
+  let readError: unknown;
+  try {
+    for await (const line of readLines(file)) {
+      if (line.text.trim() !== "") batch.push(line);
+      if (batch.length < BATCH_LINES) continue;
+      yield* parseBatch(batch, file);
+      batch = [];
+    }
+  } catch (e) {
+    readError = e;
+  }
+  yield* parseBatch(batch, file);
+  if (readError !== undefined) throw readError;
+}
+
+function integerField(value: string, column: Column, file: string, line: number): number {
+  if (!/^\s*\d+\s*$/.test(value)) {
+    throw new DataFileError(`${column} is not a whole number on line ${line} of ${file}: ${JSON.stringify(value)}`, file, line);
+  }
+  return Number.parseInt(value, 10);
+}
+
+/** Streams the examples of a MELD CSV file, one per utterance, in file order. */
+export async function* readMeldExamples(file: string, _warnings: LoadWarning[] = []): AsyncGenerator<Example> {
+  let index: Record<Column, number> | undefined;
+  let dialogue: { id: number; line: number; turns: string[]; speakers: string[]; lastUtterance: number } | undefined;
+  const seen = new Map<number, number>();
+  for await (const { line, fields } of readRows(file)) {
+    if (!index) {
+      const names = fields.map((f) => f.trim());
+      const missing = MELD_COLUMNS.filter((c) => !names.includes(c));
+      if (missing.length > 0) {
+        throw new DataFileError(`line ${line} of ${file} is not a MELD header: no ${missing.join(", ")} column (expected ${MELD_COLUMNS.join(", ")}, …)`, file, line);
+      }
+      index = Object.fromEntries(MELD_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<Column, number>;
+      continue;
+    }
+    const field = (c: Column): string => {
+      const v = fields[index![c]];
+      if (v === undefined) throw new DataFileError(`line ${line} of ${file} has ${fields.length} fields: no ${c}`, file, line);
+      return v;
+    };
+    const dialogueId = integerField(field("Dialogue_ID"), "Dialogue_ID", file, line);
+    const utteranceId = integerField(field("Utterance_ID"), "Utterance_ID", file, line);
+    const emotion = field("Emotion").trim().toLowerCase();
+    if (!KNOWN_EMOTIONS.has(emotion)) {
+      throw new DataFileError(`unknown emotion label ${JSON.stringify(field("Emotion"))} on line ${line} of ${file} (MELD's are ${MELD7_LABELS.join(", ")})`, file, line);
+    }
+    const text = field("Utterance").trim();
+    const speaker = field("Speaker").trim();
+    if (text === "") throw new DataFileError(`empty Utterance on line ${line} of ${file}`, file, line);
+    if (speaker === "") throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
+
+    if (dialogue?.id !== dialogueId) {
+      const earlier = seen.get(dialogueId);
+      if (earlier !== undefined) {
+        // Examples are conversations so far: a dialogue split in two would give the second part no history.
+        throw new DataFileError(
+          `dialogue ${dialogueId} on line ${line} of ${file} already appeared on line ${earlier}; rows of a dialogue must be consecutive`,
+          file,
+          line,
+        );
+      }
+      seen.set(dialogueId, line);
+      dialogue = { id: dialogueId, line, turns: [], speakers: [], lastUtterance: -1 };
+    } else if (utteranceId <= dialogue.lastUtterance) {
+      // MELD skips some ids (clips it dropped), but never goes back: a smaller one means the rows are out of order.
+      throw new DataFileError(
+        `Utterance_ID ${utteranceId} on line ${line} of ${file} follows ${dialogue.lastUtterance} in dialogue ${dialogueId}: rows must be in utterance order`,
+        file,
+        line,
+      );
+    }
+    dialogue.turns.push(text);
+    dialogue.speakers.push(speaker);
+    dialogue.lastUtterance = utteranceId;
+    yield {
+      id: `dia${dialogueId}_utt${utteranceId}`,
+      dialogue: [...dialogue.turns],
+      speakers: [...dialogue.speakers],
+      emotion,
+      reference: null,
+      convId: `dia${dialogueId}`,
+    };
+  }
+  if (!index) throw new DataFileError(`${file} is empty: expected MELD's header (${MELD_COLUMNS.join(", ")}, …)`, file, 0);
+}
+
+export async function loadMeldCsv(file: string, warnings: LoadWarning[] = []): Promise<Example[]> {
+  const out: Example[] = [];
+  for await (const ex of readMeldExamples(file, warnings)) out.push(ex);
+  return out;
+}
+
+/** The examples of `meld:<split>`, with a line that says how to get the file when it is not there. */
+export async function loadMeldSplit(source: string, split: string, dir: string = defaultMeldDir()): Promise<Example[]> {
+  if (!(MELD_SPLITS as readonly string[]).includes(split)) throw new Error(`Unknown dataset ${source}: use meld:test or meld:dev.`);
+  const file = meldSplitFile(split as MeldSplit, dir);
+  if (!existsSync(file)) {
+    throw new Error(
+      `MELD ${split} split not found (${file}): run \`insideout data fetch meld\`, or set INSIDEOUT_MELD_DIR to a folder holding ${meldFileName(split as MeldSplit)}.`,
+    );
+  }
+  return loadMeldCsv(file);
+}
