@@ -53,7 +53,8 @@ export function isMeldHeader(text: string): boolean {
 
 /** Lines per csv-parse call: one call per line costs far more than the parsing (option set-up). */
 const BATCH_LINES = 1000;
-const CSV_FORMAT = { record_delimiter: "\n", relax_column_count: true, info: true } as const;
+// relax_quotes: a `"` inside an unquoted field is text, as Python's csv module (MELD's own loaders) reads it.
+const CSV_FORMAT = { record_delimiter: "\n", relax_column_count: true, relax_quotes: true, info: true } as const;
 
 interface Row {
   line: number;
@@ -68,7 +69,7 @@ function parseBatch(batch: readonly Line[], file: string): Row[] {
   } catch (e) {
     if (!(e instanceof CsvError)) throw e;
     const at = batch[Math.min(batch.length, Math.max(1, (e as CsvError & { lines?: number }).lines ?? 1)) - 1]!.number;
-    throw new DataFileError(`line ${at} of ${file} is not CSV that MELD's reader accepts: ${e.message.replace(/^.*?: /, "")}`, file, at);
+    throw new DataFileError(`line ${at} of ${file} is not CSV that MELD's reader accepts: ${e.message.replace(/^.*?: /, "").replace(/,? at line \d+/g, "")}`, file, at);
   }
   if (records.length !== batch.length) {
     // A quoted field spanning lines: not in the release, and it would shift every line number after it.

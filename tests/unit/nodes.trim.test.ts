@@ -36,6 +36,25 @@ describe("fitDialogue", () => {
     expect(text).not.toContain("turn 0");
   });
 
+  it("a multi-party dialogue shows each turn under its speaker's name, after a line naming the last one the Speaker", () => {
+    const text = formatDialogue(["Hi.", "Hey!", "What's up?"], Infinity, ["Ross", "Rachel", "Ross"]);
+    expect(text).toBe(
+      "(Each line starts with its speaker's name. The Speaker is Ross, who says the last line.)\nRoss: Hi.\nRachel: Hey!\nRoss: What's up?",
+    );
+  });
+
+  it("a multi-party dialogue drops its oldest turns one at a time, counting each name", () => {
+    const turns = Array.from({ length: 5 }, (_, i) => turn(i));
+    const names = ["Al", "Bo", "Cy", "Di", "Ed"];
+    // 87 characters per turn + "Cy: \n" (5): three fit in 3 × 92 = 276, not four (368); no pair rule.
+    const { turns: kept, note } = fitDialogue(turns, 300, names);
+    expect(kept).toEqual(turns.slice(2));
+    expect(note).toMatch(/dropped the 2 oldest of 5 turns/);
+    const header = "(Each line starts with its speaker's name. The Speaker is Ed, who says the last line.)\n";
+    const text = formatDialogue(turns, 300 + header.length, names);
+    expect(text.split("\n").slice(1).map((l) => l.split(":")[0])).toEqual(["Cy", "Di", "Ed"]);
+  });
+
   it("budget comes from the model's context, overridable by INSIDEOUT_CONTEXT_TOKENS", () => {
     const before = process.env.INSIDEOUT_CONTEXT_TOKENS;
     delete process.env.INSIDEOUT_CONTEXT_TOKENS;

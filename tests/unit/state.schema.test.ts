@@ -97,8 +97,26 @@ describe("the input: or the conversation as chat messages", () => {
     expect((await graph.invoke({ dialogue: ["hello"] })).failures).toEqual({ anger: "bad" });
   });
 
-  it("the input schema offers both keys", () => {
-    expect(Object.keys(InsideOutInput.shape).sort()).toEqual(["dialogue", "messages"]);
+  it("the input schema offers both keys (and speakers, which goes with dialogue)", () => {
+    expect(Object.keys(InsideOutInput.shape).sort()).toEqual(["dialogue", "messages", "speakers"]);
+  });
+});
+
+describe("the input: speakers of a multi-party dialogue", () => {
+  it("keeps the speaker names beside the dialogue", async () => {
+    const { graph } = probe(ErcRunOptions);
+    const out = await graph.invoke({ dialogue: ["hi", "hey"], speakers: ["Ross", "Rachel"] });
+    expect(out.speakers).toEqual(["Ross", "Rachel"]);
+  });
+
+  it.each([
+    [{ dialogue: ["hi", "hey"], speakers: ["Ross"] }, /1 speakers for 2 dialogue turns/],
+    [{ dialogue: ["hi"], speakers: [" "] }, /Speaker 1 is blank/],
+    [{ messages: [{ role: "user", content: "hi" }], speakers: ["Ross"] }, /`speakers` goes with `dialogue`/],
+  ])("the real ERC graph refuses %j before any node", async (input, message) => {
+    const { erc } = await graphs();
+    // No model server, no key: a node that ran would fail differently.
+    await expect(erc.compile().invoke(input as never, { context: runContext({ model: "openai:nowhere" }) })).rejects.toThrow(message);
   });
 });
 
