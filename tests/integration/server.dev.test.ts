@@ -113,11 +113,11 @@ describe("npm run dev (langgraphjs dev)", () => {
       // Studio's input form: the conversation (dialogue or chat messages), nothing the graph writes. The messages key
       // carries LangGraph's "messages" type, which is what Studio's chat view looks for.
       const input = schemas.input_schema as { properties: Record<string, { type?: string; langgraph_type?: string }> };
-      expect(Object.keys(input.properties).sort()).toEqual(["dialogue", "messages"]);
+      expect(Object.keys(input.properties).sort()).toEqual(["dialogue", "messages", "speakers"]);
       expect(input.properties.dialogue?.type).toBe("array");
       expect(input.properties.messages?.langgraph_type).toBe("messages");
       // Studio's state view and the run's output: every key of the state.
-      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply"];
+      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
         expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }

@@ -77,7 +77,7 @@ async function run(graph: string, context: Record<string, unknown>): Promise<{ v
   return { error: message, raw };
 }
 
-const LABEL_REFUSAL = /^Label set "(.*)" is not available on this server: use ed32, ed18, or the name of a label-set file in the server's INSIDEOUT_LABELS_DIR \(/;
+const LABEL_REFUSAL = /^Label set "(.*)" is not available on this server: use ed32, ed18, meld7, or the name of a label-set file in the server's INSIDEOUT_LABELS_DIR \(/;
 const MODEL_REFUSAL = /^Model "local:(.*)" is not available on this server: use local:default, local:<name of a \.gguf file in the server's INSIDEOUT_MODELS_DIR>, or an openai: or ollama: model \(/;
 
 /** The refusal with the caller's own words taken out: what is left must not depend on the file. */

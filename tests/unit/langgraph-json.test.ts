@@ -66,10 +66,10 @@ describe("langgraph.json", () => {
     const { mod, symbol } = await load(entry.path);
     const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
     const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
-    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply"];
+    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
     expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
-    // A run gives the dialogue as turns or as chat messages.
-    expect(keys(getInputTypeSchema(graph))).toEqual(["dialogue", "messages"]);
+    // A run gives the dialogue as turns (with speakers for a multi-party one) or as chat messages.
+    expect(keys(getInputTypeSchema(graph))).toEqual(["dialogue", "messages", "speakers"]);
     expect(keys(getOutputTypeSchema(graph))).toEqual(stateKeys);
     const context = getConfigTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
     // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
