@@ -88,7 +88,7 @@ export function scoreCommand(): Command {
     .option("--tokenized", "texts are already tokenised (whitespace-separated), as published systems' output files are")
     .option("--gold <file>", "gold labels, one per line (ed32 labels are mapped onto --labels)")
     .option("--pred <file>", "predicted labels, one per line (normalised: \"Joyful.\" counts as joyful)")
-    .option("--labels <set>", "label set for --gold/--pred: ed32, ed18, or a JSON file", "ed32")
+    .option("--labels <set>", "label set for --gold/--pred: ed32, ed18, meld7, or a JSON file", "ed32")
     .option("--json", "machine-readable output")
     .addHelpText(
       "after",
