@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/evalOracle.js";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { answerFromSchema, promptOf, requestedSchema, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
 const MELD_TEST = path.resolve(REPO, "../shared/data/meld/test_sent_emo.csv");
@@ -79,7 +79,7 @@ function handler(req: ChatRequest): string {
   const [, header = "", ...turns] = user.split("\n");
   const u = byLines.get(turns.join("\n"));
   const named = u !== undefined && header.includes(`The Speaker is ${u.speaker},`);
-  if (!schema || roleOf(systemPromptOf(req)).kind !== "recognize" || !named) return JSON.stringify(answerFromSchema(schema ?? {}));
+  if (!schema || roleOf(promptOf(req)).kind !== "recognize" || !named) return JSON.stringify(answerFromSchema(schema ?? {}));
   const label = answerFor(u);
   if (label === undefined) return "Sorry, I cannot tell.";
   return JSON.stringify(answerFromSchema(schema, (prop, options) => (prop === "emotion" ? label : options[0])));
