@@ -9,13 +9,14 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { allCharts } from "./report/charts.js";
-import { correctness, experimentName, hasJudge, judgeMeans, judgeScores } from "./report/derive.js";
+import { correctness, experimentName, hasJudge, judgeScores } from "./report/derive.js";
 import { ci, fmt, pValue, signed, textTable } from "./report/format.js";
 import { writeAtomic } from "./report/index.js";
 import { chartToHtml, htmlPage, tableToHtml, tableToMarkdown } from "./report/render.js";
 import { JUDGE_CRITERIA, readExperiment, type Experiment, type JudgeCriterion } from "./report/schema.js";
-import { baselineFor, reportTables, type Table } from "./report/tables.js";
-import { bootstrapCI, mcnemar, pairedBootstrap, type McNemarResult, type PairedBootstrapResult } from "./metrics/stats.js";
+import { ercFigures, judgeFigures, textFigures, TEXT_HEADS } from "./report/intervals.js";
+import { baselineFor, ergTextTable, judgeModels, judgeTable, reportTables, type Table } from "./report/tables.js";
+import { mcnemar, pairedBootstrap, type McNemarResult, type PairedBootstrapResult } from "./metrics/stats.js";
 
 export interface CompareOptions {
   resamples?: number;
@@ -34,11 +35,18 @@ export interface ExperimentSummary {
   accuracy?: number;
   accuracyCI95?: [number, number];
   macroF1?: number;
+  macroF1CI95?: [number, number];
+  /** Support-weighted F1, when metrics.json has it (MELD's usual metric). */
+  weightedF1?: number;
+  weightedF1CI95?: [number, number];
   /** Accuracy (ERC) or judge Overall (ERG) minus the reference's, in points. */
   improv?: number;
   reference?: string;
+  judgeModel?: string;
   judge?: Partial<Record<JudgeCriterion, { mean: number; ci95: [number, number] | null }>>;
+  /** BLEU/ROUGE/Distinct (×100) as metrics.json reports them, and their 95% bootstrap intervals over examples. */
   erg?: Record<string, number>;
+  ergCI95?: Record<string, [number, number]>;
 }
 
 export interface PairComparison {
@@ -73,8 +81,6 @@ export function referenceFor(exp: Experiment, all: readonly Experiment[]): Exper
   return first === exp ? undefined : first;
 }
 
-const pct = (b: boolean) => (b ? 100 : 0);
-const tuple = (c: { low: number; high: number }): [number, number] => [c.low, c.high];
 
 function summarise(exp: Experiment, all: readonly Experiment[], o: Required<CompareOptions>, warnings: string[]): ExperimentSummary {
   const m = exp.metrics;
@@ -83,39 +89,43 @@ function summarise(exp: Experiment, all: readonly Experiment[], o: Required<Comp
   if (ref) s.reference = ref.dir;
   if (!exp.predictions.length) warnings.push(`${exp.dir}: no predictions.jsonl, so no confidence interval or paired test for it`);
 
+  if (m.judgeModel) s.judgeModel = m.judgeModel;
   if (m.erc) {
     s.accuracy = m.erc.accuracy;
     s.macroF1 = m.erc.macroF1;
-    const correct = [...correctness(exp).values()];
-    if (correct.length) {
-      const boot = bootstrapCI(correct.map(pct), { resamples: o.resamples, seed: o.seed });
-      s.accuracyCI95 = tuple(boot);
-      // Parse, don't trust: the accuracy the predictions imply should be the one metrics.json reports.
-      if (Math.abs(boot.mean - m.erc.accuracy) > 0.01) {
-        warnings.push(`${exp.dir}: metrics.json reports accuracy ${fmt(m.erc.accuracy)} but predictions.jsonl gives ${fmt(boot.mean)} over ${correct.length} examples`);
-      }
-    } else if (m.erc.accuracyCI95) {
-      s.accuracyCI95 = m.erc.accuracyCI95;
+    const f = ercFigures(exp, o)!;
+    if (f.accuracy?.ci95) s.accuracyCI95 = f.accuracy.ci95;
+    if (f.macroF1?.ci95) s.macroF1CI95 = f.macroF1.ci95;
+    if (f.weightedF1) {
+      s.weightedF1 = f.weightedF1.value;
+      if (f.weightedF1.ci95) s.weightedF1CI95 = f.weightedF1.ci95;
+    }
+    // Parse, don't trust: the accuracy the predictions imply should be the one metrics.json reports.
+    const recomputed = f.accuracy?.recomputed;
+    if (recomputed !== undefined && Math.abs(recomputed - m.erc.accuracy) > 0.01) {
+      warnings.push(`${exp.dir}: metrics.json reports accuracy ${fmt(m.erc.accuracy)} but predictions.jsonl gives ${fmt(recomputed)} over ${exp.predictions.length} examples`);
     }
     if (ref?.metrics.erc) s.improv = m.erc.accuracy - ref.metrics.erc.accuracy;
   }
   if (m.erg) {
     const { judge: _judge, ...rest } = m.erg;
     s.erg = Object.fromEntries(Object.entries(rest).filter((kv): kv is [string, number] => typeof kv[1] === "number"));
+    const f = textFigures(exp, o)!;
+    const cis = Object.entries(f).flatMap(([k, x]) => (x.ci95 ? [[k, x.ci95] as const] : []));
+    if (cis.length) s.ergCI95 = Object.fromEntries(cis);
+    const off = Object.entries(f).filter(([, x]) => x.recomputed !== undefined && Math.abs(x.recomputed - x.value) > 0.01);
+    if (off.length) {
+      const [k, x] = off[0]!;
+      warnings.push(`${exp.dir}: metrics.json reports ${TEXT_HEADS[k as keyof typeof TEXT_HEADS]} ${fmt(x.value)} but predictions.jsonl gives ${fmt(x.recomputed)}`);
+    }
   }
   if (hasJudge(exp)) {
-    const means = judgeMeans(exp)!;
-    s.judge = {};
-    for (const c of JUDGE_CRITERIA) {
-      const scores = [...judgeScores(exp, c).values()];
-      const stored = m.erg?.judge?.ci95?.[c];
-      s.judge[c] = {
-        mean: means[c],
-        ci95: scores.length ? tuple(bootstrapCI(scores, { resamples: o.resamples, seed: o.seed })) : (stored ?? null),
-      };
+    const f = judgeFigures(exp, o);
+    if (f) {
+      s.judge = Object.fromEntries(JUDGE_CRITERIA.map((c) => [c, { mean: f[c].value, ci95: f[c].ci95 }]));
+      const refF = ref ? judgeFigures(ref, o) : undefined;
+      if (refF) s.improv = f.overall.value - refF.overall.value;
     }
-    const refMeans = ref ? judgeMeans(ref) : undefined;
-    if (refMeans) s.improv = means.overall - refMeans.overall;
   }
   return s;
 }
@@ -171,33 +181,32 @@ export async function loadAndCompare(dirs: readonly string[], opts: CompareOptio
 
 // ---- Tables -------------------------------------------------------------------------------------------------
 
-export function compareTables(c: Comparison): Table[] {
+/** Which tables `reproduce` prints: the paper's Table 3 (automatic metrics) or Table 4 (judge), or everything. */
+export type CompareView = "all" | "automatic" | "judge";
+
+export function compareTables(c: Comparison, exps: readonly Experiment[], view: CompareView = "all"): Table[] {
+  const o = { resamples: c.resamples, seed: c.seed };
   const tables: Table[] = [];
   const erc = c.experiments.filter((e) => e.accuracy !== undefined);
-  if (erc.length) {
+  if (erc.length && view === "all") {
+    const weighted = erc.some((e) => e.weightedF1 !== undefined);
     tables.push({
       key: "compare-erc",
       title: "ERC accuracy (%), side by side",
-      head: ["Experiment", "Accuracy", "95% CI", "Macro-F1", "Improv.", "n"],
-      rows: erc.map((e) => [e.name, fmt(e.accuracy), ci(e.accuracyCI95), fmt(e.macroF1), e.reference ? signed(e.improv) : "(reference)", `${e.n}`]),
+      head: ["Experiment", "Accuracy", "95% CI", "Macro-F1", "95% CI", ...(weighted ? ["Weighted-F1", "95% CI"] : []), "Improv.", "n"],
+      rows: erc.map((e) => [
+        e.name, fmt(e.accuracy), ci(e.accuracyCI95), fmt(e.macroF1), ci(e.macroF1CI95),
+        ...(weighted ? [fmt(e.weightedF1), ci(e.weightedF1CI95)] : []),
+        e.reference ? signed(e.improv) : "(reference)", `${e.n}`,
+      ]),
       note: `Improv.: accuracy minus the reference's (the baseline of the same model and label set when given), in points. CI: percentile bootstrap over examples, ${c.resamples} resamples, seed ${c.seed}.`,
     });
   }
-  const judged = c.experiments.filter((e) => e.judge);
-  if (judged.length) {
-    tables.push({
-      key: "compare-judge",
-      title: "ERG judge scores (1–10) with 95% bootstrap intervals",
-      head: ["Experiment", ...JUDGE_CRITERIA.map((k) => k[0]!.toUpperCase() + k.slice(1)), "Improv. (Overall)"],
-      rows: judged.map((e) => [
-        e.name,
-        ...JUDGE_CRITERIA.map((k) => (e.judge?.[k] ? `${fmt(e.judge[k].mean)} ${ci(e.judge[k].ci95)}` : "–")),
-        e.reference ? signed(e.improv) : "(reference)",
-      ]),
-    });
-  }
+  if (view !== "judge" && exps.some((e) => e.metrics.erg)) tables.push(ergTextTable(exps, o));
+  const judge = view !== "automatic" ? judgeTable(exps, o) : undefined;
+  if (judge?.rows.length) tables.push(judge);
   const ercPairs = c.pairs.filter((p) => p.erc);
-  if (ercPairs.length) {
+  if (ercPairs.length && view === "all") {
     tables.push({
       key: "compare-mcnemar",
       title: "Paired test of ERC accuracy (McNemar) on the shared examples",
@@ -210,10 +219,10 @@ export function compareTables(c: Comparison): Table[] {
     });
   }
   const judgePairs = c.pairs.filter((p) => p.judge);
-  if (judgePairs.length) {
+  if (judgePairs.length && view !== "automatic") {
     tables.push({
       key: "compare-paired-bootstrap",
-      title: "Paired bootstrap test of judge scores on the shared examples",
+      title: `Paired bootstrap test of judge scores on the shared examples — judge ${judgeModels(exps)}`,
       head: ["Reference (A)", "Method (B)", "Criterion", "n", "Mean A", "Mean B", "Δ (B − A)", "p"],
       rows: judgePairs.flatMap((p) =>
         JUDGE_CRITERIA.flatMap((k) => {
@@ -227,41 +236,41 @@ export function compareTables(c: Comparison): Table[] {
   return tables;
 }
 
-/** The readable terminal output of `insideout compare`. */
-export function compareText(c: Comparison): string {
+/** The readable terminal output of `insideout compare` (and of `reproduce`, one view per table of the paper). */
+export function compareText(c: Comparison, exps: readonly Experiment[], view: CompareView = "all"): string {
   const out: string[] = [];
-  for (const t of compareTables(c)) out.push(t.title, textTable(t.head, t.rows), "");
-  const erg = c.experiments.filter((e) => e.erg);
-  if (erg.length) {
-    const keys = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge1", "rouge2", "rougeL", "distinct1", "distinct2"];
-    out.push("ERG automatic metrics (×100)", textTable(["Experiment", ...keys], erg.map((e) => [e.name, ...keys.map((k) => fmt(e.erg?.[k]))])), "");
-  }
+  for (const t of compareTables(c, exps, view)) out.push(t.title, textTable(t.head, t.rows), ...(t.note ? [t.note] : []), "");
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return out.join("\n").trimEnd() + "\n";
 }
 
-const replaced = new Set(["erc-accuracy", "judge"]);
+/** Tables of the single-experiment reports that compare shows in its own way. */
+const replaced = new Set(["erc-accuracy", "erg-metrics", "judge"]);
+
+const experimentLine = (e: ExperimentSummary, dir = e.dir) =>
+  `${dir}: ${e.name} (${e.task.toUpperCase()}, n=${e.n}${e.judgeModel ? `, judge ${e.judgeModel}` : ""})`;
 
 export function compareMarkdown(c: Comparison, exps: readonly Experiment[]): string {
-  const rest = reportTables(exps).filter((t) => !replaced.has(t.key));
+  const rest = reportTables(exps, { resamples: c.resamples, seed: c.seed }).filter((t) => !replaced.has(t.key));
   return [
     "# InsideOut: experiments compared",
     "",
-    ...c.experiments.map((e) => `- \`${e.dir}\`: ${e.name} (${e.task.toUpperCase()}, n=${e.n})`),
+    ...c.experiments.map((e) => `- ${experimentLine(e, `\`${e.dir}\``)}`),
     "",
-    ...[...compareTables(c), ...rest].flatMap((t) => [tableToMarkdown(t), ""]),
+    ...[...compareTables(c, exps), ...rest].flatMap((t) => [tableToMarkdown(t), ""]),
     ...(c.warnings.length ? ["## Warnings", "", ...c.warnings.map((w) => `- ${w}`), ""] : []),
   ].join("\n");
 }
 
 export function compareHtml(c: Comparison, exps: readonly Experiment[]): string {
-  const rest = reportTables(exps).filter((t) => !replaced.has(t.key));
+  const o = { resamples: c.resamples, seed: c.seed };
+  const rest = reportTables(exps, o).filter((t) => !replaced.has(t.key));
   return htmlPage({
     title: "InsideOut: experiments compared",
-    meta: [...c.experiments.map((e) => `${e.dir}: ${e.name} (${e.task.toUpperCase()}, n=${e.n})`), ...c.warnings.map((w) => `warning: ${w}`)],
+    meta: [...c.experiments.map((e) => experimentLine(e)), ...c.warnings.map((w) => `warning: ${w}`)],
     sections: [
-      ...compareTables(c).map(tableToHtml),
-      `<section class="charts">${allCharts(exps).map(chartToHtml).join("\n")}</section>`,
+      ...compareTables(c, exps).map(tableToHtml),
+      `<section class="charts">${allCharts(exps, o).map(chartToHtml).join("\n")}</section>`,
       ...rest.map(tableToHtml),
     ],
   });

@@ -17,7 +17,7 @@ export function compareCommand(): Command {
     .action(async (dirs: string[], o: { json?: boolean; out?: string; resamples: number; seed: number }) => {
       const { comparison, experiments } = await loadAndCompare(dirs, { resamples: o.resamples, seed: o.seed });
       if (o.out) await writeCompare(o.out, comparison, experiments);
-      process.stdout.write(o.json ? `${JSON.stringify(comparison, null, 2)}\n` : compareText(comparison));
+      process.stdout.write(o.json ? `${JSON.stringify(comparison, null, 2)}\n` : compareText(comparison, experiments));
       if (o.out && !o.json) process.stdout.write(`Wrote ${o.out}/compare.md and ${o.out}/compare.html\n`);
     });
 }

@@ -142,6 +142,20 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
     refLength += closestRefLength(refs.map((r) => r.length), hyp.length);
   });
 
+  return { ...bleuFromCounts(matches, totals, hypLength, refLength), matches, totals, hypLength, refLength };
+}
+
+/**
+ * Cumulative BLEU-1..maxN from corpus counts (the sums `corpusBleu` makes), so that a bootstrap can resample
+ * examples' counts instead of re-tokenising the corpus.
+ */
+export function bleuFromCounts(
+  matches: ArrayLike<number>,
+  totals: ArrayLike<number>,
+  hypLength: number,
+  refLength: number,
+): { bleu: number[]; brevityPenalty: number } {
+  const maxN = matches.length;
   const brevityPenalty = hypLength > refLength ? 1 : hypLength === 0 ? 0 : Math.exp(1 - refLength / hypLength);
   const bleu: number[] = [];
   for (let n = 1; n <= maxN; n++) {
@@ -154,5 +168,5 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
     }
     bleu.push(zero ? 0 : brevityPenalty * Math.exp(logSum));
   }
-  return { bleu, matches, totals, brevityPenalty, hypLength, refLength };
+  return { bleu, brevityPenalty };
 }

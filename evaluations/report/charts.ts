@@ -1,9 +1,12 @@
 /**
  * The charts of report.html and compare.html, over one or more experiments: confusion heatmaps, accuracy per
- * emotion per method, accuracy by valence, agent agreement, cost per method, and ERG judge scores.
+ * emotion per method, accuracy by valence, agent agreement, cost per method, and ERG judge scores. Headline figures
+ * (accuracy and F1; BLEU, ROUGE, Distinct; the judge's) carry their 95% bootstrap intervals as whiskers.
  */
-import { agentAgreement, chosenShare, costPerExample, experimentName, judgeMeans, labelOrder, perLabelAccuracy } from "./derive.js";
+import { agentAgreement, chosenShare, costPerExample, experimentName, labelOrder, perLabelAccuracy } from "./derive.js";
+import { ERC_HEADLINES, JUDGE_HEADS, TEXT_HEADS, ercFigures, judgeFigures, textFigures, type Figure, type IntervalOptions } from "./intervals.js";
 import { JUDGE_CRITERIA, type Experiment } from "./schema.js";
+import { TEXT_METRICS } from "../score.js";
 import { barChart, heatmap } from "./svg.js";
 
 export interface Chart {
@@ -81,22 +84,49 @@ export function costCharts(exps: readonly Experiment[]): Chart[] {
   ];
 }
 
-export function judgeChart(exps: readonly Experiment[]): Chart | undefined {
-  const judged = exps.map((e) => ({ e, j: judgeMeans(e) })).filter((x) => x.j);
+/** One series per experiment over the given figures, each bar with its interval. */
+function figureSeries<K extends string>(exps: readonly Experiment[], keys: readonly K[], figures: (e: Experiment) => Partial<Record<K, Figure>> | undefined) {
+  return exps.flatMap((e) => {
+    const f = figures(e);
+    return f ? [{ name: name(e), values: keys.map((k) => f[k]?.value ?? null), intervals: keys.map((k) => f[k]?.ci95 ?? null) }] : [];
+  });
+}
+
+/** ERC accuracy, macro-F1 and (when any experiment has it) weighted-F1 with 95% whiskers. */
+export function ercHeadlineChart(exps: readonly Experiment[], opts: IntervalOptions = {}): Chart | undefined {
+  const erc = exps.filter((e) => e.metrics.erc);
+  if (!erc.length) return undefined;
+  const heads = ERC_HEADLINES.filter((h) => h.key !== "weightedF1" || erc.some((e) => typeof e.metrics.erc?.weightedF1 === "number"));
+  const series = figureSeries(erc, heads.map((h) => h.key), (e) => ercFigures(e, opts));
+  const title = "ERC headline metrics (%) with 95% intervals";
+  return { title, svg: barChart({ title, categories: heads.map((h) => h.head), series, max: 100, digits: 1, unit: "%", kind: "headline" }) };
+}
+
+/** ERG BLEU-1..4, ROUGE-1/2/L and Distinct-1/2 (×100) with 95% whiskers. */
+export function ergHeadlineChart(exps: readonly Experiment[], opts: IntervalOptions = {}): Chart | undefined {
+  const erg = exps.filter((e) => e.metrics.erg);
+  if (!erg.length) return undefined;
+  const series = figureSeries(erg, TEXT_METRICS, (e) => textFigures(e, opts));
+  const title = "ERG automatic metrics (×100) with 95% intervals";
+  return { title, svg: barChart({ title, categories: TEXT_METRICS.map((k) => TEXT_HEADS[k]), series, digits: 2, kind: "headline erg-text" }) };
+}
+
+export function judgeChart(exps: readonly Experiment[], opts: IntervalOptions = {}): Chart | undefined {
+  const judged = exps.filter((e) => e.metrics.task === "erg" && judgeFigures(e, opts));
   if (!judged.length) return undefined;
-  const categories = [...JUDGE_CRITERIA];
-  const series = judged.map((x) => ({ name: name(x.e), values: categories.map((c) => x.j![c]) }));
-  const title = "Judge scores (1–10)";
-  return { title, svg: barChart({ title, categories, series, max: 10, digits: 2, kind: "judge" }) };
+  const series = figureSeries(judged, JUDGE_CRITERIA, (e) => judgeFigures(e, opts));
+  const judges = [...new Set(judged.map((e) => e.metrics.judgeModel).filter(Boolean))];
+  const title = `Judge scores (1–10) with 95% intervals${judges.length ? ` — judge ${judges.join(", ")}` : ""}`;
+  return { title, svg: barChart({ title, categories: JUDGE_CRITERIA.map((c) => JUDGE_HEADS[c]), series, max: 10, digits: 2, kind: "judge" }) };
 }
 
 /** All charts for these experiments, in reading order. */
-export function allCharts(exps: readonly Experiment[]): Chart[] {
-  const charts: Chart[] = [...confusionCharts(exps), ...perEmotionCharts(exps)];
+export function allCharts(exps: readonly Experiment[], opts: IntervalOptions = {}): Chart[] {
+  const charts: Chart[] = [];
+  for (const c of [ercHeadlineChart(exps, opts), ergHeadlineChart(exps, opts), judgeChart(exps, opts)]) if (c) charts.push(c);
+  charts.push(...confusionCharts(exps), ...perEmotionCharts(exps));
   const valence = valenceChart(exps);
   if (valence) charts.push(valence);
-  const judge = judgeChart(exps);
-  if (judge) charts.push(judge);
   const agents = agentChart(exps);
   if (agents) charts.push(agents);
   charts.push(...costCharts(exps));

@@ -26,10 +26,35 @@ export function chartToHtml(c: Chart): string {
   return `<figure class="chart">${c.svg}</figure>`;
 }
 
-/** A few examples with their dialogues, so a reader sees what was asked; everything in them is user data. */
-export function examplesToHtml(preds: readonly Prediction[], limit = 12): string {
+/** What each agent said about one example: its label (ERC) or its proposed reply (ERG), and what failed. */
+function opinionsHtml(p: Prediction): string {
+  const conf = (c: number | undefined) => (c === undefined ? "" : c.toFixed(2));
+  const rows: string[] = [];
+  for (const [agent, o] of Object.entries(p.opinions)) {
+    rows.push(`<tr><th scope="row">${esc(agent)}</th><td class="label">${esc(o.emotion)}</td><td>${conf(o.confidence)}</td><td class="text">${esc(o.rationale ?? "")}</td></tr>`);
+  }
+  for (const [agent, c] of Object.entries(p.candidates)) {
+    const chosen = p.prediction.author === agent ? ' class="chosen"' : "";
+    rows.push(`<tr${chosen}><th scope="row">${esc(agent)}${chosen ? " (chosen)" : ""}</th><td class="text">${esc(c.reply)}</td><td>${conf(c.confidence)}</td><td class="text">${esc(c.rationale ?? "")}</td></tr>`);
+  }
+  for (const [agent, why] of Object.entries(p.failures)) {
+    rows.push(`<tr><th scope="row">${esc(agent)}</th><td class="err" colspan="3">failed: ${esc(why)}</td></tr>`);
+  }
+  if (!rows.length) return "";
+  const what = Object.keys(p.candidates).length ? "Reply" : "Emotion";
+  return (
+    `<table class="opinions"><caption>Agents' opinions</caption><thead><tr><th>Agent</th><th>${what}</th><th>Confidence</th><th>Rationale</th></tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`
+  );
+}
+
+/**
+ * A few examples with their dialogues and the agents' opinions, so a reader sees what was asked and how the answer
+ * came about; the first ones are open. Everything in them is user data, escaped.
+ */
+export function examplesToHtml(preds: readonly Prediction[], limit = 12, open = 3): string {
   if (!preds.length) return "";
-  const items = preds.slice(0, limit).map((p) => {
+  const items = preds.slice(0, limit).map((p, i) => {
     const turns = p.inputs.dialogue.map((t, i) => `<li class="${i % 2 ? "listener" : "speaker"}">${esc(t)}</li>`).join("");
     const predicted = p.error
       ? `<span class="err">error: ${esc(p.error)}</span>`
@@ -37,7 +62,10 @@ export function examplesToHtml(preds: readonly Prediction[], limit = 12): string
           .filter(Boolean)
           .join(" · ");
     const gold = `gold <b>${esc(p.gold.label ?? p.gold.emotion)}</b>${p.reference ? ` · reference “${esc(p.reference)}”` : ""}`;
-    return `<details><summary>${esc(p.id)} — ${gold} — ${predicted}</summary><ol class="dialogue">${turns}</ol></details>`;
+    const judge = p.judge
+      ? `<p class="judge">judge: ${Object.entries(p.judge).filter((kv) => typeof kv[1] === "number").map(([k, v]) => `${esc(k)} ${String(v)}`).join(" · ")}</p>`
+      : "";
+    return `<details class="example"${i < open ? " open" : ""}><summary>${esc(p.id)} — ${gold} — ${predicted}</summary><ol class="dialogue">${turns}</ol>${opinionsHtml(p)}${judge}</details>`;
   });
   return `<section class="examples"><h2>Examples (first ${Math.min(limit, preds.length)} of ${preds.length})</h2>${items.join("\n")}</section>`;
 }
@@ -51,7 +79,9 @@ thead th{background:#f3f5f8}tbody th{text-align:left;font-weight:500}
 .scroll{overflow-x:auto}.note{font-size:12px;color:#666;max-width:900px}
 .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 figure.chart{margin:0;padding:8px;border:1px solid #eee;border-radius:6px;background:#fff}
-details{font-size:13px;margin:4px 0}summary{cursor:pointer}.dialogue li.listener{color:#555}.err{color:#b00}
+details{font-size:13px;margin:6px 0}summary{cursor:pointer}.dialogue li.listener{color:#555}.err{color:#b00}
+table.opinions{margin:4px 0 8px 24px;font-size:12px}table.opinions caption{text-align:left;font-weight:600;padding:2px 0}
+table.opinions td.text,table.opinions td.label{text-align:left;white-space:normal;max-width:560px}tr.chosen{background:#eef6ee}.judge{margin:0 0 8px 24px;color:#555}
 `;
 
 export interface Page {

@@ -53,6 +53,8 @@ const interval = z.tuple([num, num]);
 const ercMetrics = z.looseObject({
   accuracy: num,
   macroF1: num,
+  /** Support-weighted F1 (MELD's usual metric), from writers that compute it. */
+  weightedF1: num.optional(),
   accuracyCI95: interval.optional(),
   // matrix rows are gold labels, columns predictions; a writer may add one last column for unparseable answers.
   confusion: z.looseObject({ labels: z.array(z.string()), matrix: z.array(z.array(num)) }).optional(),

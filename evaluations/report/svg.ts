@@ -101,23 +101,57 @@ export function heatmap(input: HeatmapInput): string {
     `<defs><linearGradient id="heat-scale" x1="0" y1="1" x2="0" y2="0">${gradient}</linearGradient></defs>`,
     `<g class="colour-scale"><rect x="${lx}" y="${top}" width="14" height="${lh}" fill="url(#heat-scale)" stroke="#999"/>`,
     ...[0, 0.5, 1].map(
-      (v) => `<text x="${lx + 18}" y="${top + lh - v * lh + 4}" font-size="10">${Math.round(v * 100)}%</text>`,
+      (v) => `<text x="${lx + 18}" y="${top + lh - v * lh + 4}" font-size="11">${Math.round(v * 100)}%</text>`,
     ),
-    `<text x="${lx}" y="${top + lh + 16}" font-size="10">of row</text></g>`,
+    `<text x="${lx}" y="${top + lh + 16}" font-size="11">of row</text></g>`,
   );
   return svg("heatmap", width, height, input.title, parts);
+}
+
+export interface Ticks {
+  /** Tick values from 0 (or below) to the axis end, evenly spaced by `step`. */
+  values: number[];
+  step: number;
+  /** Decimals that tell every tick apart and no more: 0 for a step of 500, 2 for 0.05. */
+  digits: number;
+}
+
+/**
+ * "Nice numbers" axis ticks (Heckbert, Graphics Gems 1990): the step is 1, 2 or 5 × 10^k, the first that gives at
+ * most about `target` intervals over [min, max]; the axis runs from a multiple of the step at or below min to one at
+ * or above max. Labels then read 0, 500, 1000 rather than 0, 570, 1139, and never repeat.
+ */
+export function niceTicks(min: number, max: number, target = 5): Ticks {
+  const lo = Math.min(min, max);
+  let hi = Math.max(min, max);
+  if (!(hi > lo)) hi = lo + (lo === 0 ? 1 : Math.abs(lo));
+  const raw = (hi - lo) / Math.max(1, target);
+  const k = Math.floor(Math.log10(raw));
+  const mag = 10 ** k;
+  // Compare with a little slack so that, say, 0.2/0.1 = 2.0000000004 still counts as 2.
+  const f = raw / mag;
+  const nice = f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 5 + 1e-9 ? 5 : 10;
+  const step = nice * mag;
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  const values: number[] = [];
+  for (let i = first; i <= last; i++) values.push(Number((i * step).toFixed(digits)));
+  return { values, step, digits };
 }
 
 export interface BarSeries {
   name: string;
   values: ReadonlyArray<number | null>;
+  /** 95% intervals, drawn as whiskers across each bar's end; null where there is none. */
+  intervals?: ReadonlyArray<readonly [number, number] | null>;
 }
 
 export interface BarChartInput {
   title: string;
   categories: readonly string[];
   series: readonly BarSeries[];
-  /** Axis maximum; the largest value otherwise. */
+  /** Axis maximum; otherwise the first nice tick at or above the largest value (or interval end). */
   max?: number;
   unit?: string;
   digits?: number;
@@ -125,22 +159,31 @@ export interface BarChartInput {
   kind?: string;
 }
 
+/** The smallest text in a chart: tick labels, bar values and legends alike stay readable. */
+export const MIN_FONT_PX = 11;
+
 /** Horizontal grouped bars: one group per category, one bar per series, values written at the bar ends. */
 export function barChart(input: BarChartInput): string {
   const { categories, series } = input;
   const digits = input.digits ?? 1;
   const unit = input.unit ?? "";
-  const font = 11;
-  const barH = series.length > 1 ? Math.max(7, Math.floor(18 / series.length) + 2) : 14;
-  const groupH = barH * series.length + 6;
+  const font = MIN_FONT_PX;
+  // Tall enough for an 11 px value label beside each bar, however many series share a group.
+  const barH = series.length > 1 ? 15 : 18;
+  const groupH = barH * series.length + 8;
   const legendH = series.length > 1 ? 18 * Math.ceil(series.length / 2) : 0;
   const top = 28 + legendH;
   const left = 16 + approxTextWidth(categories, font);
   const plotW = 380;
-  const width = Math.ceil(left + plotW + 70);
-  const height = Math.ceil(top + categories.length * groupH + 28);
-  const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  const max = input.max ?? Math.max(1e-9, ...all);
+  const width = Math.ceil(left + plotW + 120);
+  const height = Math.ceil(top + categories.length * groupH + 30);
+  const all = series.flatMap((s) => [
+    ...s.values.filter((v): v is number => v !== null && Number.isFinite(v)),
+    ...(s.intervals ?? []).flatMap((i) => (i ? [i[1]] : [])),
+  ]);
+  const ticks = input.max !== undefined ? niceTicks(0, input.max) : niceTicks(0, Math.max(0, ...all));
+  const max = input.max ?? ticks.values[ticks.values.length - 1]!;
+  const xOf = (v: number) => left + (Math.min(Math.max(0, v), max) / max) * plotW;
   const parts: string[] = [];
   parts.push(`<text class="chart-title" x="0" y="16" font-size="14" font-weight="600">${esc(input.title)}</text>`);
   if (series.length > 1) {
@@ -149,16 +192,17 @@ export function barChart(input: BarChartInput): string {
       const y = 26 + Math.floor(i / 2) * 18;
       parts.push(
         `<rect x="${x}" y="${y}" width="12" height="12" fill="${SERIES_COLOURS[i % SERIES_COLOURS.length]}"/>`,
-        `<text class="legend" x="${x + 16}" y="${y + 10}" font-size="11">${esc(s.name)}</text>`,
+        `<text class="legend" x="${x + 16}" y="${y + 10}" font-size="${font}">${esc(s.name)}</text>`,
       );
     });
   }
-  // Gridlines at quarters of the axis, labelled, so bar lengths can be read without hovering.
-  for (const q of [0, 0.25, 0.5, 0.75, 1]) {
-    const x = left + q * plotW;
+  // Gridlines at nice round ticks, labelled, so bar lengths can be read without hovering.
+  const bottom = top + categories.length * groupH;
+  for (const t of ticks.values.filter((v) => v >= 0 && v <= max + 1e-9)) {
+    const x = xOf(t);
     parts.push(
-      `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${top + categories.length * groupH}" stroke="#ddd"/>`,
-      `<text x="${x}" y="${top + categories.length * groupH + 14}" text-anchor="middle" font-size="10" fill="#555">${fmt(q * max, q * max >= 10 ? 0 : 1)}${esc(unit)}</text>`,
+      `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${bottom}" stroke="#ddd"/>`,
+      `<text class="tick" x="${x}" y="${bottom + 15}" text-anchor="middle" font-size="${font}" fill="#555">${fmt(t, ticks.digits)}${esc(unit)}</text>`,
     );
   }
   categories.forEach((cat, ci) => {
@@ -169,13 +213,28 @@ export function barChart(input: BarChartInput): string {
     series.forEach((s, si) => {
       const v = s.values[ci] ?? null;
       const y = gy + si * barH;
-      const w = v === null || !Number.isFinite(v) ? 0 : (Math.max(0, v) / max) * plotW;
+      const ok = v !== null && Number.isFinite(v);
+      const w = ok ? xOf(v) - left : 0;
+      const interval = ok ? (s.intervals?.[ci] ?? null) : null;
       const label = v === null ? "n/a" : `${fmt(v, digits)}${unit}`;
+      const tip = `${cat} · ${s.name}: ${label}${interval ? ` (95% interval ${fmt(interval[0], digits)}–${fmt(interval[1], digits)}${unit})` : ""}`;
       parts.push(
-        `<rect class="bar" x="${left}" y="${y}" width="${w.toFixed(2)}" height="${barH - 1}" fill="${SERIES_COLOURS[si % SERIES_COLOURS.length]}"` +
-          ` data-category="${esc(cat)}" data-series="${esc(s.name)}" data-value="${v ?? ""}"><title>${esc(`${cat} · ${s.name}: ${label}`)}</title></rect>`,
-        `<text x="${left + w + 4}" y="${y + barH - 3}" font-size="${Math.min(font, barH)}" fill="#333">${esc(label)}</text>`,
+        `<rect class="bar" x="${left}" y="${y}" width="${w.toFixed(2)}" height="${barH - 2}" fill="${SERIES_COLOURS[si % SERIES_COLOURS.length]}"` +
+          ` data-category="${esc(cat)}" data-series="${esc(s.name)}" data-value="${v ?? ""}"><title>${esc(tip)}</title></rect>`,
       );
+      let labelX = left + w + 4;
+      if (interval) {
+        const [x1, x2] = [xOf(interval[0]), xOf(interval[1])];
+        const cy = y + (barH - 2) / 2;
+        parts.push(
+          `<g class="whisker" data-category="${esc(cat)}" data-series="${esc(s.name)}" data-low="${interval[0]}" data-high="${interval[1]}" stroke="#222" stroke-width="1.2">` +
+            `<line x1="${x1.toFixed(2)}" y1="${cy}" x2="${x2.toFixed(2)}" y2="${cy}"/>` +
+            `<line x1="${x1.toFixed(2)}" y1="${cy - 4}" x2="${x1.toFixed(2)}" y2="${cy + 4}"/>` +
+            `<line x1="${x2.toFixed(2)}" y1="${cy - 4}" x2="${x2.toFixed(2)}" y2="${cy + 4}"/></g>`,
+        );
+        labelX = Math.max(labelX, x2 + 4);
+      }
+      parts.push(`<text class="value" x="${labelX.toFixed(2)}" y="${y + barH - 5}" font-size="${font}" fill="#333">${esc(label)}</text>`);
     });
   });
   return svg(`bar-chart${input.kind ? ` ${input.kind}` : ""}`, width, height, input.title, parts);

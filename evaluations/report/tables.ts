@@ -12,7 +12,9 @@ import {
 } from "./derive.js";
 import { ci, fmt, int, signed } from "./format.js";
 import { PAPER_ERC, PAPER_ERG, PUBLISHED_ERC_SYSTEMS } from "./paper.js";
-import { JUDGE_CRITERIA, type Experiment, type Metrics } from "./schema.js";
+import { JUDGE_HEADS, TEXT_HEADS, ercFigures, judgeFigures, textFigures, type Figure, type IntervalOptions } from "./intervals.js";
+import { JUDGE_CRITERIA, type Experiment, type Metrics, type Prediction } from "./schema.js";
+import { TEXT_METRICS } from "../score.js";
 
 export interface Table {
   /** Anchor-friendly key, also used as the HTML table's class. */
@@ -22,8 +24,6 @@ export interface Table {
   rows: string[][];
   note?: string;
 }
-
-const JUDGE_HEADS = ["Fluency", "Identification", "Empathy", "Suggestion", "Overall"];
 
 /**
  * The paper's baseline for an experiment: the `baseline` method of the same task, model and label set among the
@@ -39,20 +39,26 @@ export function baselineFor(exp: Experiment, all: readonly Experiment[]): Experi
 
 const modelOf = (m: Metrics) => m.model;
 
-export function ercAccuracyTable(exps: readonly Experiment[]): Table {
+export function ercAccuracyTable(exps: readonly Experiment[], opts: IntervalOptions = {}): Table {
   const erc = exps.filter((e) => e.metrics.erc);
+  const weighted = erc.some((e) => typeof e.metrics.erc?.weightedF1 === "number");
   const rows = erc.map((e) => {
     const m = e.metrics;
+    const f = ercFigures(e, opts)!;
     const base = baselineFor(e, exps);
     const improv = m.method === "baseline" ? "(baseline)" : base?.metrics.erc ? signed(m.erc!.accuracy - base.metrics.erc.accuracy) : "–";
-    return [modelOf(m), m.method, m.labels, fmt(m.erc!.accuracy), ci(m.erc!.accuracyCI95), fmt(m.erc!.macroF1), improv, `${m.n}`];
+    const withCi = (x: Figure | undefined) => (x ? `${fmt(x.value)}${x.ci95 ? ` ${ci(x.ci95)}` : ""}` : "–");
+    return [
+      modelOf(m), m.method, m.labels, fmt(m.erc!.accuracy), ci(m.erc!.accuracyCI95 ?? f.accuracy?.ci95), withCi(f.macroF1),
+      ...(weighted ? [withCi(f.weightedF1)] : []), improv, `${m.n}`,
+    ];
   });
   return {
     key: "erc-accuracy",
     title: "ERC accuracy (%), as in the paper's Tables 1–2",
-    head: ["Model", "Method", "Labels", "Accuracy", "95% CI", "Macro-F1", "Improv.", "n"],
+    head: ["Model", "Method", "Labels", "Accuracy", "95% CI", "Macro-F1", ...(weighted ? ["Weighted-F1"] : []), "Improv.", "n"],
     rows,
-    note: "Improv.: accuracy minus the baseline of the same model and label set, in points (– when no baseline experiment was given).",
+    note: "Improv.: accuracy minus the baseline of the same model and label set, in points (– when no baseline experiment was given). Intervals: 95% percentile bootstrap over examples.",
   };
 }
 
@@ -108,41 +114,113 @@ export function perLabelTable(exps: readonly Experiment[]): Table {
   };
 }
 
-export function ergTextTable(exps: readonly Experiment[]): Table {
-  const erg = exps.filter((e) => e.metrics.erg);
+/** Column names for experiments side by side: the method alone when they share model and label set. */
+export function columnNames(exps: readonly Experiment[]): string[] {
+  const first = exps[0]?.metrics;
+  const same = exps.every((e) => e.metrics.model === first?.model && e.metrics.labels === first?.labels);
+  const short = exps.map((e) => (same ? e.metrics.method : experimentName(e.metrics)));
+  return new Set(short).size === short.length ? short : exps.map((e) => `${experimentName(e.metrics)} (${e.dir})`);
+}
+
+/**
+ * The paper's Improv.: InsideOut minus the baseline of the same model and label set. Methods with "insideout" in
+ * their name get the column; when none was given, every method that has a baseline does.
+ */
+export function improvPairs(exps: readonly Experiment[]): Array<{ exp: Experiment; base: Experiment }> {
+  const pairs = exps.flatMap((exp) => {
+    const base = baselineFor(exp, exps);
+    return base ? [{ exp, base }] : [];
+  });
+  const insideout = pairs.filter((p) => p.exp.metrics.method.includes("insideout"));
+  return insideout.length ? insideout : pairs;
+}
+
+/** Metrics as rows and experiments as columns, each figure with its interval, then the Improv. column(s). */
+function metricRowsTable<K extends string>(
+  base: Omit<Table, "head" | "rows">,
+  exps: readonly Experiment[],
+  metrics: ReadonlyArray<readonly [K, string]>,
+  figures: (e: Experiment) => Partial<Record<K, Figure>> | undefined,
+  digits: number,
+): Table {
+  const shown = exps.filter((e) => figures(e));
+  const names = columnNames(shown);
+  const pairs = improvPairs(shown);
+  if (!shown.length) return { ...base, head: ["Metric"], rows: [] };
+  const improvHead = (p: { exp: Experiment }) => (pairs.length === 1 ? "Improv." : `Improv. (${names[shown.indexOf(p.exp)]})`);
   return {
-    key: "erg-metrics",
-    title: "ERG automatic metrics, as in the paper's Tables 3–4 (×100)",
-    head: ["Model", "Method", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-1", "ROUGE-2", "ROUGE-L", "Distinct-1", "Distinct-2", "n"],
-    rows: erg.map((e) => {
-      const g = e.metrics.erg!;
-      return [modelOf(e.metrics), e.metrics.method, ...[g.bleu1, g.bleu2, g.bleu3, g.bleu4, g.rouge1, g.rouge2, g.rougeL, g.distinct1, g.distinct2].map((x) => fmt(x)), `${e.metrics.n}`];
-    }),
+    ...base,
+    head: ["Metric", ...names, ...pairs.map(improvHead)],
+    rows: metrics.map(([key, head]) => [
+      head,
+      ...shown.map((e) => {
+        const f = figures(e)?.[key];
+        return f ? (f.ci95 ? `${fmt(f.value, digits)} ${ci(f.ci95, digits)}` : fmt(f.value, digits)) : "–";
+      }),
+      ...pairs.map(({ exp, base: b }) => {
+        const x = figures(exp)?.[key]?.value;
+        const y = figures(b)?.[key]?.value;
+        return x === undefined || y === undefined ? "–" : signed(x - y, digits);
+      }),
+    ]),
   };
 }
 
-export function judgeTable(exps: readonly Experiment[]): Table {
-  const erg = exps.filter((e) => e.metrics.task === "erg" && judgeMeans(e));
-  return {
-    key: "judge",
-    title: "ERG judge scores (1–10), as in the paper's Tables 3–4",
-    head: ["Model", "Method", "Judge", ...JUDGE_HEADS, "Improv. (Overall)"],
-    rows: erg.map((e) => {
-      const j = judgeMeans(e)!;
-      const base = baselineFor(e, exps);
-      const bj = base ? judgeMeans(base) : undefined;
-      const improv = e.metrics.method === "baseline" ? "(baseline)" : bj ? signed(j.overall - bj.overall) : "–";
-      const ci95 = e.metrics.erg?.judge?.ci95;
-      return [
-        modelOf(e.metrics),
-        e.metrics.method,
-        e.metrics.judgeModel ?? "–",
-        ...JUDGE_CRITERIA.map((c) => (ci95?.[c] ? `${fmt(j[c])} ${ci(ci95[c])}` : fmt(j[c]))),
-        improv,
-      ];
-    }),
-    note: "Means over the judged examples; 95% bootstrap intervals in brackets where the evaluation computed them.",
-  };
+const improvNote = (exps: readonly Experiment[]) => {
+  const pairs = improvPairs(exps);
+  return pairs.length
+    ? ` Improv.: ${[...new Set(pairs.map((p) => `${p.exp.metrics.method} minus ${p.base.metrics.method}`))].join("; ")}, in points.`
+    : "";
+};
+
+/** The paper's Table 3: BLEU, ROUGE and Distinct of each method, with 95% bootstrap intervals over examples. */
+export function ergTextTable(exps: readonly Experiment[], opts: IntervalOptions = {}): Table {
+  const erg = exps.filter((e) => e.metrics.erg);
+  const table = metricRowsTable(
+    {
+      key: "erg-metrics",
+      title: "Table 3: ERG automatic metrics (×100) with 95% intervals",
+      note:
+        `Corpus BLEU (NLTK's), ROUGE F-measure averaged over replies, corpus Distinct-n; the interval is a percentile bootstrap over examples (${opts.resamples ?? 1000} resamples, seed ${opts.seed ?? 1}).` +
+        improvNote(erg),
+    },
+    erg,
+    TEXT_METRICS.map((k) => [k, TEXT_HEADS[k]] as const),
+    (e) => textFigures(e, opts),
+    2,
+  );
+  if (table.rows.length) table.rows.push(["Examples", ...erg.map((e) => int(e.metrics.n)), ...improvPairs(erg).map(() => "")]);
+  return table;
+}
+
+/** The judge models of these experiments, as named in titles ("–" when none recorded one). */
+export function judgeModels(exps: readonly Experiment[]): string {
+  const models = [...new Set(exps.map((e) => e.metrics.judgeModel).filter((m): m is string => Boolean(m)))];
+  return models.length ? models.join(", ") : "not recorded";
+}
+
+/** The paper's Table 4: the LLM judge's mean score per criterion, with 95% bootstrap intervals, naming the judge. */
+export function judgeTable(exps: readonly Experiment[], opts: IntervalOptions = {}): Table {
+  const judged = exps.filter((e) => e.metrics.task === "erg" && judgeFigures(e, opts));
+  const table = metricRowsTable(
+    {
+      key: "judge",
+      title: `Table 4: LLM judge scores (1–10) with 95% intervals — judge ${judgeModels(judged)}`,
+      note:
+        `Means over the judged replies; percentile bootstrap over examples (${opts.resamples ?? 1000} resamples, seed ${opts.seed ?? 1}).` +
+        improvNote(judged),
+    },
+    judged,
+    JUDGE_CRITERIA.map((c) => [c, JUDGE_HEADS[c]] as const),
+    (e) => judgeFigures(e, opts),
+    2,
+  );
+  const judgedCount = (e: Experiment) => e.predictions.filter((p) => p.judge && !p.error).length || (e.metrics.erg?.judge?.n as number | undefined);
+  if (judged.length) {
+    table.rows.push(["Judged replies", ...judged.map((e) => int(judgedCount(e))), ...improvPairs(judged).map(() => "")]);
+    table.rows.push(["Judge model", ...judged.map((e) => e.metrics.judgeModel ?? "–"), ...improvPairs(judged).map(() => "")]);
+  }
+  return table;
 }
 
 export function paperErgTable(): Table {
@@ -181,34 +259,65 @@ export function agentTable(exps: readonly Experiment[]): Table | undefined {
   };
 }
 
+const median = (xs: readonly number[]): number | undefined => {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1]! + s[h]!) / 2;
+};
+
+/** Per example, not per run: the mean and the median over the examples on file (metrics.json's mean without them). */
 export function costTable(exps: readonly Experiment[]): Table {
+  const quantities: ReadonlyArray<readonly [string, (p: Prediction) => number, number]> = [
+    ["Prompt tokens", (p) => p.usage.promptTokens, 0],
+    ["Completion tokens", (p) => p.usage.completionTokens, 0],
+    ["LLM calls", (p) => p.usage.llmCalls, 1],
+    ["Latency (s)", (p) => p.latencyMs / 1000, 2],
+  ];
   return {
     key: "cost",
     title: "Cost per example",
-    head: ["Experiment", "Prompt tokens", "Completion tokens", "LLM calls", "Latency (s)", "Total tokens", "Wall time (s)"],
+    head: ["Experiment", ...quantities.flatMap(([q]) => [`${q}, mean`, `${q}, median`])],
     rows: exps.map((e) => {
       const c = costPerExample(e);
-      const total = e.metrics.cost ? e.metrics.cost.promptTokens + e.metrics.cost.completionTokens : undefined;
+      const stored = [c?.promptTokens, c?.completionTokens, c?.llmCalls, c ? c.latencyMs / 1000 : undefined];
+      const ps = e.predictions;
+      const mean = (f: (p: Prediction) => number, i: number) => (ps.length ? ps.reduce((s, p) => s + f(p), 0) / ps.length : stored[i]);
       return [
         experimentName(e.metrics),
-        fmt(c?.promptTokens, 0),
-        fmt(c?.completionTokens, 0),
-        fmt(c?.llmCalls, 2),
-        fmt(c ? c.latencyMs / 1000 : undefined, 2),
-        int(total),
-        fmt(e.metrics.cost?.wallMs === undefined ? undefined : e.metrics.cost.wallMs / 1000, 1),
+        ...quantities.flatMap(([, f, digits], i) => [fmt(mean(f, i), digits), fmt(median(ps.map(f)), digits)]),
+      ];
+    }),
+    note: "Each figure is per example: the mean and the median over the experiment's examples. Run totals are in the next table.",
+  };
+}
+
+export function runTotalsTable(exps: readonly Experiment[]): Table {
+  return {
+    key: "run-totals",
+    title: "Run totals",
+    head: ["Experiment", "Examples", "LLM calls", "Prompt tokens", "Completion tokens", "Wall time (s)"],
+    rows: exps.map((e) => {
+      const c = e.metrics.cost;
+      return [
+        experimentName(e.metrics),
+        int(e.metrics.n),
+        int(c?.llmCalls),
+        int(c?.promptTokens),
+        int(c?.completionTokens),
+        fmt(c?.wallMs === undefined ? undefined : c.wallMs / 1000, 1),
       ];
     }),
   };
 }
 
 /** Every table of a report over these experiments, in the paper's order; empty sections are left out. */
-export function reportTables(exps: readonly Experiment[]): Table[] {
+export function reportTables(exps: readonly Experiment[], opts: IntervalOptions = {}): Table[] {
   const tables: Table[] = [];
   const anyErc = exps.some((e) => e.metrics.erc);
   const anyErg = exps.some((e) => e.metrics.erg || judgeMeans(e));
   if (anyErc) {
-    tables.push(ercAccuracyTable(exps), paperErcTable(), valenceTable(exps));
+    tables.push(ercAccuracyTable(exps, opts), paperErcTable(), valenceTable(exps));
     // ed32 and ed18 have different emotions: one per-emotion table per label set.
     const sets = [...new Set(exps.filter((e) => e.metrics.erc).map((e) => e.metrics.labels))];
     for (const set of sets) {
@@ -217,13 +326,13 @@ export function reportTables(exps: readonly Experiment[]): Table[] {
     }
   }
   if (anyErg) {
-    if (exps.some((e) => e.metrics.erg)) tables.push(ergTextTable(exps));
-    const judge = judgeTable(exps);
+    if (exps.some((e) => e.metrics.erg)) tables.push(ergTextTable(exps, opts));
+    const judge = judgeTable(exps, opts);
     if (judge.rows.length) tables.push(judge);
     tables.push(paperErgTable());
   }
   const agents = agentTable(exps);
   if (agents) tables.push(agents);
-  tables.push(costTable(exps));
+  tables.push(costTable(exps), runTotalsTable(exps));
   return tables;
 }

@@ -162,7 +162,8 @@ describe("insideout compare (command)", () => {
     const [a, b] = await fourExampleDirs();
     const out = await run([a, b]);
     expect(out).toMatch(/ERC accuracy \(%\), side by side/);
-    expect(out).toMatch(/insideout · test-model · ed32\s+75\.00\s+\[[\d.]+, [\d.]+\]\s+0\.00\s+\+25\.00\s+4/);
+    expect(out).toMatch(/insideout · test-model · ed32\s+75\.00\s+\[[\d.]+, [\d.]+\]\s+0\.00\s+\[[\d.]+, [\d.]+\]\s+\+25\.00\s+4/);
+    expect(out).not.toMatch(/judge/i);
     expect(out).toMatch(/baseline · test-model · ed32\s+insideout · test-model · ed32\s+4\s+50\.00\s+75\.00\s+\+25\.00\s+0\s+1\s+exact\s+1\.000/);
   });
 
@@ -173,8 +174,8 @@ describe("insideout compare (command)", () => {
     expect(json.pairs[0]!.erc!.mcnemar.c).toBe(1);
     expect((await readdir(out)).sort()).toEqual(["compare.html", "compare.md"]);
     const md = await readFile(path.join(out, "compare.md"), "utf8");
-    expect(md).toContain("| Experiment | Accuracy | 95% CI | Macro-F1 | Improv. | n |");
-    expect(md).toMatch(/\| insideout · test-model · ed32 \| 75\.00 \| \[.*\] \| 0\.00 \| \+25\.00 \| 4 \|/);
+    expect(md).toContain("| Experiment | Accuracy | 95% CI | Macro-F1 | 95% CI | Improv. | n |");
+    expect(md).toMatch(/\| insideout · test-model · ed32 \| 75\.00 \| \[.*\] \| 0\.00 \| \[.*\] \| \+25\.00 \| 4 \|/);
     expect(md).toContain("The paper's published ERC accuracy");
     const html = await readFile(path.join(out, "compare.html"), "utf8");
     expect(html).toContain("Paired test of ERC accuracy (McNemar)");

@@ -47,7 +47,8 @@ describe("report.md", () => {
     const md = await readFile(path.join(dir, "report.md"), "utf8");
     expect(md).toContain("| Model | Method | Labels | Accuracy | 95% CI | Macro-F1 | Improv. | n |");
     // A single non-baseline experiment has no baseline to subtract: Improv. is a dash, not a made-up number.
-    expect(md).toContain("| openai:test-model | insideout | ed32 | 66.67 | [0.00, 100.00] | 50.00 | – | 3 |");
+    // Macro-F1 now carries its bootstrap interval too.
+    expect(md).toMatch(/\| openai:test-model \| insideout \| ed32 \| 66\.67 \| \[0\.00, 100\.00\] \| 50\.00 \[[\d.]+, [\d.]+\] \| – \| 3 \|/);
     // The paper's ERC table, labelled as the paper's: GPT-4 ed32 44.20 → 45.10 is +0.90.
     expect(md).toContain("The paper's published ERC accuracy");
     expect(md).toContain("| GPT-4 | ed32 | 44.20 | 45.10 | +0.90 |");
@@ -56,8 +57,9 @@ describe("report.md", () => {
     // Agent agreement recomputed from opinions (metrics.json has none): anger agreed on e1 only (1/3), sadness on all.
     expect(md).toMatch(/\| anger \| 33\.3 \|/);
     expect(md).toMatch(/\| sadness \| 100\.0 \|/);
-    // Cost per example: 100 + 20 tokens, 1 call, 0.25 s.
-    expect(md).toContain("| insideout · test-model · ed32 | 100 | 20 | 1.00 | 0.25 | 360 | 60.0 |");
+    // Cost per example (mean and median): 100 + 20 tokens, 1 call, 0.25 s; run totals in their own table.
+    expect(md).toContain("| insideout · test-model · ed32 | 100 | 100 | 20 | 20 | 1.0 | 1.0 | 0.25 | 0.25 |");
+    expect(md).toContain("| insideout · test-model · ed32 | 3 | 3 | 300 | 60 | 60.0 |");
   });
 
   it("writes atomically: only report.md and report.html appear beside the inputs", async () => {
@@ -79,11 +81,18 @@ describe("report.md", () => {
     );
     await writeReports(dir);
     const md = await readFile(path.join(dir, "report.md"), "utf8");
-    expect(md).toContain("| openai:m | erc+insideout | 15.50 | 6.25 | 3.00 | 1.75 | 16.00 | 2.50 | 14.00 | 45.00 | 80.00 | 2 |");
-    expect(md).toContain("| openai:m | erc+insideout | openai:judge | 9.00 | 8.00 | 8.50 | 7.00 | 8.25 | – |");
+    // Table 3 first, metrics as rows with the paper's names; without predictions there is no interval to show.
+    expect(md.indexOf("Table 3: ERG automatic metrics")).toBeLessThan(md.indexOf("Table 4: LLM judge scores"));
+    expect(md).toContain("| Metric | erc+insideout |");
+    for (const row of ["| BLEU-1 | 15.50 |", "| BLEU-4 | 1.75 |", "| ROUGE-L | 14.00 |", "| Distinct-2 | 80.00 |", "| Examples | 2 |"]) expect(md).toContain(row);
+    expect(md).not.toContain("bleu1");
+    expect(md).toContain("Table 4: LLM judge scores (1–10) with 95% intervals — judge openai:judge");
+    expect(md).toContain("| Overall | 8.25 |");
+    expect(md).toContain("| Judge model | openai:judge |");
     expect(md).toContain("| GPT-4 | 8.14 | 8.19 | 8.46 | +0.32 |");
     const html = await readFile(path.join(dir, "report.html"), "utf8");
-    expect(html.match(/<rect class="bar"[^>]*data-series="erc\+insideout · m"/g)).toHaveLength(5);
+    const judgeSvg = html.slice(html.indexOf('<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart judge"'));
+    expect(judgeSvg.slice(0, judgeSvg.indexOf("</svg>")).match(/<rect class="bar"[^>]*data-series="erc\+insideout · m"/g)).toHaveLength(5);
   });
 });
 
