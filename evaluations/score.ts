@@ -95,64 +95,48 @@ export function scoreTexts(input: ScoreTextsInput): TextScores {
 /** The text metrics in the order `textScoreStatistic` returns them. */
 export const TEXT_METRICS = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge1", "rouge2", "rougeL", "distinct1", "distinct2"] as const;
 export type TextMetric = (typeof TEXT_METRICS)[number];
+/** The ones a bootstrap can give an interval for (see `textScoreStatistic`). */
+export const RESAMPLED_TEXT_METRICS = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge1", "rouge2", "rougeL"] as const;
 
 /**
- * `scoreTexts`'s BLEU-1..4, ROUGE-1/2/L and Distinct-1/2 (×100, in TEXT_METRICS order) of any sample of the pairs,
+ * `scoreTexts`'s BLEU-1..4 and ROUGE-1/2/L (×100, in RESAMPLED_TEXT_METRICS order) of any sample of the pairs,
  * given as indices (repeats allowed), for bootstrap intervals. Each pair is tokenised and counted once up front:
- * corpus BLEU is a function of summed counts, ROUGE a mean over pairs, Distinct a count of the sample's distinct
- * n-grams, so a resample only adds numbers.
+ * corpus BLEU is a function of summed counts and ROUGE a mean over pairs, so a resample only adds numbers.
+ * Distinct-n is left out on purpose: a resample repeats replies, which lowers Distinct by construction, so its
+ * percentile interval would sit below the figure it should surround.
  */
 export function textScoreStatistic(hyp: readonly string[], ref: readonly string[], tokenized = false): (indices: Int32Array) => number[] {
   requireSameLength("hypotheses", hyp, "references", ref);
   const n = hyp.length;
   const counts = new Float64Array(n * 10); // matches ×4, totals ×4, hyp length, ref length
+  corpusBleu(
+    ref.map((t) => [tokenize(t, { tokenized })]),
+    hyp.map((t) => tokenize(t, { tokenized })),
+    4,
+    (k, c) => counts.set([...c.matches, ...c.totals, c.hypLength, c.refLength], k * 10),
+  );
   const rouge = new Float64Array(n * 3);
-  const gramIds = [new Map<string, number>(), new Map<string, number>()];
-  const grams: number[][][] = [[], []];
   hyp.forEach((h, i) => {
-    const ht = tokenize(h, { tokenized });
-    const rt = tokenize(ref[i]!, { tokenized });
-    const b = corpusBleu([[rt]], [ht], 4);
-    counts.set([...b.matches, ...b.totals, b.hypLength, b.refLength], i * 10);
     const hr = tokenizeRouge(h);
     const rr = tokenizeRouge(ref[i]!);
     rouge.set([rougeN(hr, rr, 1).f, rougeN(hr, rr, 2).f, rougeL(hr, rr).f], i * 3);
-    for (const k of [0, 1]) {
-      const ids: number[] = [];
-      for (let j = 0; j + k < ht.length; j++) {
-        const key = ht.slice(j, j + k + 1).join("\u0000");
-        let id = gramIds[k]!.get(key);
-        if (id === undefined) gramIds[k]!.set(key, (id = gramIds[k]!.size));
-        ids.push(id);
-      }
-      grams[k]!.push(ids);
-    }
   });
-  // Stamps mark the n-grams seen in the current sample without clearing a set per resample.
-  const stamps = gramIds.map((m) => new Int32Array(m.size));
-  let call = 0;
+  const sum = new Float64Array(10);
   return (indices) => {
-    call++;
-    const sum = new Float64Array(10);
-    const r = [0, 0, 0];
-    const distinct = [0, 0];
-    const total = [0, 0];
-    for (const i of indices) {
+    sum.fill(0);
+    let r1 = 0;
+    let r2 = 0;
+    let rl = 0;
+    for (let j = 0; j < indices.length; j++) {
+      const i = indices[j]!;
       for (let k = 0; k < 10; k++) sum[k]! += counts[i * 10 + k]!;
-      for (let k = 0; k < 3; k++) r[k]! += rouge[i * 3 + k]!;
-      for (const k of [0, 1]) {
-        for (const g of grams[k]![i]!) {
-          total[k]!++;
-          if (stamps[k]![g] !== call) {
-            stamps[k]![g] = call;
-            distinct[k]!++;
-          }
-        }
-      }
+      r1 += rouge[i * 3]!;
+      r2 += rouge[i * 3 + 1]!;
+      rl += rouge[i * 3 + 2]!;
     }
     const { bleu } = bleuFromCounts(sum.subarray(0, 4), sum.subarray(4, 8), sum[8]!, sum[9]!);
     const m = Math.max(indices.length, 1);
-    return [...bleu, ...r.map((x) => x / m), ...distinct.map((d, k) => (total[k] ? d / total[k]! : 0))].map((x) => x * 100);
+    return [...bleu, r1 / m, r2 / m, rl / m].map((x) => x * 100);
   };
 }
 

@@ -92,11 +92,25 @@ function closestRefLength(refLengths: readonly number[], hypLength: number): num
   return best;
 }
 
+/** One sentence's share of the corpus counts: the numbers `corpusBleu` adds up. */
+export interface SentenceCounts {
+  matches: readonly number[];
+  totals: readonly number[];
+  hypLength: number;
+  refLength: number;
+}
+
 /**
  * @param references one or more tokenised references per hypothesis
  * @param hypotheses tokenised hypotheses, aligned with `references`
+ * @param perSentence called with each sentence's counts, for resampling the corpus by sentence
  */
-export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hypotheses: ReadonlyArray<Tokens>, maxN = 4): BleuResult {
+export function corpusBleu(
+  references: ReadonlyArray<ReadonlyArray<Tokens>>,
+  hypotheses: ReadonlyArray<Tokens>,
+  maxN = 4,
+  perSentence?: (k: number, counts: SentenceCounts) => void,
+): BleuResult {
   if (references.length !== hypotheses.length) {
     throw new Error(`BLEU needs one reference set per hypothesis: ${hypotheses.length} hypotheses, ${references.length} reference sets`);
   }
@@ -108,6 +122,8 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
   let hypLength = 0;
   let refLength = 0;
 
+  const sentMatches = new Array<number>(maxN);
+  const sentTotals = new Array<number>(maxN);
   hypotheses.forEach((hyp, k) => {
     const refs = references[k] ?? [];
     if (refs.length === 0) throw new Error(`Hypothesis ${k + 1} has no reference`);
@@ -134,12 +150,16 @@ export function corpusBleu(references: ReadonlyArray<ReadonlyArray<Tokens>>, hyp
           hypCount.set(g, 0); // count each distinct n-gram once
         }
       }
+      sentMatches[n] = clipped;
+      sentTotals[n] = h.length > 0 ? h.length : 1;
       matches[n]! += clipped;
-      totals[n]! += h.length > 0 ? h.length : 1;
+      totals[n]! += sentTotals[n]!;
       for (const r of refGrams) refMax.clear(r[n]!);
     }
+    const sentRef = closestRefLength(refs.map((r) => r.length), hyp.length);
     hypLength += hyp.length;
-    refLength += closestRefLength(refs.map((r) => r.length), hyp.length);
+    refLength += sentRef;
+    perSentence?.(k, { matches: sentMatches, totals: sentTotals, hypLength: hyp.length, refLength: sentRef });
   });
 
   return { ...bleuFromCounts(matches, totals, hypLength, refLength), matches, totals, hypLength, refLength };

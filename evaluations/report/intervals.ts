@@ -7,7 +7,7 @@
 import { bootstrapStatistics, classificationStatistic, type Interval } from "../metrics/resample.js";
 import { bootstrapCI } from "../metrics/stats.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
-import { TEXT_METRICS, textScoreStatistic, type TextMetric } from "../score.js";
+import { RESAMPLED_TEXT_METRICS, TEXT_METRICS, textScoreStatistic, type TextMetric } from "../score.js";
 import { judgeScores, labelSetOf } from "./derive.js";
 import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion } from "./schema.js";
 
@@ -101,7 +101,10 @@ function ercIntervals(exp: Experiment, opts: IntervalOptions): Interval[] | unde
   return bootstrapStatistics(preds.length, classificationStatistic(gold, pred, labels.size), opts);
 }
 
-/** BLEU-1..4, ROUGE-1/2/L, Distinct-1/2 over the examples with a reference, as `insideout eval` scores them. */
+/**
+ * BLEU-1..4, ROUGE-1/2/L, Distinct-1/2 over the examples with a reference, as `insideout eval` scores them; Distinct
+ * has no interval (see `textScoreStatistic`).
+ */
 export function textFigures(exp: Experiment, opts: IntervalOptions = {}): Record<TextMetric, Figure> | undefined {
   const erg = exp.metrics.erg;
   if (!erg) return undefined;
@@ -114,7 +117,8 @@ export function textFigures(exp: Experiment, opts: IntervalOptions = {}): Record
           opts,
         )
       : undefined;
-    return Object.fromEntries(TEXT_METRICS.map((k, i) => [k, figure(erg[k], intervals?.[i])])) as Record<TextMetric, Figure>;
+    const at = (k: TextMetric) => (RESAMPLED_TEXT_METRICS as readonly string[]).indexOf(k);
+    return Object.fromEntries(TEXT_METRICS.map((k) => [k, figure(erg[k], intervals?.[at(k)])])) as Record<TextMetric, Figure>;
   });
 }
 

@@ -181,7 +181,8 @@ export function ergTextTable(exps: readonly Experiment[], opts: IntervalOptions 
       key: "erg-metrics",
       title: "Table 3: ERG automatic metrics (×100) with 95% intervals",
       note:
-        `Corpus BLEU (NLTK's), ROUGE F-measure averaged over replies, corpus Distinct-n; the interval is a percentile bootstrap over examples (${opts.resamples ?? 1000} resamples, seed ${opts.seed ?? 1}).` +
+        `Corpus BLEU (NLTK's), ROUGE F-measure averaged over replies, corpus Distinct-n. Intervals: percentile bootstrap over examples (${opts.resamples ?? 1000} resamples, seed ${opts.seed ?? 1}); ` +
+        "none for Distinct, which a resample lowers by repeating replies." +
         improvNote(erg),
     },
     erg,

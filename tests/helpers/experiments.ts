@@ -104,3 +104,55 @@ export function fullErcExperiment(method = "insideout", shift = 0): { metrics: o
     }, { agents: { agreement: { anger: 100, sadness: 55 } } }),
   };
 }
+
+export interface ErgCase {
+  id: string;
+  reply: string;
+  reference: string;
+  /** One score for every criterion. */
+  judge?: number;
+  /** Each agent's proposed reply; the first is the one chosen. */
+  candidates?: Record<string, string>;
+  usage?: { promptTokens: number; completionTokens: number; llmCalls: number };
+  latencyMs?: number;
+}
+
+export function ergPrediction(c: ErgCase, method: string): object {
+  const agents = Object.keys(c.candidates ?? {});
+  return {
+    id: c.id,
+    task: "erg",
+    method,
+    inputs: { dialogue: [`dialogue ${c.id}`] },
+    gold: { emotion: "sad", label: "sad" },
+    reference: c.reference,
+    prediction: { reply: c.reply, ...(agents.length ? { author: agents[0] } : {}) },
+    opinions: {},
+    candidates: Object.fromEntries(Object.entries(c.candidates ?? {}).map(([a, reply]) => [a, { reply, confidence: 0.7, rationale: `${a} says so` }])),
+    failures: {},
+    ...(c.judge !== undefined
+      ? { judge: { fluency: c.judge, identification: c.judge, empathy: c.judge, suggestion: c.judge, overall: c.judge } }
+      : {}),
+    usage: c.usage ?? usage,
+    latencyMs: c.latencyMs ?? 250,
+  };
+}
+
+/** metrics.json for an ERG experiment; `erg` holds the text metrics (and judge means) the test states. */
+export function ergMetricsFile(method: string, n: number, erg: object, judgeModel = "openai:judge-model"): object {
+  return {
+    task: "erg",
+    method,
+    model: "openai:test-model",
+    judgeModel,
+    labels: "ed32",
+    split: "ed:test",
+    limit: null,
+    seed: 1,
+    n,
+    scored: n,
+    errors: 0,
+    erg,
+    cost: { promptTokens: 100 * n, completionTokens: 20 * n, llmCalls: n, perExample: { promptTokens: 100, completionTokens: 20, llmCalls: 1, latencyMs: 250 }, wallMs: 1000 },
+  };
+}
