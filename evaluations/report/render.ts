@@ -63,7 +63,7 @@ export function examplesToHtml(preds: readonly Prediction[], limit = 12, open = 
           .join(" · ");
     const gold = `gold <b>${esc(p.gold.label ?? p.gold.emotion)}</b>${p.reference ? ` · reference “${esc(p.reference)}”` : ""}`;
     const judge = p.judge
-      ? `<p class="judge">judge: ${Object.entries(p.judge).filter((kv) => typeof kv[1] === "number").map(([k, v]) => `${esc(k)} ${String(v)}`).join(" · ")}</p>`
+      ? `<p class="example-judge">judge: ${Object.entries(p.judge).filter((kv) => typeof kv[1] === "number").map(([k, v]) => `${esc(k)} ${String(v)}`).join(" · ")}</p>`
       : "";
     return `<details class="example"${i < open ? " open" : ""}><summary>${esc(p.id)} — ${gold} — ${predicted}</summary><ol class="dialogue">${turns}</ol>${opinionsHtml(p)}${judge}</details>`;
   });
@@ -80,8 +80,8 @@ thead th{background:#f3f5f8}tbody th{text-align:left;font-weight:500}
 .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 figure.chart{margin:0;padding:8px;border:1px solid #eee;border-radius:6px;background:#fff}
 details{font-size:13px;margin:6px 0}summary{cursor:pointer}.dialogue li.listener{color:#555}.err{color:#b00}
-table.opinions{margin:4px 0 8px 24px;font-size:12px}table.opinions caption{text-align:left;font-weight:600;padding:2px 0}
-table.opinions td.text,table.opinions td.label{text-align:left;white-space:normal;max-width:560px}tr.chosen{background:#eef6ee}.judge{margin:0 0 8px 24px;color:#555}
+table.opinions{margin:4px 0 8px 24px;font-size:12px}table.opinions th,table.opinions td{text-align:left}table.opinions caption{text-align:left;font-weight:600;padding:2px 0}
+table.opinions td.text,table.opinions td.label{text-align:left;white-space:normal;max-width:560px}tr.chosen{background:#eef6ee}.example-judge{margin:0 0 8px 24px;color:#555}
 `;
 
 export interface Page {

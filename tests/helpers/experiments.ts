@@ -5,6 +5,8 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { costMetrics, ergMetrics } from "../../evaluations/experimentMetrics.js";
+import type { PredictionRecord } from "../../evaluations/record.js";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 
 export interface ErcCase {
@@ -155,4 +157,32 @@ export function ergMetricsFile(method: string, n: number, erg: object, judgeMode
     erg,
     cost: { promptTokens: 100 * n, completionTokens: 20 * n, llmCalls: n, perExample: { promptTokens: 100, completionTokens: 20, llmCalls: 1, latencyMs: 250 }, wallMs: 1000 },
   };
+}
+
+/**
+ * An ERG experiment of 40 examples for the charts: `good` replies repeat the reference (else a stock phrase), judge
+ * scores cycle through 5..9 (+1 for `better`), and cost varies by example (latency 50–230 ms, 500–2278 tokens) so
+ * that the axes have awkward ranges. For the screenshot test only: its metrics.json text figures come from the
+ * product's own `ergMetrics` and `costMetrics`, as `insideout eval` writes them (that test checks drawing, not these numbers).
+ */
+export function fullErgExperiment(method: string, better: boolean): { metrics: object; predictions: object[] } {
+  const refs = ["i am so sorry to hear that", "that is great news", "oh no , what happened ?", "you must be so proud", "that sounds scary"];
+  const predictions = Array.from({ length: 40 }, (_, i) => {
+    const reference = refs[i % refs.length]!;
+    const good = better ? i % 4 !== 0 : i % 3 === 0;
+    return ergPrediction(
+      {
+        id: `g${i}`,
+        reply: good ? reference : "i see , tell me more",
+        reference,
+        judge: Math.min(10, 5 + (i % 5) + (better ? 1 : 0)),
+        ...(method.includes("insideout") ? { candidates: { joy: good ? reference : "i see , tell me more", sadness: "i am sorry", fear: "be careful", anger: "that is unfair", disgust: "ugh" } } : {}),
+        usage: { promptTokens: 400 + ((i * 47) % 1779), completionTokens: 60 + (i % 40), llmCalls: method.includes("insideout") ? 7 : 2 },
+        latencyMs: 50 + ((i * 37) % 181),
+      },
+      method,
+    );
+  });
+  const records = predictions as PredictionRecord[];
+  return { predictions, metrics: { ...ergMetricsFile(method, 40, ergMetrics(records)), cost: costMetrics(records, 30_000) } };
 }
