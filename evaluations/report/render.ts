@@ -55,7 +55,11 @@ function opinionsHtml(p: Prediction): string {
 export function examplesToHtml(preds: readonly Prediction[], limit = 12, open = 3): string {
   if (!preds.length) return "";
   const items = preds.slice(0, limit).map((p, i) => {
-    const turns = p.inputs.dialogue.map((t, i) => `<li class="${i % 2 ? "listener" : "speaker"}">${esc(t)}</li>`).join("");
+    // Multi-party dialogues (MELD) name each turn's speaker; two-party ones alternate speaker and listener.
+    const who = p.inputs.speakers;
+    const turns = p.inputs.dialogue
+      .map((t, i) => `<li class="${i % 2 ? "listener" : "speaker"}">${who?.[i] ? `<b>${esc(who[i])}:</b> ` : ""}${esc(t)}</li>`)
+      .join("");
     const predicted = p.error
       ? `<span class="err">error: ${esc(p.error)}</span>`
       : [p.prediction.emotion ? `emotion <b>${esc(p.prediction.emotion)}</b>` : "", p.prediction.reply ? `reply “${esc(p.prediction.reply)}”` : ""]

@@ -33,7 +33,7 @@ export const PredictionSchema = z.looseObject({
   id: z.union([z.string(), z.number()]).transform(String),
   task: z.enum(["erc", "erg"]),
   method: z.string(),
-  inputs: z.looseObject({ dialogue: z.array(z.string()), situation: optText }),
+  inputs: z.looseObject({ dialogue: z.array(z.string()), situation: optText, speakers: z.array(z.string()).optional() }),
   gold: z.looseObject({ emotion: z.string(), label: optText }),
   reference: optText,
   prediction: z.looseObject({ emotion: optText, reply: optText, author: optText }).default({}),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answerFromSchema, requestedSchema, startFakeOpenAI, systemPromptOf, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { answerFromSchema, promptOf, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { runCli } from "../helpers/cli.js";
 
 let server: FakeOpenAI;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   server = await startFakeOpenAI((req) => {
     const schema = requestedSchema(req);
     if (!schema) return "I am so sorry to hear that.";
-    const judge = systemPromptOf(req).startsWith("You are an impartial judge");
+    const judge = promptOf(req).includes("You are an impartial judge");
     return JSON.stringify(answerFromSchema(schema, (p, o) => (p === "emotion" ? "sad" : o[0])), (_k, v: unknown) => (judge && typeof v === "number" ? 7 : v));
   });
   const examples = [

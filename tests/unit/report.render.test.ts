@@ -110,6 +110,19 @@ describe("report.html", () => {
     expect(md).not.toContain(EVIL); // dialogues are not copied into the Markdown tables
   });
 
+  it("shows each example's agent opinions (escaped) and, for multi-party dialogues, who said each turn", async () => {
+    const pred = { ...(ercPrediction({ id: "m1", gold: "sad", pred: "sad", dialogue: ["I lost it.", "Lost what?"] }, "insideout", { anger: EVIL, sadness: "sad" }) as Record<string, unknown>) };
+    pred.inputs = { dialogue: ["I lost it.", "Lost what?"], speakers: ["Ross", "<Rachel>"] };
+    const dir = await writeExperiment(path.join(root, "multi"), ercMetrics("insideout", 1, { accuracy: 100, macroF1: 100, perLabel: {}, perValence: {} }), [pred]);
+    await writeReports(dir);
+    const html = await readFile(path.join(dir, "report.html"), "utf8");
+    expect(html).toContain('<li class="speaker"><b>Ross:</b> I lost it.</li><li class="listener"><b>&lt;Rachel&gt;:</b> Lost what?</li>');
+    expect(html).toContain("<caption>Agents' opinions</caption>");
+    expect(html).toContain('<tr><th scope="row">sadness</th><td class="label">sad</td><td>0.80</td><td class="text">r</td></tr>');
+    expect(html).toContain(`<td class="label">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39; | pipe</td>`);
+    expect(html).toMatch(/<details class="example" open>/);
+  });
+
   it("draws the 32×32 confusion matrix with one bar per emotion", async () => {
     const { metrics, predictions } = fullErcExperiment();
     const dir = await writeExperiment(path.join(root, "full"), metrics, predictions);
