@@ -103,6 +103,10 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   if (o.task === "erg" && examples.every((e) => e.reference === null)) {
     throw new Error(`${data} has no reference replies to score generated ones against: evaluate it with --task erc.`);
   }
+  if (o.langsmith && /^meld:/.test(data)) {
+    // `data upload` makes a dataset of EmpatheticDialogues only: every MELD example would be "not in the dataset".
+    throw new Error(`--langsmith evaluates against the dataset of \`insideout data upload\`, which holds EmpatheticDialogues only: run ${data} without --langsmith.`);
+  }
 
   // Resolving makes no call: it checks the name, the provider and its credentials.
   await resolveModel(model, { temperature: runOptions.temperature });

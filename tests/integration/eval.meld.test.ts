@@ -179,7 +179,7 @@ describe("eval --task erc --data meld:test, all 2610 utterances", () => {
     600_000,
   );
 
-  it("refuses a label set without MELD's labels, and ERG, before any request", async () => {
+  it("refuses a label set without MELD's labels, ERG and --langsmith, before any request", async () => {
     const before = server.requests.length;
     const labels = await spawnCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--data", "meld:test", "--labels", "ed32", "--out", path.join(dir, "ed32")], env()).done;
     expect(labels.code).toBe(1);
@@ -187,6 +187,9 @@ describe("eval --task erc --data meld:test, all 2610 utterances", () => {
     const erg = await spawnCli(["eval", "--task", "erg", "--method", "baseline", "--model", "openai:oracle", "--data", "meld:dev", "--out", path.join(dir, "erg")], env()).done;
     expect(erg.code).toBe(1);
     expect(erg.stderr).toMatch(/meld:dev has no reference replies .*--task erc/);
+    const ls = await spawnCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--data", "meld:dev", "--langsmith", "--out", path.join(dir, "ls")], env()).done;
+    expect(ls.code).toBe(1);
+    expect(ls.stderr).toMatch(/--langsmith evaluates against the dataset of `insideout data upload`, which holds EmpatheticDialogues only/);
     expect(server.requests.length).toBe(before);
   });
 });
