@@ -4,7 +4,8 @@
  * (a quarter of those written "Joy."), the next MELD label for the rest, and no JSON at all for about a tenth (an
  * error, counted as wrong). The server finds the utterance by the named-speaker lines it is sent, so a transcript
  * without the speakers' names (or with other turns) gets no right answer. The expected accuracy and weighted-F1 are
- * computed here from the CSV (parsed with csv-parse directly, not the product's reader) and that function.
+ * computed here from the CSV (parsed with csv-parse directly, not the product's reader) and that function. The
+ * emotion agents answer by the same rule, so InsideOut with vote on a sample of meld:dev is exact too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { parse } from "csv-parse/sync";
@@ -17,7 +18,7 @@ import { spawnCli } from "../helpers/evalOracle.js";
 import { answerFromSchema, promptOf, requestedSchema, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 
-const MELD_TEST = path.resolve(REPO, "../shared/data/meld/test_sent_emo.csv");
+const MELD_DIR = path.resolve(REPO, "../shared/data/meld");
 /** MELD's seven labels, written out again so that the test does not trust the product's taxonomy. */
 const MELD7 = ["neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"];
 
@@ -29,9 +30,9 @@ interface Utterance {
   gold: string;
 }
 
-/** Every utterance of the test CSV with the conversation so far (rows of a Dialogue_ID are consecutive). */
-function readMeldTest(): Utterance[] {
-  const rows = parse(readFileSync(MELD_TEST, "utf8"), { columns: true }) as Array<Record<string, string>>;
+/** Every utterance of a split's CSV with the conversation so far (rows of a Dialogue_ID are consecutive). */
+function readMeld(split: "test" | "dev"): Utterance[] {
+  const rows = parse(readFileSync(path.join(MELD_DIR, `${split}_sent_emo.csv`), "utf8"), { columns: true }) as Array<Record<string, string>>;
   const out: Utterance[] = [];
   let dialogue = "";
   let lines: string[] = [];
@@ -68,6 +69,7 @@ function answerFor(u: Utterance): string | undefined {
 
 let server: FakeOpenAI;
 let utterances: Utterance[];
+let dev: Utterance[];
 /** Identical transcripts are answered alike, by the first utterance that has it: the server sees only text. */
 const byLines = new Map<string, Utterance>();
 let dir: string;
@@ -79,7 +81,9 @@ function handler(req: ChatRequest): string {
   const [, header = "", ...turns] = user.split("\n");
   const u = byLines.get(turns.join("\n"));
   const named = u !== undefined && header.includes(`The Speaker is ${u.speaker},`);
-  if (!schema || roleOf(promptOf(req)).kind !== "recognize" || !named) return JSON.stringify(answerFromSchema(schema ?? {}));
+  const kind = roleOf(promptOf(req)).kind;
+  // The recogniser and each emotion agent answer by the rule; the aggregator (not used with vote) by the schema.
+  if (!schema || (kind !== "recognize" && kind !== "agent") || !named) return JSON.stringify(answerFromSchema(schema ?? {}));
   const label = answerFor(u);
   if (label === undefined) return "Sorry, I cannot tell.";
   return JSON.stringify(answerFromSchema(schema, (prop, options) => (prop === "emotion" ? label : options[0])));
@@ -117,8 +121,9 @@ function expected(all: readonly Utterance[]) {
 }
 
 beforeAll(async () => {
-  utterances = readMeldTest();
-  for (const u of utterances) if (!byLines.has(u.lines)) byLines.set(u.lines, u);
+  utterances = readMeld("test");
+  dev = readMeld("dev");
+  for (const u of [...utterances, ...dev]) if (!byLines.has(u.lines)) byLines.set(u.lines, u);
   server = await startFakeOpenAI(handler);
   dir = mkdtempSync(path.join(tmpdir(), "insideout-eval-meld-"));
 });
@@ -177,6 +182,29 @@ describe("eval --task erc --data meld:test, all 2610 utterances", () => {
       expect(preds[1]!.inputs.speakers).toEqual(["Mark", "Rachel"]);
     },
     600_000,
+  );
+
+  it(
+    "InsideOut's agents see the speakers' names too: --method insideout --aggregation vote on a sample of meld:dev",
+    async () => {
+      const out = path.join(dir, "meld-dev-vote");
+      const r = await spawnCli(
+        ["eval", "--task", "erc", "--method", "insideout", "--aggregation", "vote", "--model", "openai:oracle", "--data", "meld:dev", "--limit", "40", "--concurrency", "16", "--workers", "0", "--out", out, "--json"],
+        env(),
+      ).done;
+      const m = JSON.parse(r.stdout || "null") as Metrics | null;
+      if (!m || r.code !== (m.errors > 0 ? 1 : 0)) throw new Error(`eval exited ${r.code}: ${r.stderr.slice(-2000)}`);
+      // The five agents all answer by the rule, so the vote is that answer: the sample's expected metrics follow.
+      const ids = readFileSync(path.join(out, "predictions.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+      const sampled = ids.map((id) => dev.find((u) => u.id === id)!);
+      const want = expected(sampled);
+      expect(m.n).toBe(40);
+      expect(m.errors).toBe(want.errors);
+      expect(m.erc.accuracy).toBeCloseTo(want.accuracy, 10);
+      expect(m.erc.weightedF1).toBeCloseTo(want.weightedF1, 10);
+      expect(want.correct).toBeGreaterThan(5);
+    },
+    300_000,
   );
 
   it("refuses a label set without MELD's labels, ERG and --langsmith, before any request", async () => {
