@@ -278,7 +278,7 @@ export function costTable(exps: readonly Experiment[]): Table {
   return {
     key: "cost",
     title: "Cost per example",
-    head: ["Experiment", ...quantities.flatMap(([q]) => [`${q}, mean`, `${q}, median`])],
+    head: ["Experiment", ...quantities.map(([q]) => `${q}, mean / median`)],
     rows: exps.map((e) => {
       const c = costPerExample(e);
       const stored = [c?.promptTokens, c?.completionTokens, c?.llmCalls, c ? c.latencyMs / 1000 : undefined];
@@ -286,10 +286,10 @@ export function costTable(exps: readonly Experiment[]): Table {
       const mean = (f: (p: Prediction) => number, i: number) => (ps.length ? ps.reduce((s, p) => s + f(p), 0) / ps.length : stored[i]);
       return [
         experimentName(e.metrics),
-        ...quantities.flatMap(([, f, digits], i) => [fmt(mean(f, i), digits), fmt(median(ps.map(f)), digits)]),
+        ...quantities.map(([, f, digits], i) => `${fmt(mean(f, i), digits)} / ${fmt(median(ps.map(f)), digits)}`),
       ];
     }),
-    note: "Each figure is per example: the mean and the median over the experiment's examples. Run totals are in the next table.",
+    note: "Each figure is per example: the mean, then the median, over the experiment's examples. Run totals are in the next table.",
   };
 }
 

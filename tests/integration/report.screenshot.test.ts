@@ -135,7 +135,7 @@ describe("report.html in headless Chromium", () => {
     // Per example, not run totals: 100 + 20 tokens and 0.25 s per example in the fixture.
     await expect(page.locator('svg.cost rect.bar[data-category]').first().getAttribute("data-value")).resolves.toBe("120");
     const costRow = page.locator("section.cost tbody tr").first();
-    await expect(costRow.locator("td").allTextContents()).resolves.toEqual(["100", "100", "20", "20", "1.0", "1.0", "0.25", "0.25"]);
+    await expect(costRow.locator("td").allTextContents()).resolves.toEqual(["100 / 100", "20 / 20", "1.0 / 1.0", "0.25 / 0.25"]);
     for (const svg of await page.locator("svg").all()) {
       const b = await svg.boundingBox();
       expect(b!.width * b!.height).toBeGreaterThan(0);

@@ -58,7 +58,7 @@ describe("report.md", () => {
     expect(md).toMatch(/\| anger \| 33\.3 \|/);
     expect(md).toMatch(/\| sadness \| 100\.0 \|/);
     // Cost per example (mean and median): 100 + 20 tokens, 1 call, 0.25 s; run totals in their own table.
-    expect(md).toContain("| insideout · test-model · ed32 | 100 | 100 | 20 | 20 | 1.0 | 1.0 | 0.25 | 0.25 |");
+    expect(md).toContain("| insideout · test-model · ed32 | 100 / 100 | 20 / 20 | 1.0 / 1.0 | 0.25 / 0.25 |");
     expect(md).toContain("| insideout · test-model · ed32 | 3 | 3 | 300 | 60 | 60.0 |");
   });
 

@@ -27,6 +27,8 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { compareText, loadAndCompare, writeCompare, type Comparison } from "../../evaluations/compare.js";
 import { classificationStatistic } from "../../evaluations/metrics/resample.js";
+import { readExperiment } from "../../evaluations/report/schema.js";
+import { costTable, runTotalsTable } from "../../evaluations/report/tables.js";
 import type { Experiment } from "../../evaluations/report/schema.js";
 import { ercMetrics, ercPrediction, ergMetricsFile, ergPrediction, tmpDir, writeExperiment } from "../helpers/experiments.js";
 
@@ -156,3 +158,27 @@ describe("ERC headline figures", () => {
     expect(html).toMatch(/<rect class="bar"[^>]*data-category="Weighted-F1"[^>]*data-value="75"/);
   });
 });
+
+describe("cost per example", () => {
+  /*
+   * Three examples: prompt tokens 100, 200, 600 (mean 300, median 200); completion 10, 20, 60 (mean 30, median 20);
+   * calls 1, 1, 4 (mean 2.0, median 1.0); latency 0.1, 0.2, 0.9 s (mean 0.40, median 0.20). Run totals: 900
+   * prompt and 90 completion tokens, 6 calls, as metrics.json says.
+   */
+  it("gives the mean and the median per example, and the run totals in a table of their own", async () => {
+    const usage = [[100, 10, 1, 100], [200, 20, 1, 200], [600, 60, 4, 900]] as const;
+    const preds = usage.map(([p, c, calls, ms], i) => ({
+      ...(ercPrediction({ id: `c${i}`, gold: "sad", pred: "sad" }, "baseline") as object),
+      usage: { promptTokens: p, completionTokens: c, llmCalls: calls },
+      latencyMs: ms,
+    }));
+    const metrics = { ...(ercMetrics("baseline", 3, { accuracy: 100, macroF1: 100, perLabel: {}, perValence: {} }) as object),
+      cost: { promptTokens: 900, completionTokens: 90, llmCalls: 6, perExample: { promptTokens: 300, completionTokens: 30, llmCalls: 2, latencyMs: 400 }, wallMs: 1500 } };
+    const exp = await readExperiment(await writeExperiment(path.join(root, "cost"), metrics, preds));
+    const t = costTable([exp]);
+    expect(t.head).toEqual(["Experiment", "Prompt tokens, mean / median", "Completion tokens, mean / median", "LLM calls, mean / median", "Latency (s), mean / median"]);
+    expect(t.rows).toEqual([["baseline · test-model · ed32", "300 / 200", "30 / 20", "2.0 / 1.0", "0.40 / 0.20"]]);
+    expect(runTotalsTable([exp]).rows).toEqual([["baseline · test-model · ed32", "3", "6", "900", "90", "1.5"]]);
+  });
+});
+
