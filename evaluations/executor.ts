@@ -7,6 +7,7 @@ import { tracingEnabled } from "../core/tracing.js";
 import { ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";
+import type { BatchTransport } from "../models/types.js";
 import { SqliteAnswerCache, type CacheStats } from "../store/answerCache.js";
 import type { Example } from "./data/types.js";
 import { exampleRunner, type Outcome, type RunnerConfig } from "./exampleRunner.js";
@@ -27,6 +28,8 @@ export interface ExecutorConfig {
   requestLimit: number;
   /** This thread's cache; workers open their own connection to the same file. */
   cache?: SqliteAnswerCache;
+  /** eval --batch: the models' requests go through this (evaluations/batch.ts; in this thread only). */
+  batch?: BatchTransport;
 }
 
 export async function startExecutor(c: ExecutorConfig): Promise<Executor> {
@@ -37,7 +40,7 @@ export async function startExecutor(c: ExecutorConfig): Promise<Executor> {
       maxConcurrency: Math.ceil(c.requestLimit / c.workers),
     });
   }
-  const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
+  const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit), ...(c.batch ? { batch: c.batch } : {}) });
   const run = await exampleRunner(c.runner, resolver);
   return { workers: 0, run, close: async () => undefined };
 }

@@ -2,6 +2,7 @@
 import type { TaskName } from "../graphs/methods.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { CacheStats } from "../store/answerCache.js";
+import type { BatchStats } from "./batch.js";
 import type { ExperimentMetrics } from "./experimentMetrics.js";
 import type { ProgressView } from "./progress.js";
 
@@ -30,6 +31,8 @@ export interface EvalOptions {
   dataset?: string;
   /** Worker threads for the graphs (executor.ts): a number (0: none) or `auto` (the default). */
   workers?: number | "auto";
+  /** Send the LLM requests through the OpenAI Batch API, one batch per graph stage (evaluations/batch.ts). */
+  batch?: boolean;
   /** false: no LLM cache. */
   cache?: boolean;
   cachePath?: string;
@@ -57,6 +60,8 @@ export interface EvalResult {
   cache?: CacheStats & { path: string };
   /** Worker threads that ran the graphs (0: the eval's own thread). */
   workers: number;
+  /** With --batch: what went through the Batch API in this run. */
+  batch?: BatchStats;
   /** Examples run now per second of wall time. */
   examplesPerSecond: number;
   reports: string[];

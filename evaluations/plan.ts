@@ -12,6 +12,7 @@ import { defaultLlmCachePath } from "../store/paths.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
 import { defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
 import type { Example } from "./data/types.js";
+import { checkBatchOptions } from "./batch.js";
 import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
@@ -108,10 +109,12 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     throw new Error(`--langsmith evaluates against the dataset of \`insideout data upload\`, which holds EmpatheticDialogues only: run ${data} without --langsmith.`);
   }
 
+  if (o.batch) checkBatchOptions(o, [model, judgeSpec]);
   // Resolving makes no call: it checks the name, the provider and its credentials.
   await resolveModel(model, { temperature: runOptions.temperature });
   if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 });
-  const workers = workerCount(o, [model, judgeSpec], concurrency);
+  // A batch's stage holds every example: all are in flight at once, in this thread.
+  const workers = o.batch ? 0 : workerCount(o, [model, judgeSpec], concurrency);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
   const config: ExperimentConfig = {
@@ -136,7 +139,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     data,
     examples,
     seed,
-    concurrency,
+    concurrency: o.batch ? examples.length : concurrency,
     outDir,
     ...(o.cache === false ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
     config,

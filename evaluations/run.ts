@@ -25,6 +25,7 @@ import { addCacheStats, type CacheStats } from "../store/answerCache.js";
 import type { LabelSet } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { writeArtifacts } from "./artifacts.js";
+import { startBatch, type BatchStats } from "./batch.js";
 import type { Example } from "./data/types.js";
 import { startExecutor } from "./executor.js";
 import { openExperiment, type OpenExperiment } from "./experiment.js";
@@ -65,6 +66,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       errored: finished.filter((r) => r.error).length,
       ...(exp.cache ? { cache: { ...addCacheStats(exp.cache.stats(), run.workerCache), path: exp.cache.path } } : {}),
       workers: run.workers,
+      ...(run.batch ? { batch: run.batch } : {}),
       examplesPerSecond: seconds > 0 ? run.attempted / seconds : 0,
     };
     if (missing > 0) return { ...base, reports: [] };
@@ -105,6 +107,7 @@ interface ExamplesRun {
   workers: number;
   queue?: QueueReport;
   workerCache?: CacheStats;
+  batch?: BatchStats;
 }
 
 async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<ExamplesRun> {
@@ -122,7 +125,8 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
-  const executor = await startExecutor({ runner: plan.runner, workers: plan.workers, requestLimit: plan.requestLimit, ...(exp.cache ? { cache: exp.cache } : {}) });
+  const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;
+  const executor = await startExecutor({ runner: plan.runner, workers: plan.workers, requestLimit: plan.requestLimit, ...(exp.cache ? { cache: exp.cache } : {}), ...(batch ? { batch } : {}) });
   const queue = new ExampleQueue((e, signal) => executor.run(e, signal), {
     concurrency: plan.concurrency,
     maxConsecutiveUnfinished: MAX_CONSECUTIVE_UNFINISHED,
@@ -141,8 +145,9 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   } finally {
     progress.stop();
     workerCache = await executor.close();
+    batch?.close();
   }
-  return { resumed, attempted: pending.length, workers: executor.workers, queue: queue.report(), ...(workerCache ? { workerCache } : {}) };
+  return { resumed, attempted: pending.length, workers: executor.workers, queue: queue.report(), ...(workerCache ? { workerCache } : {}), ...(batch ? { batch: batch.stats() } : {}) };
 }
 
 /** LangSmith's own failures named as LangSmith's (not as the model server's). */

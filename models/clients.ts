@@ -5,10 +5,10 @@
 import type { Semaphore } from "./limits.js";
 
 export class ClientsPerLimiter<T> {
-  private readonly byLimiter = new WeakMap<Semaphore, Map<string, T>>();
+  private readonly byLimiter = new WeakMap<object, Map<string, T>>();
 
-  /** The client for `settings` (any JSON-able value) under `limiter`, made by `make` the first time. */
-  get(limiter: Semaphore, settings: unknown, make: () => T): T {
+  /** The client for `settings` (any JSON-able value) under `limiter` (or another transport), made by `make` the first time. */
+  get(limiter: Semaphore | object, settings: unknown, make: () => T): T {
     let byKey = this.byLimiter.get(limiter);
     if (!byKey) this.byLimiter.set(limiter, (byKey = new Map()));
     const key = JSON.stringify(settings);

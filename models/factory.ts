@@ -8,7 +8,7 @@ import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "..
 import type { Semaphore } from "./limits.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
-import type { AnswerCache, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
+import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
 const providers = new Map<string, ProviderFactory>([
   ["openai", openaiModel],
@@ -47,6 +47,8 @@ export interface ResolverDeps {
   limiter?: Semaphore;
   /** Which model files a name may make it load (core/access.ts); any path by default (in-process callers). */
   files?: FileAccess;
+  /** eval --batch: openai: requests go through the Batch API (models/batch/). */
+  batch?: BatchTransport;
 }
 
 export class ModelResolver {
@@ -61,7 +63,7 @@ export class ModelResolver {
     }
     // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
     const chosen = provider === "local" && effectiveSpec(spec) !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
-    const model = await factory(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}) });
+    const model = await factory(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
     // A model found by name keeps that name: the server's folder is none of the caller's business.
     const named = chosen === name ? model : { ...model, spec: effective, name };
     return this.deps.cache ? { ...named, cache: this.deps.cache } : named;

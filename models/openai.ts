@@ -12,7 +12,8 @@ export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 const clients = new ClientsPerLimiter<ChatOpenAI>();
 
 /** `openai:<name>`; `OPENAI_BASE_URL` points it at any OpenAI-compatible server. */
-export function openaiModel(name: string, options: ModelOptions): ResolvedModel {
+/** The server and key every OpenAI client of ours uses (chat, and the Batch API's files and batches). */
+export function openaiConnection(): { baseURL?: string; apiKey: string } {
   const baseURL = process.env.OPENAI_BASE_URL || undefined;
   const apiKey = process.env.OPENAI_API_KEY || (baseURL ? "not-needed" : undefined);
   if (!apiKey) {
@@ -20,24 +21,30 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       "OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL to an OpenAI-compatible server, or pick another model with --model.",
     );
   }
+  return { ...(baseURL ? { baseURL } : {}), apiKey };
+}
+
+export function openaiModel(name: string, options: ModelOptions): ResolvedModel {
+  const { baseURL, apiKey } = openaiConnection();
   const limits = defaultLimits();
   const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
   const maxRetries = options.maxRetries ?? limits.maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();
-  const chat = clients.get(limiter, [name, baseURL, apiKey, temperature, options.seed, timeoutMs, maxRetries], () =>
+  const batch = options.batch;
+  const chat = clients.get(batch ?? limiter, [name, baseURL, apiKey, temperature, options.seed, timeoutMs, maxRetries], () =>
     new ChatOpenAI({
       model: name,
       apiKey,
       // Retries, the per-attempt timeout and the concurrency limit happen in this fetch (the client's documented
       // `fetch` option), where the Retry-After header is visible; the client's own retries are off so that attempts
-      // are not multiplied.
-      configuration: { ...(baseURL ? { baseURL } : {}), fetch: resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai" }) },
+      // are not multiplied. With --batch, the fetch hands the request to the Batch API instead (models/batch/).
+      configuration: { ...(baseURL ? { baseURL } : {}), fetch: batch?.fetch ?? resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai" }) },
       temperature,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
       // The client's own timeout covers all of our attempts (bounded by `totalMs` in the fetch), with room for the
-      // fetch to give up first and say why; each attempt has its own `timeoutMs` there.
-      timeout: Math.max(limits.totalMs, timeoutMs) + 10_000,
+      // fetch to give up first and say why; each attempt has its own `timeoutMs` there. A batch may take its 24 h.
+      timeout: batch ? batch.maxWaitMs : Math.max(limits.totalMs, timeoutMs) + 10_000,
       maxRetries: 0,
     }),
   );

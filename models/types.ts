@@ -17,6 +17,16 @@ export interface ModelOptions {
   maxRetries?: number;
   /** The request limiter this model's HTTP requests share (default: the process-wide one, models/limits.ts). */
   limiter?: Semaphore;
+  /** openai: only: requests go to the Batch API through this transport (eval --batch, models/batch/). */
+  batch?: BatchTransport;
+}
+
+/** A transport that answers chat-completion requests through the OpenAI Batch API (models/batch/collector.ts). */
+export interface BatchTransport {
+  /** The `fetch` the OpenAI client is given (its documented option). */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** How long one request may wait for its batch (the client's timeout). */
+  maxWaitMs: number;
 }
 
 /** What defines a model's answers apart from the request itself: part of every LLM-cache key (models/answerKey.ts). */

@@ -15,6 +15,7 @@
  */
 import type Database from "better-sqlite3";
 import { maskSecrets, secretValues } from "../core/secrets.js";
+import { BatchLedger } from "./batches.js";
 import { damaged, guarded, openSqlite, type OpenOptions, type StoredFileKind } from "./storageFailure.js";
 
 export type ExperimentConfig = Record<string, string | number | boolean | null>;
@@ -139,6 +140,11 @@ export class ExperimentStore<R = unknown> {
     return this.guard(() => this.db.prepare("SELECT record FROM examples ORDER BY position").all() as { record: string }[]).map((r) =>
       this.parse<R>(r.record),
     );
+  }
+
+  /** The OpenAI batches of this experiment (eval --batch), kept in the same file. */
+  batches(): BatchLedger {
+    return new BatchLedger(this.db, this.path, KIND);
   }
 
   private guard<T>(fn: () => T): T {

@@ -4,6 +4,7 @@ import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
+import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
 import type { RunOptions } from "../../graphs/context.js";
 import { ALL_AGENTS } from "../../taxonomy/agents.js";
@@ -24,6 +25,7 @@ interface EvalCommandOptions {
   langsmith?: boolean;
   dataset?: string;
   cache: boolean;
+  batch?: boolean;
   json?: boolean;
   progress: boolean;
   /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
@@ -55,7 +57,8 @@ function summary(r: EvalResult, m: ExperimentMetrics): string {
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
       (r.workers ? ` on ${r.workers} worker threads` : "") +
-      (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : ""),
+      (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : "") +
+      (r.batch ? batchCostText(r.batch) : ""),
   );
   lines.push(`wrote ${r.outDir}/predictions.jsonl, metrics.json${r.reports.length ? ", report.md, report.html" : ""}`);
   return `${lines.join("\n")}\n`;
@@ -119,6 +122,7 @@ export function evalCommand(): Command {
     .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-n<limit>])")
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
+    .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; one batch per graph stage, every example in flight; a killed run resumes polling its batches)")
     .option("--no-cache", "do not use the SQLite LLM cache ($INSIDEOUT_CACHE_DIR/llm-cache.sqlite)")
     .option("--no-progress", "no progress bar on stderr")
     .option("--json", "print metrics.json (plus where it was written) as JSON on stdout")
@@ -148,6 +152,7 @@ export function evalCommand(): Command {
           langsmith: o.langsmith === true,
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
           cache: o.cache,
+          ...(o.batch ? { batch: true } : {}),
           ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
           ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
           ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
@@ -155,8 +160,8 @@ export function evalCommand(): Command {
         }),
       );
       if (o.json) {
-        const { outDir, resumed, ran, unfinished, errored, cache, workers, examplesPerSecond, reports, metrics } = result;
-        const run = { outDir, resumed, ran, unfinished, errored, cache, workers, examplesPerSecond, reports };
+        const { outDir, resumed, ran, unfinished, errored, cache, workers, batch, examplesPerSecond, reports, metrics } = result;
+        const run = { outDir, resumed, ran, unfinished, errored, cache, workers, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
         process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
       } else if (result.metrics) {
         process.stdout.write(summary(result, result.metrics));

@@ -29,6 +29,7 @@ interface ReproduceOptions {
   data: string;
   concurrency: number;
   out?: string;
+  batch?: boolean;
   progress: boolean;
 }
 
@@ -42,6 +43,7 @@ export function reproduceCommand(): Command {
     .option("--data <source>", "ed:test (the paper's split), ed:valid, or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>)")
+    .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
     .option("--no-progress", "no progress bars on stderr")
     .addHelpText("after", "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500")
     .action(async (o: ReproduceOptions) => {
@@ -64,6 +66,7 @@ export function reproduceCommand(): Command {
           data: o.data,
           concurrency: o.concurrency,
           out,
+          ...(o.batch ? { batch: true } : {}),
           progress,
         }));
         const problem = problems(result);

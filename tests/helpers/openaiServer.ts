@@ -73,7 +73,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function completion(req: ChatRequest, answer: string | { toolCall: { name: string; arguments: string } }) {
+export function completion(req: ChatRequest, answer: string | { toolCall: { name: string; arguments: string } }) {
   const message =
     typeof answer === "string"
       ? { role: "assistant", content: answer }

@@ -1,0 +1,48 @@
+/**
+ * eval --batch: which runs can use the OpenAI Batch API, and the collector a run sends its requests through
+ * (models/batch/), its batches recorded in the experiment store (store/batches.ts).
+ */
+import { BatchApi, batchSettleMs } from "../models/batch/api.js";
+import { BatchCollector, type BatchStats } from "../models/batch/collector.js";
+import { parseModelSpec } from "../models/spec.js";
+import type { ExperimentStore } from "../store/experiments.js";
+import { silentProgress, type ProgressView } from "./progress.js";
+
+export type { BatchStats } from "../models/batch/collector.js";
+
+/** The Batch API's price: half of the same requests' chat price. */
+export const BATCH_PRICE_SHARE = 0.5;
+
+/** Checked in the plan, before anything is opened or paid for. */
+export function checkBatchOptions(o: { workers?: number | "auto"; langsmith?: boolean }, models: readonly (string | undefined)[]): void {
+  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+  if (other) throw new Error(`--batch uses the OpenAI Batch API, so it needs openai: models; got ${other}: drop --batch, or use an openai: model.`);
+  if (typeof o.workers === "number" && o.workers > 0) {
+    throw new Error("--batch collects every example's requests in this thread (the model work happens at OpenAI): use --workers 0, or leave --workers out.");
+  }
+  if (o.langsmith) {
+    throw new Error("--batch cannot be used with --langsmith: langsmith's evaluate() admits the examples a few at a time, so no stage would hold every example; run without --langsmith.");
+  }
+}
+
+/** A line on stderr that does not tear a progress bar drawn on a terminal. */
+function stderrLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}insideout: ${line}\n`);
+}
+
+/** The run's collector; batch progress is shown unless the eval shows none. */
+export function startBatch(store: ExperimentStore, progress: ProgressView | undefined): BatchCollector {
+  return new BatchCollector(new BatchApi(), store.batches(), {
+    settleMs: batchSettleMs(),
+    ...(progress && progress !== silentProgress ? { notify: stderrLine } : {}),
+  });
+}
+
+/** The cost line's Batch API part: what went through batches, at what share of the price. */
+export function batchCostText(s: BatchStats): string {
+  const batches = s.submitted + s.resumed;
+  return (
+    ` · Batch API: ${batches} batch${batches === 1 ? "" : "es"}${s.resumed ? ` (${s.resumed} from an earlier run)` : ""}, ` +
+    `${s.answered} requests, ${s.promptTokens} prompt + ${s.completionTokens} completion tokens billed at ${BATCH_PRICE_SHARE * 100} % of the chat price`
+  );
+}
