@@ -214,7 +214,7 @@ export class BatchCollector implements BatchTransport {
 
   private settle(o: BatchOutcome): BatchOutcome {
     const failed = [...o.lines.values()].filter((l) => !answered(l)).length;
-    this.notify(`Batch API: ${o.batchId} ${o.status}${failed ? `, ${failed} line${failed === 1 ? "" : "s"} without an answer` : ""}`);
+    if (failed || o.status !== "completed") this.notify(`Batch API: ${o.batchId} ended ${o.status}${failed ? `, ${failed} line${failed === 1 ? "" : "s"} without an answer` : ""}`);
     return o;
   }
 

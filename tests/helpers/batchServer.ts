@@ -25,8 +25,8 @@ interface StoredBatch {
 
 export interface FakeBatchApi {
   url: string;
-  /** Batches created, in order, with the custom_ids of their lines. */
-  created: { id: string; customIds: string[] }[];
+  /** Batches created, in order, with the custom_ids and bodies of their lines. */
+  created: { id: string; customIds: string[]; bodies: ChatRequest[] }[];
   /** Direct chat-completion calls (none expected with --batch). */
   chatCalls: number;
   /** Polls (`GET /batches/:id`) answered. */
@@ -122,7 +122,8 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
           const asked = JSON.parse(body.toString("utf8")) as { input_file_id: string; endpoint: string; completion_window: string; metadata?: Record<string, string> };
           const input = files.get(asked.input_file_id);
           if (!input || asked.endpoint !== "/v1/chat/completions") return json(res, 400, { error: { message: "bad input file or endpoint" } });
-          const customIds = input.toString("utf8").split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+          const lines = input.toString("utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { custom_id: string; body: ChatRequest });
+          const customIds = lines.map((l) => l.custom_id);
           const b: StoredBatch = {
             id: `batch_${state.created.length + 1}`,
             object: "batch",
@@ -135,7 +136,7 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
             ...(asked.metadata ? { metadata: asked.metadata } : {}),
           };
           batches.push(b);
-          state.created.push({ id: b.id, customIds });
+          state.created.push({ id: b.id, customIds, bodies: lines.map((l) => l.body) });
           return json(res, 200, b);
         }
         const one = /^\/batches\/([^/]+)$/.exec(path);

@@ -88,7 +88,8 @@ export interface Oracle {
   expected(examples: readonly RawExample[], labels: "ed32" | "ed18"): { accuracy: number; errors: number; correct: number };
 }
 
-export function oracle(examples: readonly RawExample[]): Oracle {
+/** `answering`: the role whose answer is the example's label (the recogniser, or InsideOut's aggregator); the rest answer the first option. */
+export function oracle(examples: readonly RawExample[], answering: "recognize" | "aggregate" = "recognize"): Oracle {
   // Identical contexts in two examples are answered alike (by the first one's id): the server sees only text.
   const byText = new Map<string, RawExample>();
   for (const ex of examples) if (!byText.has(dialogueText(ex.dialogue))) byText.set(dialogueText(ex.dialogue), ex);
@@ -111,7 +112,7 @@ export function oracle(examples: readonly RawExample[]): Oracle {
     const enumOf = schema.properties?.emotion?.enum as string[] | undefined;
     const labels = enumOf && enumOf.length === 18 ? "ed18" : "ed32";
     let label: string | undefined;
-    if (ex && role.kind === "recognize") {
+    if (ex && role.kind === answering) {
       label = answerFor(ex, labels);
       if (label === undefined) return "Sorry, I cannot tell.";
     }

@@ -1,0 +1,158 @@
+/**
+ * eval --batch through the built CLI against a Batch-API-compatible loopback server (tests/helpers/batchServer.ts)
+ * whose answers are a known function of the request: InsideOut ERC over a few hundred examples makes no direct chat
+ * call, one batch per graph stage (the agents, the aggregators, then the aggregators' repair retries), and the same
+ * metrics and predictions as the same eval without --batch against a chat server with the same rule (and the
+ * accuracy that rule implies). Killed with SIGKILL while its first batch is pending and run again: it polls that
+ * batch instead of submitting it again, no request is in two batches, and the result is the same.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
+import { answerFor, dialogueText, finishedRun, GROUP_OF, oracle, readEdTest, spawnCli, type RawExample } from "../helpers/evalOracle.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+
+const LIMIT = 300;
+const examples = readEdTest();
+const rule = oracle(examples, "aggregate");
+let batchApi: FakeBatchApi;
+let chat: FakeOpenAI;
+let dir: string;
+
+beforeAll(async () => {
+  batchApi = await startFakeBatchApi(rule.handler);
+  chat = await startFakeOpenAI(rule.handler);
+  dir = mkdtempSync(path.join(tmpdir(), "insideout-eval-batch-"));
+});
+afterAll(async () => {
+  await batchApi.close();
+  await chat.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const args = (out: string, extra: string[] = []) => [
+  "eval", "--task", "erc", "--method", "insideout", "--model", "openai:oracle", "--labels", "ed18",
+  "--limit", String(LIMIT), "--seed", "3", "--out", out, "--json", ...extra,
+];
+const env = (url: string, cache: string) => ({
+  OPENAI_BASE_URL: url, OPENAI_API_KEY: "sk-test", INSIDEOUT_CACHE_DIR: cache, INSIDEOUT_BATCH_POLL_MS: "100",
+});
+
+/** metrics.json without what legitimately differs between two runs: timestamps and wall-clock times. */
+function stable(out: string): Record<string, unknown> {
+  const m = JSON.parse(readFileSync(path.join(out, "metrics.json"), "utf8")) as Record<string, unknown> & { cost: Record<string, unknown> & { perExample: Record<string, unknown> } };
+  delete m.startedAt;
+  delete m.finishedAt;
+  delete m.cost.wallMs;
+  delete m.cost.perExample.latencyMs;
+  return m;
+}
+
+function predictions(out: string): Array<Record<string, unknown> & { id: string }> {
+  return readFileSync(path.join(out, "predictions.jsonl"), "utf8").trim().split("\n").map((l) => {
+    const r = JSON.parse(l) as Record<string, unknown> & { id: string };
+    delete r.latencyMs;
+    return r;
+  });
+}
+
+/** The system prompts of a batch's lines say which stage it is (the test's own reading of our prompts). */
+function stageOf(bodies: { messages: { role: string; content: string | null }[] }[]): string {
+  const kinds = new Set(
+    bodies.map((b) => {
+      const system = b.messages.find((m) => m.role === "system")?.content ?? "";
+      const retry = b.messages.some((m) => m.role === "user" && (m.content ?? "").startsWith("That answer was invalid"));
+      const who = system.startsWith("You are the aggregate agent") ? "aggregate" : /^You are (Anger|Disgust|Fear|Joy|Sadness|Surprise)/.test(system) ? "agent" : "other";
+      return retry ? `${who}-retry` : who;
+    }),
+  );
+  return [...kinds].sort().join("+");
+}
+
+describe("eval --batch", () => {
+  let chatOut: string;
+  let batchOut: string;
+  let sampled: RawExample[];
+
+  it(
+    "sends one batch per stage, no direct chat call, and gets the metrics of the same eval without --batch",
+    async () => {
+      chatOut = path.join(dir, "chat");
+      const direct = finishedRun(await spawnCli(args(chatOut, ["--concurrency", "16", "--workers", "0", "--no-progress"]), env(chat.url, path.join(dir, "cache-chat"))).done);
+      expect(direct.n).toBe(LIMIT);
+
+      batchOut = path.join(dir, "batch");
+      const r = await spawnCli(args(batchOut, ["--batch"]), env(batchApi.url, path.join(dir, "cache-batch"))).done;
+      const m = finishedRun(r) as ReturnType<typeof finishedRun> & { run: { batch: { submitted: number; answered: number; priceShare: number } } };
+      expect(batchApi.chatCalls).toBe(0);
+      const stages = batchApi.created.map((b) => stageOf(b.bodies));
+      // Agents, then aggregators, then the aggregators' repair retries (the rule's garbage answers): nothing mixed.
+      expect(stages).toEqual(["agent", "aggregate", "aggregate-retry"]);
+      expect(m.run.batch.submitted).toBe(3);
+      expect(m.run.batch.priceShare).toBe(0.5);
+      expect(r.stderr).toMatch(/Batch API: batch_1 in progress, \d+ of \d+ requests done/);
+
+      // Identical to the chat run, and to what the rule implies (the test's own count).
+      expect(stable(batchOut)).toEqual(stable(chatOut));
+      expect(predictions(batchOut)).toEqual(predictions(chatOut));
+      const byId = new Map(examples.map((e) => [e.id, e]));
+      sampled = predictions(batchOut).map((p) => byId.get(p.id)!);
+      // The aggregator's label where it answers; where it answered no JSON twice, the agents' weighted vote stands
+      // in, and every agent answers the first label offered (as the server saw it).
+      const schema = batchApi.created[1]!.bodies[0]!.response_format!.json_schema!.schema;
+      const firstLabel = (schema.properties!.emotion!.enum as string[])[0]!;
+      const firstByText = new Map<string, RawExample>();
+      for (const e of examples) if (!firstByText.has(dialogueText(e.dialogue))) firstByText.set(dialogueText(e.dialogue), e);
+      const correct = sampled.filter((e) => {
+        const said = answerFor(firstByText.get(dialogueText(e.dialogue))!, "ed18") ?? firstLabel;
+        return said.toLowerCase().replace(/\.$/, "") === GROUP_OF[e.emotion];
+      }).length;
+      const metrics = JSON.parse(readFileSync(path.join(batchOut, "metrics.json"), "utf8")) as { errors: number; erc: { accuracy: number } };
+      expect(metrics.errors).toBe(0);
+      expect(metrics.erc.accuracy).toBeCloseTo((100 * correct) / LIMIT, 10);
+      expect(rule.expected(sampled, "ed18").errors).toBeGreaterThan(0);
+    },
+    300_000,
+  );
+
+  it(
+    "killed while a batch is pending, resumes by polling it: no request submitted twice, the same result",
+    async () => {
+      const before = batchApi.created.length;
+      const out = path.join(dir, "killed");
+      const cache = path.join(dir, "cache-killed");
+      batchApi.hold = true;
+      const first = spawnCli(args(out, ["--batch"]), env(batchApi.url, cache));
+      const deadline = Date.now() + 120_000;
+      while (batchApi.created.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Polled at least once: pending, not just created.
+      const polls = batchApi.polls;
+      while (batchApi.polls < polls + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      first.child.kill("SIGKILL");
+      expect((await first.done).signal).toBe("SIGKILL");
+      expect(batchApi.created.length).toBe(before + 1);
+      batchApi.hold = false;
+
+      const r = await spawnCli(args(out, ["--batch"]), env(batchApi.url, cache)).done;
+      finishedRun(r);
+      expect(r.stderr).toContain(`resuming batch_${before + 1}`);
+      const mine = batchApi.created.slice(before);
+      expect(mine.map((b) => stageOf(b.bodies))).toEqual(["agent", "aggregate", "aggregate-retry"]);
+      const ids = mine.flatMap((b) => b.customIds);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(batchApi.chatCalls).toBe(0);
+      expect(stable(out)).toEqual(stable(batchOut));
+      expect(predictions(out)).toEqual(predictions(batchOut));
+    },
+    300_000,
+  );
+
+  it("refuses --batch with a model that is not openai:, before any call", async () => {
+    const r = await spawnCli(["eval", "--task", "erc", "--method", "insideout", "--model", "ollama:llama3", "--limit", "3", "--batch", "--out", path.join(dir, "refused")], {}).done;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--batch uses the OpenAI Batch API, so it needs openai: models");
+  });
+});
