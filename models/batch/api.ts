@@ -79,33 +79,32 @@ export class BatchApi {
 
   /** Uploads the JSONL of requests; returns the file's id. */
   async upload(jsonl: string, signal?: AbortSignal): Promise<string> {
-    const file = await this.client.files.create({ file: await toFile(Buffer.from(jsonl, "utf8"), "insideout-batch.jsonl"), purpose: "batch" }, signal ? { signal } : undefined);
-    return file.id;
+    const file = await toFile(Buffer.from(jsonl, "utf8"), "insideout-batch.jsonl");
+    return (await this.call(signal, (o) => this.client.files.create({ file, purpose: "batch" }, o))).id;
   }
 
   async create(inputFileId: string, signal?: AbortSignal): Promise<string> {
-    const batch = await this.client.batches.create(
-      { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: "24h", metadata: { made_by: "insideout eval --batch" } },
-      signal ? { signal } : undefined,
-    );
-    return batch.id;
+    const asked = { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: "24h", metadata: { made_by: "insideout eval --batch" } } as const;
+    return (await this.call(signal, (o) => this.client.batches.create(asked, o))).id;
   }
 
   /** The batch created from an uploaded file, if there is one (a run killed between upload and recording the id). */
   async findByInputFile(inputFileId: string, signal?: AbortSignal): Promise<string | undefined> {
-    let seen = 0;
-    for await (const b of this.client.batches.list({ limit: 100 }, signal ? { signal } : undefined)) {
-      if (b.input_file_id === inputFileId) return b.id;
-      if (++seen >= MAX_LISTED) break;
-    }
-    return undefined;
+    return this.call(signal, async (o) => {
+      let seen = 0;
+      for await (const b of this.client.batches.list({ limit: 100 }, o)) {
+        if (b.input_file_id === inputFileId) return b.id;
+        if (++seen >= MAX_LISTED) break;
+      }
+      return undefined;
+    });
   }
 
   /** Polls until the batch ends, telling `onStatus` whenever its status or counts change; then reads its files. */
   async wait(batchId: string, onStatus: (s: BatchStatus) => void, signal?: AbortSignal): Promise<BatchOutcome> {
     let last = "";
     for (;;) {
-      const b = await this.client.batches.retrieve(batchId, signal ? { signal } : undefined);
+      const b = await this.call(signal, (o) => this.client.batches.retrieve(batchId, o));
       const counts = b.request_counts;
       const status: BatchStatus = { batchId, status: b.status, done: counts?.completed ?? 0, failed: counts?.failed ?? 0, total: counts?.total ?? 0 };
       const now = `${status.status} ${status.done} ${status.failed} ${status.total}`;
@@ -122,10 +121,27 @@ export class BatchApi {
     }
   }
 
+  /**
+   * One SDK call under its own signal, tied to the run's for the call's duration only: the client adds a listener to
+   * the signal it is given and keeps it, which over a day of polls would pile up on one long-lived signal.
+   */
+  private async call<T>(signal: AbortSignal | undefined, fn: (o: { signal: AbortSignal } | undefined) => Promise<T>): Promise<T> {
+    if (!signal) return fn(undefined);
+    const own = new AbortController();
+    const onAbort = () => own.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await fn({ signal: own.signal });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
   private async lines(fileId: string, signal?: AbortSignal): Promise<BatchLine[]> {
-    const res = await this.client.files.content(fileId, signal ? { signal } : undefined);
+    const text = await this.call(signal, async (o) => (await this.client.files.content(fileId, o)).text());
     const out: BatchLine[] = [];
-    for (const raw of (await res.text()).split("\n")) {
+    for (const raw of text.split("\n")) {
       if (!raw.trim()) continue;
       let line: unknown;
       try {
