@@ -41,6 +41,7 @@ export function startBatch(store: ExperimentStore, progress: ProgressView | unde
 /** The cost line's Batch API part: what went through batches, at what share of the price. */
 export function batchCostText(s: BatchStats): string {
   const batches = s.submitted + s.resumed;
+  if (batches === 0) return " · Batch API: no request needed a batch";
   return (
     ` · Batch API: ${batches} batch${batches === 1 ? "" : "es"}${s.resumed ? ` (${s.resumed} from an earlier run)` : ""}, ` +
     `${s.answered} requests, ${s.promptTokens} prompt + ${s.completionTokens} completion tokens billed at ${BATCH_PRICE_SHARE * 100} % of the chat price`

@@ -96,7 +96,8 @@ export class BatchCollector implements BatchTransport {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const body = init?.body;
     if ((init?.method ?? "GET").toUpperCase() !== "POST" || !/\/chat\/completions(\?|$)/.test(url) || typeof body !== "string") {
-      return Promise.reject(new Error(`--batch sends chat completions only; the OpenAI client asked for ${new URL(url).pathname}.`));
+      // Not a result of the model: a call that could not be made this way.
+      return Promise.reject(new ModelCallFailure("protocol", `--batch sends chat completions only; the OpenAI client asked for ${new URL(url).pathname}: run without --batch.`));
     }
     const key = createHash("sha256").update(body).digest("hex");
     return new Promise<Response>((resolve, reject) => {
