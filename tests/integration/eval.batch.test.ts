@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
 import { answerFor, dialogueText, finishedRun, GROUP_OF, oracle, readEdTest, spawnCli, type RawExample } from "../helpers/evalOracle.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { promptOf, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { roleOf } from "../helpers/roles.js";
 
 const LIMIT = 300;
 const examples = readEdTest();
@@ -58,13 +59,12 @@ function predictions(out: string): Array<Record<string, unknown> & { id: string 
   });
 }
 
-/** The system prompts of a batch's lines say which stage it is (the test's own reading of our prompts). */
-function stageOf(bodies: { messages: { role: string; content: string | null }[] }[]): string {
+/** The prompts of a batch's lines say which stage it is (the test doubles' own reading of our prompts). */
+function stageOf(bodies: ChatRequest[]): string {
   const kinds = new Set(
     bodies.map((b) => {
-      const system = b.messages.find((m) => m.role === "system")?.content ?? "";
       const retry = b.messages.some((m) => m.role === "user" && (m.content ?? "").startsWith("That answer was invalid"));
-      const who = system.startsWith("You are the aggregate agent") ? "aggregate" : /^You are (Anger|Disgust|Fear|Joy|Sadness|Surprise)/.test(system) ? "agent" : "other";
+      const who = roleOf(promptOf(b)).kind;
       return retry ? `${who}-retry` : who;
     }),
   );
