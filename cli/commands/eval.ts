@@ -131,6 +131,7 @@ export function evalCommand(): Command {
       "after",
       "\nExamples:\n  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --labels ed18\n" +
         "  insideout eval --task erg --method erc+insideout --limit 200 --judge-model openai:gpt-4o\n" +
+        "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
