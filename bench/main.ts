@@ -18,6 +18,7 @@ import { setMaxConcurrency } from "../models/limits.js";
 import { registerInstant } from "./instantModel.js";
 import { measureLatency } from "./latency.js";
 import { measureOverhead } from "./overhead.js";
+import { pacingRows } from "./pacing.js";
 import { measureThroughput, measureTokens } from "./throughput.js";
 
 // As in cli/main.ts: 32 dialogues × 5 parallel branches each listen on abort signals; that is not a leak.
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
     `${io!.promptTokens.toFixed(0)} vs ${base!.promptTokens.toFixed(0)} (${io!.calls.toFixed(1)} vs ${base!.calls.toFixed(1)} calls)`]);
   rows.push(["f", "completion tokens per dialogue, InsideOut / baseline", f2(io!.completionTokens / base!.completionTokens), "",
     `${io!.completionTokens.toFixed(0)} vs ${base!.completionTokens.toFixed(0)}`]);
+
+  rows.push(...(await pacingRows(children, log)));
 
   const table = [
     `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${new Date().toISOString().slice(0, 10)}`,

@@ -1,10 +1,12 @@
 /**
  * The benchmark's model: an OpenAI-compatible chat-completions server on 127.0.0.1 that answers every structured
- * request with a schema-valid JSON object after a fixed latency. Run as a child process (`node server.js <latencyMs>`
- * prints its URL), so that its CPU time is not charged to the client being measured.
+ * request with a schema-valid JSON object after a fixed latency. Run as a child process (`node server.js <latencyMs>
+ * [<rpm> <tpm> <retry-after 0|1>]` prints its URL), so that its CPU time is not charged to the client being measured.
+ * With limits it enforces OpenAI-style rate-limit buckets (bench/buckets.ts) and `GET /stats` tells what they saw.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RateLimitBuckets, type BucketLimits } from "./buckets.js";
 
 interface Schema {
   type?: string | string[];
@@ -55,13 +57,28 @@ function answer(schema: Schema, seed: number): unknown {
   return RATIONALE;
 }
 
-export async function startBenchServer(latencyMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startBenchServer(latencyMs: number, limits?: BucketLimits): Promise<{ url: string; close: () => Promise<void> }> {
+  const buckets = limits ? new RateLimitBuckets(limits) : undefined;
   const server = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/stats") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...buckets?.stats, idealMs: buckets?.idealMs(latencyMs) }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       const body = JSON.parse(raw) as Body;
+      const verdict = buckets?.admit(body);
+      if (verdict && !verdict.ok) {
+        res.writeHead(429, { "content-type": "application/json", ...verdict.headers }).end(verdict.body);
+        return;
+      }
+      const rateHeaders = verdict?.headers ?? {};
+      const send = (type: string, text: string) => {
+        res.writeHead(200, { "content-type": type, ...rateHeaders }).end(text);
+        buckets?.answered();
+      };
       const schema = body.response_format?.json_schema?.schema ?? body.tools?.[0]?.function.parameters;
       const dialogue = body.messages.filter((m) => m.role === "user").map((m) => m.content ?? "").join("\n");
       const content = schema ? JSON.stringify(answer(schema, hash(dialogue))) : "I'm so sorry to hear that. Do you want to talk about it?";
@@ -70,7 +87,7 @@ export async function startBenchServer(latencyMs: number): Promise<{ url: string
       const usage = { prompt_tokens: tokensOf(promptChars), completion_tokens: tokensOf(content.length) };
       if (body.stream) {
         const events = streamed(body.model, content, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, body.stream_options?.include_usage === true);
-        setTimeout(() => res.writeHead(200, { "content-type": "text/event-stream" }).end(events), latencyMs);
+        setTimeout(() => send("text/event-stream", events), latencyMs);
         return;
       }
       const reply = JSON.stringify({
@@ -81,7 +98,7 @@ export async function startBenchServer(latencyMs: number): Promise<{ url: string
         choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
         usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
       });
-      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(reply), latencyMs);
+      setTimeout(() => send("application/json", reply), latencyMs);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -100,7 +117,9 @@ export async function startBenchServer(latencyMs: number): Promise<{ url: string
 // As a child process: start, print the URL, and exit when the parent goes away.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"))) {
   const latency = Number(process.argv[2] ?? 0);
-  void startBenchServer(latency).then(({ url }) => {
+  const [rpm, tpm, retryAfter] = process.argv.slice(3).map(Number);
+  const limits = rpm && tpm ? { rpm, tpm, retryAfter: retryAfter === 1 } : undefined;
+  void startBenchServer(latency, limits).then(({ url }) => {
     process.stdout.write(`${url}\n`);
     process.stdin.resume();
     process.stdin.on("end", () => process.exit(0));

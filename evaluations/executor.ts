@@ -1,11 +1,13 @@
 /**
  * Where an eval's examples run: in this thread, or in worker threads (workerPool.ts), behind one interface. Each
- * has its own model resolver with the eval's LLM cache and its share of the request limit.
+ * has its own model resolver with the eval's LLM cache and its share of the request limit; all share the
+ * rate-limit buckets (models/pacing.ts).
  */
 import { availableParallelism } from "node:os";
 import { tracingEnabled } from "../core/tracing.js";
 import { ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
+import { globalPacer, setRateLimits, type RateLimits } from "../models/pacing.js";
 import { parseModelSpec } from "../models/spec.js";
 import type { BatchTransport } from "../models/types.js";
 import { SqliteAnswerCache, type CacheStats } from "../store/answerCache.js";
@@ -30,14 +32,18 @@ export interface ExecutorConfig {
   cache?: SqliteAnswerCache;
   /** eval --batch: the models' requests go through this (evaluations/batch.ts; in this thread only). */
   batch?: BatchTransport;
+  /** --rpm/--tpm; the rate-limit buckets (models/pacing.ts) are shared with the workers. */
+  rateLimits?: RateLimits;
 }
 
 export async function startExecutor(c: ExecutorConfig): Promise<Executor> {
+  setRateLimits(c.rateLimits ?? {});
   if (c.workers > 0) {
     return WorkerPool.start(c.workers, {
       runner: c.runner,
       ...(c.cache ? { cachePath: c.cache.path } : {}),
       maxConcurrency: Math.ceil(c.requestLimit / c.workers),
+      pacing: globalPacer().shared,
     });
   }
   const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit), ...(c.batch ? { batch: c.batch } : {}) });

@@ -21,6 +21,9 @@ export interface EvalOptions {
   limit?: number;
   seed?: number;
   concurrency?: number;
+  /** Requests / tokens per minute to stay under (models/pacing.ts); the server's own limits apply too. */
+  rpm?: number;
+  tpm?: number;
   agents?: AgentEmotion[];
   aggregation?: "llm" | "vote" | "weighted";
   temperature?: number;

@@ -7,6 +7,8 @@ import { basename, extname, join, resolve } from "node:path";
 import { RunOptions } from "../graphs/context.js";
 import { checkMethodOptions, type TaskName } from "../graphs/methods.js";
 import { effectiveSpec, resolveModel } from "../models/factory.js";
+import type { RateLimits } from "../models/pacing.js";
+import { parseModelSpec } from "../models/spec.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
@@ -35,6 +37,8 @@ export interface EvalPlan {
   workers: number;
   /** Model requests in flight at once, over all threads. */
   requestLimit: number;
+  /** --rpm/--tpm. */
+  rateLimits: RateLimits;
 }
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -74,6 +78,12 @@ function requestLimitFor(concurrency: number): number {
   return n;
 }
 
+/** --rpm/--tpm pace the OpenAI-compatible transport (models/limits.ts) only: refused for a model they would not pace. */
+function checkPaced(models: (string | undefined)[]): void {
+  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+  if (other) throw new Error(`--rpm and --tpm pace openai: models (and OpenAI-compatible servers) only, not ${other}: drop them, or use --concurrency.`);
+}
+
 export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   const data = o.data ?? "ed:test";
   // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
@@ -83,6 +93,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   const concurrency = o.concurrency ?? 8;
   positiveInt("concurrency", concurrency);
   positiveInt("limit", o.limit);
+  positiveInt("rpm", o.rpm);
+  positiveInt("tpm", o.tpm);
   const runOptions = RunOptions.parse({
     model,
     labels,
@@ -115,6 +127,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 });
   // A batch's stage holds every example: all are in flight at once, in this thread.
   const workers = o.batch ? 0 : workerCount(o, [model, judgeSpec], concurrency);
+  if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
   const config: ExperimentConfig = {
@@ -146,5 +159,6 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     runner: { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) },
     workers,
     requestLimit: requestLimitFor(concurrency),
+    rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
   };
 }

@@ -1,5 +1,9 @@
-/** The evaluation's progress bar on stderr: examples done / total, the running score, errors, ETA. */
+/**
+ * The evaluation's progress bar on stderr: examples done / total, the running score, errors, ETA, and while requests
+ * wait for the provider's rate limit (models/pacing.ts), that they do.
+ */
 import { SingleBar } from "cli-progress";
+import { pacingStatus } from "../models/pacing.js";
 
 export interface ProgressView {
   start(total: number, done: number): void;
@@ -11,7 +15,7 @@ export interface ProgressView {
 export function progressBar(label: string): ProgressView {
   const bar = new SingleBar({
     stream: process.stderr,
-    format: `${label} [{bar}] {value}/{total} | {score} | errors {errors} | {rate}/s | ETA {eta_formatted}`,
+    format: `${label} [{bar}] {value}/{total} | {score} | errors {errors} | {rate}/s | ETA {eta_formatted}{pacing}`,
     barsize: 24,
     hideCursor: false,
     // Redraw at most ~5 times a second: thousands of examples would otherwise flood a slow terminal.
@@ -23,6 +27,11 @@ export function progressBar(label: string): ProgressView {
   });
   let started = 0;
   let startedAt = 0;
+  let pacingTimer: NodeJS.Timeout | undefined;
+  const pacing = () => {
+    const status = pacingStatus();
+    return status ? ` | ${status}` : "";
+  };
   const rate = (done: number): string => {
     const s = (performance.now() - startedAt) / 1000;
     return s > 0 ? ((done - started) / s).toFixed(1) : "0";
@@ -31,12 +40,16 @@ export function progressBar(label: string): ProgressView {
     start(total, done) {
       started = done;
       startedAt = performance.now();
-      bar.start(total, done, { score: "-", errors: 0, rate: "0" });
+      bar.start(total, done, { score: "-", errors: 0, rate: "0", pacing: "" });
+      // Waiting for the rate limit finishes no example for a while: said as it happens, not at the next one.
+      pacingTimer = setInterval(() => bar.update({ pacing: pacing() }), 1000);
+      pacingTimer.unref();
     },
     update(done, score, errors) {
-      bar.update(done, { score, errors, rate: rate(done) });
+      bar.update(done, { score, errors, rate: rate(done), pacing: pacing() });
     },
     stop() {
+      clearInterval(pacingTimer);
       bar.stop();
     },
   };

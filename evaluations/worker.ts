@@ -6,6 +6,7 @@ import { EventEmitter } from "node:events";
 import { parentPort, workerData } from "node:worker_threads";
 import { ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
+import { adoptPacer } from "../models/pacing.js";
 import { messageOf } from "../nodes/common.js";
 import { SqliteAnswerCache, type CacheStats } from "../store/answerCache.js";
 import type { Example } from "./data/types.js";
@@ -16,6 +17,8 @@ export interface WorkerInit {
   cachePath?: string;
   /** This worker's share of the eval's request limit. */
   maxConcurrency: number;
+  /** The eval thread's rate-limit buckets (models/pacing.ts), shared. */
+  pacing?: SharedArrayBuffer;
 }
 
 export type ToWorker = { type: "run"; seq: number; example: Example } | { type: "abort"; seq: number } | { type: "close" };
@@ -33,6 +36,7 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
+  if (init.pacing) adoptPacer(init.pacing);
   const cache = init.cachePath ? SqliteAnswerCache.open(init.cachePath, { check: false }) : undefined;
   const resolver = new ModelResolver({ ...(cache ? { cache } : {}), limiter: new Semaphore(init.maxConcurrency) });
   const run = await exampleRunner(init.runner, resolver);

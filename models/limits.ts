@@ -5,9 +5,12 @@
  *    evaluation at concurrency 32 with five agents each never opens 160 connections);
  *  - a per-attempt timeout that covers the headers and the whole body, and a total time for all attempts of one
  *    request, waits included, after which it gives up with what happened;
+ *  - completion requests paced by the server's rate limits (models/pacing.ts), learnt from its `x-ratelimit-*`
+ *    headers or set by --rpm/--tpm, across every request of the process and its worker threads;
  *  - retries with exponential backoff and jitter on 408/409/429/5xx, dropped connections, timeouts and 2xx answers
- *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, each
- *    announced on stderr (models/retryNotice.ts);
+ *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, and on a
+ *    429 without them the wait its body names ("Please try again in 0.7s") or its reset headers, each announced on
+ *    stderr (models/retryNotice.ts);
  *  - answers read with a byte cap, decompressed bytes counted (models/answerBody.ts), before anything parses them;
  *  - redirects never followed by fetch: one to another origin is refused (the dialogue is not sent there), one on the
  *    same origin is followed for a few hops, then called a loop;
@@ -19,6 +22,7 @@
  */
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
+import { estimateRequest, globalPacer, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
 import { announceRetry } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -373,7 +377,9 @@ async function attempt(
       return { redirect: { status: res.status, to: new URL(location, urlOf(input)) } };
     }
     if (isRetryableStatus(res.status) && res.headers.get("x-should-retry") !== "false") {
-      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs: retryAfterMs(res.headers) };
+      // A 429 without Retry-After may name its wait in the body ("Please try again in 0.7s") or its reset headers.
+      const waitMs = retryAfterMs(res.headers) ?? (res.status === 429 ? (waitFromBody(text) ?? waitFromReset(rateHeaders(res.headers))) : undefined);
+      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs };
     }
     if (!res.ok) return { response: res };
     const type = res.headers.get("content-type") ?? "";
@@ -415,6 +421,8 @@ export interface TransportOptions extends Partial<TransportLimits> {
   limiter?: Semaphore;
   /** Named with the host in retry notices: "openai", "ollama". */
   provider?: string;
+  /** Paces completion requests by the server's rate limits (models/pacing.ts; default: the process's), or false. */
+  pacer?: Pacer | false;
 }
 
 /** Header set on the last error answer handed back after retries: how many attempts were made. */
@@ -465,20 +473,34 @@ function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): 
  * to the global fetch, looked up on each request.
  */
 export function resilientFetch(options: TransportOptions = {}, fetchImpl?: FetchLike): FetchLike {
-  const { limiter, provider = "model server", ...overrides } = options;
+  const { limiter, provider = "model server", pacer: pacerOption, ...overrides } = options;
   const send: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const limits = { ...defaultLimits(), ...stripUndefined(overrides) };
     const shared = limiter ?? globalLimiter();
-    const started = Date.now();
-    const deadline = started + Math.max(limits.totalMs, 1);
+    const pacer = pacerOption === false ? undefined : (pacerOption ?? globalPacer());
+    const cost = pacer ? estimateRequest(urlOf(input), init?.body) : undefined;
     const where = `${provider} ${hostOf(urlOf(input))}`;
     let target: string | URL | Request = input;
     let hops = 0;
+    let started = 0;
+    let deadline = 0;
     for (let retry = 0; ; ) {
+      // Each attempt takes its cost from the rate-limit buckets (rejected ones count at OpenAI too), waiting if it
+      // must; the request's own time starts once it is first let through.
+      const ticket = cost ? await pacer!.admit(cost, init?.signal) : undefined;
+      if (started === 0) {
+        started = Date.now();
+        deadline = started + Math.max(limits.totalMs, 1);
+      }
       const left = deadline - Date.now();
       const timeoutMs = retry === 0 && hops === 0 ? Math.min(limits.timeoutMs, limits.totalMs) : Math.max(1, Math.min(limits.timeoutMs, left));
       const a = await attempt(send, target, init, limits, timeoutMs, shared);
+      if (ticket && a.response) {
+        // A 429 holds every request to this server and model for the wait it names (or our backoff).
+        const hold = a.response.status === 429 ? (a.waitMs ?? backoffMs(retry + 1, limits)) : undefined;
+        pacer!.observe(ticket, rateHeaders(a.response.headers), hold);
+      }
       if (a.redirect) {
         hops++;
         const refused = checkRedirect(urlOf(target), a.redirect, hops, limits.maxRedirects);

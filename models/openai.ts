@@ -1,6 +1,7 @@
 import { ClientsPerLimiter } from "./clients.js";
 import { ChatOpenAI } from "@langchain/openai";
 import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
+import { PACING_ALLOWANCE_MS } from "./pacing.js";
 import type { ModelOptions, ResolvedModel, StructuredMethod } from "./types.js";
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -42,9 +43,10 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       configuration: { ...(baseURL ? { baseURL } : {}), fetch: batch?.fetch ?? resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai" }) },
       temperature,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
-      // The client's own timeout covers all of our attempts (bounded by `totalMs` in the fetch), with room for the
-      // fetch to give up first and say why; each attempt has its own `timeoutMs` there. A batch may take its 24 h.
-      timeout: batch ? batch.maxWaitMs : Math.max(limits.totalMs, timeoutMs) + 10_000,
+      // The client's own timeout covers all of our attempts (bounded by `totalMs` in the fetch) and a wait for the
+      // rate limit before them, with room for the fetch to give up first and say why; each attempt has its own
+      // `timeoutMs` there. A batch may take its 24 h.
+      timeout: batch ? batch.maxWaitMs : Math.max(limits.totalMs, timeoutMs) + PACING_ALLOWANCE_MS + 10_000,
       maxRetries: 0,
     }),
   );

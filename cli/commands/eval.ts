@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { integer, positiveInt, workersArg } from "../args.js";
+import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
@@ -20,6 +20,8 @@ interface EvalCommandOptions {
   limit?: number;
   seed: number;
   concurrency: number;
+  rpm?: number;
+  tpm?: number;
   workers: number | "auto";
   out?: string;
   langsmith?: boolean;
@@ -114,6 +116,8 @@ export function evalCommand(): Command {
     .addOption(new Option("-a, --aggregation <strategy>", "InsideOut methods: llm (the paper), vote or weighted (ERG: llm or weighted)").choices(["llm", "vote", "weighted"]))
     .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .addOption(rpmOption())
+    .addOption(tpmOption())
     .addOption(
       new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least; none with LangSmith tracing) or a number, 0 for none")
         .default("auto")
@@ -148,6 +152,8 @@ export function evalCommand(): Command {
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
           concurrency: o.concurrency,
+          ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
+          ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
           workers: o.workers,
           ...(o.out !== undefined ? { out: o.out } : {}),
           langsmith: o.langsmith === true,

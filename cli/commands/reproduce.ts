@@ -10,7 +10,7 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval } from "../../evaluations/run.js";
 import { problems } from "./eval.js";
 import { methodNames, type TaskName } from "../../graphs/methods.js";
-import { positiveInt } from "../args.js";
+import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 
 /** `view`: the tables printed; compare.md and compare.html hold them all. */
@@ -28,6 +28,8 @@ interface ReproduceOptions {
   limit?: number;
   data: string;
   concurrency: number;
+  rpm?: number;
+  tpm?: number;
   out?: string;
   batch?: boolean;
   progress: boolean;
@@ -42,6 +44,8 @@ export function reproduceCommand(): Command {
     .addOption(new Option("--limit <n>", "a seeded sample of n examples instead of the whole split").argParser(positiveInt))
     .option("--data <source>", "ed:test (the paper's split), ed:valid, or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .addOption(rpmOption())
+    .addOption(tpmOption())
     .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>)")
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
     .option("--no-progress", "no progress bars on stderr")
@@ -65,6 +69,8 @@ export function reproduceCommand(): Command {
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           data: o.data,
           concurrency: o.concurrency,
+          ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
+          ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
           out,
           ...(o.batch ? { batch: true } : {}),
           progress,
