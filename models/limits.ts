@@ -496,10 +496,10 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
       const left = deadline - Date.now();
       const timeoutMs = retry === 0 && hops === 0 ? Math.min(limits.timeoutMs, limits.totalMs) : Math.max(1, Math.min(limits.timeoutMs, left));
       const a = await attempt(send, target, init, limits, timeoutMs, shared);
-      if (ticket && a.response) {
+      if (ticket) {
         // A 429 holds every request to this server and model for the wait it names (or our backoff).
-        const hold = a.response.status === 429 ? (a.waitMs ?? backoffMs(retry + 1, limits)) : undefined;
-        pacer!.observe(ticket, rateHeaders(a.response.headers), hold);
+        const hold = a.response?.status === 429 ? (a.waitMs ?? backoffMs(retry + 1, limits)) : undefined;
+        pacer!.observe(ticket, a.response ? rateHeaders(a.response.headers) : {}, hold);
       }
       if (a.redirect) {
         hops++;

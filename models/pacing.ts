@@ -13,9 +13,9 @@
  * paces at its own count; the estimate matters only for the requests in flight. A 429 holds every request to that
  * server and model for the wait it names (models/limits.ts reads it from the headers or the body).
  *
- * The estimate (estimateRequest): characters of the request body / 4 (the body holds the messages, and the schema,
- * which count as prompt tokens; JSON syntax makes it err high), plus max_tokens or max_completion_tokens times n,
- * the completion budget OpenAI charges against the limit up front.
+ * The estimate (estimateRequest), as OpenAI describes its own: characters / 4 of the messages and of the tools or
+ * response format they ask for (which count as prompt tokens; ~4.5 characters make a token of English prose, so it
+ * errs high), plus max_tokens or max_completion_tokens times n, the completion budget charged up front.
  */
 import { setTimeout as sleepFor } from "node:timers/promises";
 
@@ -33,8 +33,6 @@ export interface Ticket {
   /** This slot's token count after this request. */
   tokensAfter: number;
   cost: RequestCost;
-  /** When it was sent (after any wait). */
-  sentAt: number;
 }
 
 export interface RateLimits {
@@ -62,8 +60,8 @@ export const PACING_ALLOWANCE_MS = 15 * MINUTE_MS;
 const SLOTS = 16;
 // Per slot, in a Float64Array: the key's hash (0: free), learned limits (0: unknown), levels and when they were
 // computed, the counts sent so far (estimated), the newest ticket whose remaining-* was applied, a hold (429).
-const F = { hash: 0, rpm: 1, tpm: 2, reqLevel: 3, tokLevel: 4, at: 5, reqSent: 6, tokSent: 7, applied: 8, holdUntil: 9, reqKnown: 10, tokKnown: 11 } as const;
-const FIELDS = 12;
+const F = { hash: 0, rpm: 1, tpm: 2, reqLevel: 3, tokLevel: 4, at: 5, reqSent: 6, tokSent: 7, applied: 8, holdUntil: 9, reqKnown: 10, tokKnown: 11, frozenAt: 12 } as const;
+const FIELDS = 13;
 // Globals after the slots: the limits set by --rpm/--tpm (0: none).
 const G_RPM = SLOTS * FIELDS;
 const G_TPM = G_RPM + 1;
@@ -141,10 +139,14 @@ export class Pacer {
     return [pick(this.f[b + F.rpm]!, this.f[G_RPM]!), pick(this.f[b + F.tpm]!, this.f[G_TPM]!)];
   }
 
-  /** Brings both levels to `now`: refilled at cap/minute, never above cap; a level first known starts full. */
+  /**
+   * Brings both levels to `now`: refilled at cap/minute, never above cap; a level first known starts full. Not while
+   * frozen: a request taken from a full bucket here reaches the server later, whose bucket stays full (and refills
+   * nothing) until then; so nothing is refilled until its answer (or a later one) is back.
+   */
   private refill(b: number, now: number): [number, number] {
     const [rpm, tpm] = this.caps(b);
-    const dt = Math.max(0, now - this.f[b + F.at]!);
+    const dt = this.f[b + F.frozenAt]! > 0 ? 0 : Math.max(0, now - this.f[b + F.at]!);
     const level = (field: number, known: number, cap: number) => {
       if (!Number.isFinite(cap)) return;
       if (this.f[b + known] === 0) {
@@ -170,6 +172,7 @@ export class Pacer {
       const b = this.base(slot);
       const [rpm, tpm] = this.refill(b, t);
       let wait = Math.max(0, this.f[b + F.holdUntil]! - t);
+      const full = (Number.isFinite(rpm) && this.f[b + F.reqLevel]! >= rpm) || (Number.isFinite(tpm) && this.f[b + F.tokLevel]! >= tpm);
       // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
       // and answers arriving out of order do not make it arrive just before it fits.
       if (Number.isFinite(rpm)) {
@@ -183,10 +186,11 @@ export class Pacer {
       }
       this.f[b + F.reqSent]! += 1;
       this.f[b + F.tokSent]! += cost.tokens;
+      if (full && this.f[b + F.frozenAt] === 0) this.f[b + F.frozenAt] = this.f[b + F.reqSent]!;
       return { slot, seq: this.f[b + F.reqSent]!, tokensAfter: this.f[b + F.tokSent]!, wait };
     });
     if (!taken) return undefined;
-    const ticket: Ticket = { slot: taken.slot, seq: taken.seq, tokensAfter: taken.tokensAfter, cost, sentAt: t };
+    const ticket: Ticket = { slot: taken.slot, seq: taken.seq, tokensAfter: taken.tokensAfter, cost };
     if (taken.wait > 0) {
       Atomics.add(this.ints, I_WAITING, 1);
       try {
@@ -198,7 +202,6 @@ export class Pacer {
       } finally {
         Atomics.sub(this.ints, I_WAITING, 1);
       }
-      ticket.sentAt = now();
     }
     return ticket;
   }
@@ -213,28 +216,31 @@ export class Pacer {
   }
 
   /**
-   * What the server answered to `ticket`'s request: its limits, its remaining counts (the newest answer's figures
-   * reset the levels, less what was sent after it), and on a 429 the wait it asked for, held for every request.
+   * What the server answered to `ticket`'s request (nothing, for a request that got no answer): its limits, its
+   * remaining counts (the newest answer's figures reset the levels, less what was sent after it), and on a 429 the
+   * wait it asked for, held for every request.
    */
   observe(ticket: Ticket, h: RateHeaders, holdMs?: number, t: number = Date.now()): void {
     this.locked(() => {
       const b = this.base(ticket.slot);
       this.refill(b, t);
+      if (this.f[b + F.frozenAt]! > 0 && ticket.seq >= this.f[b + F.frozenAt]!) this.f[b + F.frozenAt] = 0;
       if (h.limitRequests && h.limitRequests > 0) this.f[b + F.rpm] = h.limitRequests;
       if (h.limitTokens && h.limitTokens > 0) this.f[b + F.tpm] = h.limitTokens;
       const [rpm, tpm] = this.caps(b);
       if (ticket.seq >= this.f[b + F.applied]!) {
-        const since = Math.max(0, t - ticket.sentAt);
+        // The server's figure is as of the request's arrival; what it refilled since is not counted (when it
+        // arrived is not known): erring low by the answer's latency.
         let applied = false;
         if (h.remainingRequests !== undefined && Number.isFinite(rpm)) {
           const after = this.f[b + F.reqSent]! - ticket.seq;
-          this.f[b + F.reqLevel] = Math.min(rpm, h.remainingRequests + (rpm * since) / MINUTE_MS) - after;
+          this.f[b + F.reqLevel] = Math.min(rpm, h.remainingRequests) - after;
           this.f[b + F.reqKnown] = 1;
           applied = true;
         }
         if (h.remainingTokens !== undefined && Number.isFinite(tpm)) {
           const after = this.f[b + F.tokSent]! - ticket.tokensAfter;
-          this.f[b + F.tokLevel] = Math.min(tpm, h.remainingTokens + (tpm * since) / MINUTE_MS) - after;
+          this.f[b + F.tokLevel] = Math.min(tpm, h.remainingTokens) - after;
           this.f[b + F.tokKnown] = 1;
           applied = true;
         }
@@ -301,15 +307,45 @@ export function estimateRequest(url: string, body: unknown): RequestCost | undef
     return undefined;
   }
   if (!PACED_PATH.test(path)) return undefined;
-  let parsed: { model?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; max_output_tokens?: unknown; n?: unknown };
+  let parsed: CompletionBody;
   try {
-    parsed = JSON.parse(body) as typeof parsed;
+    parsed = JSON.parse(body) as CompletionBody;
   } catch {
     return undefined;
   }
   const budget = [parsed.max_completion_tokens, parsed.max_tokens, parsed.max_output_tokens].find((v): v is number => typeof v === "number" && v > 0) ?? 0;
   const n = typeof parsed.n === "number" && parsed.n >= 1 ? parsed.n : 1;
-  return { key: `${origin} ${typeof parsed.model === "string" ? parsed.model : ""}`, tokens: Math.ceil(body.length / 4) + budget * n };
+  return { key: `${origin} ${typeof parsed.model === "string" ? parsed.model : ""}`, tokens: Math.ceil(promptChars(parsed, body) / 4) + budget * n };
+}
+
+interface CompletionBody {
+  model?: unknown;
+  messages?: unknown;
+  tools?: unknown;
+  functions?: unknown;
+  response_format?: unknown;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
+  max_output_tokens?: unknown;
+  n?: unknown;
+}
+
+/**
+ * The characters that become prompt tokens: each message's text (and name), and the tools or response format it
+ * asks for, as JSON. A body of another shape (the Responses API's `input`) counts whole.
+ */
+function promptChars(b: CompletionBody, raw: string): number {
+  if (!Array.isArray(b.messages)) return raw.length;
+  const json = (v: unknown) => (v === undefined ? 0 : JSON.stringify(v).length);
+  let chars = json(b.tools) + json(b.functions) + json(b.response_format);
+  for (const m of b.messages as { content?: unknown; name?: unknown }[]) {
+    if (typeof m?.name === "string") chars += m.name.length;
+    const c = m?.content;
+    if (typeof c === "string") chars += c.length;
+    else if (Array.isArray(c)) for (const part of c as { text?: unknown }[]) chars += typeof part?.text === "string" ? part.text.length : json(part);
+    else chars += json(c ?? (m as { tool_calls?: unknown }).tool_calls);
+  }
+  return chars;
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };

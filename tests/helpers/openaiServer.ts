@@ -111,7 +111,13 @@ function streamedCompletion(req: ChatRequest, answer: string | { toolCall: { nam
   return `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("")}data: [DONE]\n\n`;
 }
 
-export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number } = {}): Promise<FakeOpenAI> {
+/**
+ * Decides on a request as it arrives, before the handler: let it through with these headers on the answer (e.g. a
+ * rate limiter's `x-ratelimit-*`), or answer it at once with a status.
+ */
+export type Gate = (req: ChatRequest) => { ok: true; headers: Record<string, string> } | { ok: false; status: number; headers: Record<string, string>; body: string };
+
+export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number; gate?: Gate } = {}): Promise<FakeOpenAI> {
   const requests: ChatRequest[] = [];
   const headers: IncomingHttpHeaders[] = [];
   let inFlight = 0;
@@ -128,6 +134,12 @@ export async function startFakeOpenAI(handler: Handler, opts: { delayMs?: number
         const body = JSON.parse(await readBody(req)) as ChatRequest;
         requests.push(body);
         headers.push(req.headers);
+        const gate = opts.gate?.(body);
+        if (gate && !gate.ok) {
+          res.writeHead(gate.status, { "content-type": "application/json", ...gate.headers }).end(gate.body);
+          return;
+        }
+        if (gate) for (const [k, v] of Object.entries(gate.headers)) res.setHeader(k, v);
         if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
         const answer = await handler(body);
         if (typeof answer === "object" && "drop" in answer) {
