@@ -105,6 +105,13 @@ describe("method × options", () => {
     await refused(recognize("--agents", "anger,joy"), /Invalid option --agents \("joy"\): .*expected one of/);
   });
 
+  it("eval --rpm/--tpm: a number that is not one, or a model they would not pace", async () => {
+    const evalArgs = (...extra: string[]) => ["eval", "--task", "erc", "--method", "baseline", "--limit", "2", "--out", join(dir, `paced-${n++}`), ...extra];
+    await refused(evalArgs("--model", "openai:m", "--tpm", "0"), /--tpm.*expected a positive integer, got "0"/);
+    await refused(evalArgs("--model", "openai:m", "--rpm", "1.5"), /--rpm.*expected an integer/);
+    await refused(evalArgs("--model", "ollama:llama3.2", "--rpm", "60"), /--rpm and --tpm pace openai: models .* not ollama:llama3.2/);
+  });
+
   it("--server: refused before the LangGraph server is asked anything", async () => {
     let hits = 0;
     const lg: Server = createServer((_req, res) => {

@@ -80,6 +80,24 @@ describe("faults, each once, then success", () => {
     expect(r.ms).toBeGreaterThanOrEqual(290);
   });
 
+  it("429 without Retry-After waits what its body says (OpenAI's 'Please try again in 1.2s'), or until its limit resets", async () => {
+    const body = JSON.stringify({
+      error: {
+        message: "Rate limit reached for m in organization org-x on tokens per min (TPM): Limit 1000, Used 990, Requested 50. Please try again in 1.2s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        type: "tokens",
+        code: "rate_limit_exceeded",
+      },
+    });
+    const reset = { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "700ms" };
+    const s = await scriptedServer([{ status: 429, body }, { status: 429, headers: reset }]);
+    const r = await ask(s);
+    expect(r.text).toBe("hello");
+    expect(s.requests).toHaveLength(3);
+    // Backoff alone (20 ms here) would have retried at once.
+    expect(r.ms).toBeGreaterThanOrEqual(1850);
+    expect(r.ms).toBeLessThan(6000);
+  });
+
   it("500 then success", async () => {
     const s = await scriptedServer([{ status: 500 }, { status: 503 }]);
     expect((await ask(s)).text).toBe("hello");

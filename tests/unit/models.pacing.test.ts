@@ -1,0 +1,199 @@
+/**
+ * Pacing by rate limits (models/pacing.ts): OpenAI's header and 429-body formats read from hand-written examples of
+ * them, the request estimate worked out by hand, and the shared buckets' waits (real timers, generous bounds), also
+ * across a worker thread.
+ */
+import { describe, expect, it } from "@jest/globals";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { estimateRequest, Pacer, pacingStatus, parseDuration, rateHeaders, waitFromBody, waitFromReset } from "../../models/pacing.js";
+import { REPO } from "../helpers/cli.js";
+
+describe("OpenAI's durations", () => {
+  it.each([
+    ["1s", 1000],
+    ["6m0s", 360_000],
+    ["20ms", 20],
+    ["1m2.5s", 62_500],
+    ["0s", 0],
+    ["59.999s", 59_999],
+    ["1h2m3s", 3_723_000],
+    ["0.7", 700],
+    ["17.28s", 17_280],
+  ])("%s is %d ms", (text, ms) => {
+    expect(parseDuration(text)).toBeCloseTo(ms, 6);
+  });
+
+  it.each(["", "soon", "1 s", "-1s", "1d"])("%j is not one", (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe("the wait a 429's body asks for", () => {
+  const openai = (tail: string) =>
+    JSON.stringify({
+      error: {
+        message: `Rate limit reached for gpt-4o-mini in organization org-AbCdEf on tokens per min (TPM): Limit 200000, Used 199614, Requested 1036. ${tail} Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        type: "tokens",
+        param: null,
+        code: "rate_limit_exceeded",
+      },
+    });
+
+  it("reads OpenAI's 'Please try again in …' in its three shapes", () => {
+    expect(waitFromBody(openai("Please try again in 195ms."))).toBe(195);
+    expect(waitFromBody(openai("Please try again in 0.7s."))).toBeCloseTo(700, 6);
+    expect(waitFromBody(openai("Please try again in 1m2.5s."))).toBeCloseTo(62_500, 6);
+  });
+
+  it("reads Azure OpenAI's 'Please retry after N seconds'", () => {
+    const azure = JSON.stringify({
+      error: {
+        code: "429",
+        message:
+          "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-02-01 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 20 seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.",
+      },
+    });
+    expect(waitFromBody(azure)).toBe(20_000);
+  });
+
+  it("finds none where none is named", () => {
+    expect(waitFromBody(JSON.stringify({ error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota" } }))).toBeUndefined();
+    expect(waitFromBody(undefined)).toBeUndefined();
+  });
+});
+
+describe("x-ratelimit-* headers", () => {
+  // The example of OpenAI's rate-limits guide.
+  const guide = new Headers({
+    "x-ratelimit-limit-requests": "60",
+    "x-ratelimit-limit-tokens": "150000",
+    "x-ratelimit-remaining-requests": "59",
+    "x-ratelimit-remaining-tokens": "149984",
+    "x-ratelimit-reset-requests": "1s",
+    "x-ratelimit-reset-tokens": "6m0s",
+  });
+
+  it("are read as numbers and milliseconds", () => {
+    expect(rateHeaders(guide)).toEqual({
+      limitRequests: 60,
+      limitTokens: 150_000,
+      remainingRequests: 59,
+      remainingTokens: 149_984,
+      resetRequestsMs: 1000,
+      resetTokensMs: 360_000,
+    });
+    expect(rateHeaders(new Headers({ "x-ratelimit-limit-tokens": "lots", "x-ratelimit-reset-tokens": "later" }))).toEqual({});
+  });
+
+  it("give a 429 without a stated wait the reset of the exhausted limit", () => {
+    expect(waitFromReset(rateHeaders(guide))).toBeUndefined();
+    expect(waitFromReset({ remainingRequests: 3, remainingTokens: 0, resetRequestsMs: 20, resetTokensMs: 1500 })).toBe(1500);
+    expect(waitFromReset({ remainingRequests: 0, remainingTokens: 0, resetRequestsMs: 2000, resetTokensMs: 1500 })).toBe(2000);
+  });
+});
+
+describe("a request's estimated tokens", () => {
+  const url = "https://api.openai.com/v1/chat/completions";
+
+  it("is the characters of its messages and response format / 4, plus max_tokens × n", () => {
+    const body = JSON.stringify({
+      model: "gpt-4o-mini",
+      // 13 + 12 characters of text, and `{"type":"json_object"}`, 22 characters: 47 / 4 → 12 tokens.
+      messages: [
+        { role: "system", content: "You are kind." },
+        { role: "user", content: "Hello there!" },
+      ],
+      response_format: { type: "json_object" },
+      max_tokens: 50,
+      n: 2,
+    });
+    expect(estimateRequest(url, body)).toEqual({ key: "https://api.openai.com gpt-4o-mini", tokens: 12 + 100 });
+    // max_completion_tokens, as the newer models are asked; text in content parts.
+    const parts = JSON.stringify({ model: "o3", messages: [{ role: "user", content: [{ type: "text", text: "12345678" }] }], max_completion_tokens: 7 });
+    expect(estimateRequest(url, parts)).toEqual({ key: "https://api.openai.com o3", tokens: 2 + 7 });
+  });
+
+  it("is per server and model, and none for what is not a completion", () => {
+    const body = JSON.stringify({ model: "m", messages: [] });
+    expect(estimateRequest("http://127.0.0.1:8080/v1/chat/completions", body)?.key).toBe("http://127.0.0.1:8080 m");
+    expect(estimateRequest("https://api.openai.com/v1/files", body)).toBeUndefined();
+    expect(estimateRequest("https://api.openai.com/v1/batches", body)).toBeUndefined();
+    expect(estimateRequest(url, undefined)).toBeUndefined();
+    expect(estimateRequest(url, "not json")).toBeUndefined();
+  });
+});
+
+const cost = { key: "http://127.0.0.1:1 m", tokens: 10 };
+
+async function timed(p: Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await p;
+  return performance.now() - t;
+}
+
+describe("the shared buckets", () => {
+  it("let a full bucket's worth through at once, then one request per 1/rate", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 600 });
+    const first = await pacer.admit(cost);
+    // A margin of one request stays in the bucket.
+    const burst = await timed(Promise.all(Array.from({ length: 598 }, () => pacer.admit(cost))));
+    expect(burst).toBeLessThan(1000);
+    pacer.observe(first!, {});
+    // 10 a second: the next two wait about 0.1 and 0.2 s.
+    const a = pacer.admit(cost);
+    const b = pacer.admit(cost);
+    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (2 requests)");
+    expect(await timed(a)).toBeGreaterThanOrEqual(60);
+    expect(await timed(b)).toBeGreaterThanOrEqual(60);
+    expect(pacingStatus(pacer)).toBeUndefined();
+  });
+
+  it("learn the limit and the level from an answer's headers, and hold for a 429's wait", async () => {
+    const pacer = new Pacer();
+    const t = await pacer.admit(cost);
+    // Unknown limits: nothing waits. Then the server says 600 a minute, none left.
+    pacer.observe(t!, { limitRequests: 600, remainingRequests: 0 });
+    const started = performance.now();
+    const next = await pacer.admit(cost);
+    // At 10 a second, two requests' worth (this one and the margin): ~200 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(performance.now() - started).toBeLessThan(3000);
+    pacer.observe(next!, { limitTokens: 1_000_000 }, 400);
+    expect(await timed(pacer.admit(cost))).toBeGreaterThanOrEqual(350);
+  });
+
+  it("give a waiting request's cost back when it is aborted", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 60 });
+    const first = await pacer.admit(cost);
+    await Promise.all(Array.from({ length: 58 }, () => pacer.admit(cost)));
+    pacer.observe(first!, {});
+    const controller = new AbortController();
+    const waiting = pacer.admit(cost, controller.signal);
+    controller.abort(new Error("stopped"));
+    await expect(waiting).rejects.toThrow("stopped");
+    // Had it kept its place, the next would wait two requests' worth (2 s) instead of one.
+    expect(await timed(pacer.admit(cost))).toBeLessThan(1900);
+  });
+
+  it("are one for a worker thread given the buffer", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 600 });
+    const module = path.join(REPO, "dist/models/pacing.js");
+    const worker = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+       import(${JSON.stringify(module)}).then(async ({ Pacer }) => {
+         const p = new Pacer(workerData);
+         await Promise.all(Array.from({ length: 599 }, () => p.admit({ key: "http://127.0.0.1:1 m", tokens: 10 })));
+         parentPort.postMessage("done");
+       });`,
+      { eval: true, workerData: pacer.shared },
+    );
+    await new Promise((resolve, reject) => worker.once("message", resolve).once("error", reject));
+    await worker.terminate();
+    // The worker emptied the bucket this thread sees: the next request waits (~100 ms).
+    expect(await timed(pacer.admit(cost))).toBeGreaterThanOrEqual(60);
+  });
+});
