@@ -3,31 +3,21 @@
  * returns the same RunResult as a local run. The run options travel as the run's `context`, which the graphs read
  * (graphs/context.ts); the server resolves the model with its own environment (keys, OPENAI_BASE_URL).
  */
-import { Client, type StreamMode } from "@langchain/langgraph-sdk";
+import type { StreamMode } from "@langchain/langgraph-sdk";
+import { runOnServer, serverClient, ServerRunFailure } from "../core/langgraphServer.js";
 import type { RunOptions } from "../graphs/context.js";
 import { graphIdFor, type TaskName } from "../graphs/methods.js";
 import type { State } from "../graphs/state.js";
 import { checkedTurns } from "./turns.js";
 import { runLocally, summarize, validateOptions, type ProgressListener, type RunResult } from "./run.js";
 
-export function serverClient(url: string): Client {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`--server must be a URL such as http://127.0.0.1:2024, got "${url}".`);
-  }
-  // LANGSMITH_API_KEY authenticates against LangSmith deployments; a local dev server ignores it.
-  return new Client({ apiUrl: parsed.href.replace(/\/$/, ""), apiKey: process.env.LANGSMITH_API_KEY || undefined });
-}
+export { serverClient } from "../core/langgraphServer.js";
 
-/** A failed server run or an unreachable server, as one line naming the server. */
+/** A failed server run as one line naming the server (the graph's own failures, too, as the server's). */
 function serverError(url: string, error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|fetch failed|ENOTFOUND|Failed to fetch/i.test(message)) {
-    return new Error(`Cannot reach the LangGraph server at ${url}: start it with \`npm run dev\` or check --server.`);
-  }
-  return new Error(`The LangGraph server at ${url} failed the run: ${message}`);
+  if (error instanceof ServerRunFailure) return new Error(error.message);
+  const e = error instanceof Error ? error : new Error(String(error));
+  return new Error(`The LangGraph server at ${url} failed the run: ${e.name}: ${e.message}`);
 }
 
 /** `provider:model` from the LangSmith metadata that LangChain chat models put on their messages, when they do. */
@@ -54,28 +44,22 @@ export async function runRemotely(
   // messages, so that the result names it as a local run does.
   const auto = options.model === "auto";
   const streamMode: StreamMode[] = ["updates", "values", ...(auto ? (["messages-tuple"] as const) : [])];
-  const payload = {
-    input: { dialogue },
-    context: options,
-    metadata: { method: `${task}:${method}`, labels: options.labels, model: options.model },
-    streamMode,
-  };
   const started = performance.now();
-  let final: Partial<State> = {};
   let used: string | undefined;
+  let final: Partial<State>;
   try {
-    // Stateless run (no thread), streamed: the last `values` event is the final state.
-    for await (const part of client.runs.stream(null, graphId, payload)) {
-      const data = part.data as Record<string, unknown>;
-      if (part.event === "values") final = data as Partial<State>;
-      else if (part.event === "updates") {
-        if (onProgress) for (const [node, update] of Object.entries(data)) onProgress(node, (update ?? {}) as Partial<State>);
-      } else if (part.event.startsWith("messages")) used ??= modelOfMessage(part.data);
-      else if (part.event === "error") {
-        const e = data as { error?: string; message?: string };
-        throw new Error(`${e.error ?? "Error"}: ${e.message ?? JSON.stringify(data)}`);
-      }
-    }
+    final = (await runOnServer(client, server, {
+      graphId,
+      input: { dialogue },
+      context: options,
+      metadata: { method: `${task}:${method}`, labels: options.labels, model: options.model },
+      streamMode,
+      onEvent: (event, data) => {
+        if (event === "updates") {
+          if (onProgress) for (const [node, update] of Object.entries(data as Record<string, unknown>)) onProgress(node, (update ?? {}) as Partial<State>);
+        } else if (event.startsWith("messages")) used ??= modelOfMessage(data);
+      },
+    })) as Partial<State>;
   } catch (error) {
     throw serverError(server, error);
   }

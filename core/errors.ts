@@ -40,6 +40,27 @@ export class StorageError extends NotAResult {
   }
 }
 
+export type ServerFailureKind = "unreachable" | "server" | "model" | "refused";
+
+/**
+ * A LangGraph server run (core/langgraphServer.ts) that gave no result: the server was not reached or failed, the
+ * model on the server got no answer, or the server refused the run's options (which every run would meet alike:
+ * `stopsRun`).
+ */
+export class ServerRunFailure extends NotAResult {
+  constructor(
+    readonly kind: ServerFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ServerRunFailure";
+  }
+
+  get stopsRun(): boolean {
+    return this.kind === "refused";
+  }
+}
+
 /** The first NotAResult in an error, its `cause` chain or an AggregateError's errors (parallel branches). */
 export function notAResultIn(error: unknown, depth = 0): NotAResult | undefined {
   if (depth > 8 || error === null || typeof error !== "object") return undefined;

@@ -1,6 +1,7 @@
 /**
  * Runs one example through a method's graph (and the ERG judge). The same code runs in the eval's own thread or in
- * its worker threads (executor.ts); storing the record is the caller's job.
+ * its worker threads (executor.ts), with the graph compiled here or on a LangGraph server (remoteExecutor.ts);
+ * storing the record is the caller's job.
  *
  * An example either finishes, as a record of what the model answered (an agent's invalid answer and the whole
  * graph's failure on the model's answers included), or stays unfinished: a failure that is not a result (the model
@@ -10,7 +11,7 @@
 import type { RunOptions } from "../graphs/context.js";
 import { builderFor, type TaskName } from "../graphs/methods.js";
 import type { State } from "../graphs/state.js";
-import { ModelCallFailure, notAResultIn, StorageError } from "../core/errors.js";
+import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "../core/errors.js";
 import { traceCallbacks } from "../core/tracing.js";
 import type { ModelResolver } from "../models/factory.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
@@ -33,7 +34,7 @@ export interface RunnerConfig {
 
 /** Why an example has no record; plain data (it crosses threads). */
 export interface Unfinished {
-  /** `model:<kind>` (core/errors.ts CallFailureKind), `storage`, `stopped` or `other`. */
+  /** `model:<kind>` (core/errors.ts CallFailureKind), `server:<kind>` (core/langgraphServer.ts), `storage`, `stopped` or `other`. */
   kind: string;
   message: string;
   /** Going on cannot help: the eval stops at once. */
@@ -44,29 +45,48 @@ export type Outcome = { record: PredictionRecord } | { unfinished: Unfinished };
 
 export type ExampleRunner = (example: Example, signal?: AbortSignal) => Promise<Outcome>;
 
+/**
+ * One run of the method's graph on an example's dialogue, to its final state. It throws a NotAResult for a failure
+ * that is not a result, and any other error for the graph's failure on the model's answers (recorded).
+ */
+export type GraphRun = (example: Example, signal?: AbortSignal) => Promise<Partial<State>>;
+
 export function unfinishedOf(error: unknown, signal?: AbortSignal): Unfinished {
   const e = notAResultIn(error);
   if (e instanceof ModelCallFailure) return { kind: `model:${e.kind}`, message: messageOf(e), stopsRun: e.stopsRun };
   if (e instanceof StorageError) return { kind: "storage", message: messageOf(e), stopsRun: true };
+  if (e instanceof ServerRunFailure) return { kind: `server:${e.kind}`, message: messageOf(e), stopsRun: e.stopsRun };
   if (signal?.aborted) return { kind: "stopped", message: "stopped before it finished", stopsRun: false };
   return { kind: "other", message: messageOf(e ?? error), stopsRun: e?.stopsRun ?? false };
 }
 
-export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver): Promise<ExampleRunner> {
-  const labelSet = loadLabelSet(c.labels);
+/** What a graph is given for an example, here or on a server: the dialogue, and its speakers when it names them. */
+export function graphInput(example: Example): Pick<State, "dialogue"> & { speakers?: string[] } {
+  return { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) };
+}
+
+/** The method's graph compiled in this thread, with the resolver (and its cache and limit) in `configurable`. */
+function localGraph(c: RunnerConfig, resolver: ModelResolver): GraphRun {
   const graph = builderFor(c.task, c.method).compile();
-  const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   const configurable = withModels(resolver);
   const callbacks = c.inEvaluate ? [] : traceCallbacks();
+  return async (example, signal) =>
+    (await graph.invoke(
+      graphInput(example),
+      { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+    )) as Partial<State>;
+}
+
+/** `runGraph`: where the graph runs (default: here). The judge, if any, runs here, through `resolver`. */
+export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, runGraph?: GraphRun): Promise<ExampleRunner> {
+  const labelSet = loadLabelSet(c.labels);
+  const run = runGraph ?? localGraph(c, resolver);
+  const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
     const t0 = performance.now();
     try {
-      const state = (await graph.invoke(
-        { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) },
-        { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
-      )) as Partial<State>;
-      fillFromState(record, state);
+      fillFromState(record, await run(example, signal));
       if (judge && record.prediction.reply) {
         try {
           const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, signal ? { signal } : undefined);

@@ -1,7 +1,7 @@
 /**
- * Where an eval's examples run: in this thread, or in worker threads (workerPool.ts), behind one interface. Each
- * has its own model resolver with the eval's LLM cache and its share of the request limit; all share the
- * rate-limit buckets (models/pacing.ts).
+ * Where an eval's examples run: in this thread, in worker threads (workerPool.ts), or on a LangGraph server
+ * (remoteExecutor.ts), behind one interface. Each has its own model resolver with the eval's LLM cache and its share
+ * of the request limit; all share the rate-limit buckets (models/pacing.ts).
  */
 import { availableParallelism } from "node:os";
 import { tracingEnabled } from "../core/tracing.js";
@@ -34,10 +34,17 @@ export interface ExecutorConfig {
   batch?: BatchTransport;
   /** --rpm/--tpm; the rate-limit buckets (models/pacing.ts) are shared with the workers. */
   rateLimits?: RateLimits;
+  /** The graphs run on this LangGraph server, `concurrency` runs at once. */
+  server?: { url: string; concurrency: number };
 }
 
 export async function startExecutor(c: ExecutorConfig): Promise<Executor> {
   setRateLimits(c.rateLimits ?? {});
+  if (c.server) {
+    // The LangGraph SDK is loaded only for evals on a server.
+    const { startRemoteExecutor } = await import("./remoteExecutor.js");
+    return startRemoteExecutor({ server: c.server.url, concurrency: c.server.concurrency, runner: c.runner, requestLimit: c.requestLimit, ...(c.cache ? { cache: c.cache } : {}) });
+  }
   if (c.workers > 0) {
     return WorkerPool.start(c.workers, {
       runner: c.runner,

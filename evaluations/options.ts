@@ -36,6 +36,8 @@ export interface EvalOptions {
   workers?: number | "auto";
   /** Send the LLM requests through the OpenAI Batch API, one batch per graph stage (evaluations/batch.ts). */
   batch?: boolean;
+  /** The graphs run on this LangGraph server (remoteExecutor.ts) instead of in this process. */
+  server?: string;
   /** false: no LLM cache. */
   cache?: boolean;
   cachePath?: string;

@@ -39,6 +39,8 @@ export interface EvalPlan {
   requestLimit: number;
   /** --rpm/--tpm. */
   rateLimits: RateLimits;
+  /** The LangGraph server the graphs run on (undefined: in this process). */
+  server?: string;
 }
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -88,6 +90,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   const data = o.data ?? "ed:test";
   // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
   const labels = o.labels ?? defaultLabelsFor(data);
+  const remote = o.server !== undefined ? await import("./remoteExecutor.js") : undefined;
+  const server = remote ? remote.checkServerOptions(o.server!, o, labels) : undefined;
   const model = effectiveSpec(o.model);
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
@@ -122,11 +126,14 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   }
 
   if (o.batch) checkBatchOptions(o, [model, judgeSpec]);
-  // Resolving makes no call: it checks the name, the provider and its credentials.
-  await resolveModel(model, { temperature: runOptions.temperature });
-  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 });
-  // A batch's stage holds every example: all are in flight at once, in this thread.
-  const workers = o.batch ? 0 : workerCount(o, [model, judgeSpec], concurrency);
+  // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
+  // the method's model with its own keys; the judge runs here.
+  if (!server) await resolveModel(model, { temperature: runOptions.temperature });
+  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
+    throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
+  });
+  // A batch's stage holds every example: all are in flight at once, in this thread; on a server, the server's workers.
+  const workers = o.batch || server ? 0 : workerCount(o, [model, judgeSpec], concurrency);
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
@@ -142,7 +149,12 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     temperature: runOptions.temperature,
     agents: runOptions.agents.join(","),
     aggregation: runOptions.aggregation,
+    // Where the graphs ran: a server resolves the model with its own endpoint and keys.
+    ...(server ? { server } : {}),
   };
+  const runner: RunnerConfig = { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
+  // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
+  if (remote && server) await remote.reachServer(server, runner);
   return {
     o,
     model,
@@ -154,11 +166,13 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     seed,
     concurrency: o.batch ? examples.length : concurrency,
     outDir,
-    ...(o.cache === false ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
+    // With --server, the cache holds only the judge's answers (the server's model calls are not cached here).
+    ...(o.cache === false || (server && !judgeSpec) ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
     config,
-    runner: { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) },
+    runner,
     workers,
     requestLimit: requestLimitFor(concurrency),
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
+    ...(server ? { server } : {}),
   };
 }

@@ -126,7 +126,15 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
   const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;
-  const executor = await startExecutor({ runner: plan.runner, workers: plan.workers, requestLimit: plan.requestLimit, rateLimits: plan.rateLimits, ...(exp.cache ? { cache: exp.cache } : {}), ...(batch ? { batch } : {}) });
+  const executor = await startExecutor({
+    runner: plan.runner,
+    workers: plan.workers,
+    requestLimit: plan.requestLimit,
+    rateLimits: plan.rateLimits,
+    ...(exp.cache ? { cache: exp.cache } : {}),
+    ...(batch ? { batch } : {}),
+    ...(plan.server ? { server: { url: plan.server, concurrency: plan.concurrency } } : {}),
+  });
   const queue = new ExampleQueue((e, signal) => executor.run(e, signal), {
     concurrency: plan.concurrency,
     maxConsecutiveUnfinished: MAX_CONSECUTIVE_UNFINISHED,

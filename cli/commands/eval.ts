@@ -28,6 +28,7 @@ interface EvalCommandOptions {
   dataset?: string;
   cache: boolean;
   batch?: boolean;
+  server?: string;
   json?: boolean;
   progress: boolean;
   /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
@@ -37,7 +38,7 @@ interface EvalCommandOptions {
   temperature?: number;
 }
 
-function summary(r: EvalResult, m: ExperimentMetrics): string {
+function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
   const lines = [
     `${m.task} ${m.method} · ${m.model} · ${m.labels} · ${m.split}: ${m.n} examples (${r.ran} run now, ${r.resumed} from the store), ${m.errors} errors`,
   ];
@@ -59,6 +60,7 @@ function summary(r: EvalResult, m: ExperimentMetrics): string {
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
       (r.workers ? ` on ${r.workers} worker threads` : "") +
+      (server ? ` · graphs run on ${server}` : "") +
       (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : "") +
       (r.batch ? batchCostText(r.batch) : ""),
   );
@@ -127,7 +129,8 @@ export function evalCommand(): Command {
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; one batch per graph stage, every example in flight; a killed run resumes polling its batches)")
-    .option("--no-cache", "do not use the SQLite LLM cache ($INSIDEOUT_CACHE_DIR/llm-cache.sqlite)")
+    .option("--server <url>", "run the examples' graphs on a LangGraph server (npm run dev, or a deployment: docs/studio.md), which calls the model with its own keys; needs --model; the ERG judge runs here")
+    .option("--no-cache", "do not use the SQLite LLM cache ($INSIDEOUT_CACHE_DIR/llm-cache.sqlite; with --server it holds the judge's answers only)")
     .option("--no-progress", "no progress bar on stderr")
     .option("--json", "print metrics.json (plus where it was written) as JSON on stdout")
     .option("--hide-inputs", "keep dialogue text out of LangSmith traces and --langsmith experiments (inputs and outputs hidden; also LANGSMITH_HIDE_INPUTS=true)")
@@ -136,6 +139,7 @@ export function evalCommand(): Command {
       "\nExamples:\n  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --labels ed18\n" +
         "  insideout eval --task erg --method erc+insideout --limit 200 --judge-model openai:gpt-4o\n" +
         "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
+        "  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --server http://127.0.0.1:2024   # graphs on `npm run dev`\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
@@ -160,6 +164,7 @@ export function evalCommand(): Command {
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
           cache: o.cache,
           ...(o.batch ? { batch: true } : {}),
+          ...(o.server !== undefined ? { server: o.server } : {}),
           ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
           ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
           ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
@@ -171,7 +176,7 @@ export function evalCommand(): Command {
         const run = { outDir, resumed, ran, unfinished, errored, cache, workers, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
         process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
       } else if (result.metrics) {
-        process.stdout.write(summary(result, result.metrics));
+        process.stdout.write(summary(result, result.metrics, o.server));
       }
       const problem = problems(result);
       if (problem) {

@@ -32,6 +32,7 @@ interface ReproduceOptions {
   tpm?: number;
   out?: string;
   batch?: boolean;
+  server?: string;
   progress: boolean;
 }
 
@@ -48,6 +49,7 @@ export function reproduceCommand(): Command {
     .addOption(tpmOption())
     .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>)")
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
+    .option("--server <url>", "run the graphs on a LangGraph server (npm run dev, or a deployment: docs/studio.md); needs --model; the judge runs here")
     .option("--no-progress", "no progress bars on stderr")
     .addHelpText("after", "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500")
     .action(async (o: ReproduceOptions) => {
@@ -73,6 +75,7 @@ export function reproduceCommand(): Command {
           ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
           out,
           ...(o.batch ? { batch: true } : {}),
+          ...(o.server !== undefined ? { server: o.server } : {}),
           progress,
         }));
         const problem = problems(result);

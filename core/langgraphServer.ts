@@ -1,0 +1,150 @@
+/**
+ * A LangGraph server (`npm run dev`, `langgraphjs up`, a LangSmith deployment) as this package uses it, through
+ * `@langchain/langgraph-sdk`: a client for its URL, a check that it serves the graphs a caller needs, one graph run
+ * streamed to its final state, and what a failed run was. `cli/remote.ts` (one dialogue) and
+ * `evaluations/remoteExecutor.ts` (an eval's examples) share it.
+ *
+ * Runs are stateless (no thread): the server deletes the run's temporary thread when it ends, so no dialogue stays on
+ * the server, and `onDisconnect: "cancel"` cancels a run whose caller went away (stopped, killed), so none is left
+ * running. Streamed, because the dev server cancels on disconnect only for streamed runs (not for `runs.wait`).
+ */
+import { Client, type StreamMode } from "@langchain/langgraph-sdk";
+import { ServerRunFailure } from "./errors.js";
+
+export { ServerRunFailure } from "./errors.js";
+
+/** `url` checked (one line if it is not an http(s) URL) and written one way, without a trailing slash. */
+export function serverUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`--server must be a URL such as http://127.0.0.1:2024, got "${url}".`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error(`--server must be an http:// or https:// URL, got "${url}".`);
+  }
+  return parsed.href.replace(/\/$/, "");
+}
+
+export function serverClient(url: string, o: { concurrency?: number } = {}): Client {
+  return new Client({
+    apiUrl: serverUrl(url),
+    // LANGSMITH_API_KEY authenticates against LangSmith deployments; a local dev server ignores it.
+    apiKey: process.env.LANGSMITH_API_KEY || undefined,
+    // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency).
+    ...(o.concurrency ? { callerOptions: { maxConcurrency: o.concurrency } } : {}),
+  });
+}
+
+/**
+ * The graph's own failures, which a local run records as the example's error (counted as wrong): on the model's
+ * answers (still invalid after the repair retry; every agent's invalid), or on the example's own dialogue.
+ */
+const RESULT_ERRORS = new Set(["InvalidAnswerError", "AllAgentsFailedError", "EmptyDialogueError", "ConversationError"]);
+/** The server refused the run's options or a file they name: every run would fail the same way. */
+const REFUSALS = new Set(["InvalidRunOptionError", "AccessRefused"]);
+/** The model on the server got no answer (unreachable, key refused, rate-limited): not a result. */
+const MODEL_FAILURES = new Set(["ModelCallFailure"]);
+
+/**
+ * What a run's `error` event (`{ error: <the error's name>, message }`) was. The graph's own failures on the model's
+ * answers come back as plain errors of the same name and message as in a local run (recorded, counted as wrong);
+ * everything else is a ServerRunFailure. An error whose name we do not know is not taken for a result.
+ */
+export function runError(url: string, data: unknown): Error {
+  const d = (data ?? {}) as { error?: unknown; message?: unknown };
+  const name = typeof d.error === "string" ? d.error : "Error";
+  const message = typeof d.message === "string" ? d.message : JSON.stringify(data);
+  if (RESULT_ERRORS.has(name)) {
+    const e = new Error(message);
+    e.name = name;
+    return e;
+  }
+  if (MODEL_FAILURES.has(name)) return new ServerRunFailure("model", `${message} (on the LangGraph server at ${url})`);
+  if (REFUSALS.has(name)) return new ServerRunFailure("refused", `The LangGraph server at ${url} refused the run: ${message}`);
+  return new ServerRunFailure("server", `The LangGraph server at ${url} failed the run: ${name}: ${message}`);
+}
+
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|fetch failed|Failed to fetch|Unable to connect to LangGraph server|other side closed|socket/i;
+
+/** An SDK exception on one line, cut short; undefined when the server was not reached at all. */
+function answeredWith(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  if (UNREACHABLE.test(message) || UNREACHABLE.test(cause)) return undefined;
+  return message.replace(/\s+/g, " ").slice(0, 300);
+}
+
+const unreachable = (url: string) => `Cannot reach the LangGraph server at ${url}: start it with \`npm run dev\` or check --server.`;
+
+/** An exception from the SDK (no response, an HTTP error) as a ServerRunFailure naming the server. */
+export function transportFailure(url: string, error: unknown): ServerRunFailure {
+  const answer = answeredWith(error);
+  if (answer === undefined) return new ServerRunFailure("unreachable", unreachable(url));
+  return new ServerRunFailure("server", `The LangGraph server at ${url} failed the run: ${answer}`);
+}
+
+export interface ServerRun {
+  graphId: string;
+  input: Record<string, unknown>;
+  context: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  /** `values` is always streamed (the final state); other modes reach `onEvent`. */
+  streamMode?: StreamMode[];
+  onEvent?: (event: string, data: unknown) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a graph on the server and returns its final state. Throws the graph's own failure on the model's answers as a
+ * plain error (see runError), a ServerRunFailure for anything else, and, when `signal` aborted, whatever the abort
+ * threw.
+ */
+export async function runOnServer(client: Client, url: string, run: ServerRun): Promise<Record<string, unknown>> {
+  const streamMode: StreamMode[] = [...new Set<StreamMode>(["values", ...(run.streamMode ?? [])])];
+  let final: Record<string, unknown> | undefined;
+  let failed: Error | undefined;
+  try {
+    const parts = client.runs.stream(null, run.graphId, {
+      input: run.input,
+      context: run.context,
+      ...(run.metadata ? { metadata: run.metadata } : {}),
+      streamMode,
+      onDisconnect: "cancel",
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    for await (const part of parts) {
+      if (part.event === "values") final = part.data as Record<string, unknown>;
+      else if (part.event === "error") failed = runError(url, part.data);
+      else run.onEvent?.(part.event, part.data);
+    }
+  } catch (e) {
+    if (run.signal?.aborted) throw e;
+    throw transportFailure(url, e);
+  }
+  if (failed) throw failed;
+  if (!final) throw new ServerRunFailure("server", `The LangGraph server at ${url} ended the run without a result.`);
+  return final;
+}
+
+/**
+ * Before any run: the server answers and serves every graph in `graphIds` (by graph id, as langgraph.json names them).
+ * One line otherwise. Makes no run and no model call.
+ */
+export async function checkServer(client: Client, url: string, graphIds: readonly string[]): Promise<void> {
+  for (const graphId of graphIds) {
+    let found: unknown[];
+    try {
+      found = await client.assistants.search({ graphId, limit: 1 });
+    } catch (e) {
+      const answer = answeredWith(e);
+      throw new Error(answer === undefined ? unreachable(url) : `${url} does not answer as a LangGraph server (${answer}): check --server.`);
+    }
+    if (!Array.isArray(found) || found.length === 0) {
+      throw new Error(
+        `The LangGraph server at ${url} does not serve the graph "${graphId}": deploy this package's langgraph.json there (docs/studio.md), or check --server.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `eval --server URL`: the examples' graphs run on a LangGraph server (`npm run dev`, `langgraphjs up`, a LangSmith
+ * deployment) instead of in this process; everything else is the local eval's (plan, experiment store and resume, the
+ * queue and its concurrency, records, metrics, reports). One stateless streamed run per example
+ * (core/langgraphServer.ts), with the run options as its `context` as `recognize --server` sends them; its final state
+ * becomes the same record as a local run's, token counts included (the graphs return every call's usage in `calls`).
+ *
+ * What differs: the server resolves the model by name with its own keys and environment (the key stays there), and
+ * may read files only by name from its allowed folders (core/access.ts); its model calls do not go through this
+ * process's LLM cache (its own caching, if any, is its business). The ERG judge is the eval's, not the method's: it
+ * runs here, through the local cache, with the judge model's key here.
+ */
+import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langgraphServer.js";
+import { graphIdFor } from "../graphs/methods.js";
+import type { State } from "../graphs/state.js";
+import { knownProviders, ModelResolver } from "../models/factory.js";
+import { Semaphore } from "../models/limits.js";
+import { parseModelSpec } from "../models/spec.js";
+import type { SqliteAnswerCache } from "../store/answerCache.js";
+import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
+import { exampleRunner, graphInput, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
+import type { Executor } from "./executor.js";
+import type { EvalOptions } from "./options.js";
+
+/**
+ * The options of an eval on `server`, checked before anything is read or asked: what cannot apply when the graphs run
+ * elsewhere is refused with one line. Returns the server's URL as the experiment records it.
+ */
+export function checkServerOptions(server: string, o: EvalOptions, labels: string): string {
+  const url = serverUrl(server);
+  if (typeof o.workers === "number" && o.workers > 0) {
+    throw new Error("--workers cannot be used with --server: the graphs run on the server, with its own workers; use --concurrency for the runs in flight.");
+  }
+  if (o.batch) {
+    throw new Error("--batch cannot be used with --server: the server makes the model calls, one run at a time; use one or the other.");
+  }
+  if (o.rpm !== undefined || o.tpm !== undefined) {
+    throw new Error("--rpm and --tpm cannot be used with --server: the server makes the model calls and paces them itself; use --concurrency for the runs in flight.");
+  }
+  if (o.langsmith) {
+    throw new Error("--langsmith cannot be used with --server: the graphs' runs are traced on the server (set LANGSMITH_TRACING there).");
+  }
+  if (!o.model || o.model === "auto") {
+    throw new Error("--server needs --model provider:model: `auto` would be resolved by the server's environment, which the experiment could not record.");
+  }
+  const { provider, name } = parseModelSpec(o.model);
+  if (!knownProviders().includes(provider)) {
+    throw new Error(`Unknown model provider "${provider}" in "${o.model}": use one of ${knownProviders().join(", ")}.`);
+  }
+  if (provider === "local" && /[\\/]/.test(name)) {
+    throw new Error(`--model ${o.model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
+  }
+  if (!(labels in BUILTIN_LABEL_SETS)) {
+    throw new Error(`--labels ${labels}: with --server use a built-in label set (${Object.keys(BUILTIN_LABEL_SETS).join(", ")}); the server reads no label-set file of this machine.`);
+  }
+  return url;
+}
+
+/** Before the experiment is opened: the server answers and serves the method's graph (one line otherwise). */
+export async function reachServer(server: string, runner: Pick<RunnerConfig, "task" | "method">): Promise<void> {
+  await checkServer(serverClient(server), server, [graphIdFor(runner.task, runner.method)]);
+}
+
+export interface RemoteExecutorConfig {
+  server: string;
+  runner: RunnerConfig;
+  /** Examples in flight at once: one server run each. */
+  concurrency: number;
+  /** Judge requests in flight at once (the judge runs here). */
+  requestLimit: number;
+  cache?: SqliteAnswerCache;
+}
+
+export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Executor> {
+  const client = serverClient(c.server, { concurrency: c.concurrency });
+  const graphId = graphIdFor(c.runner.task, c.runner.method);
+  const runGraph: GraphRun = async (example, signal) =>
+    (await runOnServer(client, c.server, {
+      graphId,
+      input: graphInput(example),
+      context: c.runner.runOptions,
+      // What the server's run list shows: the eval and the example, never its dialogue.
+      metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.labels, model: c.runner.runOptions.model, example: example.id },
+      ...(signal ? { signal } : {}),
+    })) as Partial<State>;
+  const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
+  const run = await exampleRunner(c.runner, resolver, runGraph);
+  return { workers: 0, run, close: async () => undefined };
+}
