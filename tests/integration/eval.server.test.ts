@@ -134,6 +134,47 @@ describe("eval --server on the dev server", () => {
   );
 
   it(
+    "ERG: the graphs on the server, the judge here (its key here, through the local cache): the local eval's records",
+    async () => {
+      const args = (out: string, extra: string[] = []) => [
+        "eval", "--task", "erg", "--method", "erc+insideout", "--model", "openai:oracle", "--limit", "3", "--seed", "3", "--out", out, "--json", "--no-progress", ...extra,
+      ];
+      const local = path.join(dir, "erg-local");
+      const served = path.join(dir, "erg-served");
+      finishedRun(await spawnCli(args(local), localEnv("h")).done);
+      // The judge's model server is this process's (here the same one); the graphs' calls are the dev server's.
+      const r = await spawnCli(args(served, ["--server", dev.url]), localEnv("i")).done;
+      const m = finishedRun(r) as unknown as { erg: { judge?: { n: number } }; run: { cache?: { misses: number } } };
+      expect(predictions(served)).toEqual(predictions(local));
+      expect(stable(served)).toEqual(stable(local));
+      expect(m.erg.judge?.n).toBe(3);
+      // Only the three judge calls went through the local cache.
+      expect(m.run.cache?.misses).toBe(3);
+    },
+    300_000,
+  );
+
+  it(
+    "reproduce --server: every method of the table on the server, then compared",
+    async () => {
+      const root = path.join(dir, "table1");
+      const r = await spawnCli(["reproduce", "--table", "1", "--model", "openai:oracle", "--limit", "4", "--server", dev.url, "--out", root, "--no-progress"], serverEnv("j")).done;
+      // Errored examples (the oracle's garbage answers) make the exit 1, but the table is still compared.
+      expect(r.stdout).toMatch(/Table 1: ERC accuracy, 32 classes/);
+      expect(existsSync(path.join(root, "compare.md"))).toBe(true);
+      for (const method of ["baseline", "insideout"]) {
+        const p = predictions(path.join(root, method));
+        expect(p).toHaveLength(4);
+        if (method === "baseline") {
+          const m = stable(path.join(root, method)) as { erc: { accuracy: number } };
+          expect(m.erc.accuracy).toBeCloseTo(orc.expected(p.map((x) => byId().get(x.id)!), "ed32").accuracy, 10);
+        }
+      }
+    },
+    300_000,
+  );
+
+  it(
     "killed midway and run again: only the rest runs, and the metrics are those of the server's answers",
     async () => {
       const LIMIT = 80;
