@@ -243,7 +243,7 @@ describe("eval --server on the dev server", () => {
       [["--workers", "2"], /--workers cannot be used with --server/],
       [["--batch"], /--batch cannot be used with --server/],
       [["--tpm", "1000"], /--rpm and --tpm cannot be used with --server/],
-      [["--labels", path.join(REPO, "package.json")], /with --server use a built-in label set \(ed32, ed18\)/],
+      [["--labels", path.join(REPO, "package.json")], /with --server use a built-in label set \(ed32, ed18, meld7\)/],
     ];
     const noModel = ["eval", "--task", "erc", "--method", "baseline", "--limit", "5", "--server", dev.url, "--out", path.join(dir, "refused-auto")];
     const results = await Promise.all([
