@@ -3,7 +3,7 @@
  * whose answers are a known function of the request: InsideOut ERC over a few hundred examples makes no direct chat
  * call, one batch per graph stage (the agents, the aggregators, then the aggregators' repair retries), and the same
  * metrics and predictions as the same eval without --batch against a chat server with the same rule (and the
- * accuracy that rule implies). Killed with SIGKILL while its first batch is pending and run again: it polls that
+ * accuracy that rule implies); ERG likewise, its stages being the recogniser, the agents, the aggregator, the judge. Killed with SIGKILL while its first batch is pending and run again: it polls that
  * batch instead of submitting it again, no request is in two batches, and the result is the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -64,7 +64,9 @@ function stageOf(bodies: ChatRequest[]): string {
   const kinds = new Set(
     bodies.map((b) => {
       const retry = b.messages.some((m) => m.role === "user" && (m.content ?? "").startsWith("That answer was invalid"));
-      const who = roleOf(promptOf(b)).kind;
+      const prompt = promptOf(b);
+      const kind = roleOf(prompt).kind;
+      const who = kind === "unknown" && prompt.includes("Candidate reply of the Listener") ? "judge" : kind;
       return retry ? `${who}-retry` : who;
     }),
   );
@@ -80,13 +82,17 @@ describe("eval --batch", () => {
     "sends one batch per stage, no direct chat call, and gets the metrics of the same eval without --batch",
     async () => {
       chatOut = path.join(dir, "chat");
-      const direct = finishedRun(await spawnCli(args(chatOut, ["--concurrency", "16", "--workers", "0", "--no-progress"]), env(chat.url, path.join(dir, "cache-chat"))).done);
-      expect(direct.n).toBe(LIMIT);
+      const chatRun = await spawnCli(args(chatOut, ["--concurrency", "16", "--workers", "0", "--no-progress"]), env(chat.url, path.join(dir, "cache-chat"))).done;
+      expect(finishedRun(chatRun).n).toBe(LIMIT);
 
       batchOut = path.join(dir, "batch");
       const r = await spawnCli(args(batchOut, ["--batch"]), env(batchApi.url, path.join(dir, "cache-batch"))).done;
       const m = finishedRun(r) as ReturnType<typeof finishedRun> & { run: { batch: { submitted: number; answered: number; priceShare: number } } };
       expect(batchApi.chatCalls).toBe(0);
+      process.stdout.write(
+        `[eval --batch] ${LIMIT} InsideOut ERC examples: chat ${(chatRun.ms / 1000).toFixed(1)} s (${chat.requests.length} requests), ` +
+          `batch ${(r.ms / 1000).toFixed(1)} s (${batchApi.created.length} batches, ${batchApi.created.map((b) => b.customIds.length).join(" + ")} lines, polled every 100 ms)\n`,
+      );
       const stages = batchApi.created.map((b) => stageOf(b.bodies));
       // Agents, then aggregators, then the aggregators' repair retries (the rule's garbage answers): nothing mixed.
       expect(stages).toEqual(["agent", "aggregate", "aggregate-retry"]);
@@ -145,6 +151,53 @@ describe("eval --batch", () => {
       expect(batchApi.chatCalls).toBe(0);
       expect(stable(out)).toEqual(stable(batchOut));
       expect(predictions(out)).toEqual(predictions(batchOut));
+    },
+    300_000,
+  );
+
+  it(
+    "ERG: the recogniser, the agents, the aggregator, then the judges (with the aggregators' retries), one batch per stage; the metrics of the chat run",
+    async () => {
+      const erg = (out: string, extra: string[]) => [
+        "eval", "--task", "erg", "--method", "erc+insideout", "--model", "openai:oracle", "--limit", "60", "--seed", "5", "--out", out, "--json", "--no-progress", ...extra,
+      ];
+      const chatErg = path.join(dir, "erg-chat");
+      finishedRun(await spawnCli(erg(chatErg, ["--workers", "0"]), env(chat.url, path.join(dir, "cache-erg-chat"))).done);
+      const before = batchApi.created.length;
+      const calls = batchApi.chatCalls;
+      const batchErg = path.join(dir, "erg-batch");
+      finishedRun(await spawnCli(erg(batchErg, ["--batch"]), env(batchApi.url, path.join(dir, "cache-erg-batch"))).done);
+      expect(batchApi.chatCalls).toBe(calls);
+      const mine = batchApi.created.slice(before);
+      const stages = mine.map((b) => stageOf(b.bodies));
+      // The aggregators whose choice the rule makes invalid retry while the others' judges are asked: both are ready
+      // then, so they share a batch; the retried examples' judges follow.
+      expect(stages.slice(0, 3)).toEqual(["recognize", "agent", "aggregate"]);
+      for (const later of stages.slice(3)) expect(["judge", "aggregate-retry+judge"]).toContain(later);
+      expect(stages.at(-1)).toBe("judge");
+      const judged = mine.flatMap((b) => b.bodies).filter((b) => stageOf([b]) === "judge").length;
+      expect(judged).toBe(60);
+      expect(stable(batchErg)).toEqual(stable(chatErg));
+      expect(predictions(batchErg)).toEqual(predictions(chatErg));
+    },
+    300_000,
+  );
+
+  it(
+    "reproduce --batch: each method of the table through its own batches, then compared",
+    async () => {
+      const before = batchApi.created.length;
+      const calls = batchApi.chatCalls;
+      const out = path.join(dir, "table1");
+      const r = await spawnCli(["reproduce", "--table", "1", "--model", "openai:oracle", "--limit", "20", "--out", out, "--batch", "--no-progress"], env(batchApi.url, path.join(dir, "cache-table1"))).done;
+      expect(r.stderr.slice(-2000)).not.toContain("unfinished");
+      expect(r.stdout).toContain("Table 1");
+      expect(batchApi.chatCalls).toBe(calls);
+      // baseline: the recogniser (and its retries); insideout: the agents, the aggregators (and theirs).
+      const stages = batchApi.created.slice(before).map((b) => stageOf(b.bodies));
+      expect(stages[0]).toBe("recognize");
+      expect(stages).toContain("agent");
+      expect(stages).toContain("aggregate");
     },
     300_000,
   );
