@@ -174,12 +174,18 @@ describe("nothing is paid for before the inputs are valid", () => {
   });
 
   it("a second eval on the same --out refuses with one line while the first runs; the first pays for each example once", async () => {
-    const s = await server(truth.handler, 150);
+    // The first eval's answers wait until the second has given up, so the first is still running whatever the load.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await server(async (req) => {
+      await held;
+      return truth.handler(req);
+    });
     const out = path.join(dir, "locked");
     const cache = path.join(dir, "locked-cache");
     const first = spawnCli(evalArgs(out), env(s.url, cache));
     while (s.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
-    const second = await run(evalArgs(out), env(s.url, cache));
+    const second = await run(evalArgs(out), env(s.url, cache)).finally(release);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/Another eval \(pid \d+/);
     expect((await first.done).code).toBe(0);
