@@ -1,4 +1,5 @@
 /** Human-readable output of a run. */
+import { isSelfConsistency } from "../graphs/methods.js";
 import type { RunResult } from "./run.js";
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -12,13 +13,13 @@ export function formatResult(r: RunResult): string {
   if (r.recognized && r.method !== "baseline") lines.push(`Recognised emotion: ${r.recognized.emotion} (${pct(r.recognized.confidence)})`);
   const opinions = Object.entries(r.opinions);
   if (opinions.length) {
-    lines.push("Agents:");
+    lines.push(isSelfConsistency(r.method) ? "Samples:" : "Agents:");
     for (const [a, o] of opinions) lines.push(formatOpinion(a, o));
   }
   const candidates = Object.entries(r.candidates);
   if (candidates.length) {
     lines.push("Candidate replies:");
-    for (const [a, c] of candidates) lines.push(`  ${a.padEnd(10)} ${pct(c.confidence).padStart(4)}  ${c.reply}`);
+    for (const [a, c] of candidates) lines.push(`  ${a.padEnd(10)} ${(c.confidence === undefined ? "" : pct(c.confidence)).padStart(4)}  ${c.reply}`);
   }
   for (const [a, why] of Object.entries(r.failures)) lines.push(`  ${a.padEnd(10)} FAILED: ${why}`);
   if (r.task === "erc" && r.emotion) {

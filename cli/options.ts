@@ -1,6 +1,6 @@
 /** Options shared by the commands that run graphs, so they are spelled and documented once. */
 import { Command, Option } from "commander";
-import type { RunOptions } from "../graphs/context.js";
+import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../graphs/context.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 
 export interface GraphCommandOptions {
@@ -9,6 +9,8 @@ export interface GraphCommandOptions {
   aggregation: RunOptions["aggregation"];
   agents: string;
   temperature: string;
+  samples: string;
+  sampleTemperature: string;
   json?: boolean;
   file?: string;
   server?: string;
@@ -29,20 +31,29 @@ export function addGraphOptions(cmd: Command, what: { file?: boolean } = {}): Co
     )
     .option("--agents <list>", `comma-separated emotion agents (${ALL_AGENTS.join(", ")})`, "anger,disgust,fear,happiness,sadness")
     .option("-t, --temperature <t>", "sampling temperature", "0")
+    .option("--samples <k>", "self-consistency: how many times the plain recogniser (or responder) is asked", String(DEFAULT_SAMPLES))
+    .option("--sample-temperature <t>", "self-consistency: the samples' temperature, above 0 (the aggregator uses --temperature)", String(DEFAULT_SAMPLE_TEMPERATURE))
     .addOption(what.file === false ? file.hideHelp() : file)
     .option("--json", "print one JSON object with every opinion, the answer, failures, tokens and latency")
     .option("--server <url>", "run the graph on a running LangGraph server (npm run dev), e.g. http://127.0.0.1:2024")
     .option("--hide-inputs", "keep dialogue text out of LangSmith traces (inputs and outputs hidden; also LANGSMITH_HIDE_INPUTS=true)");
 }
 
+function numberOption(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${text}".`);
+  return n;
+}
+
 export function toRunOptions(o: GraphCommandOptions): Partial<RunOptions> {
-  const temperature = Number(o.temperature);
-  if (!Number.isFinite(temperature)) throw new Error(`--temperature must be a number, got "${o.temperature}".`);
+  const temperature = numberOption("temperature", o.temperature);
   return {
     model: o.model ?? "auto",
     labels: o.labels,
     aggregation: o.aggregation,
     agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"],
     temperature,
+    samples: numberOption("samples", o.samples),
+    sampleTemperature: numberOption("sample-temperature", o.sampleTemperature),
   };
 }

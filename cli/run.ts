@@ -43,7 +43,8 @@ export function validateOptions(raw: Partial<RunOptions>, run?: { task: TaskName
     const [key, index] = issue?.path ?? [];
     const list = (raw as Record<string, unknown>)[String(key)];
     const value = typeof index === "number" && Array.isArray(list) ? ` ("${String(list[index])}")` : "";
-    throw new Error(`Invalid option --${String(key)}${value}: ${issue?.message}`);
+    const flag = String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new Error(`Invalid option --${flag}${value}: ${issue?.message}`);
   }
   loadLabelSet(parsed.data.labels);
   if (run) checkMethodOptions(run.task, run.method, parsed.data);

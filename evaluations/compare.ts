@@ -21,7 +21,14 @@ import { mcnemar, pairedBootstrap, type McNemarResult, type PairedBootstrapResul
 export interface CompareOptions {
   resamples?: number;
   seed?: number;
+  /**
+   * The paired tests to run, as [reference dir, method dir] (e.g. the ablation's InsideOut against self-consistency);
+   * by default each experiment against its reference (the module comment).
+   */
+  pairs?: ReadonlyArray<readonly [string, string]>;
 }
+
+type Resampling = Required<Pick<CompareOptions, "resamples" | "seed">>;
 
 export interface ExperimentSummary {
   dir: string;
@@ -82,7 +89,7 @@ export function referenceFor(exp: Experiment, all: readonly Experiment[]): Exper
 }
 
 
-function summarise(exp: Experiment, all: readonly Experiment[], o: Required<CompareOptions>, warnings: string[]): ExperimentSummary {
+function summarise(exp: Experiment, all: readonly Experiment[], o: Resampling, warnings: string[]): ExperimentSummary {
   const m = exp.metrics;
   const s: ExperimentSummary = { dir: exp.dir, name: experimentName(m), task: m.task, method: m.method, model: m.model, labels: m.labels, n: m.n };
   const ref = referenceFor(exp, all);
@@ -130,7 +137,7 @@ function summarise(exp: Experiment, all: readonly Experiment[], o: Required<Comp
   return s;
 }
 
-function pair(a: Experiment, b: Experiment, o: Required<CompareOptions>): PairComparison {
+function pair(a: Experiment, b: Experiment, o: Resampling): PairComparison {
   const out: PairComparison = {
     a: a.dir, b: b.dir, aName: experimentName(a.metrics), bName: experimentName(b.metrics), task: b.metrics.task, shared: 0,
   };
@@ -163,9 +170,12 @@ export function compareExperiments(exps: readonly Experiment[], opts: CompareOpt
   const warnings: string[] = [];
   const experiments = exps.map((e) => summarise(e, exps, o, warnings));
   const pairs: PairComparison[] = [];
-  for (const b of exps) {
-    const a = referenceFor(b, exps);
-    if (!a || !a.predictions.length || !b.predictions.length) continue;
+  const byDir = (dir: string) => exps.find((e) => e.dir === dir);
+  const tested = opts.pairs
+    ? opts.pairs.map(([a, b]) => [byDir(a), byDir(b)] as const)
+    : exps.map((b) => [referenceFor(b, exps), b] as const);
+  for (const [a, b] of tested) {
+    if (!a || !b || !a.predictions.length || !b.predictions.length) continue;
     const p = pair(a, b, o);
     if (p.shared === 0) warnings.push(`${a.dir} and ${b.dir} share no example ids: no paired test`);
     pairs.push(p);

@@ -12,6 +12,7 @@ import type { PredictionRecord } from "./record.js";
 import type { LabelSet, Valence } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import type { TaskName } from "../graphs/methods.js";
+import type { MethodVariant } from "./variant.js";
 
 export interface ExperimentMeta {
   task: TaskName;
@@ -22,6 +23,8 @@ export interface ExperimentMeta {
   split: string;
   limit: number | null;
   seed: number;
+  /** The run options beside the method (agents, aggregation, temperature; self-consistency's samples). */
+  options?: MethodVariant;
   startedAt: string;
   finishedAt: string;
   wallMs: number;

@@ -27,6 +27,9 @@ export interface EvalOptions {
   agents?: AgentEmotion[];
   aggregation?: "llm" | "vote" | "weighted";
   temperature?: number;
+  /** Self-consistency: how many samples (default 5) and their temperature (default 0.7, above 0). */
+  samples?: number;
+  sampleTemperature?: number;
   out?: string;
   /** Upload the experiment to LangSmith (against the dataset of `insideout data upload`). */
   langsmith?: boolean;

@@ -4,8 +4,8 @@
  * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
  */
 import { basename, extname, join, resolve } from "node:path";
-import { RunOptions } from "../graphs/context.js";
-import { checkMethodOptions, type TaskName } from "../graphs/methods.js";
+import { runContext } from "../graphs/context.js";
+import { checkMethodOptions, isSelfConsistency, type TaskName } from "../graphs/methods.js";
 import { effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
 import { parseModelSpec } from "../models/spec.js";
@@ -18,6 +18,7 @@ import { checkBatchOptions } from "./batch.js";
 import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
+import { variantParts, type MethodVariant } from "./variant.js";
 
 export interface EvalPlan {
   o: EvalOptions;
@@ -33,6 +34,8 @@ export interface EvalPlan {
   /** undefined: no LLM cache. */
   cachePath?: string;
   config: ExperimentConfig;
+  /** The run options that make this experiment what it is, recorded in metrics.json (`options`). */
+  variant: MethodVariant;
   runner: RunnerConfig;
   workers: number;
   /** Model requests in flight at once, over all threads. */
@@ -43,7 +46,7 @@ export interface EvalPlan {
   server?: string;
 }
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
+export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
 
 function labelsName(labels: string): string {
   return labels.endsWith(".json") ? basename(labels, ".json") : labels;
@@ -60,9 +63,14 @@ function coveringLabelSet(gold: readonly string[]): string | undefined {
   return Object.entries(BUILTIN_LABEL_SETS).find(([, set]) => uncoveredGold(set, gold).length === 0)?.[0];
 }
 
-/** `experiments/<task>-<method>-<model-slug>-<labels>-<split>[-n<limit>]`. */
-export function defaultOutDir(o: { task: string; method: string; model: string; labels: string; data: string; limit?: number }): string {
+/**
+ * `experiments/<task>-<method>-<model-slug>-<labels>-<split>[-<variant>][-n<limit>]`, the variant being the run
+ * options that differ from the defaults (variant.ts: `vote`, `no-fear`, `t0.7`, `k10`, …), so a default run keeps its
+ * name and a variant never lands in another's directory.
+ */
+export function defaultOutDir(o: { task: string; method: string; model: string; labels: string; data: string; limit?: number; variant?: MethodVariant }): string {
   const parts = [o.task, o.method, slug(o.model), slug(labelsName(o.labels)), slug(splitName(o.data))];
+  if (o.variant) parts.push(...variantParts(o.variant, isSelfConsistency(o.method)).map(slug));
   if (o.limit !== undefined) parts.push(`n${o.limit}`);
   return join("experiments", parts.join("-"));
 }
@@ -99,14 +107,24 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   positiveInt("limit", o.limit);
   positiveInt("rpm", o.rpm);
   positiveInt("tpm", o.tpm);
-  const runOptions = RunOptions.parse({
+  // One line for a bad option (a sample count of 0, a sample temperature of 0), before anything is read or resolved.
+  const runOptions = runContext({
     model,
     labels,
     temperature: o.temperature ?? 0,
     ...(o.agents ? { agents: o.agents } : {}),
     ...(o.aggregation ? { aggregation: o.aggregation } : {}),
+    ...(o.samples !== undefined ? { samples: o.samples } : {}),
+    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
   });
   checkMethodOptions(o.task, o.method, runOptions);
+  const sampled = isSelfConsistency(o.method);
+  const variant: MethodVariant = {
+    agents: runOptions.agents,
+    aggregation: runOptions.aggregation,
+    temperature: runOptions.temperature,
+    ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
+  };
   const labelSet = loadLabelSet(labels);
   const useJudge = o.task === "erg" && o.judge !== false;
   const judgeSpec = useJudge ? (o.judgeModel && o.judgeModel !== "auto" ? o.judgeModel : model) : undefined;
@@ -126,6 +144,10 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   }
 
   if (o.batch) checkBatchOptions(o, [model, judgeSpec]);
+  if (o.batch && isSelfConsistency(o.method)) {
+    // A batch line's key is the hash of its body, and self-consistency's k samples are k identical bodies.
+    throw new Error("--batch cannot run self-consistency: a batch keys each request by its body, so the k identical samples would be one request; run it without --batch.");
+  }
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
   // the method's model with its own keys; the judge runs here.
   if (!server) await resolveModel(model, { temperature: runOptions.temperature });
@@ -136,7 +158,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   const workers = o.batch || server ? 0 : workerCount(o, [model, judgeSpec], concurrency);
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
-  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
+  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
   const config: ExperimentConfig = {
     task: o.task,
     method: o.method,
@@ -151,6 +173,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     aggregation: runOptions.aggregation,
     // Where the graphs ran: a server resolves the model with its own endpoint and keys.
     ...(server ? { server } : {}),
+    // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
+    ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
   };
   const runner: RunnerConfig = { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
@@ -169,6 +193,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     // With --server, the cache holds only the judge's answers (the server's model calls are not cached here).
     ...(o.cache === false || (server && !judgeSpec) ? {} : { cachePath: o.cachePath ?? defaultLlmCachePath() }),
     config,
+    variant,
     runner,
     workers,
     requestLimit: requestLimitFor(concurrency),

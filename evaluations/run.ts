@@ -81,6 +81,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         split: plan.data,
         limit: o.limit ?? null,
         seed: plan.seed,
+        options: plan.variant,
         startedAt: exp.store.createdAt(),
         finishedAt: new Date().toISOString(),
         wallMs: performance.now() - wallStart,

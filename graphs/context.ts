@@ -2,10 +2,15 @@
  * Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. Each task has its own:
  * ERC offers vote aggregation and `respond`; ERG chooses among replies, which carry no label, so neither.
  */
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ALL_AGENTS, EKMAN_AGENTS, type AgentEmotion } from "../taxonomy/agents.js";
 import type { TaskName } from "./methods.js";
+
+/** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
+export const DEFAULT_SAMPLES = 5;
+export const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
+const MAX_SAMPLES = 32;
 
 const common = {
   model: z
@@ -23,7 +28,20 @@ const common = {
     .string()
     .default("ed32")
     .describe("Label set: ed32, ed18, meld7, or a path to a JSON label-set file; on a server, a file only by name from its INSIDEOUT_LABELS_DIR"),
-  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call"),
+  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of every LLM call (self-consistency's samples: sampleTemperature)"),
+  samples: z
+    .number()
+    .int()
+    .min(1, { error: "self-consistency needs at least one sample" })
+    .max(MAX_SAMPLES, { error: `at most ${MAX_SAMPLES} samples` })
+    .default(DEFAULT_SAMPLES)
+    .describe("Self-consistency: how many times the plain recogniser (or responder) is asked before the aggregate agent decides"),
+  sampleTemperature: z
+    .number()
+    .gt(0, { error: "self-consistency samples need a temperature above 0 (at 0 every sample is the same answer)" })
+    .max(2)
+    .default(DEFAULT_SAMPLE_TEMPERATURE)
+    .describe("Self-consistency: the sampling temperature of the samples (the aggregate agent uses temperature)"),
 };
 
 const ercShape = {
@@ -155,4 +173,20 @@ export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, ta
  */
 export function selectedAgents(_state: unknown, config: LangGraphRunnableConfig): AgentEmotion[] {
   return runOptions(config).agents;
+}
+
+/** The names self-consistency's samples go by in the state (opinions, candidates, failures): sample-1 … sample-k. */
+export function sampleNames(k: number): string[] {
+  return Array.from({ length: k }, (_, i) => sampleName(i + 1));
+}
+
+export const sampleName = (index: number): string => `sample-${index}`;
+
+/**
+ * Self-consistency's fan-out: `node` runs once per sample the run asks for, each given the state and its own index
+ * (LangGraph's `Send`), so the k samples run in parallel and join at the next node, as the agents do.
+ */
+export function eachSample<S extends object>(node: string) {
+  return (state: S, config: LangGraphRunnableConfig): Send[] =>
+    sampleNames(runOptions(config).samples).map((_, i) => new Send(node, { ...state, sample: i + 1 }));
 }

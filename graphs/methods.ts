@@ -1,22 +1,43 @@
-/** The methods the paper's tables compare (ERC: baseline, InsideOut; ERG: baseline, ERC+baseline, ERC+InsideOut), each a graph. */
+/**
+ * The methods, each a graph: those the paper's tables compare (ERC: baseline, InsideOut; ERG: baseline, ERC+baseline,
+ * ERC+InsideOut), and self-consistency, InsideOut without the personas (ERC; ERG on its own and after ERC, as the
+ * baseline is).
+ */
 import { builder as baselineErc } from "./baseline_erc.js";
 import { builder as baselineErg } from "./baseline_erg.js";
 import { builder as erc } from "./erc.js";
 import { builder as ercBaselineErg } from "./erc_baseline_erg.js";
+import { builder as ercSelfConsistencyErg } from "./erc_self_consistency_erg.js";
 import { builder as erg } from "./erg.js";
+import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
+import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
 
-export const ERC_METHODS = ["baseline", "insideout"] as const;
-export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout"] as const;
+export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
+export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
+/** The methods of the paper's own tables (`reproduce --table 1`…`4`). */
+export const PAPER_METHODS = { erc: ["baseline", "insideout"], erg: ["baseline", "erc+baseline", "erc+insideout"] } as const;
 export type TaskName = "erc" | "erg";
 
 const BUILDERS = {
-  erc: { baseline: baselineErc, insideout: erc },
-  erg: { baseline: baselineErg, "erc+baseline": ercBaselineErg, "erc+insideout": erg },
+  erc: { baseline: baselineErc, insideout: erc, "self-consistency": selfConsistencyErc },
+  erg: {
+    baseline: baselineErg,
+    "erc+baseline": ercBaselineErg,
+    "erc+insideout": erg,
+    "self-consistency": selfConsistencyErg,
+    "erc+self-consistency": ercSelfConsistencyErg,
+  },
 } as const;
 
 export const GRAPH_IDS = {
-  erc: { baseline: "baseline_erc", insideout: "erc" },
-  erg: { baseline: "baseline_erg", "erc+baseline": "erc_baseline_erg", "erc+insideout": "erg" },
+  erc: { baseline: "baseline_erc", insideout: "erc", "self-consistency": "self_consistency_erc" },
+  erg: {
+    baseline: "baseline_erg",
+    "erc+baseline": "erc_baseline_erg",
+    "erc+insideout": "erg",
+    "self-consistency": "self_consistency_erg",
+    "erc+self-consistency": "erc_self_consistency_erg",
+  },
 } as const;
 
 export function methodNames(task: TaskName): readonly string[] {
@@ -49,8 +70,13 @@ export interface MethodOptions {
   respond?: boolean;
 }
 
-/** Methods whose graph has emotion agents and the aggregate agent; only they read `agents` and `aggregation`. */
+/** Methods whose graph has emotion agents and the aggregate agent; only they read `agents`. */
 const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
+
+/** Methods that sample the plain recogniser or responder k times; only they read `samples` and `sampleTemperature`. */
+export function isSelfConsistency(method: string): boolean {
+  return method === "self-consistency" || method === "erc+self-consistency";
+}
 
 /**
  * Refuses, in one line, a task × method × options that cannot run as asked, before any model call: each of these
@@ -66,9 +92,11 @@ export function checkMethodOptions(task: TaskName, method: string, options: Meth
     // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
     if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
     if (options.respond) fail("respond is for ERC; every ERG method replies already");
+    // The plain responder's samples carry no confidence of their own to weigh.
+    if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");
   } else if (options.respond && !WITH_AGENTS.erc.includes(method)) {
     // The baseline graph has no responder: the option would be ignored and no reply come back.
-    fail("respond needs the insideout method (the baseline only recognises)");
+    fail("respond needs the insideout method (this one only recognises)");
   }
   if (!WITH_AGENTS[task].includes(method)) return;
   const seen = new Set<string>();

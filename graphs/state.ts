@@ -33,8 +33,9 @@ export type Opinion = z.infer<typeof Opinion>;
 
 export const Candidate = z.object({
   reply: z.string(),
-  confidence: z.number(),
-  rationale: z.string(),
+  /** The agent's own rating; absent for self-consistency's samples (the plain responder rates nothing). */
+  confidence: z.number().optional(),
+  rationale: z.string().optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
@@ -155,5 +156,9 @@ export const InsideOutState = z.object({
 });
 
 export type State = z.infer<typeof InsideOutState>;
+
+/** What one self-consistency sample node is given (graphs/context.ts `eachSample`): the state and its index, from 1. */
+export const SampleInput = InsideOutState.extend({ sample: z.number().int().min(1) });
+export type SampleInput = z.infer<typeof SampleInput>;
 /** What a node returns: any keys of the state; reducer keys are merged (a null failure removes one), the others replaced. */
 export type Update = Partial<Omit<z.input<typeof InsideOutState>, "failures">> & { failures?: Record<string, string | null> };

@@ -17,6 +17,12 @@ export interface AnswerRequest {
   /** The JSON schema sent (or put in the prompt); undefined for a plain-text call. */
   schema?: Record<string, unknown>;
   messages: readonly BaseMessage[];
+  /**
+   * Which of several deliberate samples of the same request this is (self-consistency: 1 … k). k identical requests at
+   * a temperature above 0 are k answers, not one: each has its own key, so a re-run replays the same k answers.
+   * Absent for every other call, whose keys are as they always were.
+   */
+  sample?: number;
 }
 
 const KEY_VERSION = 1;
@@ -42,6 +48,7 @@ export function answerKey(r: AnswerRequest): string {
     schemaName: r.schemaName ?? null,
     schema: r.schema ?? null,
     messages: r.messages.map((m) => [m.getType(), m.content]),
+    ...(r.sample !== undefined ? { sample: r.sample } : {}),
   };
   return createHash("sha256").update(stableJson(framed)).digest("hex");
 }

@@ -32,6 +32,8 @@ export interface CallOptions<T> {
   schemaName?: string;
   /** Extra semantic check after zod; return an error message to reject. */
   check?: (value: T) => string | undefined;
+  /** Which deliberate sample of this request the call is (answerKey.ts): its own cache entry. */
+  sample?: number;
 }
 
 /** The model answered, but not validly, even after the repair retry: the model's result, kept as its failure. */
@@ -107,7 +109,14 @@ export async function invokeStructured<S extends z.ZodType>(
     const asked = conversation;
     const got = await answer(
       model,
-      { method: model.structuredMethod ?? "default", strict: model.strictSchema ?? false, schemaName, schema: requestSchema(schema), messages: asked },
+      {
+        method: model.structuredMethod ?? "default",
+        strict: model.strictSchema ?? false,
+        schemaName,
+        schema: requestSchema(schema),
+        messages: asked,
+        ...(opts.sample !== undefined ? { sample: opts.sample } : {}),
+      },
       async () => (await askOnce(model, asked, schema, { runName: opts.runName, schemaName, ...(opts.config ? { config: opts.config } : {}) })).raw,
       opts.config,
     );
@@ -142,10 +151,11 @@ export async function invokeStructured<S extends z.ZodType>(
 export async function invokeText(
   model: ResolvedModel,
   messages: BaseMessage[],
-  opts: { runName: string; config?: RunnableConfig },
+  opts: { runName: string; config?: RunnableConfig; sample?: number },
 ): Promise<{ text: string; usage: Usage }> {
   const started = performance.now();
-  const got = await answer(model, { messages }, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName }), opts.config);
+  const request = { messages, ...(opts.sample !== undefined ? { sample: opts.sample } : {}) };
+  const got = await answer(model, request, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName }), opts.config);
   const text = got.text.trim();
   const usage = { promptTokens: got.promptTokens, completionTokens: got.completionTokens, calls: 1, latencyMs: performance.now() - started };
   if (!text) throw new InvalidAnswerError("the model returned an empty reply", usage);

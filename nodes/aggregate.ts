@@ -8,8 +8,9 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
-import { AGGREGATE_ERC, DIALOGUE } from "../prompts/erc.js";
-import { AGGREGATE_ERG } from "../prompts/erg.js";
+import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE } from "../prompts/erc.js";
+import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
+import { sampleNames } from "../graphs/context.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
@@ -19,10 +20,13 @@ import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
 
+/** Who the aggregate agent listens to: InsideOut's emotion agents, or self-consistency's samples (nodes/sample.ts). */
+export type Voices = "agents" | "samples";
+
 export class AllAgentsFailedError extends Error {
-  constructor(failures: Record<string, string>) {
+  constructor(failures: Record<string, string>, voices: Voices = "agents") {
     const [first] = Object.entries(failures);
-    super(`All emotion agents failed${first ? ` (${first[0]}: ${first[1]})` : ""}.`);
+    super(`All ${voices === "agents" ? "emotion agents" : "samples"} failed${first ? ` (${first[0]}: ${first[1]})` : ""}.`);
     this.name = "AllAgentsFailedError";
   }
 }
@@ -35,14 +39,19 @@ const RUN_NAME = "aggregate";
  */
 const current = (state: State, agent: string) => state.failures[agent] === undefined;
 
-export function aggregate(task: Task) {
+/**
+ * The same node for both: self-consistency's samples are aggregated as the agents' opinions are, with prompts that
+ * say what they are (independent readings, not agents biased towards their own emotion).
+ */
+export function aggregate(task: Task, voices: Voices = "agents") {
+  const prompts = voices === "agents" ? { erc: AGGREGATE_ERC, erg: AGGREGATE_ERG } : { erc: AGGREGATE_ERC_SAMPLES, erg: AGGREGATE_ERG_SAMPLES };
   return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const env = await runEnv(config);
-    const selected = env.options.agents;
+    const selected: readonly string[] = voices === "agents" ? env.options.agents : sampleNames(env.options.samples);
     const { text: dialogue } = dialogueFor(env, state);
     if (task === "erc") {
       const opinions = selected.flatMap((a) => (current(state, a) && state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
-      if (opinions.length === 0) throw new AllAgentsFailedError(state.failures);
+      if (opinions.length === 0) throw new AllAgentsFailedError(state.failures, voices);
       const fallback = () => aggregateOpinions("weighted", opinions.map(([, o]) => o), env.labelSet.labels);
       if (env.options.aggregation !== "llm") {
         const decided = aggregateOpinions(env.options.aggregation, opinions.map(([, o]) => o), env.labelSet.labels);
@@ -54,7 +63,7 @@ export function aggregate(task: Task) {
       const listed = opinions
         .map(([a, o], i) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${rationales.texts[i]}`)
         .join("\n");
-      const system = render(AGGREGATE_ERC, { labels: env.labelSet.labels.join(", "), opinions: listed });
+      const system = render(prompts.erc, { labels: env.labelSet.labels.join(", "), opinions: listed });
       try {
         const { value, usage } = await invokeStructured(
           env.model,
@@ -74,11 +83,13 @@ export function aggregate(task: Task) {
     }
 
     const candidates = selected.flatMap((a) => (current(state, a) && state.candidates[a] ? [[a, state.candidates[a]] as const] : []));
-    if (candidates.length === 0) throw new AllAgentsFailedError(state.failures);
+    if (candidates.length === 0) throw new AllAgentsFailedError(state.failures, voices);
     const mostConfident = () => {
-      // Stable sort keeps the agents' order for equal confidence, so ties go to the earlier agent.
-      const [author, c] = [...candidates].sort((x, y) => y[1].confidence - x[1].confidence)[0]!;
-      return { text: c.reply, author, rationale: `Highest self-rated confidence (${c.confidence.toFixed(2)}).` };
+      // Stable sort keeps the agents' order for equal confidence, so ties go to the earlier agent (and samples, which
+      // rate nothing, to the first sample).
+      const [author, c] = [...candidates].sort((x, y) => (y[1].confidence ?? 0) - (x[1].confidence ?? 0))[0]!;
+      const rationale = c.confidence === undefined ? "The first sample (samples carry no confidence)." : `Highest self-rated confidence (${c.confidence.toFixed(2)}).`;
+      return { text: c.reply, author, rationale };
     };
     if (env.options.aggregation !== "llm") {
       if (env.options.aggregation === "vote") {
@@ -91,7 +102,7 @@ export function aggregate(task: Task) {
     const replies = fitShares(candidates.map(([a, c]) => ({ name: a, text: c.reply })), LISTED_CHARS, "candidate replies");
     const notes = replies.note ? { notes: [replies.note] } : {};
     const listed = candidates.map(([a], i) => `- ${a}: "${replies.texts[i]}"`).join("\n");
-    const system = render(AGGREGATE_ERG, {
+    const system = render(prompts.erg, {
       emotion: state.recognized?.emotion ?? "an emotion that is not yet clear",
       candidates: listed,
       names: names.join(", "),

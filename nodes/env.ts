@@ -23,6 +23,8 @@ export interface RunEnv {
   options: RunOptions;
   model: ResolvedModel;
   labelSet: LabelSet;
+  /** The same model at the run's `sampleTemperature`: self-consistency's samples. Resolved on first use, then kept. */
+  samplingModel: () => Promise<ResolvedModel>;
 }
 
 const MODELS_KEY = "insideout_models";
@@ -78,7 +80,15 @@ export function runEnv(config: LangGraphRunnableConfig): Promise<RunEnv> {
       const options = runOptions(config);
       const labelSet = loadLabelSet(options.labels, files);
       const model = await resolver.resolve(options.model, { temperature: options.temperature });
-      return { options, model, labelSet };
+      let sampling: Promise<ResolvedModel> | undefined;
+      const samplingModel = () => {
+        if (!sampling) {
+          sampling = resolver.resolve(options.model, { temperature: options.sampleTemperature });
+          sampling.catch(() => (sampling = undefined));
+        }
+        return sampling;
+      };
+      return { options, model, labelSet, samplingModel };
     })();
     // A failed resolution is not kept: the next run tries again.
     env.catch(() => byResolver.delete(resolver));

@@ -1,26 +1,38 @@
 /** The plain responder ("simple agent"): replies to the speaker, told the recognised emotion when there is one. */
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { invokeText } from "../models/structured.js";
+import { invokeText, type Usage } from "../models/structured.js";
+import type { ResolvedModel } from "../models/types.js";
 import { DIALOGUE } from "../prompts/erc.js";
 import { RESPOND, RESPOND_WITH_EMOTION } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
 import type { State, Update } from "../graphs/state.js";
 import { record } from "./common.js";
-import { dialogueFor, runEnv } from "./env.js";
+import { dialogueFor, runEnv, type RunEnv } from "./env.js";
 import { chatReply } from "./turns.js";
 
 const RUN_NAME = "respond";
 
-export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-  const env = await runEnv(config);
+/** One question to the responder; self-consistency asks it k times, each its own `sample` (models/answerKey.ts). */
+export async function askResponder(
+  env: RunEnv,
+  state: State,
+  config: LangGraphRunnableConfig,
+  how: { model: ResolvedModel; runName: string; sample?: number },
+): Promise<{ text: string; usage: Usage; note?: string }> {
   const { text: dialogue, note } = dialogueFor(env, state);
   const emotion = state.emotion?.emotion ?? state.recognized?.emotion;
   const system = emotion ? render(RESPOND_WITH_EMOTION, { emotion }) : RESPOND;
   const { text, usage } = await invokeText(
-    env.model,
+    how.model,
     [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
-    { runName: RUN_NAME, config },
+    { runName: how.runName, config, ...(how.sample !== undefined ? { sample: how.sample } : {}) },
   );
+  return { text, usage, ...(note ? { note } : {}) };
+}
+
+export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const env = await runEnv(config);
+  const { text, usage, note } = await askResponder(env, state, config, { model: env.model, runName: RUN_NAME });
   return { reply: { text, author: "responder" }, ...chatReply(state, text), calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
 }

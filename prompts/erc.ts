@@ -30,6 +30,19 @@ The agents' opinions:
 
 Answer in JSON with "emotion" (one label from the list), "confidence" (0 to 1) and "rationale" (one or two sentences).`;
 
+/** Self-consistency's aggregate agent: the same decision over independent readings instead of the agents' opinions. */
+export const AGGREGATE_ERC_SAMPLES = `You are the aggregate agent of an emotionally intelligent system. The same question
+has been asked several times, independently, about the conversation below, and each reading gave its opinion of the
+Speaker's emotion. Weigh their opinions and their reasons against the conversation itself, and decide the Speaker's
+emotion. Agreement between readings is evidence, and a well-argued minority view can still be right.
+
+Choose exactly one label from this list: {labels}.
+
+The readings' opinions:
+{opinions}
+
+Answer in JSON with "emotion" (one label from the list), "confidence" (0 to 1) and "rationale" (one or two sentences).`;
+
 export const RECOGNIZE = `You are an expert in emotions. Read the conversation below and decide which emotion the
 Speaker feels about the situation they describe.
 

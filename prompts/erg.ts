@@ -22,6 +22,17 @@ The candidates:
 Answer in JSON with "choice" (the name of the agent whose reply you choose, one of: {names}) and "rationale" (one or
 two sentences on why).`;
 
+/** Self-consistency's aggregate agent: the same choice among replies drafted independently, without personas. */
+export const AGGREGATE_ERG_SAMPLES = `You are the aggregate agent of an emotionally intelligent system. The Speaker seems to
+feel {emotion}. Several replies for the Listener have been drafted independently. Choose the single reply that is the
+most empathetic and the most relevant to what the Speaker said, and that would best improve their well-being.
+
+The candidates:
+{candidates}
+
+Answer in JSON with "choice" (the name of the draft you choose, one of: {names}) and "rationale" (one or two sentences
+on why).`;
+
 export const RESPOND = `You are the Listener in the conversation below, a warm and attentive person. Write your next
 reply to the Speaker: natural, one to three sentences, directly to them. Reply with the text only.`;
 

@@ -6,7 +6,8 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
 import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
-import type { RunOptions } from "../../graphs/context.js";
+import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../graphs/context.js";
+import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_AGENTS } from "../../taxonomy/agents.js";
 
 interface EvalCommandOptions {
@@ -36,6 +37,8 @@ interface EvalCommandOptions {
   agents?: string;
   aggregation?: RunOptions["aggregation"];
   temperature?: number;
+  samples?: number;
+  sampleTemperature?: number;
 }
 
 function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
@@ -92,14 +95,46 @@ export function problems(r: EvalResult): string | undefined {
   return undefined;
 }
 
-function parseTemperature(v: string): number {
+export function parseTemperature(v: string): number {
   const t = Number(v);
-  if (!Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
+  if (v.trim() === "" || !Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
   return t;
 }
 
+/** Self-consistency's samples differ only when sampled above temperature 0. */
+export function parseSampleTemperature(v: string): number {
+  const t = parseTemperature(v);
+  if (t === 0) throw new InvalidArgumentError("expected a temperature above 0: at 0 every sample is the same answer");
+  return t;
+}
+
+/** The run options `eval` and `reproduce` share: which agents, how they are aggregated, sampling. */
+export function addMethodOptions(cmd: Command): Command {
+  return cmd
+    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
+    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm)").choices(["llm", "vote", "weighted"]))
+    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
+    .addOption(new Option("--samples <k>", `self-consistency: how many times the plain recogniser (or responder) is asked (default ${DEFAULT_SAMPLES})`).argParser(positiveInt))
+    .addOption(
+      new Option("--sample-temperature <t>", `self-consistency: the samples' temperature, above 0 (default ${DEFAULT_SAMPLE_TEMPERATURE}; the aggregator uses --temperature)`).argParser(
+        parseSampleTemperature,
+      ),
+    );
+}
+
+/** The options of addMethodOptions as EvalOptions. */
+export function methodOptions(o: Pick<EvalCommandOptions, "agents" | "aggregation" | "temperature" | "samples" | "sampleTemperature">): Partial<EvalOptions> {
+  return {
+    ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
+    ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
+    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o.samples !== undefined ? { samples: o.samples } : {}),
+    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
+  };
+}
+
 export function evalCommand(): Command {
-  return new Command("eval")
+  const cmd = new Command("eval")
     .description(
       "Evaluate a method on EmpatheticDialogues or MELD (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
         "Every input is checked before the first model call; interrupted runs resume where they stopped; answers are cached in SQLite. " +
@@ -113,10 +148,8 @@ export function evalCommand(): Command {
     .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
     .option("--data <source>", "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
-    .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer))
-    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
-    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut methods: llm (the paper), vote or weighted (ERG: llm or weighted)").choices(["llm", "vote", "weighted"]))
-    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
+    .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
+  return addMethodOptions(cmd)
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
@@ -125,7 +158,7 @@ export function evalCommand(): Command {
         .default("auto")
         .argParser(workersArg),
     )
-    .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-n<limit>])")
+    .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-<options that differ from the defaults, e.g. vote-no-fear>][-n<limit>])")
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; one batch per graph stage, every example in flight; a killed run resumes polling its batches)")
@@ -140,6 +173,7 @@ export function evalCommand(): Command {
         "  insideout eval --task erg --method erc+insideout --limit 200 --judge-model openai:gpt-4o\n" +
         "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
         "  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --server http://127.0.0.1:2024   # graphs on `npm run dev`\n" +
+        "  insideout eval --task erc --method self-consistency --samples 5 --sample-temperature 0.7 --limit 200\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
@@ -165,9 +199,7 @@ export function evalCommand(): Command {
           cache: o.cache,
           ...(o.batch ? { batch: true } : {}),
           ...(o.server !== undefined ? { server: o.server } : {}),
-          ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
-          ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
-          ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+          ...methodOptions(o),
           progress,
         }),
       );

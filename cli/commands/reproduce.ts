@@ -1,25 +1,53 @@
 /**
  * One command per table of the paper: runs every method the table compares (each an `eval` experiment, resumable and
  * cached), then compares them. Tables 1 and 2 are ERC accuracy with 32 and 18 classes; Tables 3 and 4 are ERG, with
- * the automatic metrics and the LLM judge's scores of the same runs.
+ * the automatic metrics and the LLM judge's scores of the same runs. `ablation` is the ERC ablation the paper lacks
+ * (evaluations/ablation.ts).
  */
 import path from "node:path";
 import { Command, Option } from "commander";
 import { compareText, loadAndCompare, writeCompare, type CompareView } from "../../evaluations/compare.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval } from "../../evaluations/run.js";
-import { problems } from "./eval.js";
-import { methodNames, type TaskName } from "../../graphs/methods.js";
+import { planEval } from "../../evaluations/plan.js";
+import type { EvalOptions } from "../../evaluations/options.js";
+import { addMethodOptions, methodOptions, problems } from "./eval.js";
+import { isSelfConsistency, PAPER_METHODS, type TaskName } from "../../graphs/methods.js";
+import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
+import { variantParts } from "../../evaluations/variant.js";
+import type { RunOptions } from "../../graphs/context.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 
-/** `view`: the tables printed; compare.md and compare.html hold them all. */
-const TABLES: Record<string, { task: TaskName; labels: string; title: string; view: CompareView }> = {
+interface TableSpec {
+  task: TaskName;
+  labels: string;
+  title: string;
+  /** The tables printed; compare.md and compare.html hold them all. */
+  view: CompareView;
+  /** Default: the paper's methods of the task, each under its own name. */
+  runs?: readonly TableRun[];
+  /** Paired tests as [reference, method] run names; default: each method against the baseline. */
+  pairs?: ReadonlyArray<readonly [string, string]>;
+}
+
+const TABLES: Record<string, TableSpec> = {
   "1": { task: "erc", labels: "ed32", title: "Table 1: ERC accuracy, 32 classes", view: "all" },
   "2": { task: "erc", labels: "ed18", title: "Table 2: ERC accuracy, 18 classes", view: "all" },
   "3": { task: "erg", labels: "ed32", title: "Table 3: ERG automatic metrics", view: "automatic" },
   "4": { task: "erg", labels: "ed32", title: "Table 4: ERG, LLM judge", view: "judge" },
+  ablation: {
+    task: "erc",
+    labels: "ed32",
+    title: "Ablation (ERC, 32 classes): baseline, self-consistency, InsideOut's aggregations, InsideOut without each agent",
+    view: "all",
+    runs: ABLATION_RUNS,
+    pairs: ABLATION_PAIRS,
+  },
 };
+
+const runsOf = (t: TableSpec): readonly TableRun[] =>
+  t.runs ?? PAPER_METHODS[t.task].map((method) => ({ name: method.replace(/\+/g, "-"), method }));
 
 interface ReproduceOptions {
   table: string;
@@ -34,12 +62,21 @@ interface ReproduceOptions {
   batch?: boolean;
   server?: string;
   progress: boolean;
+  agents?: string;
+  aggregation?: RunOptions["aggregation"];
+  temperature?: number;
+  samples?: number;
+  sampleTemperature?: number;
 }
 
 export function reproduceCommand(): Command {
-  return new Command("reproduce")
-    .description("Reproduce one of the paper's tables: every method it compares on EmpatheticDialogues' test split, then `compare`")
-    .addOption(new Option("--table <n>", "1: ERC 32 classes; 2: ERC 18 classes; 3 and 4: ERG metrics and judge").choices(Object.keys(TABLES)).makeOptionMandatory())
+  const cmd = new Command("reproduce")
+    .description("Reproduce one of the paper's tables (or the ablation it lacks): every method it compares on EmpatheticDialogues' test split, then `compare`")
+    .addOption(
+      new Option("--table <n>", "1: ERC 32 classes; 2: ERC 18 classes; 3 and 4: ERG metrics and judge; ablation: ERC baseline, self-consistency, InsideOut by aggregation and without each agent")
+        .choices(Object.keys(TABLES))
+        .makeOptionMandatory(),
+    )
     .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "tables 3–4: the judge (the paper used GPT-4; default: the --model)")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples instead of the whole split").argParser(positiveInt))
@@ -47,41 +84,58 @@ export function reproduceCommand(): Command {
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
-    .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>)")
+    .option("--out <dir>", "where the experiments go (default: experiments/table<n>-<model>[-<options that differ from the defaults>][-n<limit>], or ablation-<model>…)")
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
     .option("--server <url>", "run the graphs on a LangGraph server (npm run dev, or a deployment: docs/studio.md); needs --model; the judge runs here")
-    .option("--no-progress", "no progress bars on stderr")
-    .addHelpText("after", "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500")
+    .option("--no-progress", "no progress bars on stderr");
+  return addMethodOptions(cmd)
+    .addHelpText(
+      "after",
+      "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500\n" +
+        "  insideout reproduce --table ablation --model openai:gpt-4o-mini --limit 500",
+    )
     .action(async (o: ReproduceOptions) => {
       const table = TABLES[o.table]!;
+      const runs = runsOf(table);
+      // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
+      if (table.runs && (o.agents !== undefined || o.aggregation !== undefined)) {
+        throw new Error(`--table ${o.table} sets the agents and the aggregation itself (one run per choice): leave out --agents and --aggregation.`);
+      }
+      const chosen = methodOptions(o);
       const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
-      const root = o.out ?? path.join("experiments", `table${o.table}-${slug}${o.limit ? `-n${o.limit}` : ""}`);
+      const variant = variantParts(chosen, runs.some((r) => isSelfConsistency(r.method))).map((p) => `-${p.replace(/[^A-Za-z0-9._+-]+/g, "-")}`).join("");
+      const root = o.out ?? path.join("experiments", `${/^\d+$/.test(o.table) ? `table${o.table}` : o.table}-${slug}${variant}${o.limit ? `-n${o.limit}` : ""}`);
+      const evalOf = (run: TableRun): EvalOptions => ({
+        task: table.task,
+        method: run.method,
+        ...chosen,
+        ...run.options,
+        labels: table.labels,
+        ...(o.model !== undefined ? { model: o.model } : {}),
+        ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
+        judge: table.task === "erg",
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        data: o.data,
+        concurrency: o.concurrency,
+        ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
+        ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
+        out: path.join(root, run.name),
+        ...(o.batch ? { batch: true } : {}),
+        ...(o.server !== undefined ? { server: o.server } : {}),
+      });
+      // Every run's plan first (options, data, models; nothing opened or paid for): a run that cannot work is one
+      // line now, not after the runs before it were paid for.
+      for (const run of runs) await planEval(evalOf(run));
       const dirs: string[] = [];
       const failed: string[] = [];
-      for (const method of methodNames(table.task)) {
-        const out = path.join(root, method.replace(/\+/g, "-"));
-        const progress = o.progress ? progressBar(`${table.task} ${method}`) : silentProgress;
-        const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({
-          task: table.task,
-          method,
-          labels: table.labels,
-          ...(o.model !== undefined ? { model: o.model } : {}),
-          ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
-          judge: table.task === "erg",
-          ...(o.limit !== undefined ? { limit: o.limit } : {}),
-          data: o.data,
-          concurrency: o.concurrency,
-          ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
-          ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
-          out,
-          ...(o.batch ? { batch: true } : {}),
-          ...(o.server !== undefined ? { server: o.server } : {}),
-          progress,
-        }));
+      for (const run of runs) {
+        const out = path.join(root, run.name);
+        const progress = o.progress ? progressBar(`${table.task} ${run.name}`) : silentProgress;
+        const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({ ...evalOf(run), progress }));
         const problem = problems(result);
         if (problem) {
-          process.stderr.write(`insideout: ${method}: ${problem.replace(/\n/g, " ")}\n`);
-          failed.push(method);
+          process.stderr.write(`insideout: ${run.name}: ${problem.replace(/\n/g, " ")}\n`);
+          failed.push(run.name);
         }
         if (result.metrics) dirs.push(out);
         // What left examples unfinished (the server, the key, the disk) would stop the next method too.
@@ -89,12 +143,13 @@ export function reproduceCommand(): Command {
       }
       if (failed.length > 0) {
         process.exitCode = 1;
-        if (dirs.length < methodNames(table.task).length) {
+        if (dirs.length < runs.length) {
           process.stderr.write(`insideout: ${table.title}: not compared, ${failed.join(", ")} unfinished; run the same command again to finish.\n`);
           return;
         }
       }
-      const { comparison, experiments } = await loadAndCompare(dirs);
+      const pairs = table.pairs?.map(([a, b]) => [path.join(root, a), path.join(root, b)] as const);
+      const { comparison, experiments } = await loadAndCompare(dirs, pairs ? { pairs } : {});
       await writeCompare(root, comparison, experiments);
       process.stdout.write(`${table.title}\n${compareText(comparison, experiments, table.view)}Wrote ${root}/compare.md and ${root}/compare.html\n`);
     });

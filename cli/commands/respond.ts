@@ -4,14 +4,19 @@ import { formatResult } from "../format.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
 import { runnerFor } from "../remote.js";
 import { validateOptions } from "../run.js";
+import { methodNames } from "../../graphs/methods.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")
     .description("Reply empathetically to a dialogue (ERG): the recognised emotion, the candidate replies, the chosen reply")
     .argument("[turns...]", "the dialogue, one argument per turn, speaker first")
     .addOption(
-      new Option("--method <method>", "baseline: plain reply; erc+baseline: reply told the emotion; erc+insideout: five agents propose, the aggregator selects")
-        .choices(["baseline", "erc+baseline", "erc+insideout"])
+      new Option(
+        "--method <method>",
+        "baseline: plain reply; erc+baseline: reply told the emotion; erc+insideout: five agents propose, the aggregator selects; " +
+          "self-consistency and erc+self-consistency: the plain reply (told the emotion) drafted --samples times, the aggregator selects",
+      )
+        .choices(methodNames("erg"))
         .default("erc+insideout"),
     );
   addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
@@ -21,8 +26,7 @@ export function respondCommand(): Command {
     const live = !o.json && process.stderr.isTTY;
     // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
     const result = await runnerFor(o.server)("erg", o.method, dialogue, options, o.json ? undefined : (node, update) => {
-      const c = update.candidates?.[node];
-      if (live && c) process.stderr.write(`  ${node.padEnd(10)} proposes: ${c.reply}\n`);
+      if (live) for (const [name, c] of Object.entries(update.candidates ?? {})) process.stderr.write(`  ${name.padEnd(10)} proposes: ${c.reply}\n`);
     });
     process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
   });

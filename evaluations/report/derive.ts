@@ -6,6 +6,7 @@
 import { loadLabelSet, type LabelSet } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
 import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion, type Metrics, type Prediction } from "./schema.js";
+import { methodLabel } from "../variant.js";
 
 export function labelSetOf(metrics: Metrics): LabelSet | undefined {
   try {
@@ -146,5 +147,6 @@ export function judgeMeans(exp: Experiment): Record<JudgeCriterion, number> | un
 /** A short name for an experiment in tables: "insideout · gpt-4o-mini · ed32". */
 export function experimentName(m: Metrics): string {
   const model = m.model.includes(":") ? m.model.slice(m.model.indexOf(":") + 1) : m.model;
-  return m.task === "erc" ? `${m.method} · ${model} · ${m.labels}` : `${m.method} · ${model}`;
+  const method = methodLabel(m.method, m.options);
+  return m.task === "erc" ? `${method} · ${model} · ${m.labels}` : `${method} · ${model}`;
 }

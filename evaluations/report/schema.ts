@@ -85,6 +85,16 @@ export const MetricsSchema = z.looseObject({
   split: z.string().nullish(),
   limit: z.number().nullish(),
   seed: z.number().nullish(),
+  /** The run options beside the method (evaluations/variant.ts); absent in experiments made before they were recorded. */
+  options: z
+    .looseObject({
+      agents: z.array(z.string()).optional(),
+      aggregation: z.string().optional(),
+      temperature: z.number().optional(),
+      samples: z.number().optional(),
+      sampleTemperature: z.number().optional(),
+    })
+    .nullish(),
   n: count,
   scored: count.optional(),
   errors: count.default(0),

@@ -105,7 +105,7 @@ describe("npm run dev (langgraphjs dev)", () => {
       const [task] = methodOf[a.graph_id]!;
       const context = schemas.context_schema as { properties: Record<string, { enum?: string[]; default?: unknown; description?: string }> };
       // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
-      const expected = task === "erc" ? ["agents", "aggregation", "labels", "model", "respond", "temperature"] : ["agents", "aggregation", "labels", "model", "temperature"];
+      const expected = ["agents", "aggregation", "labels", "model", ...(task === "erc" ? ["respond"] : []), "sampleTemperature", "samples", "temperature"];
       expect(Object.keys(context.properties).sort()).toEqual(expected);
       expect(context.properties.aggregation?.enum).toEqual(task === "erc" ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
       expect(context.properties.temperature?.default).toBe(0);

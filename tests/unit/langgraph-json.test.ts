@@ -27,6 +27,10 @@ const EXPECTED_NODES: Record<string, string[]> = {
   baseline_erc: ["recognize"],
   baseline_erg: ["respond"],
   erc_baseline_erg: ["recognize", "respond"],
+  // Self-consistency: one sample node that LangGraph's Send runs k times, and the aggregator.
+  self_consistency_erc: ["sample", "aggregate"],
+  self_consistency_erg: ["sample", "aggregate"],
+  erc_self_consistency_erg: ["recognize", "sample", "aggregate"],
 };
 
 async function load(spec: string): Promise<{ mod: Record<string, unknown>; symbol: string }> {
@@ -74,7 +78,7 @@ describe("langgraph.json", () => {
     const context = getConfigTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
     // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
     const erc = Object.values(GRAPH_IDS.erc).includes(id as never);
-    expect(keys(context)).toEqual(["agents", "aggregation", "labels", "model", ...(erc ? ["respond"] : []), "temperature"]);
+    expect(keys(context)).toEqual(["agents", "aggregation", "labels", "model", ...(erc ? ["respond"] : []), "sampleTemperature", "samples", "temperature"]);
     expect(context.properties.aggregation?.enum).toEqual(erc ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
     const opinions = (getOutputTypeSchema(graph) as { properties: Record<string, { additionalProperties?: object }> }).properties.opinions;
     expect(opinions?.additionalProperties).toMatchObject({ properties: { emotion: { type: "string" }, confidence: { type: "number" } } });

@@ -16,7 +16,11 @@ describe("checkMethodOptions", () => {
     ["erc", "baseline", { respond: true }, /^ERC method baseline: respond needs the insideout method/],
     ["erc", "insideout", { agents: ["anger", "fear", "anger"] }, /the agent "anger" is listed twice/],
     ["erg", "erc+insideout", { agents: ["sadness", "sadness"] }, /the agent "sadness" is listed twice/],
-    ["erc", "nope", {}, /Unknown erc method "nope": use baseline, insideout\./],
+    ["erc", "nope", {}, /Unknown erc method "nope": use baseline, insideout, self-consistency\./],
+    // The plain responder's samples carry no confidence to weigh, and no label to vote on.
+    ["erg", "self-consistency", { aggregation: "weighted" }, /^ERG method self-consistency: aggregation must be llm/],
+    ["erg", "erc+self-consistency", { aggregation: "weighted" }, /aggregation must be llm/],
+    ["erc", "self-consistency", { respond: true }, /respond needs the insideout method/],
     ["erg", "insideout", {}, /Unknown erg method "insideout"/],
   ])("%s %s %j is refused", (task, method, o, problem) => {
     expect(() => checkMethodOptions(task, method, opts(o))).toThrow(problem);
@@ -32,6 +36,9 @@ describe("checkMethodOptions", () => {
     ["erc", "baseline", { aggregation: "vote", agents: ["anger", "anger"] }],
     ["erg", "baseline", { aggregation: "weighted" }],
     ["erg", "erc+baseline", { agents: ["fear", "fear"], respond: false }],
+    ["erc", "self-consistency", { aggregation: "vote" }],
+    ["erc", "self-consistency", { aggregation: "weighted" }],
+    ["erg", "erc+self-consistency", { aggregation: "llm" }],
   ])("%s %s %j runs", (task, method, o) => {
     expect(() => checkMethodOptions(task, method, opts(o))).not.toThrow();
   });

@@ -43,6 +43,9 @@ describe("the prompts", () => {
     expect(placeholders(erg.AGENT_ERG)).toEqual(["emotion"]);
     expect(placeholders(erg.AGENT_ERG_PERSONA).sort()).toEqual(["agent", "persona"]);
     expect(placeholders(erg.AGGREGATE_ERG).sort()).toEqual(["candidates", "emotion", "names"]);
+    // Self-consistency's aggregator is filled like InsideOut's, from the samples instead of the agents.
+    expect(placeholders(erc.AGGREGATE_ERC_SAMPLES).sort()).toEqual(["labels", "opinions"]);
+    expect(placeholders(erg.AGGREGATE_ERG_SAMPLES).sort()).toEqual(["candidates", "emotion", "names"]);
     expect(placeholders(erg.RESPOND)).toEqual([]);
     expect(placeholders(erg.RESPOND_WITH_EMOTION)).toEqual(["emotion"]);
   });

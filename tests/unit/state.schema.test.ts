@@ -141,6 +141,9 @@ describe("run options per task", () => {
       labels: "ed32",
       temperature: 0,
       respond: true,
+      // Self-consistency's, documented defaults.
+      samples: 5,
+      sampleTemperature: 0.7,
     });
     expect(runOptions({ context }, "erg")).toMatchObject({ model: "openai:m", aggregation: "weighted", respond: false });
     // Asked again with the same context object: the same answer per task, not the other task's.
@@ -153,6 +156,8 @@ describe("run options per task", () => {
     expect(() => runOptions({ context: { aggregation: "vote" } }, "erg")).toThrow(/^Invalid run option aggregation \("vote"\): ERG aggregation is llm or weighted/);
     expect(() => runContext({ temperature: 5 })).toThrow(/^Invalid run option temperature \(5\): /);
     expect(() => runContext({ agents: [] })).toThrow(/^Invalid run option agents: /);
+    expect(() => runContext({ samples: 0 })).toThrow(/^Invalid run option samples \(0\): self-consistency needs at least one sample$/);
+    expect(() => runContext({ sampleTemperature: 0 })).toThrow(/^Invalid run option sampleTemperature \(0\): self-consistency samples need a temperature above 0/);
     // A mutated context is parsed again.
     const context: Record<string, unknown> = { temperature: 1 };
     expect(runOptions({ context }).temperature).toBe(1);

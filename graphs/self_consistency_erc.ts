@@ -1,0 +1,21 @@
+/**
+ * Self-consistency ERC, InsideOut without the personas: the plain recogniser is asked k times (`samples`, at
+ * `sampleTemperature`) in parallel, and the same aggregate agent as InsideOut's consolidates the k readings into one
+ * label (`llm`, `vote` or `weighted`). k + 1 calls, as InsideOut's five agents and aggregator are six when k = 5.
+ */
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { aggregate } from "../nodes/aggregate.js";
+import { sample } from "../nodes/sample.js";
+import { turnsChecked } from "../nodes/turns.js";
+import { eachSample, ErcRunOptions } from "./context.js";
+import { InsideOutInput, InsideOutState, SampleInput } from "./state.js";
+
+export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
+  .addNode("sample", sample("erc"), { input: SampleInput })
+  .addNode("aggregate", aggregate("erc", "samples"))
+  .addConditionalEdges(START, turnsChecked(eachSample("sample")), ["sample"])
+  .addEdge("sample", "aggregate")
+  .addEdge("aggregate", END);
+
+export const graph = builder.compile();
+graph.name = "self_consistency_erc";

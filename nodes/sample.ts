@@ -1,0 +1,35 @@
+/**
+ * One self-consistency sample: the plain recogniser (ERC) or the plain responder (ERG) asked once more, at the run's
+ * `sampleTemperature`, with no persona. The k samples are to the aggregate agent what the emotion agents are to
+ * InsideOut: each writes under its own name (`sample-1` …) and, like an agent, records a failure instead of throwing,
+ * so the other samples' work survives. Each call carries its index into the LLM cache key (models/answerKey.ts): k
+ * requests that read the same are k answers, and a re-run replays them.
+ */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { SampleInput, Update } from "../graphs/state.js";
+import { sampleName } from "../graphs/context.js";
+import { failureToRecord, record, usageOf } from "./common.js";
+import { reportFailure, runEnv } from "./env.js";
+import { askRecognizer } from "./recognize.js";
+import { askResponder } from "./respond.js";
+import type { Task } from "./emotionAgent.js";
+
+export function sample(task: Task) {
+  return async function sampleNode(state: SampleInput, config: LangGraphRunnableConfig): Promise<Update> {
+    const name = sampleName(state.sample);
+    const runName = `sample:${state.sample}`;
+    try {
+      const env = await runEnv(config);
+      const how = { model: await env.samplingModel(), runName, sample: state.sample };
+      if (task === "erc") {
+        const { value, usage, note } = await askRecognizer(env, state, config, how);
+        return { opinions: { [name]: value }, failures: { [name]: null }, calls: [record(runName, usage, true)], ...(note ? { notes: [note] } : {}) };
+      }
+      const { text, usage, note } = await askResponder(env, state, config, how);
+      return { candidates: { [name]: { reply: text } }, failures: { [name]: null }, calls: [record(runName, usage, true)], ...(note ? { notes: [note] } : {}) };
+    } catch (error) {
+      const failure = reportFailure(config, name, failureToRecord(error, config));
+      return { failures: { [name]: failure }, calls: [record(runName, usageOf(error), false)] };
+    }
+  };
+}
