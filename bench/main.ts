@@ -3,9 +3,10 @@
  * 127.0.0.1 whose latency the benchmark sets (child processes, so their CPU is not charged to us). Talks to nothing
  * else, and stops by itself (a hard deadline kills everything it started).
  *
- *   node dist/bench/main.js [--quick] [--out FILE]   (FILE gets the table only: paste it into docs/bench.md)
+ *   node dist/bench/main.js [--quick] [--no-local] [--out FILE]   (FILE gets the table only: paste it into docs/bench.md)
  *
- * --quick uses 500 examples instead of the whole test split for (d)/(e).
+ * --quick uses 500 examples instead of the whole test split for (d)/(e), and one timed dialogue instead of three for
+ * (h), the embedded local model at a real model's size (bench/localModel.ts); --no-local leaves (h) out.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
@@ -17,6 +18,7 @@ import { loadDataset } from "../evaluations/data/ed.js";
 import { setMaxConcurrency } from "../models/limits.js";
 import { registerInstant } from "./instantModel.js";
 import { measureLatency } from "./latency.js";
+import { measureLocalModel } from "./localModel.js";
 import { measureOverhead } from "./overhead.js";
 import { pacingRows } from "./pacing.js";
 import { measureThroughput, measureTokens } from "./throughput.js";
@@ -28,7 +30,9 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const outIndex = args.indexOf("--out");
 const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined;
-const DEADLINE_MS = 15 * 60_000;
+const local = !args.includes("--no-local");
+// (h) runs a 0.5B model on the CPU: minutes on a busy machine.
+const DEADLINE_MS = (local ? 40 : 15) * 60_000;
 const children: ChildProcess[] = [];
 
 const deadline = setTimeout(() => {
@@ -109,6 +113,21 @@ async function main(): Promise<void> {
     `${io!.completionTokens.toFixed(0)} vs ${base!.completionTokens.toFixed(0)}`]);
 
   rows.push(...(await pacingRows(children, log)));
+
+  if (local) {
+    log("(h) the embedded local model, a random-weight GGUF of Qwen2.5-0.5B's shape (Q8_0)…");
+    const g = await measureLocalModel(dialogues, { dialogues: quick ? 1 : 3, log });
+    const seconds = (m: typeof g.batched) => m.perDialogue.map((x) => x.toFixed(1)).join(", ");
+    const tokens = (m: typeof g.batched) =>
+      `${m.promptTokens.toFixed(0)} prompt tokens (${m.evaluatedPromptTokens.toFixed(0)} evaluated, the rest kept from the previous call), ${m.completionTokens.toFixed(0)} generated, ${m.calls.toFixed(0)} calls, ${m.failedCalls} failed`;
+    const machine = `${g.threads} thread(s), load average ${g.loadBefore.toFixed(1)} before, ${g.loadAfter.toFixed(1)} after`;
+    rows.push(["h", "local model: one sequence's prompt and decode speed (tokens/s)", "", "",
+      `${g.promptTokensPerSecond.toFixed(0)} prompt, ${g.decodeTokensPerSecond.toFixed(1)} decode; ${g.fileMb.toFixed(0)} MB GGUF written in ${g.writeSeconds.toFixed(0)} s; ${machine}`]);
+    rows.push(["h", "local model: InsideOut ERC seconds per test-split dialogue / 10 s, agents batched (6 sequences)", f2(g.batched.secondsPerDialogue / 10), "≤ 1.0",
+      `${g.batched.secondsPerDialogue.toFixed(1)} s (${seconds(g.batched)}); ${tokens(g.batched)}`]);
+    rows.push(["h", "local model: agents one after another (1 sequence) / batched", f2(g.sequential.secondsPerDialogue / g.batched.secondsPerDialogue), "≥ 1.5",
+      `${g.sequential.secondsPerDialogue.toFixed(1)} s (${seconds(g.sequential)}); ${tokens(g.sequential)}`]);
+  }
 
   const table = [
     `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${new Date().toISOString().slice(0, 10)}`,

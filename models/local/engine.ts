@@ -5,8 +5,14 @@
  * all sequences into one decode batch per step. When all sequences are busy a call waits for one (FIFO), so there is
  * never a second context or a second model load.
  *
- * The engine counts what it does (model loads, contexts, calls, concurrent calls, and how many sequences each decode
- * batch carried) so that tests can check batching without timing anything.
+ * A call takes the free sequence that already holds the longest prefix of its prompt: node-llama-cpp's LlamaChat keeps
+ * a sequence's evaluated tokens up to the first one that differs, so the prompt's shared part (prompts/erc.ts puts it
+ * first) is not evaluated again. Sequences never share evaluated tokens with each other (node-llama-cpp has no public
+ * way to copy one sequence's state to another in memory), so five agents decoding together each evaluate the
+ * conversation once; one after another on one sequence, they evaluate it once between them.
+ *
+ * The engine counts what it does (model loads, contexts, calls, concurrent calls, how many sequences each decode
+ * batch carried, prompt tokens asked for and actually evaluated) so that tests can check batching without timing.
  */
 import { realpathSync } from "node:fs";
 import {
@@ -22,6 +28,7 @@ import {
   type LlamaGrammar,
   type LlamaModel,
   type PrioritizedBatchItem,
+  type Token,
 } from "node-llama-cpp";
 import { llamaRuntime, LocalRuntimeError } from "./runtime.js";
 
@@ -32,11 +39,17 @@ export interface EngineConfig {
   contextSize: number;
   /** Threads for evaluation; undefined: node-llama-cpp's default. */
   threads?: number;
-  /** Tokens per decode batch; undefined: node-llama-cpp's default (512). */
+  /** Tokens per decode batch, shared by the sequences; undefined: node-llama-cpp's default. */
   batchSize?: number;
 }
 
-export const DEFAULT_ENGINE_CONFIG: EngineConfig = { sequences: 6, contextSize: 4096 };
+/**
+ * Six sequences: the five agents of a dialogue decode together, and the aggregator keeps a sequence of its own (its
+ * prompt's prefix stays evaluated for the next dialogue). 4096 tokens each: an agent's prompt is ~500 on
+ * EmpatheticDialogues. 512 tokens per batch, node-llama-cpp's own default, written out so it is one setting with the
+ * others: five agents' prompts take two or three batches, and a larger batch buys a CPU little but memory.
+ */
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = { sequences: 6, contextSize: 4096, batchSize: 512 };
 
 export interface EngineStats {
   modelLoads: number;
@@ -54,6 +67,10 @@ export interface EngineStats {
   maxSequencesPerBatch: number;
   /** Batches that carried tokens of two or more sequences. */
   multiSequenceBatches: number;
+  /** Prompt tokens of the calls, and how many of them were evaluated (the rest were kept from a previous call). */
+  promptTokens: number;
+  evaluatedPromptTokens: number;
+  completionTokens: number;
 }
 
 export interface GenerateRequest {
@@ -96,6 +113,9 @@ function fairShare(items: readonly BatchItem[], size: number): PrioritizedBatchI
   return out.filter((o) => o.processAmount > 0);
 }
 
+/** A shared prefix worth more than a fresh sequence: longer than any chat template's opening (`<|im_start|>system\n`). */
+const MIN_SHARED_TOKENS = 16;
+
 /** Real LlamaModel loads per file in this process: what "loaded once and shared" is checked against. */
 const loadCounts = new Map<string, number>();
 
@@ -128,6 +148,9 @@ export class LocalEngine {
       batches: 0,
       maxSequencesPerBatch: 0,
       multiSequenceBatches: 0,
+      promptTokens: 0,
+      evaluatedPromptTokens: 0,
+      completionTokens: 0,
     };
   }
 
@@ -188,12 +211,31 @@ export class LocalEngine {
 
   /** Zeroes the call and batch counters (not the load counters), e.g. between benchmark phases. */
   resetCallStats(): void {
-    Object.assign(this.counters, { calls: 0, peakActiveCalls: 0, waitedCalls: 0, batches: 0, maxSequencesPerBatch: 0, multiSequenceBatches: 0 });
+    Object.assign(this.counters, {
+      calls: 0,
+      peakActiveCalls: 0,
+      waitedCalls: 0,
+      batches: 0,
+      maxSequencesPerBatch: 0,
+      multiSequenceBatches: 0,
+      promptTokens: 0,
+      evaluatedPromptTokens: 0,
+      completionTokens: 0,
+    });
   }
 
-  private async acquire(): Promise<LlamaContextSequence> {
-    const reused = this.free.pop();
-    if (reused) return reused;
+  /**
+   * The free sequence holding the longest prefix of `prompt`; a fresh one (while any is left) rather than one that
+   * shares no more than the chat template's opening tokens, so that what a used sequence holds stays for its kind.
+   */
+  private async acquire(prompt: Token[]): Promise<LlamaContextSequence> {
+    let best = -1;
+    let bestShared = 0;
+    for (const [i, sequence] of this.free.entries()) {
+      const shared = sequence.compareContextTokens(prompt).firstDifferentIndex;
+      if (best < 0 || shared > bestShared) [best, bestShared] = [i, shared];
+    }
+    if (best >= 0 && (bestShared >= MIN_SHARED_TOKENS || this.context.sequencesLeft === 0)) return this.free.splice(best, 1)[0]!;
     if (this.context.sequencesLeft > 0) return this.context.getSequence();
     this.counters.waitedCalls++;
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -216,21 +258,23 @@ export class LocalEngine {
     return grammar;
   }
 
-  private promptTokens(history: ChatHistoryItem[]): number {
+  /** The prompt as the chat wrapper renders it: what LlamaChat will evaluate (up to its own trimming). */
+  private promptTokens(history: ChatHistoryItem[]): Token[] {
     const last = history.at(-1);
     const full: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
-    return this.chatWrapper.generateContextState({ chatHistory: full }).contextText.tokenize(this.model.tokenizer).length;
+    return this.chatWrapper.generateContextState({ chatHistory: full }).contextText.tokenize(this.model.tokenizer);
   }
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     const grammar = req.grammarSchema ? await this.grammarFor(req.grammarSchema) : undefined;
     this.counters.calls++;
-    const sequence = await this.acquire();
+    const prompt = this.promptTokens(req.history);
+    const sequence = await this.acquire(prompt);
     this.counters.activeCalls++;
     this.counters.peakActiveCalls = Math.max(this.counters.peakActiveCalls, this.counters.activeCalls);
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     try {
-      const before = sequence.tokenMeter.getState().usedOutputTokens;
+      const before = sequence.tokenMeter.getState();
       const response = await chat.generateResponse(req.history, {
         ...(grammar ? { grammar } : {}),
         temperature: req.temperature,
@@ -240,12 +284,12 @@ export class LocalEngine {
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.onTextChunk ? { onTextChunk: req.onTextChunk } : {}),
       });
-      return {
-        text: response.response,
-        promptTokens: this.promptTokens(req.history),
-        completionTokens: sequence.tokenMeter.getState().usedOutputTokens - before,
-        stopReason: response.metadata.stopReason,
-      };
+      const after = sequence.tokenMeter.getState();
+      const completionTokens = after.usedOutputTokens - before.usedOutputTokens;
+      this.counters.promptTokens += prompt.length;
+      this.counters.evaluatedPromptTokens += after.usedInputTokens - before.usedInputTokens;
+      this.counters.completionTokens += completionTokens;
+      return { text: response.response, promptTokens: prompt.length, completionTokens, stopReason: response.metadata.stopReason };
     } finally {
       chat.dispose({ disposeSequence: false });
       this.counters.activeCalls--;

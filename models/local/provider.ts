@@ -24,6 +24,7 @@ export interface LocalModelOptions extends ModelOptions {
   threads?: number;
   sequences?: number;
   contextSize?: number;
+  batchSize?: number;
 }
 
 export class LocalModelError extends Error {
@@ -41,13 +42,18 @@ function intFromEnv(env: NodeJS.ProcessEnv, key: string, min: number): number | 
   return n;
 }
 
-/** Engine settings: explicit options first, then INSIDEOUT_THREADS / INSIDEOUT_LOCAL_SEQUENCES / INSIDEOUT_LOCAL_CONTEXT. */
+/**
+ * Engine settings: explicit options first, then INSIDEOUT_LOCAL_THREADS (runtime.ts), INSIDEOUT_LOCAL_SEQUENCES,
+ * INSIDEOUT_LOCAL_CONTEXT and INSIDEOUT_LOCAL_BATCH, else the defaults (engine.ts DEFAULT_ENGINE_CONFIG).
+ */
 export function engineConfigFrom(options: LocalModelOptions, env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const threads = options.threads ?? threadsFromEnv(env);
+  const batchSize = options.batchSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_BATCH", 1) ?? DEFAULT_ENGINE_CONFIG.batchSize;
   return {
     sequences: options.sequences ?? intFromEnv(env, "INSIDEOUT_LOCAL_SEQUENCES", 1) ?? DEFAULT_ENGINE_CONFIG.sequences,
     contextSize: options.contextSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_CONTEXT", 256) ?? DEFAULT_ENGINE_CONFIG.contextSize,
     ...(threads !== undefined ? { threads } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
   };
 }
 

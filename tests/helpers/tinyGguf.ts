@@ -1,14 +1,20 @@
 /**
- * Writes a tiny random-weight llama GGUF so that node-llama-cpp (and llama.cpp under it) is exercised for real in
- * tests without downloading any weights. The format follows the public GGUF v3 spec: header, metadata key/values,
- * tensor infos, aligned tensor data. The model is a 2-layer llama with a byte-level GPT-2-style BPE tokenizer (every
- * byte is a token, so any text and any JSON grammar can be spelled) and a ChatML chat template with its control
- * tokens. Weights come from a seeded PRNG: the same options always give the same file.
+ * Writes random-weight GGUF models so that node-llama-cpp (and llama.cpp under it) is exercised for real without
+ * downloading any weights: by default a tiny 2-layer llama for tests, and for the benchmark a model of a real model's
+ * shape (QWEN25_05B below), whose speed is the real one's since llama.cpp's work does not depend on the weights'
+ * values. The format follows the public GGUF v3 spec: header, metadata key/values, tensor infos, aligned tensor data
+ * (F32, or Q8_0 blocks: an f16 scale and 32 int8 values). The tokenizer is a byte-level GPT-2-style BPE (every byte
+ * is a token, so any text and any JSON grammar can be spelled); given a corpus, the words of the corpus become whole
+ * tokens too, so that a prompt has about as many tokens as with a real BPE vocabulary. A ChatML chat template with
+ * its control tokens. Weights come from a seeded PRNG: the same options always give the same file. The tensor data is
+ * streamed to the file, so a model of hundreds of megabytes never sits in memory whole.
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { mulberry32 } from "../../evaluations/metrics/stats.js";
 
 export interface TinyGgufOptions {
+  /** `qwen2` adds the attention biases Qwen2 has; both are llama-style decoders. */
+  architecture?: "llama" | "qwen2";
   /** Hidden size; a multiple of `heads`. */
   embedding?: number;
   layers?: number;
@@ -19,7 +25,38 @@ export interface TinyGgufOptions {
   seed?: number;
   /** Standard deviation-ish scale of the random weights. */
   scale?: number;
+  /** Type of the 2-D weight tensors (norms and biases stay F32). */
+  tensorType?: "f32" | "q8_0";
+  /** No output.weight: the output layer reuses token_embd, as Qwen2.5-0.5B's does. */
+  tiedEmbeddings?: boolean;
+  /** Pad the vocabulary to this many tokens (the output layer's width). */
+  vocabSize?: number;
+  /** Text whose words (as GPT-2's pre-tokenizer splits them) become tokens, as many as `vocabSize` has room for. */
+  corpus?: string;
+  ropeFreqBase?: number;
+  rmsEpsilon?: number;
 }
+
+/**
+ * Qwen2.5-0.5B-Instruct's shape, from its config.json (Qwen/Qwen2.5-0.5B on Hugging Face): 24 layers, hidden size 896,
+ * 14 attention heads and 2 KV heads, intermediate size 4864, vocabulary 151936, tied embeddings, rope theta 1e6,
+ * RMS norm epsilon 1e-6, 32768 positions. In Q8_0 the file is about 0.5 GB.
+ */
+export const QWEN25_05B: TinyGgufOptions = {
+  architecture: "qwen2",
+  embedding: 896,
+  layers: 24,
+  heads: 14,
+  kvHeads: 2,
+  feedForward: 4864,
+  contextLength: 32768,
+  vocabSize: 151936,
+  tiedEmbeddings: true,
+  ropeFreqBase: 1_000_000,
+  rmsEpsilon: 1e-6,
+  tensorType: "q8_0",
+  scale: 0.02,
+};
 
 export interface TinyGgufInfo {
   path: string;
@@ -35,6 +72,11 @@ const T_BOOL = 7;
 const T_STRING = 8;
 const T_ARRAY = 9;
 const GGML_TYPE_F32 = 0;
+const GGML_TYPE_Q8_0 = 8;
+const Q8_0_BLOCK = 32;
+const Q8_0_BYTES = 34;
+const FILE_TYPE_ALL_F32 = 0;
+const FILE_TYPE_MOSTLY_Q8_0 = 7;
 const ALIGNMENT = 32;
 
 type MetaValue =
@@ -169,12 +211,20 @@ interface Vocab {
   pad: number;
 }
 
-function buildVocab(): Vocab {
+function buildVocab(options: { vocabSize?: number; corpus?: string }): Vocab {
   const byteChars = bytesToUnicode();
   const tokens = [...byteChars];
   const types = tokens.map(() => 1); // NORMAL
   // A few merges, so the BPE merge path of the tokenizer runs too; each merged token must exist in the vocabulary.
   const merges: string[] = [];
+  const known = new Set(tokens);
+  const merge = (a: string, b: string): void => {
+    if (known.has(a + b)) return;
+    merges.push(`${a} ${b}`);
+    tokens.push(a + b);
+    types.push(1);
+    known.add(a + b);
+  };
   const sp = byteChars[0x20] ?? " ";
   for (const [a, b] of [
     [sp, "t"],
@@ -184,9 +234,34 @@ function buildVocab(): Vocab {
     ["e", "r"],
     ['"', ":"],
   ] as const) {
-    merges.push(`${a} ${b}`);
-    tokens.push(a + b);
-    types.push(1);
+    merge(a, b);
+  }
+  const SPECIALS = 3;
+  const room = () => (options.vocabSize ?? 0) - SPECIALS - tokens.length;
+  if (options.corpus) {
+    // Each word, most frequent first, spelled by a chain of merges (its first two bytes, then one more byte at a
+    // time), until the vocabulary is full: words of the corpus become one token, or a few.
+    const counts = new Map<string, number>();
+    for (const [word] of options.corpus.matchAll(GPT2_SPLIT)) {
+      const spelled = [...Buffer.from(word, "utf8")].map((b) => byteChars[b]!);
+      if (spelled.length < 2) continue;
+      const key = spelled.join("\u0000");
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const words = [...counts.entries()].sort((x, y) => y[1] - x[1]).map(([k]) => k.split("\u0000"));
+    for (const chars of words) {
+      if (room() < chars.length - 1) break;
+      let prefix = chars[0]!;
+      for (const c of chars.slice(1)) {
+        merge(prefix, c);
+        prefix += c;
+      }
+    }
+  }
+  // Padding up to the vocabulary size (as converted real models have): unused, never sampled under a grammar.
+  for (let i = 0; room() > 0; i++) {
+    tokens.push(`[PAD${i}]`);
+    types.push(5); // UNUSED
   }
   const special = (text: string): number => {
     tokens.push(text);
@@ -199,15 +274,81 @@ function buildVocab(): Vocab {
   return { tokens, types, merges, eos, pad };
 }
 
+/** GPT-2's pre-tokenizer split (tokenizer.ggml.pre "gpt-2"): merges only ever apply inside one of these pieces. */
+const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 interface Tensor {
   name: string;
   /** ggml order: ne0 (the contiguous dimension) first. */
   dims: number[];
-  data: Float32Array;
+  type: "f32" | "q8_0";
+  /** Random values of this scale, or all ones (norms), or all zeros (biases). */
+  fill: "random" | "ones" | "zeros";
 }
 
-export function buildTinyGguf(options: TinyGgufOptions = {}): { bytes: Buffer; vocabSize: number } {
+function elements(t: Tensor): number {
+  return t.dims.reduce((p, d) => p * d, 1);
+}
+
+function byteSize(t: Tensor): number {
+  return t.type === "q8_0" ? (elements(t) / Q8_0_BLOCK) * Q8_0_BYTES : elements(t) * 4;
+}
+
+/** IEEE half-precision bits of a normal float32 (Q8_0's per-block scale). */
+function halfBits(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const mant = (u >>> 13) & 0x3ff;
+  if (exp <= 0) return sign;
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | mant;
+}
+
+interface Sink {
+  write(bytes: Uint8Array): void;
+}
+
+/** A tensor's data, in chunks of at most ~4 MB, drawn from `rand`. */
+function writeTensorData(t: Tensor, rand: () => number, scale: number, sink: Sink): void {
+  const n = elements(t);
+  if (t.type === "f32") {
+    const CHUNK = 1 << 20;
+    for (let at = 0; at < n; at += CHUNK) {
+      const data = new Float32Array(Math.min(CHUNK, n - at));
+      if (t.fill === "ones") data.fill(1);
+      else if (t.fill === "random") for (let i = 0; i < data.length; i++) data[i] = (rand() * 2 - 1) * scale;
+      sink.write(new Uint8Array(data.buffer));
+    }
+    return;
+  }
+  if (t.fill !== "random") throw new Error(`${t.name}: only random tensors are quantized`);
+  // int8 values uniform over [-127, 127] have a standard deviation of about 73: the scale makes it `scale`.
+  const d = halfBits(scale / 73);
+  const blocks = n / Q8_0_BLOCK;
+  const CHUNK_BLOCKS = 1 << 17;
+  for (let at = 0; at < blocks; at += CHUNK_BLOCKS) {
+    const count = Math.min(CHUNK_BLOCKS, blocks - at);
+    const buf = Buffer.alloc(count * Q8_0_BYTES);
+    for (let b = 0; b < count; b++) {
+      const o = b * Q8_0_BYTES;
+      buf.writeUInt16LE(d, o);
+      for (let i = 0; i < Q8_0_BLOCK; i += 4) {
+        const r = (rand() * 4294967296) >>> 0;
+        buf[o + 2 + i] = r & 0xff;
+        buf[o + 3 + i] = (r >>> 8) & 0xff;
+        buf[o + 4 + i] = (r >>> 16) & 0xff;
+        buf[o + 5 + i] = r >>> 24;
+      }
+    }
+    sink.write(buf);
+  }
+}
+
+/** The whole file into `sink`; returns the vocabulary size and the number of bytes written. */
+function emitGguf(options: TinyGgufOptions, sink: Sink): { vocabSize: number; bytes: number } {
+  const arch = options.architecture ?? "llama";
   const nEmbd = options.embedding ?? 64;
   const nLayer = options.layers ?? 2;
   const nHead = options.heads ?? 4;
@@ -215,59 +356,54 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): { bytes: Buffer; v
   const nFf = options.feedForward ?? 128;
   const nCtx = options.contextLength ?? 4096;
   const scale = options.scale ?? 0.5;
+  const wType = options.tensorType ?? "f32";
   if (nEmbd % nHead !== 0 || nHead % nHeadKv !== 0) throw new Error("embedding must divide by heads, heads by kvHeads");
+  if (wType === "q8_0" && (nEmbd % Q8_0_BLOCK !== 0 || nFf % Q8_0_BLOCK !== 0)) throw new Error("Q8_0 needs embedding and feedForward in multiples of 32");
   const headDim = nEmbd / nHead;
   const nEmbdKv = headDim * nHeadKv;
-  const vocab = buildVocab();
+  const vocab = buildVocab(options);
   const nVocab = vocab.tokens.length;
   const rand = mulberry32(options.seed ?? 1234);
 
-  const randomTensor = (name: string, dims: number[]): Tensor => {
-    const n = dims.reduce((p, d) => p * d, 1);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = (rand() * 2 - 1) * scale;
-    return { name, dims, data };
-  };
-  const onesTensor = (name: string, dims: number[]): Tensor => {
-    const data = new Float32Array(dims.reduce((p, d) => p * d, 1)).fill(1);
-    return { name, dims, data };
-  };
+  const weight = (name: string, dims: number[]): Tensor => ({ name, dims, type: wType, fill: "random" });
+  const ones = (name: string, dims: number[]): Tensor => ({ name, dims, type: "f32", fill: "ones" });
+  const zeros = (name: string, dims: number[]): Tensor => ({ name, dims, type: "f32", fill: "zeros" });
 
-  const tensors: Tensor[] = [
-    randomTensor("token_embd.weight", [nEmbd, nVocab]),
-    onesTensor("output_norm.weight", [nEmbd]),
-    randomTensor("output.weight", [nEmbd, nVocab]),
-  ];
+  const tensors: Tensor[] = [weight("token_embd.weight", [nEmbd, nVocab]), ones("output_norm.weight", [nEmbd])];
+  if (!options.tiedEmbeddings) tensors.push(weight("output.weight", [nEmbd, nVocab]));
   for (let l = 0; l < nLayer; l++) {
     const p = `blk.${l}.`;
     tensors.push(
-      onesTensor(`${p}attn_norm.weight`, [nEmbd]),
-      randomTensor(`${p}attn_q.weight`, [nEmbd, nEmbd]),
-      randomTensor(`${p}attn_k.weight`, [nEmbd, nEmbdKv]),
-      randomTensor(`${p}attn_v.weight`, [nEmbd, nEmbdKv]),
-      randomTensor(`${p}attn_output.weight`, [nEmbd, nEmbd]),
-      onesTensor(`${p}ffn_norm.weight`, [nEmbd]),
-      randomTensor(`${p}ffn_gate.weight`, [nEmbd, nFf]),
-      randomTensor(`${p}ffn_up.weight`, [nEmbd, nFf]),
-      randomTensor(`${p}ffn_down.weight`, [nFf, nEmbd]),
+      ones(`${p}attn_norm.weight`, [nEmbd]),
+      weight(`${p}attn_q.weight`, [nEmbd, nEmbd]),
+      weight(`${p}attn_k.weight`, [nEmbd, nEmbdKv]),
+      weight(`${p}attn_v.weight`, [nEmbd, nEmbdKv]),
+      weight(`${p}attn_output.weight`, [nEmbd, nEmbd]),
+      ones(`${p}ffn_norm.weight`, [nEmbd]),
+      weight(`${p}ffn_gate.weight`, [nEmbd, nFf]),
+      weight(`${p}ffn_up.weight`, [nEmbd, nFf]),
+      weight(`${p}ffn_down.weight`, [nFf, nEmbd]),
     );
+    if (arch === "qwen2") {
+      tensors.push(zeros(`${p}attn_q.bias`, [nEmbd]), zeros(`${p}attn_k.bias`, [nEmbdKv]), zeros(`${p}attn_v.bias`, [nEmbdKv]));
+    }
   }
 
   const meta: [string, MetaValue][] = [
-    ["general.architecture", { type: "string", value: "llama" }],
-    ["general.name", { type: "string", value: "insideout-tiny-random" }],
+    ["general.architecture", { type: "string", value: arch }],
+    ["general.name", { type: "string", value: `insideout-random-${arch}` }],
     ["general.alignment", { type: "u32", value: ALIGNMENT }],
-    ["general.file_type", { type: "u32", value: 0 }], // ALL_F32
-    ["llama.context_length", { type: "u32", value: nCtx }],
-    ["llama.embedding_length", { type: "u32", value: nEmbd }],
-    ["llama.block_count", { type: "u32", value: nLayer }],
-    ["llama.feed_forward_length", { type: "u32", value: nFf }],
-    ["llama.attention.head_count", { type: "u32", value: nHead }],
-    ["llama.attention.head_count_kv", { type: "u32", value: nHeadKv }],
-    ["llama.attention.layer_norm_rms_epsilon", { type: "f32", value: 1e-5 }],
-    ["llama.rope.dimension_count", { type: "u32", value: headDim }],
-    ["llama.rope.freq_base", { type: "f32", value: 10000 }],
-    ["llama.vocab_size", { type: "u32", value: nVocab }],
+    ["general.file_type", { type: "u32", value: wType === "q8_0" ? FILE_TYPE_MOSTLY_Q8_0 : FILE_TYPE_ALL_F32 }],
+    [`${arch}.context_length`, { type: "u32", value: nCtx }],
+    [`${arch}.embedding_length`, { type: "u32", value: nEmbd }],
+    [`${arch}.block_count`, { type: "u32", value: nLayer }],
+    [`${arch}.feed_forward_length`, { type: "u32", value: nFf }],
+    [`${arch}.attention.head_count`, { type: "u32", value: nHead }],
+    [`${arch}.attention.head_count_kv`, { type: "u32", value: nHeadKv }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: "f32", value: options.rmsEpsilon ?? 1e-5 }],
+    [`${arch}.rope.dimension_count`, { type: "u32", value: headDim }],
+    [`${arch}.rope.freq_base`, { type: "f32", value: options.ropeFreqBase ?? 10000 }],
+    [`${arch}.vocab_size`, { type: "u32", value: nVocab }],
     ["tokenizer.ggml.model", { type: "string", value: "gpt2" }],
     ["tokenizer.ggml.pre", { type: "string", value: "gpt-2" }],
     ["tokenizer.ggml.tokens", { type: "string[]", value: vocab.tokens }],
@@ -291,24 +427,42 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): { bytes: Buffer; v
     w.str(t.name);
     w.u32(t.dims.length);
     for (const d of t.dims) w.u64(d);
-    w.u32(GGML_TYPE_F32);
+    w.u32(t.type === "q8_0" ? GGML_TYPE_Q8_0 : GGML_TYPE_F32);
     w.u64(offset);
-    offset += t.data.byteLength;
+    offset += byteSize(t);
     offset = Math.ceil(offset / ALIGNMENT) * ALIGNMENT;
   }
   w.pad(ALIGNMENT);
+  let bytes = w.length;
+  sink.write(w.result());
   for (const t of tensors) {
-    w.raw(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    w.pad(ALIGNMENT);
+    writeTensorData(t, rand, scale, sink);
+    const size = byteSize(t);
+    const padding = (ALIGNMENT - (size % ALIGNMENT)) % ALIGNMENT;
+    if (padding) sink.write(new Uint8Array(padding));
+    bytes += size + padding;
   }
-  return { bytes: w.result(), vocabSize: nVocab };
+  return { vocabSize: nVocab, bytes };
 }
 
-/** Writes the tiny model to `path` and returns where it is and how big. */
+export function buildTinyGguf(options: TinyGgufOptions = {}): { bytes: Buffer; vocabSize: number } {
+  const parts: Uint8Array[] = [];
+  const { vocabSize } = emitGguf(options, { write: (b) => parts.push(Buffer.from(b)) });
+  return { bytes: Buffer.concat(parts), vocabSize };
+}
+
+/** Writes the model to `path`, streaming its tensors, and returns where it is and how big. */
 export function writeTinyGguf(path: string, options: TinyGgufOptions = {}): TinyGgufInfo {
-  const { bytes, vocabSize } = buildTinyGguf(options);
-  writeFileSync(path, bytes);
-  return { path, vocabSize, bytes: bytes.length };
+  const fd = openSync(path, "w", 0o600);
+  try {
+    const writeAll = (b: Uint8Array): void => {
+      for (let at = 0; at < b.length; ) at += writeSync(fd, b, at, b.length - at);
+    };
+    const { vocabSize, bytes } = emitGguf(options, { write: writeAll });
+    return { path, vocabSize, bytes };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A GGUF header alone (magic, version, tensor count, metadata count), followed by `rest`: for header-check tests. */

@@ -167,4 +167,34 @@ describe("local: provider on a tiny GGUF", () => {
     expect(message.usage_metadata?.output_tokens).toBeLessThanOrEqual(16);
     expect(message.response_metadata).toMatchObject({ model_provider: "local" });
   });
+  test("a call takes the free sequence that holds its prompt's prefix and evaluates only what follows it", async () => {
+    const path = writeTinyGguf(join(dir, "tiny-prefix.gguf"), { seed: 7 }).path;
+    const engine = await localEngine(path, { sequences: 2, contextSize: 2048, threads: 1 });
+    // 600 bytes shared by two prompts: with a byte-level vocabulary and six merges, at least 300 tokens.
+    const shared = "Choose exactly one label from this list. ".repeat(15);
+    const conversation = "Conversation:\nSpeaker: I finally got the job I wanted!";
+    const prompt = (own: string) => [
+      { type: "system" as const, text: shared },
+      { type: "user" as const, text: conversation },
+      { type: "user" as const, text: own },
+    ];
+    const call = async (history: ReturnType<typeof prompt>) => {
+      engine.resetCallStats();
+      const r = await engine.generate({ history, temperature: 0, maxTokens: 4 });
+      return { prompt: r.promptTokens, evaluated: engine.stats().evaluatedPromptTokens };
+    };
+    const first = await call(prompt("You are Anger."));
+    expect(first.prompt).toBeGreaterThan(300);
+    // A fresh sequence evaluates the whole prompt (node-llama-cpp may count a token or two of its own on top).
+    expect(first.evaluated).toBeGreaterThanOrEqual(first.prompt - 2);
+    // An unrelated prompt shares nothing with the first sequence: it takes the other, fresh one.
+    const other = await call([{ type: "user", text: "Something else entirely, with no shared start at all." }]);
+    expect(other.evaluated).toBeGreaterThanOrEqual(other.prompt - 2);
+    // Both sequences are free now; the last released holds the unrelated prompt. The second agent's prompt goes to
+    // the sequence holding the shared part, and evaluates little more than its own instruction.
+    const second = await call(prompt("You are Fear."));
+    expect(second.prompt).toBeGreaterThan(300);
+    expect(second.evaluated).toBeLessThan(second.prompt - 300);
+    expect(engine.stats().contextsCreated).toBe(1);
+  });
 });

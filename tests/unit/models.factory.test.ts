@@ -151,14 +151,17 @@ describe("local engine settings", () => {
   test("options beat INSIDEOUT_* variables, which beat the defaults", () => {
     // Threads by default: 1 on up to 2 cores, else cores − 1, at most 8 (a busy small machine is not oversubscribed).
     const cores = availableParallelism();
-    expect(engineConfigFrom({}, {})).toEqual({ sequences: 6, contextSize: 4096, threads: cores <= 2 ? 1 : Math.min(8, cores - 1) });
-    const env = { INSIDEOUT_THREADS: "3", INSIDEOUT_LOCAL_SEQUENCES: "8", INSIDEOUT_LOCAL_CONTEXT: "2048" };
-    expect(engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, threads: 3 });
-    expect(engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, threads: 1 });
+    expect(engineConfigFrom({}, {})).toEqual({ sequences: 6, contextSize: 4096, batchSize: 512, threads: cores <= 2 ? 1 : Math.min(8, cores - 1) });
+    const env = { INSIDEOUT_THREADS: "3", INSIDEOUT_LOCAL_SEQUENCES: "8", INSIDEOUT_LOCAL_CONTEXT: "2048", INSIDEOUT_LOCAL_BATCH: "128" };
+    expect(engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, batchSize: 128, threads: 3 });
+    expect(engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, batchSize: 128, threads: 1 });
+    // INSIDEOUT_LOCAL_THREADS is the documented name; the older INSIDEOUT_THREADS still works when it is not set.
+    expect(engineConfigFrom({}, { ...env, INSIDEOUT_LOCAL_THREADS: "2" }).threads).toBe(2);
   });
 
   test("nonsense values are refused with the variable's name", () => {
     expect(() => engineConfigFrom({}, { INSIDEOUT_THREADS: "many" })).toThrow(/INSIDEOUT_THREADS="many"/);
     expect(() => engineConfigFrom({}, { INSIDEOUT_LOCAL_SEQUENCES: "0" })).toThrow(/INSIDEOUT_LOCAL_SEQUENCES="0" must be a whole number ≥ 1/);
+    expect(() => engineConfigFrom({}, { INSIDEOUT_LOCAL_BATCH: "big" })).toThrow(/INSIDEOUT_LOCAL_BATCH="big" must be a whole number ≥ 1/);
   });
 });
