@@ -7,7 +7,7 @@
  * batch instead of submitting it again, no request is in two batches, and the result is the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
@@ -207,5 +207,15 @@ describe("eval --batch", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("--batch uses the OpenAI Batch API, so it needs openai: models");
+  });
+
+  it("refuses --batch with --rpm or --tpm (they pace direct calls, which a batch run does not make), before any call", async () => {
+    for (const flag of ["--rpm", "--tpm"]) {
+      const r = await spawnCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:gpt-4o-mini", "--limit", "3", "--batch", flag, "100", "--out", path.join(dir, `refused${flag}`)], { OPENAI_API_KEY: "sk-test" }).done;
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain("--rpm and --tpm pace direct chat calls, and --batch makes none");
+      expect(existsSync(path.join(dir, `refused${flag}`))).toBe(false);
+    }
   });
 });
