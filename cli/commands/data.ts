@@ -65,28 +65,39 @@ function fetchCommand(): Command {
     .action(async (dataset: "ed" | "meld", o: FetchCommandOptions) => (dataset === "meld" ? fetchMeldAction(o) : fetchEdAction(o)));
 }
 
-async function fetchMeldAction(o: FetchCommandOptions): Promise<void> {
-  if (o.keepArchive) throw new Error("--keep-archive is for ed: MELD's files come one by one, with no archive.");
+/**
+ * Runs a fetch under a download bar; true when the caller has a summary to print, false when `--json` printed the
+ * result or the files were there already (`name` says which dataset).
+ */
+async function downloaded<R extends { downloaded: boolean; dir: string }>(
+  name: string,
+  o: FetchCommandOptions,
+  fetch: (onProgress: (received: number, total: number | undefined) => void) => Promise<R>,
+): Promise<R | undefined> {
   const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
-  let result;
+  let result: R;
   try {
-    result = await fetchMeld({
-      ...(o.url ? { url: o.url } : {}),
-      ...(o.dir ? { dir: o.dir } : {}),
-      force: o.force ?? false,
-      onProgress: (received, total) => bar.update(received, total),
-    });
+    result = await fetch((received, total) => bar.update(received, total));
   } finally {
     bar.stop();
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
+    return undefined;
   }
   if (!result.downloaded) {
-    process.stdout.write(`MELD is already in ${result.dir} (use --force to fetch again).\n`);
-    return;
+    process.stdout.write(`${name} is already in ${result.dir} (use --force to fetch again).\n`);
+    return undefined;
   }
+  return result;
+}
+
+async function fetchMeldAction(o: FetchCommandOptions): Promise<void> {
+  if (o.keepArchive) throw new Error("--keep-archive is for ed: MELD's files come one by one, with no archive.");
+  const result = await downloaded("MELD", o, (onProgress) =>
+    fetchMeld({ ...(o.url ? { url: o.url } : {}), ...(o.dir ? { dir: o.dir } : {}), force: o.force ?? false, onProgress }),
+  );
+  if (!result) return;
   const lines = [`Downloaded MELD from ${result.url} (sha256 checked):`];
   for (const split of MELD_SPLITS) {
     const s = result.splits[split];
@@ -98,27 +109,16 @@ async function fetchMeldAction(o: FetchCommandOptions): Promise<void> {
 }
 
 async function fetchEdAction(o: FetchCommandOptions): Promise<void> {
-  const bar = progressBar("downloading [{bar}] {percentage}% {value}/{total} bytes", !o.json);
-  let result;
-  try {
-    result = await fetchEmpatheticDialogues({
+  const result = await downloaded("EmpatheticDialogues", o, (onProgress) =>
+    fetchEmpatheticDialogues({
       url: o.url ?? DEFAULT_ED_URL,
       ...(o.dir ? { dir: o.dir } : {}),
       force: o.force ?? false,
       keepArchive: o.keepArchive ?? false,
-      onProgress: (received, total) => bar.update(received, total),
-    });
-  } finally {
-    bar.stop();
-  }
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
-  }
-  if (!result.downloaded) {
-    process.stdout.write(`EmpatheticDialogues is already in ${result.dir} (use --force to fetch again).\n`);
-    return;
-  }
+      onProgress,
+    }),
+  );
+  if (!result) return;
   const lines = [`Downloaded ${((result.archiveBytes ?? 0) / MB).toFixed(1)} MB from ${result.url} (sha256 ${result.archiveSha256}).`];
   for (const split of ED_SPLITS) {
     const s = result.splits[split];
