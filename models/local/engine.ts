@@ -123,6 +123,21 @@ export function modelLoadCount(path: string): number {
   return loadCounts.get(canonical(path)) ?? 0;
 }
 
+/** The call and batch counters, zeroed (resetCallStats keeps the load counters and the calls in flight). */
+function zeroCallStats() {
+  return {
+    calls: 0,
+    peakActiveCalls: 0,
+    waitedCalls: 0,
+    batches: 0,
+    maxSequencesPerBatch: 0,
+    multiSequenceBatches: 0,
+    promptTokens: 0,
+    evaluatedPromptTokens: 0,
+    completionTokens: 0,
+  };
+}
+
 export class LocalEngine {
   private readonly counters: EngineStats;
   private readonly free: LlamaContextSequence[] = [];
@@ -137,21 +152,7 @@ export class LocalEngine {
     private readonly llama: Llama,
     readonly model: LlamaModel,
   ) {
-    this.counters = {
-      modelLoads: 0,
-      contextsCreated: 0,
-      sequences: config.sequences,
-      calls: 0,
-      activeCalls: 0,
-      peakActiveCalls: 0,
-      waitedCalls: 0,
-      batches: 0,
-      maxSequencesPerBatch: 0,
-      multiSequenceBatches: 0,
-      promptTokens: 0,
-      evaluatedPromptTokens: 0,
-      completionTokens: 0,
-    };
+    this.counters = { modelLoads: 0, contextsCreated: 0, sequences: config.sequences, activeCalls: 0, ...zeroCallStats() };
   }
 
   static async load(path: string, config: EngineConfig): Promise<LocalEngine> {
@@ -211,17 +212,7 @@ export class LocalEngine {
 
   /** Zeroes the call and batch counters (not the load counters), e.g. between benchmark phases. */
   resetCallStats(): void {
-    Object.assign(this.counters, {
-      calls: 0,
-      peakActiveCalls: 0,
-      waitedCalls: 0,
-      batches: 0,
-      maxSequencesPerBatch: 0,
-      multiSequenceBatches: 0,
-      promptTokens: 0,
-      evaluatedPromptTokens: 0,
-      completionTokens: 0,
-    });
+    Object.assign(this.counters, zeroCallStats());
   }
 
   /**
