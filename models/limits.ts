@@ -157,7 +157,8 @@ function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
-const sleep = (ms: number, signal?: AbortSignal | null) =>
+/** Waits ms, or rejects with the signal's reason when it aborts first. */
+export const sleep = (ms: number, signal?: AbortSignal | null) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
     const t = setTimeout(() => {

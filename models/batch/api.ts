@@ -5,7 +5,7 @@
  * timeouts, masked errors, and a byte cap on the files read.
  */
 import { OpenAIClient, toFile } from "@langchain/openai";
-import { resilientFetch } from "../limits.js";
+import { resilientFetch, sleep } from "../limits.js";
 import { openaiConnection } from "../openai.js";
 
 /** The endpoint every line of our batches asks (chat completions: what ChatOpenAI sends). */
@@ -153,19 +153,4 @@ export class BatchApi {
     }
     return out;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
