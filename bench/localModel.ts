@@ -18,7 +18,7 @@ import { runContext } from "../graphs/context.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
 import { defaultResolver, resolveModel } from "../models/factory.js";
 import { disposeLocalEngines, localEngine, type LocalEngine } from "../models/local/engine.js";
-import { disposeLlamaRuntime, threadsFromEnv } from "../models/local/runtime.js";
+import { disposeLlamaRuntime } from "../models/local/runtime.js";
 import { withModels } from "../nodes/env.js";
 import * as ercPrompts from "../prompts/erc.js";
 import { PERSONAS } from "../prompts/personas.js";
@@ -27,6 +27,8 @@ import { QWEN25_05B, writeTinyGguf } from "../tests/helpers/tinyGguf.js";
 
 export interface ModeRun {
   sequences: number;
+  /** The threads the context took (by default the idle cores when it was made). */
+  threads: number;
   /** Wall seconds per dialogue (after the warm-up dialogue). */
   secondsPerDialogue: number;
   perDialogue: number[];
@@ -40,7 +42,8 @@ export interface ModeRun {
 export interface LocalModelResult {
   fileMb: number;
   writeSeconds: number;
-  threads: number | "node-llama-cpp's choice";
+  /** The threads of the one-sequence measure's context. */
+  threads: number;
   promptTokensPerSecond: number;
   decodeTokensPerSecond: number;
   batched: ModeRun;
@@ -81,12 +84,14 @@ async function runDialogues(path: string, sequences: number, dialogues: string[]
     const out = await run(dialogue);
     perDialogue.push((performance.now() - t) / 1000);
     failedCalls += out.calls.filter((c) => !c.ok).length;
-    log(`  ${sequences} sequence(s), dialogue ${i + 1}/${dialogues.length - 1}: ${perDialogue.at(-1)!.toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
+    log(`  ${sequences} sequence(s), ${engine.threads} thread(s), dialogue ${i + 1}/${dialogues.length - 1}: ${perDialogue.at(-1)!.toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
   }
   const s = engine.stats();
+  const threads = engine.threads;
   await disposeLocalEngines();
   return {
     sequences,
+    threads,
     secondsPerDialogue: perDialogue.reduce((a, b) => a + b, 0) / perDialogue.length,
     perDialogue,
     promptTokens: s.promptTokens / perDialogue.length,
@@ -122,16 +127,16 @@ export async function measureLocalModel(
     const sample = `Conversation:\n${picked.map((d) => d.join("\n")).join("\n")}`;
     await rates(engine, `warm-up ${sample.slice(0, 200)}`);
     const r = await rates(engine, sample);
-    log(`one sequence: ${r.prompt.toFixed(0)} prompt tokens/s, ${r.decode.toFixed(1)} decode tokens/s`);
+    const threads = engine.threads;
+    log(`one sequence, ${threads} thread(s): ${r.prompt.toFixed(0)} prompt tokens/s, ${r.decode.toFixed(1)} decode tokens/s`);
     await disposeLocalEngines();
 
     const batched = await runDialogues(file.path, 6, picked, log);
     const sequential = await runDialogues(file.path, 1, picked, log);
-    const threads = threadsFromEnv();
     return {
       fileMb: file.bytes / 1e6,
       writeSeconds,
-      threads: threads ?? "node-llama-cpp's choice",
+      threads,
       promptTokensPerSecond: r.prompt,
       decodeTokensPerSecond: r.decode,
       batched,

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     const g = await measureLocalModel(dialogues, { dialogues: quick ? 1 : 3, log });
     const seconds = (m: typeof g.batched) => m.perDialogue.map((x) => x.toFixed(1)).join(", ");
     const tokens = (m: typeof g.batched) =>
-      `${m.promptTokens.toFixed(0)} prompt tokens (${m.evaluatedPromptTokens.toFixed(0)} evaluated, the rest kept from the previous call), ${m.completionTokens.toFixed(0)} generated, ${m.calls.toFixed(0)} calls, ${m.failedCalls} failed`;
+      `${m.threads} thread(s); ${m.promptTokens.toFixed(0)} prompt tokens (${m.evaluatedPromptTokens.toFixed(0)} evaluated, the rest kept from the previous call), ${m.completionTokens.toFixed(0)} generated, ${m.calls.toFixed(0)} calls, ${m.failedCalls} failed`;
     const machine = `${g.threads} thread(s), load average ${g.loadBefore.toFixed(1)} before, ${g.loadAfter.toFixed(1)} after`;
     rows.push(["h", "local model: one sequence's prompt and decode speed (tokens/s)", "", "",
       `${g.promptTokensPerSecond.toFixed(0)} prompt, ${g.decodeTokensPerSecond.toFixed(1)} decode; ${g.fileMb.toFixed(0)} MB GGUF written in ${g.writeSeconds.toFixed(0)} s; ${machine}`]);

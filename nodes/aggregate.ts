@@ -8,7 +8,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
-import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE } from "../prompts/erc.js";
+import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
 import { sampleNames } from "../graphs/context.js";
 import { render } from "../prompts/render.js";
@@ -63,11 +63,13 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const listed = opinions
         .map(([a, o], i) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${rationales.texts[i]}`)
         .join("\n");
-      const system = render(prompts.erc, { labels: env.labelSet.labels.join(", "), opinions: listed });
+      // The agents' shared part and the conversation first, then this agent's own instruction (prompts/erc.ts).
+      const shared = render(ERC_SHARED, { labels: env.labelSet.labels.join(", ") });
+      const own = render(prompts.erc, { opinions: listed });
       try {
         const { value, usage } = await invokeStructured(
           env.model,
-          [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
+          [new SystemMessage(shared), new HumanMessage(render(DIALOGUE, { dialogue })), new HumanMessage(own)],
           opinionSchema(env.labelSet),
           { runName: RUN_NAME, repair: repairEmotion(env.labelSet), config, schemaName: "decision" },
         );

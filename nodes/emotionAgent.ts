@@ -8,7 +8,7 @@ import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/m
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
-import { AGENT_ERC, AGENT_ERC_PERSONA, DIALOGUE } from "../prompts/erc.js";
+import { AGENT_ERC_PERSONA, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGENT_ERG, AGENT_ERG_PERSONA } from "../prompts/erg.js";
 import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
@@ -43,7 +43,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
       const ownInstruction = (template: string) => new HumanMessage(render(template, { persona, agent: agentName }));
       const conversation = new HumanMessage(render(DIALOGUE, { dialogue }));
       if (task === "erc") {
-        const shared = render(AGENT_ERC, { labels: env.labelSet.labels.join(", ") });
+        const shared = render(ERC_SHARED, { labels: env.labelSet.labels.join(", ") });
         const messages: BaseMessage[] = [new SystemMessage(shared), conversation, ownInstruction(AGENT_ERC_PERSONA)];
         const { value, usage } = await invokeStructured(env.model, messages, opinionSchema(env.labelSet), {
           runName,

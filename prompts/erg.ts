@@ -1,6 +1,6 @@
 /** Empathetic response generation: the agents' proposals, the aggregate agent's choice, the plain responder. */
 
-/** Laid out as AGENT_ERC is (prompts/erc.ts): shared part, conversation, then the agent's own instruction. */
+/** Laid out as the ERC agents' prompts are (prompts/erc.ts): shared part, conversation, then the agent's own instruction. */
 export const AGENT_ERG = `You are helping a Listener answer a Speaker. The Speaker seems to feel {emotion}.
 
 Answer in JSON with "reply" (the reply itself), "confidence" (0 to 1: how well you think it will help) and

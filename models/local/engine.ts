@@ -201,6 +201,11 @@ export class LocalEngine {
     this.chatWrapper = resolveChatWrapper(this.model);
   }
 
+  /** The threads llama.cpp evaluates with (chosen when the context was made). */
+  get threads(): number {
+    return this.context.idealThreads;
+  }
+
   /** Tokens each sequence can hold (prompt and answer). */
   get contextSize(): number {
     return this.context.contextSize;

@@ -16,14 +16,14 @@ const PERSONA_NAMES: Record<string, string> = {
 };
 
 /**
- * Who a request is for, read from its whole prompt (every message's text, in order): an agent's persona is a message
- * of its own after the shared part and the conversation (prompts/erc.ts), the other roles' instructions open the
- * prompt. Keyed on content, not on which message holds it.
+ * Who a request is for, read from its whole prompt (every message's text, in order): an agent's persona and the ERC
+ * aggregate agent's instruction are messages of their own after the shared part and the conversation (prompts/erc.ts),
+ * the other roles' instructions open the prompt. Keyed on content, not on which message holds it.
  */
 export function roleOf(prompt: string): Role {
   const persona = /(?:^|\n)You are (Anger|Disgust|Fear|Joy|Sadness|Surprise), one of the emotions/.exec(prompt);
   if (persona) return { kind: "agent", emotion: PERSONA_NAMES[persona[1]!]! };
-  if (prompt.startsWith("You are the aggregate agent")) return { kind: "aggregate" };
+  if (/(?:^|\n)You are the aggregate agent/.test(prompt)) return { kind: "aggregate" };
   if (prompt.startsWith("You are an expert in emotions")) return { kind: "recognize" };
   if (prompt.startsWith("You are the Listener")) return { kind: "respond" };
   return { kind: "unknown" };

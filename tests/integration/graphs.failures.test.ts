@@ -2,6 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
 import { runContext } from "../../graphs/context.js";
+import { promptText } from "../helpers/roles.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 
 const dialogue = ["I failed my driving test again."];
@@ -48,9 +49,10 @@ describe("failure isolation", () => {
     expect(out.failures.anger).toMatch(/socket hang up/);
     expect(out.emotion?.emotion).toBe("disappointed");
     const agg = model.calls.find((c) => c.role.kind === "aggregate")!;
-    expect(agg.system).toContain("fear view");
-    expect(agg.system).not.toMatch(/- disgust:/);
-    expect(agg.system).not.toMatch(/- anger:/);
+    const prompt = promptText(agg.messages);
+    expect(prompt).toContain("fear view");
+    expect(prompt).not.toMatch(/- disgust:/);
+    expect(prompt).not.toMatch(/- anger:/);
   });
 
   it("all agents failing is one clear error", async () => {

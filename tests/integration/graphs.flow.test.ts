@@ -6,6 +6,7 @@ import { builder as baselineErcBuilder } from "../../graphs/baseline_erc.js";
 import { builder as baselineErgBuilder } from "../../graphs/baseline_erg.js";
 import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
 import { runContext } from "../../graphs/context.js";
+import { promptText } from "../helpers/roles.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 
 const dialogue = ["My dog died yesterday. I keep expecting him at the door."];
@@ -41,8 +42,9 @@ describe("erc graph (InsideOut ERC)", () => {
     );
     await ercBuilder.compile().invoke({ dialogue }, { context: runContext({ model: spec }) });
     const agg = model.calls.find((c) => c.role.kind === "aggregate")!;
-    for (const e of EKMAN) expect(agg.system).toContain(`view of ${e}`);
-    expect(agg.system).toMatch(/- fear: afraid/);
+    const prompt = promptText(agg.messages);
+    for (const e of EKMAN) expect(prompt).toContain(`view of ${e}`);
+    expect(prompt).toMatch(/- fear: afraid/);
   });
 
   it("the agents' prompts share everything up to their own instruction, a message of its own after the conversation", async () => {
@@ -58,6 +60,10 @@ describe("erc graph (InsideOut ERC)", () => {
     for (const t of texts) expect(t.slice(0, 2)).toEqual(texts[0]!.slice(0, 2));
     expect(texts[0]![0]).toContain("Choose exactly one label from this list: ");
     expect(texts[0]![1]).toBe(`Conversation:\nSpeaker: ${dialogue[0]}`);
+    // The aggregate agent's prompt shares the same two messages; its own instruction comes third.
+    const aggregator = model.calls.find((c) => c.role.kind === "aggregate")!.messages.map((m) => String(m.content));
+    expect(aggregator.slice(0, 2)).toEqual(texts[0]!.slice(0, 2));
+    expect(aggregator[2]).toMatch(/^You are the aggregate agent/);
     // Each agent's own instruction is different, and names the agent it is for.
     const own = texts.map((t) => t[2]!);
     expect(new Set(own).size).toBe(5);

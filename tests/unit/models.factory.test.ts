@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultModelSpec, resolveModel } from "../../models/factory.js";
 import { engineConfigFrom, parseHfUri, resolveLocalPath } from "../../models/local/provider.js";
+import { defaultThreads, maxDefaultThreads } from "../../models/local/runtime.js";
 import { ollamaBaseUrl } from "../../models/ollama.js";
 import type { ResolvedModel } from "../../models/types.js";
 
@@ -149,14 +150,28 @@ describe("hf: URIs", () => {
 
 describe("local engine settings", () => {
   test("options beat INSIDEOUT_* variables, which beat the defaults", () => {
-    // Threads by default: 1 on up to 2 cores, else cores − 1, at most 8 (a busy small machine is not oversubscribed).
+    const { threads, ...rest } = engineConfigFrom({}, {});
+    expect(rest).toEqual({ sequences: 6, contextSize: 4096, batchSize: 512 });
+    // By default the idle cores (below): between 1 and cores − 1 (all of them on up to 2 cores), at most 8.
     const cores = availableParallelism();
-    expect(engineConfigFrom({}, {})).toEqual({ sequences: 6, contextSize: 4096, batchSize: 512, threads: cores <= 2 ? 1 : Math.min(8, cores - 1) });
+    expect(threads).toBeGreaterThanOrEqual(1);
+    expect(threads).toBeLessThanOrEqual(cores <= 2 ? cores : Math.min(8, cores - 1));
     const env = { INSIDEOUT_THREADS: "3", INSIDEOUT_LOCAL_SEQUENCES: "8", INSIDEOUT_LOCAL_CONTEXT: "2048", INSIDEOUT_LOCAL_BATCH: "128" };
     expect(engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, batchSize: 128, threads: 3 });
     expect(engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, batchSize: 128, threads: 1 });
     // INSIDEOUT_LOCAL_THREADS is the documented name; the older INSIDEOUT_THREADS still works when it is not set.
     expect(engineConfigFrom({}, { ...env, INSIDEOUT_LOCAL_THREADS: "2" }).threads).toBe(2);
+  });
+
+  test("default threads: the cores idle by the load average, at least 1, one left on more than 2 cores, at most 8", () => {
+    // [cores, 1-minute load average, threads], worked by hand from that rule.
+    const cases: [number, number, number][] = [
+      [2, 0, 2], [2, 0.4, 2], [2, 0.6, 1], [2, 1.3, 1], [2, 18, 1], [1, 0, 1],
+      [4, 0, 3], [4, 2.2, 2], [4, 9, 1], [16, 0, 8], [16, 9.6, 6],
+    ];
+    for (const [cores, load, threads] of cases) expect([cores, load, defaultThreads(cores, load)]).toEqual([cores, load, threads]);
+    expect(maxDefaultThreads(2)).toBe(2);
+    expect(maxDefaultThreads(12)).toBe(8);
   });
 
   test("nonsense values are refused with the variable's name", () => {

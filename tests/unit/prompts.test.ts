@@ -22,9 +22,11 @@ describe("render", () => {
 
 describe("the prompts", () => {
   it("an agent's shared part names no agent: what differs between agents is only in its own instruction", () => {
-    for (const shared of [erc.AGENT_ERC, erg.AGENT_ERG]) {
-      expect(shared).not.toMatch(/persona|agent|Anger|Disgust|Fear|Joy|Sadness|Surprise/);
+    for (const shared of [erc.ERC_SHARED, erg.AGENT_ERG]) {
+      expect(shared).not.toMatch(/persona|agent|aggregat|Anger|Disgust|Fear|Joy|Sadness|Surprise/);
     }
+    // The ERC aggregate agent's instruction follows the same shared part and conversation.
+    for (const own of [erc.AGGREGATE_ERC, erc.AGGREGATE_ERC_SAMPLES]) expect(own).toContain("the conversation above");
     for (const own of [erc.AGENT_ERC_PERSONA, erg.AGENT_ERG_PERSONA]) {
       expect(own.startsWith("{persona}")).toBe(true);
       expect(own).toContain("the conversation above");
@@ -36,15 +38,15 @@ describe("the prompts", () => {
     for (const t of texts) expect(t).toMatch(/^You are \w+, one of the emotions/);
   });
   it("templates use exactly the placeholders their nodes fill", () => {
-    expect(placeholders(erc.AGENT_ERC)).toEqual(["labels"]);
+    expect(placeholders(erc.ERC_SHARED)).toEqual(["labels"]);
     expect(placeholders(erc.AGENT_ERC_PERSONA).sort()).toEqual(["agent", "persona"]);
-    expect(placeholders(erc.AGGREGATE_ERC).sort()).toEqual(["labels", "opinions"]);
+    expect(placeholders(erc.AGGREGATE_ERC)).toEqual(["opinions"]);
     expect(placeholders(erc.RECOGNIZE)).toEqual(["labels"]);
     expect(placeholders(erg.AGENT_ERG)).toEqual(["emotion"]);
     expect(placeholders(erg.AGENT_ERG_PERSONA).sort()).toEqual(["agent", "persona"]);
     expect(placeholders(erg.AGGREGATE_ERG).sort()).toEqual(["candidates", "emotion", "names"]);
     // Self-consistency's aggregator is filled like InsideOut's, from the samples instead of the agents.
-    expect(placeholders(erc.AGGREGATE_ERC_SAMPLES).sort()).toEqual(["labels", "opinions"]);
+    expect(placeholders(erc.AGGREGATE_ERC_SAMPLES)).toEqual(["opinions"]);
     expect(placeholders(erg.AGGREGATE_ERG_SAMPLES).sort()).toEqual(["candidates", "emotion", "names"]);
     expect(placeholders(erg.RESPOND)).toEqual([]);
     expect(placeholders(erg.RESPOND_WITH_EMOTION)).toEqual(["emotion"]);
