@@ -3,7 +3,8 @@
  * downloading any weights: by default a tiny 2-layer llama for tests, and for the benchmark a model of a real model's
  * shape (QWEN25_05B below), whose speed is the real one's since llama.cpp's work does not depend on the weights'
  * values. The format follows the public GGUF v3 spec: header, metadata key/values, tensor infos, aligned tensor data
- * (F32, or Q8_0 blocks: an f16 scale and 32 int8 values). The tokenizer is a byte-level GPT-2-style BPE (every byte
+ * (F32, Q8_0, or the mix llama.cpp's Q4_K_M quantizer gives the shape: Q4_K, Q5_0, Q6_K and Q8_0 blocks whose quants
+ * are random bytes under a small f16 scale). The tokenizer is a byte-level GPT-2-style BPE (every byte
  * is a token, so any text and any JSON grammar can be spelled); given a corpus, the words of the corpus become whole
  * tokens too, so that a prompt has about as many tokens as with a real BPE vocabulary. A ChatML chat template with
  * its control tokens. Weights come from a seeded PRNG: the same options always give the same file. The tensor data is
@@ -25,8 +26,13 @@ export interface TinyGgufOptions {
   seed?: number;
   /** Standard deviation-ish scale of the random weights. */
   scale?: number;
-  /** Type of the 2-D weight tensors (norms and biases stay F32). */
-  tensorType?: "f32" | "q8_0";
+  /**
+   * Type of the 2-D weight tensors (norms and biases stay F32). `q4_k_m`: the types llama.cpp's Q4_K_M quantizer picks
+   * per tensor (src/llama-quant.cpp, the version node-llama-cpp ships): Q4_K, Q6_K for attn_v and ffn_down in the
+   * `useMoreBits` layers, Q8_0 for the (tied) embeddings when their width is not a multiple of 256, and a K-quant whose
+   * width is not falls back to Q5_0 (Q4_K) or Q8_0 (Q6_K).
+   */
+  tensorType?: "f32" | "q8_0" | "q4_k_m";
   /** No output.weight: the output layer reuses token_embd, as Qwen2.5-0.5B's does. */
   tiedEmbeddings?: boolean;
   /** Pad the vocabulary to this many tokens (the output layer's width). */
@@ -40,7 +46,8 @@ export interface TinyGgufOptions {
 /**
  * Qwen2.5-0.5B-Instruct's shape, from its config.json (Qwen/Qwen2.5-0.5B on Hugging Face): 24 layers, hidden size 896,
  * 14 attention heads and 2 KV heads, intermediate size 4864, vocabulary 151936, tied embeddings, rope theta 1e6,
- * RMS norm epsilon 1e-6, 32768 positions. In Q8_0 the file is about 0.5 GB.
+ * RMS norm epsilon 1e-6, 32768 positions. In Q4_K_M, the quantisation of the default local model
+ * (models/defaultLocal.ts), the file is about 0.4 GB, as that model's is.
  */
 export const QWEN25_05B: TinyGgufOptions = {
   architecture: "qwen2",
@@ -54,7 +61,7 @@ export const QWEN25_05B: TinyGgufOptions = {
   tiedEmbeddings: true,
   ropeFreqBase: 1_000_000,
   rmsEpsilon: 1e-6,
-  tensorType: "q8_0",
+  tensorType: "q4_k_m",
   scale: 0.02,
 };
 
@@ -72,11 +79,41 @@ const T_BOOL = 7;
 const T_STRING = 8;
 const T_ARRAY = 9;
 const GGML_TYPE_F32 = 0;
-const GGML_TYPE_Q8_0 = 8;
-const Q8_0_BLOCK = 32;
-const Q8_0_BYTES = 34;
-const FILE_TYPE_ALL_F32 = 0;
-const FILE_TYPE_MOSTLY_Q8_0 = 7;
+const FILE_TYPE: Record<NonNullable<TinyGgufOptions["tensorType"]>, number> = { f32: 0, q8_0: 7, q4_k_m: 15 };
+
+type BlockType = "q8_0" | "q5_0" | "q4_k" | "q6_k";
+/**
+ * ggml's block layouts (ggml/src/ggml-common.h): values per block, bytes per block, the ggml type id, where the f16
+ * scale(s) sit, and the scale that makes the dequantized values' spread about 1 with random quant bytes (Q8_0: int8
+ * over ±127, σ ≈ 73; Q5_0: d·(q − 16), σ ≈ 9.2; Q4_K: d·sc·q − dmin·m with 6-bit sc, m and 4-bit q, σ ≈ 170, dmin
+ * = 7.5·d centring it; Q6_K: d·sc·(q − 32) with int8 sc, σ ≈ 1370).
+ */
+const BLOCKS: Record<BlockType, { values: number; bytes: number; ggml: number; d: number; dmin?: number; spread: number }> = {
+  q8_0: { values: 32, bytes: 34, ggml: 8, d: 0, spread: 73 },
+  q5_0: { values: 32, bytes: 22, ggml: 6, d: 0, spread: 9.2 },
+  q4_k: { values: 256, bytes: 144, ggml: 12, d: 0, dmin: 2, spread: 170 },
+  q6_k: { values: 256, bytes: 210, ggml: 14, d: 208, spread: 1370 },
+};
+
+/** llama.cpp's use_more_bits: the layers Q4_K_M gives more bits (the first and last eighth, and every third between). */
+function useMoreBits(layer: number, layers: number): boolean {
+  return layer < layers / 8 || layer >= (7 * layers) / 8 || (layer - layers / 8) % 3 === 2;
+}
+
+/**
+ * The block type of a 2-D weight of width `width` (ne0) under `wType`; `layer` for attn_v and ffn_down. Tied token
+ * embeddings are quantized as the output layer they also are.
+ */
+function weightType(wType: "q8_0" | "q4_k_m", name: string, width: number, at: { layer: number; layers: number; tied: boolean }): BlockType {
+  if (wType === "q8_0") return "q8_0";
+  const kind = name.replace(/^blk\.\d+\./, "");
+  let type: "q4_k" | "q6_k";
+  if (kind === "output.weight" || (kind === "token_embd.weight" && at.tied)) type = "q6_k";
+  else if (kind === "attn_v.weight" || kind === "ffn_down.weight") type = useMoreBits(at.layer, at.layers) ? "q6_k" : "q4_k";
+  else type = "q4_k";
+  if (width % 256 === 0) return type;
+  return type === "q6_k" ? "q8_0" : "q5_0";
+}
 const ALIGNMENT = 32;
 
 type MetaValue =
@@ -281,7 +318,7 @@ interface Tensor {
   name: string;
   /** ggml order: ne0 (the contiguous dimension) first. */
   dims: number[];
-  type: "f32" | "q8_0";
+  type: "f32" | BlockType;
   /** Random values of this scale, or all ones (norms), or all zeros (biases). */
   fill: "random" | "ones" | "zeros";
 }
@@ -291,19 +328,19 @@ function elements(t: Tensor): number {
 }
 
 function byteSize(t: Tensor): number {
-  return t.type === "q8_0" ? (elements(t) / Q8_0_BLOCK) * Q8_0_BYTES : elements(t) * 4;
+  if (t.type === "f32") return elements(t) * 4;
+  const b = BLOCKS[t.type];
+  return (elements(t) / b.values) * b.bytes;
 }
 
-/** IEEE half-precision bits of a normal float32 (Q8_0's per-block scale). */
+/** IEEE half-precision bits of a positive float32 below 65504 (a block's scale; Q6_K's is subnormal). */
 function halfBits(x: number): number {
   const f = new Float32Array([x]);
   const u = new Uint32Array(f.buffer)[0]!;
-  const sign = (u >>> 16) & 0x8000;
   const exp = ((u >>> 23) & 0xff) - 127 + 15;
-  const mant = (u >>> 13) & 0x3ff;
-  if (exp <= 0) return sign;
-  if (exp >= 31) return sign | 0x7c00;
-  return sign | (exp << 10) | mant;
+  if (exp <= 0) return Math.min(0x3ff, Math.round(x / 2 ** -24));
+  if (exp >= 31) return 0x7c00;
+  return (exp << 10) | ((u >>> 13) & 0x3ff);
 }
 
 interface Sink {
@@ -324,23 +361,19 @@ function writeTensorData(t: Tensor, rand: () => number, scale: number, sink: Sin
     return;
   }
   if (t.fill !== "random") throw new Error(`${t.name}: only random tensors are quantized`);
-  // int8 values uniform over [-127, 127] have a standard deviation of about 73: the scale makes it `scale`.
-  const d = halfBits(scale / 73);
-  const blocks = n / Q8_0_BLOCK;
-  const CHUNK_BLOCKS = 1 << 17;
+  const block = BLOCKS[t.type];
+  const d = halfBits(scale / block.spread);
+  const blocks = n / block.values;
+  const CHUNK_BLOCKS = Math.floor((1 << 22) / block.bytes);
   for (let at = 0; at < blocks; at += CHUNK_BLOCKS) {
     const count = Math.min(CHUNK_BLOCKS, blocks - at);
-    const buf = Buffer.alloc(count * Q8_0_BYTES);
+    const buf = Buffer.alloc(count * block.bytes);
+    // Random quant bytes, then each block's scale(s) written over their place.
+    for (let i = 0; i + 4 <= buf.length; i += 4) buf.writeUInt32LE((rand() * 4294967296) >>> 0, i);
     for (let b = 0; b < count; b++) {
-      const o = b * Q8_0_BYTES;
-      buf.writeUInt16LE(d, o);
-      for (let i = 0; i < Q8_0_BLOCK; i += 4) {
-        const r = (rand() * 4294967296) >>> 0;
-        buf[o + 2 + i] = r & 0xff;
-        buf[o + 3 + i] = (r >>> 8) & 0xff;
-        buf[o + 4 + i] = (r >>> 16) & 0xff;
-        buf[o + 5 + i] = r >>> 24;
-      }
+      const o = b * block.bytes;
+      buf.writeUInt16LE(d, o + block.d);
+      if (block.dmin !== undefined) buf.writeUInt16LE(halfBits((7.5 * scale) / block.spread), o + block.dmin);
     }
     sink.write(buf);
   }
@@ -358,14 +391,19 @@ function emitGguf(options: TinyGgufOptions, sink: Sink): { vocabSize: number; by
   const scale = options.scale ?? 0.5;
   const wType = options.tensorType ?? "f32";
   if (nEmbd % nHead !== 0 || nHead % nHeadKv !== 0) throw new Error("embedding must divide by heads, heads by kvHeads");
-  if (wType === "q8_0" && (nEmbd % Q8_0_BLOCK !== 0 || nFf % Q8_0_BLOCK !== 0)) throw new Error("Q8_0 needs embedding and feedForward in multiples of 32");
+  if (wType !== "f32" && (nEmbd % 32 !== 0 || nFf % 32 !== 0)) throw new Error("quantized weights need embedding and feedForward in multiples of 32");
   const headDim = nEmbd / nHead;
   const nEmbdKv = headDim * nHeadKv;
   const vocab = buildVocab(options);
   const nVocab = vocab.tokens.length;
   const rand = mulberry32(options.seed ?? 1234);
 
-  const weight = (name: string, dims: number[]): Tensor => ({ name, dims, type: wType, fill: "random" });
+  const weight = (name: string, dims: number[], layer = 0): Tensor => ({
+    name,
+    dims,
+    type: wType === "f32" ? "f32" : weightType(wType, name, dims[0]!, { layer, layers: nLayer, tied: options.tiedEmbeddings === true }),
+    fill: "random",
+  });
   const ones = (name: string, dims: number[]): Tensor => ({ name, dims, type: "f32", fill: "ones" });
   const zeros = (name: string, dims: number[]): Tensor => ({ name, dims, type: "f32", fill: "zeros" });
 
@@ -377,12 +415,12 @@ function emitGguf(options: TinyGgufOptions, sink: Sink): { vocabSize: number; by
       ones(`${p}attn_norm.weight`, [nEmbd]),
       weight(`${p}attn_q.weight`, [nEmbd, nEmbd]),
       weight(`${p}attn_k.weight`, [nEmbd, nEmbdKv]),
-      weight(`${p}attn_v.weight`, [nEmbd, nEmbdKv]),
+      weight(`${p}attn_v.weight`, [nEmbd, nEmbdKv], l),
       weight(`${p}attn_output.weight`, [nEmbd, nEmbd]),
       ones(`${p}ffn_norm.weight`, [nEmbd]),
       weight(`${p}ffn_gate.weight`, [nEmbd, nFf]),
       weight(`${p}ffn_up.weight`, [nEmbd, nFf]),
-      weight(`${p}ffn_down.weight`, [nFf, nEmbd]),
+      weight(`${p}ffn_down.weight`, [nFf, nEmbd], l),
     );
     if (arch === "qwen2") {
       tensors.push(zeros(`${p}attn_q.bias`, [nEmbd]), zeros(`${p}attn_k.bias`, [nEmbdKv]), zeros(`${p}attn_v.bias`, [nEmbdKv]));
@@ -393,7 +431,7 @@ function emitGguf(options: TinyGgufOptions, sink: Sink): { vocabSize: number; by
     ["general.architecture", { type: "string", value: arch }],
     ["general.name", { type: "string", value: `insideout-random-${arch}` }],
     ["general.alignment", { type: "u32", value: ALIGNMENT }],
-    ["general.file_type", { type: "u32", value: wType === "q8_0" ? FILE_TYPE_MOSTLY_Q8_0 : FILE_TYPE_ALL_F32 }],
+    ["general.file_type", { type: "u32", value: FILE_TYPE[wType] }],
     [`${arch}.context_length`, { type: "u32", value: nCtx }],
     [`${arch}.embedding_length`, { type: "u32", value: nEmbd }],
     [`${arch}.block_count`, { type: "u32", value: nLayer }],
@@ -427,7 +465,7 @@ function emitGguf(options: TinyGgufOptions, sink: Sink): { vocabSize: number; by
     w.str(t.name);
     w.u32(t.dims.length);
     for (const d of t.dims) w.u64(d);
-    w.u32(t.type === "q8_0" ? GGML_TYPE_Q8_0 : GGML_TYPE_F32);
+    w.u32(t.type === "f32" ? GGML_TYPE_F32 : BLOCKS[t.type].ggml);
     w.u64(offset);
     offset += byteSize(t);
     offset = Math.ceil(offset / ALIGNMENT) * ALIGNMENT;
