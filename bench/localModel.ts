@@ -111,6 +111,9 @@ export async function measureLocalModel(
   const saved = { ...process.env };
   try {
     const loadBefore = loadavg()[0]!;
+    // The default threads (by the load average) are read once, first: every phase runs with them, so that the two
+    // modes differ only in their sequences, not in what this process's own earlier phases did to the load average.
+    process.env.INSIDEOUT_LOCAL_THREADS = String(threadsFromEnv() ?? 0);
     // The words of every prompt and of the split: the vocabulary the prompts are tokenized with.
     const corpus = [ED32_LABELS.join(", "), Object.values(PERSONAS).join("\n"), Object.values(ercPrompts).join("\n"), ...testSplit.map((d) => d.join("\n"))].join("\n");
     const t = performance.now();
@@ -122,9 +125,6 @@ export async function measureLocalModel(
     const n = (opts.dialogues ?? 5) + 1;
     const picked = Array.from({ length: n }, (_, i) => testSplit[Math.floor((i * testSplit.length) / n)]!);
 
-    // The default threads (the idle cores) are read once, here: every phase after this one runs with them, so that the
-    // two modes differ only in their sequences, not in what this process's own first phases did to the load average.
-    process.env.INSIDEOUT_LOCAL_THREADS = String(threadsFromEnv() ?? 0);
     await resolveModel(`local:${file.path}`);
     const engine = await localEngine(file.path);
     const sample = `Conversation:\n${picked.map((d) => d.join("\n")).join("\n")}`;

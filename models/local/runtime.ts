@@ -35,13 +35,14 @@ function buildOption(env: NodeJS.ProcessEnv): "never" | "auto" {
  * llama.cpp's threads spin while they wait for each other, so more threads than idle cores is ruinous: on a busy
  * 2-core machine a tiny GGUF took 131 s for 64 tokens with node-llama-cpp's default (max(math cores, 4) = 4), 7.1 s
  * with 2 and 0.8 s with 1. On an idle one, more threads pay: Qwen2.5-0.5B's shape decoded 1.5× faster with 2 than
- * with 1 (docs/bench.md (h)), but 2.6× slower with 2 once both cores ran something else. So: the cores not busy when
- * the context is made (the 1-minute load average; 0 where the OS has none), at least 1; on more than 2 cores one is
- * left for everything else, and at most 8.
+ * with 1, 1.3× slower with 2 beside one busy process and 2.6× slower beside two (docs/bench.md (h)). So: the cores
+ * less than a whole core's worth busy when the context is made (the 1-minute load average, 0 where the OS has none;
+ * on a loaded machine it errs towards fewer), at least 1; on more than 2 cores one is left for everything else, and
+ * at most 8.
  */
 export function defaultThreads(cores: number = availableParallelism(), load: number = loadavg()[0] ?? 0): number {
   const cap = cores <= 2 ? cores : Math.min(cores - 1, 8);
-  return Math.max(1, Math.min(cap, Math.round(cores - load)));
+  return Math.max(1, Math.min(cap, cores - Math.floor(load)));
 }
 
 /** The most threads defaultThreads() gives on this machine: the runtime's pool, which a context's threads fit in. */

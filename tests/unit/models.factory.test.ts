@@ -163,11 +163,11 @@ describe("local engine settings", () => {
     expect(engineConfigFrom({}, { ...env, INSIDEOUT_LOCAL_THREADS: "2" }).threads).toBe(2);
   });
 
-  test("default threads: the cores idle by the load average, at least 1, one left on more than 2 cores, at most 8", () => {
+  test("default threads: cores minus the whole cores busy by the load average, at least 1, one left on more than 2 cores, at most 8", () => {
     // [cores, 1-minute load average, threads], worked by hand from that rule.
     const cases: [number, number, number][] = [
-      [2, 0, 2], [2, 0.4, 2], [2, 0.6, 1], [2, 1.3, 1], [2, 18, 1], [1, 0, 1],
-      [4, 0, 3], [4, 2.2, 2], [4, 9, 1], [16, 0, 8], [16, 9.6, 6],
+      [2, 0, 2], [2, 0.4, 2], [2, 0.9, 2], [2, 1, 1], [2, 1.3, 1], [2, 18, 1], [1, 0, 1],
+      [4, 0, 3], [4, 2.2, 2], [4, 9, 1], [16, 0, 8], [16, 9.6, 7],
     ];
     for (const [cores, load, threads] of cases) expect([cores, load, defaultThreads(cores, load)]).toEqual([cores, load, threads]);
     expect(maxDefaultThreads(2)).toBe(2);
