@@ -18,7 +18,8 @@ import { runContext } from "../graphs/context.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
 import { defaultResolver, resolveModel } from "../models/factory.js";
 import { disposeLocalEngines, localEngine, type LocalEngine } from "../models/local/engine.js";
-import { disposeLlamaRuntime, threadsFromEnv } from "../models/local/runtime.js";
+import { disposeLlamaRuntime } from "../models/local/runtime.js";
+import { threadsFromEnv } from "../models/local/threads.js";
 import { withModels } from "../nodes/env.js";
 import * as ercPrompts from "../prompts/erc.js";
 import { PERSONAS } from "../prompts/personas.js";
@@ -111,9 +112,8 @@ export async function measureLocalModel(
   const saved = { ...process.env };
   try {
     const loadBefore = loadavg()[0]!;
-    // The default threads (by the load average) are read once, first: every phase runs with them, so that the two
-    // modes differ only in their sequences, not in what this process's own earlier phases did to the load average.
-    process.env.INSIDEOUT_LOCAL_THREADS = String(threadsFromEnv() ?? 0);
+    // The default threads (by the busy cores) are read once, first, as a user's first model load would.
+    process.env.INSIDEOUT_LOCAL_THREADS = String((await threadsFromEnv()) ?? 0);
     // The words of every prompt and of the split: the vocabulary the prompts are tokenized with.
     const corpus = [ED32_LABELS.join(", "), Object.values(PERSONAS).join("\n"), Object.values(ercPrompts).join("\n"), ...testSplit.map((d) => d.join("\n"))].join("\n");
     const t = performance.now();

@@ -151,7 +151,7 @@ function localRows(g: LocalModelResult): string[][] {
   const seconds = (m: ModeRun) => m.perDialogue.map((x) => x.toFixed(1)).join(", ");
   const tokens = (m: ModeRun) =>
     `${m.threads} thread(s); ${m.promptTokens.toFixed(0)} prompt tokens (${m.evaluatedPromptTokens.toFixed(0)} evaluated, the rest kept from the previous call), ${m.completionTokens.toFixed(0)} generated, ${m.calls.toFixed(0)} calls, ${m.failedCalls} failed`;
-  const machine = `${g.threads} thread(s) (the default at load average ${g.loadBefore.toFixed(1)}), ${g.loadAfter.toFixed(1)} after`;
+  const machine = `${g.threads} thread(s) (the default), load average ${g.loadBefore.toFixed(1)} before, ${g.loadAfter.toFixed(1)} after`;
   return [
     ["h", "local model: one sequence's prompt and decode speed (tokens/s)", "", "",
       `${g.promptTokensPerSecond.toFixed(0)} prompt, ${g.decodeTokensPerSecond.toFixed(1)} decode; ${g.fileMb.toFixed(0)} MB GGUF written in ${g.writeSeconds.toFixed(0)} s; ${machine}`],

@@ -16,7 +16,8 @@ import { ChatLocalLlama } from "./chatModel.js";
 import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
 import type { GrammarLimits } from "./grammarSchema.js";
 import { checkGgufHeader, GgufHeaderError } from "./ggufHeader.js";
-import { LocalRuntimeError, threadsFromEnv } from "./runtime.js";
+import { LocalRuntimeError } from "./runtime.js";
+import { threadsFromEnv } from "./threads.js";
 
 export interface LocalModelOptions extends ModelOptions {
   /** Cap for free-text answers (tokens). */
@@ -43,11 +44,12 @@ function intFromEnv(env: NodeJS.ProcessEnv, key: string, min: number): number | 
 }
 
 /**
- * Engine settings: explicit options first, then INSIDEOUT_LOCAL_THREADS (runtime.ts), INSIDEOUT_LOCAL_SEQUENCES,
- * INSIDEOUT_LOCAL_CONTEXT and INSIDEOUT_LOCAL_BATCH, else the defaults (engine.ts DEFAULT_ENGINE_CONFIG).
+ * Engine settings: explicit options first, then INSIDEOUT_LOCAL_THREADS (threads.ts), INSIDEOUT_LOCAL_SEQUENCES,
+ * INSIDEOUT_LOCAL_CONTEXT and INSIDEOUT_LOCAL_BATCH, else the defaults (engine.ts DEFAULT_ENGINE_CONFIG; threads by
+ * the cores busy at the first load).
  */
-export function engineConfigFrom(options: LocalModelOptions, env: NodeJS.ProcessEnv = process.env): EngineConfig {
-  const threads = options.threads ?? threadsFromEnv(env);
+export async function engineConfigFrom(options: LocalModelOptions, env: NodeJS.ProcessEnv = process.env): Promise<EngineConfig> {
+  const threads = options.threads ?? (await threadsFromEnv(env));
   const batchSize = options.batchSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_BATCH", 1) ?? DEFAULT_ENGINE_CONFIG.batchSize;
   return {
     sequences: options.sequences ?? intFromEnv(env, "INSIDEOUT_LOCAL_SEQUENCES", 1) ?? DEFAULT_ENGINE_CONFIG.sequences,
@@ -165,7 +167,7 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
   const modelPath = await resolveLocalPath(name);
   // Downloaded files too (local:hf:… is not checksummed): checked once per path, size and time.
   checkHeaderOnce(modelPath);
-  const engine = engineConfigFrom(options);
+  const engine = await engineConfigFrom(options);
   let contextTokens: number;
   try {
     contextTokens = (await localEngine(modelPath, engine)).contextSize;

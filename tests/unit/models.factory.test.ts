@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultModelSpec, resolveModel } from "../../models/factory.js";
 import { engineConfigFrom, parseHfUri, resolveLocalPath } from "../../models/local/provider.js";
-import { defaultThreads, maxDefaultThreads } from "../../models/local/runtime.js";
+import { busyCores, defaultThreads } from "../../models/local/threads.js";
 import { ollamaBaseUrl } from "../../models/ollama.js";
 import type { ResolvedModel } from "../../models/types.js";
 
@@ -149,34 +149,44 @@ describe("hf: URIs", () => {
 });
 
 describe("local engine settings", () => {
-  test("options beat INSIDEOUT_* variables, which beat the defaults", () => {
-    const { threads, ...rest } = engineConfigFrom({}, {});
+  test("options beat INSIDEOUT_* variables, which beat the defaults", async () => {
+    const { threads, ...rest } = await engineConfigFrom({}, {});
     expect(rest).toEqual({ sequences: 6, contextSize: 4096, batchSize: 512 });
     // By default the idle cores (below): between 1 and cores − 1 (all of them on up to 2 cores), at most 8.
     const cores = availableParallelism();
     expect(threads).toBeGreaterThanOrEqual(1);
     expect(threads).toBeLessThanOrEqual(cores <= 2 ? cores : Math.min(8, cores - 1));
     const env = { INSIDEOUT_THREADS: "3", INSIDEOUT_LOCAL_SEQUENCES: "8", INSIDEOUT_LOCAL_CONTEXT: "2048", INSIDEOUT_LOCAL_BATCH: "128" };
-    expect(engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, batchSize: 128, threads: 3 });
-    expect(engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, batchSize: 128, threads: 1 });
+    expect(await engineConfigFrom({}, env)).toEqual({ sequences: 8, contextSize: 2048, batchSize: 128, threads: 3 });
+    expect(await engineConfigFrom({ threads: 1, sequences: 2 }, env)).toEqual({ sequences: 2, contextSize: 2048, batchSize: 128, threads: 1 });
     // INSIDEOUT_LOCAL_THREADS is the documented name; the older INSIDEOUT_THREADS still works when it is not set.
-    expect(engineConfigFrom({}, { ...env, INSIDEOUT_LOCAL_THREADS: "2" }).threads).toBe(2);
+    expect((await engineConfigFrom({}, { ...env, INSIDEOUT_LOCAL_THREADS: "2" })).threads).toBe(2);
   });
 
-  test("default threads: cores minus the whole cores busy by the load average, at least 1, one left on more than 2 cores, at most 8", () => {
-    // [cores, 1-minute load average, threads], worked by hand from that rule.
+  test("default threads: the idle cores, at least 1, one left on more than 2 cores, at most 8", () => {
+    // [cores, busy cores, threads], worked by hand from that rule.
     const cases: [number, number, number][] = [
-      [2, 0, 2], [2, 0.4, 2], [2, 0.9, 2], [2, 1, 1], [2, 1.3, 1], [2, 18, 1], [1, 0, 1],
-      [4, 0, 3], [4, 2.2, 2], [4, 9, 1], [16, 0, 8], [16, 9.6, 7],
+      [2, 0, 2], [2, 1, 1], [2, 2, 1], [2, 18, 1], [1, 0, 1],
+      [4, 0, 3], [4, 2, 2], [4, 9, 1], [16, 0, 8], [16, 9, 7],
     ];
-    for (const [cores, load, threads] of cases) expect([cores, load, defaultThreads(cores, load)]).toEqual([cores, load, threads]);
-    expect(maxDefaultThreads(2)).toBe(2);
-    expect(maxDefaultThreads(12)).toBe(8);
+    for (const [cores, busy, threads] of cases) expect([cores, busy, defaultThreads(cores, busy)]).toEqual([cores, busy, threads]);
   });
 
-  test("nonsense values are refused with the variable's name", () => {
-    expect(() => engineConfigFrom({}, { INSIDEOUT_THREADS: "many" })).toThrow(/INSIDEOUT_THREADS="many"/);
-    expect(() => engineConfigFrom({}, { INSIDEOUT_LOCAL_SEQUENCES: "0" })).toThrow(/INSIDEOUT_LOCAL_SEQUENCES="0" must be a whole number ≥ 1/);
-    expect(() => engineConfigFrom({}, { INSIDEOUT_LOCAL_BATCH: "big" })).toThrow(/INSIDEOUT_LOCAL_BATCH="big" must be a whole number ≥ 1/);
+  test("busy cores count a CPU hog started a moment ago", async () => {
+    const { spawn } = await import("node:child_process");
+    const hog = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // The hog spins one core flat out, long before the 1-minute load average could say so.
+      expect(await busyCores(500)).toBeGreaterThanOrEqual(1);
+    } finally {
+      hog.kill("SIGKILL");
+    }
+  });
+
+  test("nonsense values are refused with the variable's name", async () => {
+    await expect(engineConfigFrom({}, { INSIDEOUT_THREADS: "many" })).rejects.toThrow(/INSIDEOUT_THREADS="many"/);
+    await expect(engineConfigFrom({}, { INSIDEOUT_LOCAL_SEQUENCES: "0" })).rejects.toThrow(/INSIDEOUT_LOCAL_SEQUENCES="0" must be a whole number ≥ 1/);
+    await expect(engineConfigFrom({}, { INSIDEOUT_LOCAL_BATCH: "big" })).rejects.toThrow(/INSIDEOUT_LOCAL_BATCH="big" must be a whole number ≥ 1/);
   });
 });
