@@ -63,7 +63,7 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const listed = opinions
         .map(([a, o], i) => `- ${a}: ${o.emotion} (confidence ${o.confidence.toFixed(2)}): ${rationales.texts[i]}`)
         .join("\n");
-      // The agents' shared part and the conversation first, then this agent's own instruction (prompts/erc.ts).
+      // The agents' shared part and the conversation first, then the aggregate agent's own instruction (prompts/erc.ts).
       const shared = render(ERC_SHARED, { labels: env.labelSet.labels.join(", ") });
       const own = render(prompts.erc, { opinions: listed });
       try {

@@ -14,7 +14,6 @@ export { LocalRuntimeError };
 export const BUILD_HINT =
   "build it once with `npx --no node-llama-cpp source download --gpu false` (offline, a few minutes), or use another model: --model ollama:<name> or openai:<name>";
 
-
 let runtime: Promise<Llama> | undefined;
 
 function gpuOption(env: NodeJS.ProcessEnv): LlamaOptions["gpu"] {
