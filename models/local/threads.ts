@@ -49,14 +49,17 @@ export function defaultThreadsOnce(): Promise<number> {
   return chosen;
 }
 
-/** INSIDEOUT_LOCAL_THREADS (or the older INSIDEOUT_THREADS) when set: a count, or "library" for 0. */
-function threadsSetting(env: NodeJS.ProcessEnv): number | "library" | undefined {
+/**
+ * INSIDEOUT_LOCAL_THREADS (or the older INSIDEOUT_THREADS) when set; its `threads` is undefined for 0 (node-llama-cpp's
+ * own choice).
+ */
+function threadsSetting(env: NodeJS.ProcessEnv): { threads: number | undefined } | undefined {
   for (const key of ["INSIDEOUT_LOCAL_THREADS", "INSIDEOUT_THREADS"]) {
     const raw = env[key];
     if (raw === undefined || raw === "") continue;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(`${key}="${raw}" is not a whole number of threads (0: node-llama-cpp's choice)`);
-    return n === 0 ? "library" : n;
+    return { threads: n === 0 ? undefined : n };
   }
   return undefined;
 }
@@ -64,13 +67,11 @@ function threadsSetting(env: NodeJS.ProcessEnv): number | "library" | undefined 
 /** A context's threads: the setting, else the default; undefined is node-llama-cpp's own choice. */
 export async function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   const set = threadsSetting(env);
-  if (set === undefined) return defaultThreadsOnce();
-  return set === "library" ? undefined : set;
+  return set ? set.threads : defaultThreadsOnce();
 }
 
 /** The runtime's thread pool, which every context's threads fit in: the setting, else the most the default gives. */
 export function poolThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const set = threadsSetting(env);
-  if (set === undefined) return defaultThreads(availableParallelism(), 0);
-  return set === "library" ? undefined : set;
+  return set ? set.threads : defaultThreads(availableParallelism(), 0);
 }
