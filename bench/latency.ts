@@ -2,9 +2,9 @@
  * (a) InsideOut ERC wall time per dialogue against a server of latency L, over the ideal 2·L (agents in parallel,
  * then the aggregator); (b) the same calls made one after another, to show what the parallel branches save.
  */
-import { RunOptions } from "../graphs/context.js";
+import { RunOptions } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
+import type { State } from "../state/state.js";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { EKMAN_AGENTS } from "../taxonomy/agents.js";

@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { runContext } from "../graphs/context.js";
+import { runContext } from "../state/runOptions.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
 import { resolveModel } from "../models/factory.js";
 import { disposeLocalEngines, localEngine, type EngineStats } from "../models/local/engine.js";

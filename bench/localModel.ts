@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { runContext } from "../graphs/context.js";
+import { runContext } from "../state/runOptions.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
 import { defaultResolver, resolveModel } from "../models/factory.js";
 import { disposeLocalEngines, localEngine, type LocalEngine } from "../models/local/engine.js";

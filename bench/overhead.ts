@@ -4,8 +4,8 @@
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { builderFor } from "../graphs/methods.js";
-import { RunOptions } from "../graphs/context.js";
-import { InsideOutState, type State } from "../graphs/state.js";
+import { RunOptions } from "../state/runOptions.js";
+import { InsideOutState, type State } from "../state/state.js";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
 import { EKMAN_AGENTS } from "../taxonomy/agents.js";

@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RunOptions } from "../graphs/context.js";
+import { RunOptions } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
+import type { State } from "../state/state.js";
 import { runEval } from "../evaluations/run.js";
 
 export interface ThroughputResult {

@@ -1,6 +1,6 @@
 /** Options shared by the commands that run graphs, so they are spelled and documented once. */
 import { Command, Option } from "commander";
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../graphs/context.js";
+import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../state/runOptions.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 
 export interface GraphCommandOptions {

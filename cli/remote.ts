@@ -1,15 +1,16 @@
 /**
  * Runs a method's graph on a running LangGraph server (`npm run dev`, or a deployment) through the LangGraph SDK, and
  * returns the same RunResult as a local run. The run options travel as the run's `context`, which the graphs read
- * (graphs/context.ts); the server resolves the model with its own environment (keys, OPENAI_BASE_URL).
+ * (state/runOptions.ts); the server resolves the model with its own environment (keys, OPENAI_BASE_URL).
  */
 import type { StreamMode } from "@langchain/langgraph-sdk";
 import { runOnServer, serverClient, ServerRunFailure } from "../core/langgraphServer.js";
-import type { RunOptions } from "../graphs/context.js";
-import { graphIdFor, type TaskName } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
+import type { RunOptions } from "../state/runOptions.js";
+import { graphIdFor } from "../graphs/methods.js";
+import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
 import { runLocally, summarize, validateOptions, type ProgressListener, type RunResult } from "./run.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export { serverClient } from "../core/langgraphServer.js";
 

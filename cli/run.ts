@@ -1,12 +1,13 @@
 /** Runs one method on one dialogue and gathers what every front end shows: opinions, answer, failures, cost. */
-import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../graphs/state.js";
-import { RunOptions } from "../graphs/context.js";
-import { builderFor, checkMethodOptions, graphIdFor, type TaskName } from "../graphs/methods.js";
+import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../state/state.js";
+import { RunOptions } from "../state/runOptions.js";
+import { builderFor, checkMethodOptions, graphIdFor } from "../graphs/methods.js";
 import { defaultResolver, resolveModel } from "../models/factory.js";
 import { withModels } from "../nodes/env.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";
 import { traceCallbacks, traceTags } from "../core/tracing.js";
 import { checkedTurns } from "./turns.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export interface RunResult {
   task: TaskName;

@@ -8,9 +8,9 @@
  * was not reached or refused the key, a file could not be written, the run was stopped) leaves no record, so the next
  * run retries it.
  */
-import type { RunOptions } from "../graphs/context.js";
-import { builderFor, type TaskName } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
+import type { RunOptions } from "../state/runOptions.js";
+import { builderFor } from "../graphs/methods.js";
+import type { State } from "../state/state.js";
 import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "../core/errors.js";
 import { traceCallbacks } from "../core/tracing.js";
 import type { ModelResolver } from "../models/factory.js";
@@ -20,6 +20,7 @@ import { goldToSet, loadLabelSet } from "../taxonomy/labelSets.js";
 import type { Example } from "./data/types.js";
 import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
+import { type TaskName } from "../state/runOptions.js";
 
 /** Plain data, so that it can be handed to a worker thread. */
 export interface RunnerConfig {

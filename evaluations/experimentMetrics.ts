@@ -9,10 +9,11 @@ import { bootstrapCI } from "./metrics/stats.js";
 import { scoreTexts, type TextScores } from "./score.js";
 import { JUDGE_CRITERIA, type JudgeCriterion } from "./judge.js";
 import type { PredictionRecord } from "./record.js";
-import type { LabelSet, Valence } from "../taxonomy/labelSets.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import type { Valence } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
-import type { TaskName } from "../graphs/methods.js";
 import type { MethodVariant } from "./variant.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export interface ExperimentMeta {
   task: TaskName;

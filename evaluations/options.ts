@@ -1,10 +1,10 @@
 /** What `insideout eval` is asked to do (evaluations/run.ts), and what it reports. */
-import type { TaskName } from "../graphs/methods.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { CacheStats } from "../store/answerCache.js";
 import type { BatchStats } from "./batch.js";
 import type { ExperimentMetrics } from "./experimentMetrics.js";
 import type { ProgressView } from "./progress.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export interface EvalOptions {
   task: TaskName;

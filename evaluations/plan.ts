@@ -4,14 +4,15 @@
  * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
  */
 import { basename, extname, join, resolve } from "node:path";
-import { runContext } from "../graphs/context.js";
-import { checkMethodOptions, isSelfConsistency, type TaskName } from "../graphs/methods.js";
+import { runContext } from "../state/runOptions.js";
+import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
 import { effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
 import { parseModelSpec } from "../models/spec.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
-import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage, type LabelSet } from "../taxonomy/labelSets.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
 import { defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
 import type { Example } from "./data/types.js";
 import { checkBatchOptions } from "./batch.js";
@@ -19,6 +20,7 @@ import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export interface EvalPlan {
   o: EvalOptions;

@@ -2,11 +2,11 @@
  * One line of predictions.jsonl: what one example was, what the method answered, what each agent said, what it
  * cost, and what went wrong. The experiment store keeps exactly these records, so resuming changes nothing in them.
  */
-import type { Candidate, Opinion, State } from "../graphs/state.js";
-import type { TaskName } from "../graphs/methods.js";
+import type { Candidate, Opinion, State } from "../state/state.js";
 import type { Example } from "./data/types.js";
 import type { JudgeScores } from "./judge.js";
 import type { Usage } from "../models/structured.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export interface PredictionRecord {
   id: string;

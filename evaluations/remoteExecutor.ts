@@ -12,7 +12,7 @@
  */
 import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langgraphServer.js";
 import { graphIdFor } from "../graphs/methods.js";
-import type { State } from "../graphs/state.js";
+import type { State } from "../state/state.js";
 import { knownProviders, ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import { parseModelSpec } from "../models/spec.js";

@@ -20,9 +20,8 @@ import type { Example as LsExample } from "langsmith/schemas";
 import { notAResultIn } from "../core/errors.js";
 import { langsmithFailure, reachLangSmith } from "../core/langsmithErrors.js";
 import { tracingClient } from "../core/tracing.js";
-import type { TaskName } from "../graphs/methods.js";
 import { addCacheStats, type CacheStats } from "../store/answerCache.js";
-import type { LabelSet } from "../taxonomy/labelSets.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { writeArtifacts } from "./artifacts.js";
 import { startBatch, type BatchStats } from "./batch.js";
@@ -37,6 +36,7 @@ import { silentProgress } from "./progress.js";
 import { ExampleQueue, type QueueReport } from "./queue.js";
 import type { PredictionRecord } from "./record.js";
 import { Tally } from "./tally.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export type { EvalOptions, EvalResult } from "./options.js";
 export { defaultOutDir } from "./plan.js";

@@ -7,7 +7,8 @@ import { classificationReport, type ClassificationReport } from "./metrics/class
 import { distinctN } from "./metrics/distinct.js";
 import { corpusRouge, rougeL, rougeN } from "./metrics/rouge.js";
 import { tokenize, tokenizeRouge } from "./metrics/tokenize.js";
-import { goldToSet, type LabelSet } from "../taxonomy/labelSets.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import { goldToSet } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 
 export interface TextScores {

@@ -1,8 +1,8 @@
 /** The running score of an eval, for its progress bar. */
-import type { TaskName } from "../graphs/methods.js";
-import type { LabelSet } from "../taxonomy/labelSets.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import type { PredictionRecord } from "./record.js";
+import { type TaskName } from "../state/runOptions.js";
 
 export class Tally {
   done = 0;

@@ -4,7 +4,7 @@
  * (`…-vote-no-fear`) and in the experiment's name in reports and `compare` (`insideout (vote, no-fear)`), so that
  * default runs keep the names they always had and variants never share one.
  */
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES } from "../graphs/context.js";
+import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES } from "../state/runOptions.js";
 import { isSelfConsistency } from "../graphs/methods.js";
 import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
 

@@ -2,8 +2,8 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { recognize } from "../nodes/recognize.js";
 import { turnsChecked } from "../nodes/turns.js";
-import { ErcRunOptions } from "./context.js";
-import { InsideOutInput, InsideOutState } from "./state.js";
+import { ErcRunOptions } from "../state/runOptions.js";
+import { InsideOutInput, InsideOutState } from "../state/state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
   .addNode("recognize", recognize)

@@ -2,8 +2,8 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { respond } from "../nodes/respond.js";
 import { turnsChecked } from "../nodes/turns.js";
-import { ErgRunOptions } from "./context.js";
-import { InsideOutInput, InsideOutState } from "./state.js";
+import { ErgRunOptions } from "../state/runOptions.js";
+import { InsideOutInput, InsideOutState } from "../state/state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("respond", respond)

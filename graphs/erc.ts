@@ -8,8 +8,9 @@ import { emotionAgent } from "../nodes/emotionAgent.js";
 import { respond } from "../nodes/respond.js";
 import { turnsChecked } from "../nodes/turns.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
-import { ErcRunOptions, runOptions, selectedAgents } from "./context.js";
-import { InsideOutInput, InsideOutState } from "./state.js";
+import { ErcRunOptions, runOptions } from "../state/runOptions.js";
+import { InsideOutInput, InsideOutState } from "../state/state.js";
+import { selectedAgents } from "./fanout.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErcRunOptions })
   .addNode("anger", emotionAgent("anger", "erc"))

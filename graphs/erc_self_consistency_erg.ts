@@ -8,8 +8,9 @@ import { aggregate } from "../nodes/aggregate.js";
 import { recognize } from "../nodes/recognize.js";
 import { sample } from "../nodes/sample.js";
 import { turnsChecked } from "../nodes/turns.js";
-import { eachSample, ErgRunOptions } from "./context.js";
-import { InsideOutInput, InsideOutState, SampleInput } from "./state.js";
+import { ErgRunOptions } from "../state/runOptions.js";
+import { InsideOutInput, InsideOutState, SampleInput } from "../state/state.js";
+import { eachSample } from "./fanout.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("recognize", recognize)

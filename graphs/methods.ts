@@ -11,12 +11,12 @@ import { builder as ercSelfConsistencyErg } from "./erc_self_consistency_erg.js"
 import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
+import type { TaskName } from "../state/runOptions.js";
 
 export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
 export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
 /** The methods of the paper's own tables (`reproduce --table 1`…`4`). */
 export const PAPER_METHODS = { erc: ["baseline", "insideout"], erg: ["baseline", "erc+baseline", "erc+insideout"] } as const;
-export type TaskName = "erc" | "erg";
 
 const BUILDERS = {
   erc: { baseline: baselineErc, insideout: erc, "self-consistency": selfConsistencyErc },

@@ -6,8 +6,9 @@ import { END, START, StateGraph } from "@langchain/langgraph";
 import { aggregate } from "../nodes/aggregate.js";
 import { sample } from "../nodes/sample.js";
 import { turnsChecked } from "../nodes/turns.js";
-import { eachSample, ErgRunOptions } from "./context.js";
-import { InsideOutInput, InsideOutState, SampleInput } from "./state.js";
+import { ErgRunOptions } from "../state/runOptions.js";
+import { InsideOutInput, InsideOutState, SampleInput } from "../state/state.js";
+import { eachSample } from "./fanout.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
   .addNode("sample", sample("erg"), { input: SampleInput })

@@ -10,15 +10,15 @@ import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
 import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
-import { sampleNames } from "../graphs/context.js";
 import { render } from "../prompts/render.js";
-import type { State, Update } from "../graphs/state.js";
+import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
 import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
+import { sampleNames } from "../state/state.js";
 
 /** Who the aggregate agent listens to: InsideOut's emotion agents, or self-consistency's samples (nodes/sample.ts). */
 export type Voices = "agents" | "samples";

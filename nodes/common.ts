@@ -3,8 +3,8 @@ import { z } from "zod";
 import { notAResultIn } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
 import { InvalidAnswerError, type Usage } from "../models/structured.js";
-import type { CallRecord } from "../graphs/state.js";
-import type { LabelSet } from "../taxonomy/labelSets.js";
+import type { CallRecord } from "../state/state.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 
 function buildOpinionSchema(labels: readonly string[]) {

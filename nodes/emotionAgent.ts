@@ -13,7 +13,7 @@ import { AGENT_ERG, AGENT_ERG_PERSONA } from "../prompts/erg.js";
 import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
-import type { State, Update } from "../graphs/state.js";
+import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
 

@@ -11,11 +11,12 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ANY_FILE, serverAccess, type FileAccess } from "../core/access.js";
 import { maskSecrets } from "../core/secrets.js";
-import { runOptions, type RunOptions } from "../graphs/context.js";
+import { runOptions, type RunOptions } from "../state/runOptions.js";
 import { ModelResolver } from "../models/factory.js";
 import type { ResolvedModel } from "../models/types.js";
-import { loadLabelSet, type LabelSet } from "../taxonomy/labelSets.js";
-import type { State } from "../graphs/state.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import { loadLabelSet } from "../taxonomy/labelSets.js";
+import type { State } from "../state/state.js";
 import { dialogueBudgetChars, transcript, type Transcript } from "./dialogue.js";
 import { speakersOf, turnsOf } from "./turns.js";
 

@@ -5,7 +5,7 @@ import { invokeStructured, type Usage } from "../models/structured.js";
 import type { ResolvedModel } from "../models/types.js";
 import { DIALOGUE, RECOGNIZE } from "../prompts/erc.js";
 import { render } from "../prompts/render.js";
-import type { Opinion, State, Update } from "../graphs/state.js";
+import type { Opinion, State, Update } from "../state/state.js";
 import { opinionSchema, repairEmotion, record } from "./common.js";
 import { dialogueFor, runEnv, type RunEnv } from "./env.js";
 

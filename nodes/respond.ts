@@ -6,7 +6,7 @@ import type { ResolvedModel } from "../models/types.js";
 import { DIALOGUE } from "../prompts/erc.js";
 import { RESPOND, RESPOND_WITH_EMOTION } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
-import type { State, Update } from "../graphs/state.js";
+import type { State, Update } from "../state/state.js";
 import { record } from "./common.js";
 import { dialogueFor, runEnv, type RunEnv } from "./env.js";
 import { chatReply } from "./turns.js";

@@ -6,13 +6,13 @@
  * requests that read the same are k answers, and a re-run replays them.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { SampleInput, Update } from "../graphs/state.js";
-import { sampleName } from "../graphs/context.js";
+import type { SampleInput, Update } from "../state/state.js";
 import { failureToRecord, record, usageOf } from "./common.js";
 import { reportFailure, runEnv } from "./env.js";
 import { askRecognizer } from "./recognize.js";
 import { askResponder } from "./respond.js";
 import type { Task } from "./emotionAgent.js";
+import { sampleName } from "../state/state.js";
 
 export function sample(task: Task) {
   return async function sampleNode(state: SampleInput, config: LangGraphRunnableConfig): Promise<Update> {

@@ -5,7 +5,7 @@
  * - weighted: the label with the largest summed confidence. Ties: more agents, then the earlier label in the set.
  *   Confidence of the result: its share of the total confidence.
  */
-import type { Opinion } from "../graphs/state.js";
+import type { Opinion } from "../state/state.js";
 
 export type Strategy = "vote" | "weighted";
 

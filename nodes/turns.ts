@@ -9,7 +9,7 @@
  * The last kept message must be a human one: the emotion asked for, and the reply written, are the Speaker's.
  */
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
-import type { State, Update } from "../graphs/state.js";
+import type { State, Update } from "../state/state.js";
 import { EmptyDialogueError } from "./dialogue.js";
 
 export class ConversationError extends Error {

@@ -10,7 +10,7 @@ const apiUrl = args[0]?.startsWith("http") ? args.shift()! : "http://127.0.0.1:2
 const dialogue = args.length ? args : ["I finally got the job!", "Congratulations!", "I still can't believe it."];
 
 const client = new Client({ apiUrl });
-// The run options are the graph's context (graphs/context.ts); anything left out takes its default.
+// The run options are the graph's context (state/runOptions.ts); anything left out takes its default.
 const stream = client.runs.stream(null, "erc", {
   input: { dialogue },
   context: { aggregation: "llm", labels: "ed32" },

@@ -5,17 +5,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import type { LabelSet } from "./labelSet.js";
 import { cleanLabel } from "./normalize.js";
-
-export interface LabelSet {
-  name: string;
-  /** Labels the model chooses among, in a fixed order that also breaks ties deterministically. */
-  labels: readonly string[];
-  /** Maps a fine-grained gold label (e.g. an ed32 label) to a label of this set; identity where absent. */
-  groupOf: Readonly<Record<string, string>>;
-  /** The file it was read from; absent for a built-in set. */
-  source?: string;
-}
 
 export const ED32_LABELS = [
   "afraid", "angry", "annoyed", "anticipating", "anxious", "apprehensive", "ashamed", "caring",

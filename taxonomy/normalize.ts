@@ -2,7 +2,7 @@
  * Label normalisation: forgiving about form ("Joyful.", " SAD ", "**afraid**"), strict about meaning.
  * Inflections are mapped only where a table says so unambiguously; anything else is unparseable.
  */
-import type { LabelSet } from "./labelSets.js";
+import type { LabelSet } from "./labelSet.js";
 
 /** Word forms a model commonly uses for a label; only entries whose target is unambiguous. */
 const INFLECTIONS: Readonly<Record<string, string>> = {

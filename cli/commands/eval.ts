@@ -1,14 +1,15 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
-import { methodNames, type TaskName } from "../../graphs/methods.js";
+import { methodNames } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
 import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../graphs/context.js";
+import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../state/runOptions.js";
 import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_AGENTS } from "../../taxonomy/agents.js";
+import { type TaskName } from "../../state/runOptions.js";
 
 interface EvalCommandOptions {
   task: TaskName;

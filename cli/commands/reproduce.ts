@@ -12,12 +12,13 @@ import { runEval } from "../../evaluations/run.js";
 import { planEval } from "../../evaluations/plan.js";
 import type { EvalOptions } from "../../evaluations/options.js";
 import { addMethodOptions, methodOptions, problems } from "./eval.js";
-import { isSelfConsistency, PAPER_METHODS, type TaskName } from "../../graphs/methods.js";
+import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methods.js";
 import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
 import { variantParts } from "../../evaluations/variant.js";
-import type { RunOptions } from "../../graphs/context.js";
+import type { RunOptions } from "../../state/runOptions.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
+import { type TaskName } from "../../state/runOptions.js";
 
 interface TableSpec {
   task: TaskName;

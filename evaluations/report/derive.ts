@@ -3,7 +3,8 @@
  * (recomputed from predictions.jsonl, so paired tests use exactly the examples on file), per-label accuracy,
  * agent agreement. All percentages here are ×100, as the paper reports them (judge scores stay 1–10).
  */
-import { loadLabelSet, type LabelSet } from "../../taxonomy/labelSets.js";
+import type { LabelSet } from "../../taxonomy/labelSet.js";
+import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
 import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion, type Metrics, type Prediction } from "./schema.js";
 import { methodLabel } from "../variant.js";

@@ -20,7 +20,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { SystemMessage } from "@langchain/core/messages";
 import { Annotation, END, MessagesAnnotation, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { graph as erc } from "../../graphs/erc.js";
-import type { FinalEmotion } from "../../graphs/state.js";
+import type { FinalEmotion } from "../../state/state.js";
 
 export const ChatState = Annotation.Root({
   ...MessagesAnnotation.spec,

@@ -11,7 +11,7 @@ import { WorkerPool } from "../../dist/evaluations/workerPool.js";
 import { exampleRunner, type Outcome, type RunnerConfig } from "../../dist/evaluations/exampleRunner.js";
 import { ModelResolver } from "../../dist/models/factory.js";
 import type { PredictionRecord } from "../../dist/evaluations/record.js";
-import { RunOptions } from "../../graphs/context.js";
+import { RunOptions } from "../../state/runOptions.js";
 import { readEdTest } from "../helpers/evalOracle.js";
 import { roleHandler, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 

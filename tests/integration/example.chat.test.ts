@@ -7,7 +7,7 @@ import { describe, expect, it } from "@jest/globals";
 import { HumanMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph";
 import { buildChatGraph } from "../../examples/emotion-aware-chat/graph.js";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { ScriptedChatModel, opinion, scripted, type ScriptCall } from "../helpers/scriptedModel.js";
 
 /** InsideOut's model: the agents say sad (or joyful once the speaker got the job); the aggregator decides from that. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { promptText } from "../helpers/roles.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 

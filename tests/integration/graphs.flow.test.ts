@@ -5,7 +5,7 @@ import { builder as ergBuilder } from "../../graphs/erg.js";
 import { builder as baselineErcBuilder } from "../../graphs/baseline_erc.js";
 import { builder as baselineErgBuilder } from "../../graphs/baseline_erg.js";
 import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { promptText } from "../helpers/roles.js";
 import { opinion, scripted } from "../helpers/scriptedModel.js";
 

@@ -8,7 +8,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import { MemorySaver } from "@langchain/langgraph";
 import { builder as baselineErcBuilder } from "../../graphs/baseline_erc.js";
 import { builder as baselineErgBuilder } from "../../graphs/baseline_erg.js";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";

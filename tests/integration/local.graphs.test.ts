@@ -9,7 +9,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
 import { disposeLocalEngines, localEngine, modelLoadCount } from "../../models/local/engine.js";

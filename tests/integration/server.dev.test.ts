@@ -9,15 +9,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client } from "@langchain/langgraph-sdk";
-import { runContext } from "../../graphs/context.js";
+import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
-import { GRAPH_IDS, builderFor, type TaskName } from "../../graphs/methods.js";
-import type { State } from "../../graphs/state.js";
+import { GRAPH_IDS, builderFor } from "../../graphs/methods.js";
+import type { State } from "../../state/state.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
 import { roleHandler, startFakeOpenAI, promptOf, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
+import { type TaskName } from "../../state/runOptions.js";
 
 const config = JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as {
   graphs: Record<string, { path: string; description: string }>;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "@jest/globals";
 import { AccessRefused } from "../../core/access.js";
 import { ModelCallFailure, notAResultIn, ServerRunFailure } from "../../core/errors.js";
 import { runError, serverUrl, transportFailure } from "../../core/langgraphServer.js";
-import { InvalidRunOptionError } from "../../graphs/context.js";
+import { InvalidRunOptionError } from "../../state/runOptions.js";
 import { InvalidAnswerError } from "../../models/structured.js";
 import { AllAgentsFailedError } from "../../nodes/aggregate.js";
 import { EmptyDialogueError } from "../../nodes/dialogue.js";

@@ -1,6 +1,7 @@
 /** Task × method × options that cannot run as asked are refused before any model call (graphs/methods.ts). */
 import { describe, expect, it } from "@jest/globals";
-import { checkMethodOptions, type MethodOptions, type TaskName } from "../../graphs/methods.js";
+import { checkMethodOptions, type MethodOptions } from "../../graphs/methods.js";
+import { type TaskName } from "../../state/runOptions.js";
 
 const FIVE = ["anger", "disgust", "fear", "happiness", "sadness"];
 const opts = (o: Partial<MethodOptions> = {}): MethodOptions => ({ aggregation: "llm", agents: FIVE, ...o });

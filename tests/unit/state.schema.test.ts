@@ -5,8 +5,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { ErcRunOptions, ErgRunOptions, runContext, runOptions } from "../../graphs/context.js";
-import { InsideOutInput, InsideOutState, type Update } from "../../graphs/state.js";
+import { ErcRunOptions, ErgRunOptions, runContext, runOptions } from "../../state/runOptions.js";
+import { InsideOutInput, InsideOutState, type Update } from "../../state/state.js";
 
 const opinion = { emotion: "sad", confidence: 0.5, rationale: "r" };
 

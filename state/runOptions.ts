@@ -2,10 +2,12 @@
  * Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. Each task has its own:
  * ERC offers vote aggregation and `respond`; ERG chooses among replies, which carry no label, so neither.
  */
-import { Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { ALL_AGENTS, EKMAN_AGENTS, type AgentEmotion } from "../taxonomy/agents.js";
-import type { TaskName } from "./methods.js";
+import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
+
+/** The two tasks: emotion recognition (ERC) and empathetic response generation (ERG). */
+export type TaskName = "erc" | "erg";
 
 /** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
 export const DEFAULT_SAMPLES = 5;
@@ -164,29 +166,4 @@ export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task
 export function runContext(options?: Partial<z.input<typeof RunOptions>>, task?: TaskName): RunOptions;
 export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName = "erc"): RunOptions {
   return parse(task, options);
-}
-
-/**
- * The emotion agents a run asked for, as a conditional fan-out: only they run. (Every agent node would otherwise
- * run, and return nothing when not selected; a LangGraph task costs about as much CPU as the client side of an LLM
- * call.)
- */
-export function selectedAgents(_state: unknown, config: LangGraphRunnableConfig): AgentEmotion[] {
-  return runOptions(config).agents;
-}
-
-/** The names self-consistency's samples go by in the state (opinions, candidates, failures): sample-1 … sample-k. */
-export function sampleNames(k: number): string[] {
-  return Array.from({ length: k }, (_, i) => sampleName(i + 1));
-}
-
-export const sampleName = (index: number): string => `sample-${index}`;
-
-/**
- * Self-consistency's fan-out: `node` runs once per sample the run asks for, each given the state and its own index
- * (LangGraph's `Send`), so the k samples run in parallel and join at the next node, as the agents do.
- */
-export function eachSample<S extends object>(node: string) {
-  return (state: S, config: LangGraphRunnableConfig): Send[] =>
-    sampleNames(runOptions(config).samples).map((_, i) => new Send(node, { ...state, sample: i + 1 }));
 }

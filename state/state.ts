@@ -157,8 +157,15 @@ export const InsideOutState = z.object({
 
 export type State = z.infer<typeof InsideOutState>;
 
-/** What one self-consistency sample node is given (graphs/context.ts `eachSample`): the state and its index, from 1. */
+/** What one self-consistency sample node is given (graphs/fanout.ts `eachSample`): the state and its index, from 1. */
 export const SampleInput = InsideOutState.extend({ sample: z.number().int().min(1) });
 export type SampleInput = z.infer<typeof SampleInput>;
 /** What a node returns: any keys of the state; reducer keys are merged (a null failure removes one), the others replaced. */
 export type Update = Partial<Omit<z.input<typeof InsideOutState>, "failures">> & { failures?: Record<string, string | null> };
+
+/** The names self-consistency's samples go by in the state (opinions, candidates, failures): sample-1 … sample-k. */
+export function sampleNames(k: number): string[] {
+  return Array.from({ length: k }, (_, i) => sampleName(i + 1));
+}
+
+export const sampleName = (index: number): string => `sample-${index}`;
