@@ -4,6 +4,7 @@
  * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
  */
 import { basename, extname, join, resolve } from "node:path";
+import { setting } from "../core/settings.js";
 import { runContext } from "../state/runOptions.js";
 import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
 import { effectiveSpec, resolveModel } from "../models/factory.js";
@@ -83,11 +84,7 @@ const positiveInt = (name: string, v: number | undefined) => {
 
 /** C examples in flight make up to six model requests each (five agents, or recogniser + judge). */
 function requestLimitFor(concurrency: number): number {
-  const set = process.env.INSIDEOUT_MAX_CONCURRENCY;
-  if (set === undefined || set === "") return Math.max(32, 6 * concurrency);
-  const n = Number(set);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`INSIDEOUT_MAX_CONCURRENCY must be a positive integer, got "${set}".`);
-  return n;
+  return setting("INSIDEOUT_MAX_CONCURRENCY") ?? Math.max(32, 6 * concurrency);
 }
 
 /** --rpm/--tpm pace the OpenAI-compatible transport (models/limits.ts) only: refused for a model they would not pace. */

@@ -47,8 +47,8 @@ export class WorkerPool implements Executor {
 
   /** Starts n workers and waits until each has built its graph and models; a set-up error rejects with its message. */
   static async start(n: number, init: WorkerInit): Promise<WorkerPool> {
-    // The environment as it is now (a plain copy): the parent may have set variables since the process started.
-    const options = { workerData: init, env: { ...process.env }, resourceLimits: WORKER_HEAP };
+    // A worker's environment is, by default, a copy of this thread's as it is now (variables set since start included).
+    const options = { workerData: init, resourceLimits: WORKER_HEAP };
     const workers = Array.from({ length: n }, () => new Worker(new URL("./worker.js", import.meta.url), options));
     try {
       await Promise.all(

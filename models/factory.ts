@@ -5,6 +5,7 @@
  * `registerProvider`.
  */
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
 import { openaiModel } from "./openai.js";
 import { parseModelSpec } from "./spec.js";
@@ -31,8 +32,8 @@ export function knownProviders(): string[] {
 
 /** `auto` (or nothing): openai:gpt-4o-mini with an OpenAI key or base URL, else the embedded local default. */
 export function defaultModelSpec(): string {
-  if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) return "openai:gpt-4o-mini";
-  return process.env.INSIDEOUT_DEFAULT_LOCAL_MODEL ?? "local:default";
+  if (isSet("OPENAI_API_KEY") || isSet("OPENAI_BASE_URL")) return "openai:gpt-4o-mini";
+  return setting("INSIDEOUT_DEFAULT_LOCAL_MODEL");
 }
 
 /** `auto` or nothing resolved to the default; anything else as given. */

@@ -71,7 +71,7 @@ export class SqliteAnswerCache implements AnswerCache {
   private counts: CacheStats = { hits: 0, misses: 0, writes: 0, unreadable: 0 };
   private readonly getStmt: Database.Statement<[string], Row>;
   private readonly putStmt: Database.Statement<[string, string, string, string, string]>;
-  /** Read from the environment once: enumerating process.env cost ~40 µs per put. */
+  /** Read from the environment once: enumerating the environment cost ~40 µs per put. */
   private readonly secrets = secretValues();
 
   private constructor(

@@ -1,6 +1,7 @@
 /** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD), and make ED a LangSmith dataset. */
 import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
+import { isSet } from "../../core/settings.js";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
 import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
 import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
@@ -145,7 +146,7 @@ function uploadCommand(): Command {
     .option("--json", "print a JSON summary")
     .addHelpText("after", "\nNeeds LANGSMITH_API_KEY; LANGSMITH_ENDPOINT selects the server (self-hosted or EU).")
     .action(async (o: { dataset: string; splits: string; limit?: string; seed: string; dataDir?: string; json?: boolean }) => {
-      if (!process.env.LANGSMITH_API_KEY && !process.env.LANGCHAIN_API_KEY && !process.env.LANGSMITH_ENDPOINT) {
+      if (!isSet("LANGSMITH_API_KEY") && !isSet("LANGSMITH_ENDPOINT")) {
         throw new Error("LANGSMITH_API_KEY is not set: export it (and LANGSMITH_ENDPOINT for a self-hosted server) to upload a dataset.");
       }
       const limit = parseCount("--limit", o.limit);

@@ -11,7 +11,8 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { cacheDir, setting } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
 import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
@@ -24,7 +25,7 @@ const KNOWN_EMOTIONS: ReadonlySet<string> = new Set(ED32_LABELS);
 
 /** Where `insideout data fetch` puts the converted files. */
 export function fetchedDataDir(): string {
-  return join(insideoutCacheDir(), "empathetic_dialogues");
+  return join(cacheDir(), "empathetic_dialogues");
 }
 
 /**
@@ -32,8 +33,8 @@ export function fetchedDataDir(): string {
  * exists; else the folder `insideout data fetch` writes to.
  */
 export function defaultDataDir(): string {
-  const env = process.env.INSIDEOUT_DATA_DIR;
-  if (env) return resolve(env);
+  const set = setting("INSIDEOUT_DATA_DIR");
+  if (set) return resolve(set);
   return developmentDataDir("empathetic_dialogues", "derived") ?? fetchedDataDir();
 }
 
