@@ -125,6 +125,12 @@ describe("the table is the whole story", () => {
     expect(readers.map((f) => f.slice(ROOT.length + 1))).toEqual(["core/settings.ts"]);
   });
 
+  it("scripts/dev.mjs, which runs before anything is built and reads PORT and HOST itself, has the table's defaults", () => {
+    const dev = readFileSync(join(ROOT, "scripts", "dev.mjs"), "utf8");
+    expect(dev).toContain(`process.env.PORT || "${SETTINGS.PORT.default}"`);
+    expect(dev).toContain(`process.env.HOST || "${SETTINGS.HOST.default}"`);
+  });
+
   it("every INSIDEOUT_ variable the product names is in the table", () => {
     const named = new Set(PRODUCT.flatMap(sources).flatMap((f) => readFileSync(f, "utf8").match(/\bINSIDEOUT_[A-Z0-9_]+\b/g) ?? []));
     expect([...named].filter((n) => !allNames.includes(n))).toEqual([]);
