@@ -1,6 +1,6 @@
 /**
  * Every environment variable InsideOut reads, in one typed table (name, type, default, what it does), and the one
- * place that reads them: `setting(name)`. docs/settings.md is generated from the table (scripts/settingsDoc.ts).
+ * place that reads them: `setting(name)`. docs/settings.md is generated from the table (scripts/settings-doc.ts).
  * Values are read when asked for, not once at start-up: they are a user's settings, and a server or a test that sets
  * the environment later must see them; parsing a few strings costs nothing next to what they govern.
  * Provider SDKs that read their own variables (ChatOpenAI and OPENAI_API_KEY, langsmith and LANGSMITH_*) still do.
