@@ -2,7 +2,7 @@
  * (a) InsideOut ERC wall time per dialogue against a server of latency L, over the ideal 2·L (agents in parallel,
  * then the aggregator); (b) the same calls made one after another, to show what the parallel branches save.
  */
-import { RunOptions } from "../state/runOptions.js";
+import { runContext } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { aggregate } from "../nodes/aggregate.js";
@@ -15,7 +15,7 @@ export interface LatencyResult {
 }
 
 export async function measureLatency(model: string, dialogues: string[][]): Promise<LatencyResult> {
-  const context = RunOptions.parse({ model });
+  const context = runContext({ model });
   const graph = builderFor("erc", "insideout").compile();
   const agents = EKMAN_AGENTS.map((a) => emotionAgent(a, "erc"));
   const aggregator = aggregate("erc");

@@ -4,7 +4,7 @@
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { builderFor } from "../graphs/methods.js";
-import { RunOptions } from "../state/runOptions.js";
+import { RunOptions, runContext } from "../state/runOptions.js";
 import { InsideOutState, type State } from "../state/state.js";
 import { aggregate } from "../nodes/aggregate.js";
 import { emotionAgent } from "../nodes/emotionAgent.js";
@@ -65,7 +65,7 @@ export interface OverheadResult {
 }
 
 export async function measureOverhead(model: string, dialogues: string[][]): Promise<OverheadResult> {
-  const context = RunOptions.parse({ model });
+  const context = runContext({ model });
   const ours = builderFor("erc", "insideout").compile();
   const bare = bareGraph();
   const same = sameStateGraph();

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RunOptions } from "../state/runOptions.js";
+import { runContext } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { runEval } from "../evaluations/run.js";
@@ -93,7 +93,7 @@ export async function measureTokens(model: string, dialogues: string[][]): Promi
     const sum = { promptTokens: 0, completionTokens: 0, calls: 0 };
     for (let i = 0; i < dialogues.length; i += 32) {
       const states = await Promise.all(
-        dialogues.slice(i, i + 32).map((d) => graph.invoke({ dialogue: d }, { context: RunOptions.parse({ model }) }) as Promise<Partial<State>>),
+        dialogues.slice(i, i + 32).map((d) => graph.invoke({ dialogue: d }, { context: runContext({ model }) }) as Promise<Partial<State>>),
       );
       for (const s of states) {
         for (const c of s.calls ?? []) {

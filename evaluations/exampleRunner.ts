@@ -8,7 +8,7 @@
  * was not reached or refused the key, a file could not be written, the run was stopped) leaves no record, so the next
  * run retries it.
  */
-import type { RunOptions } from "../state/runOptions.js";
+import type { ErcRunOptions, RunOptions } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "../core/errors.js";
@@ -62,7 +62,8 @@ export function unfinishedOf(error: unknown, signal?: AbortSignal): Unfinished {
 }
 
 /** What a graph is given for an example, here or on a server: the dialogue, and its speakers when it names them. */
-export function graphInput(example: Example): Pick<State, "dialogue"> & { speakers?: string[] } {
+export function graphInput(example: Example): Pick<State, "dialogue" | "question"> & { speakers?: string[] } {
+  if (example.benchmark) return { question: example.benchmark.question };
   return { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) };
 }
 
@@ -74,7 +75,8 @@ function localGraph(c: RunnerConfig, resolver: ModelResolver): GraphRun {
   return async (example, signal) =>
     (await graph.invoke(
       graphInput(example),
-      { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+      // Typed as ERC's builder (graphs/methods.ts MethodBuilder); the graph's own context schema checks the options.
+      { context: c.runOptions as ErcRunOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
     )) as Partial<State>;
 }
 

@@ -5,6 +5,7 @@
  * reply is the empty text in BLEU/ROUGE/Distinct and it has no judge score (`scored` says how many were judged).
  */
 import { classificationReport } from "./metrics/classification.js";
+import { emoBenchCorrect, emoBenchMetrics, eqBenchMetrics, eqBenchScoreOf, type EmoBenchMetrics, type EqBenchMetrics } from "./metrics/benchmark.js";
 import { bootstrapCI } from "./metrics/stats.js";
 import { scoreTexts, type TextScores } from "./score.js";
 import { JUDGE_CRITERIA, type JudgeCriterion } from "./judge.js";
@@ -65,6 +66,10 @@ export interface ExperimentMetrics extends Omit<ExperimentMeta, "wallMs"> {
   errors: number;
   erc?: ErcMetrics;
   erg?: ErgMetrics;
+  /** EQ-Bench v2 (task eqbench). */
+  eqbench?: EqBenchMetrics;
+  /** EmoBench EU or EA (tasks emobench-eu, emobench-ea). */
+  emobench?: EmoBenchMetrics;
   agents?: { agreement: Record<string, number> };
   cost: CostMetrics;
 }
@@ -190,8 +195,35 @@ export function experimentMetrics(records: readonly PredictionRecord[], meta: Ex
     cost: costMetrics(records, wallMs),
   };
   if (meta.task === "erc") out.erc = ercMetrics(records, labelSet);
-  else out.erg = ergMetrics(records);
+  else if (meta.task === "erg") out.erg = ergMetrics(records);
+  else {
+    Object.assign(out, benchmarkMetrics(records));
+    return out;
+  }
   const agreement = agentAgreement(records, meta.task, labelSet);
   if (Object.keys(agreement).length) out.agents = { agreement };
   return out;
+}
+
+/** A benchmark question's result: EQ-Bench's score (null: not parseable), or EmoBench's right fields. An error has no answer. */
+export function benchmarkResult(r: PredictionRecord): { eqbench: number | null } | { correct: Record<string, boolean> } {
+  const b = r.benchmark;
+  if (!b) throw new Error(`Example ${r.id} has no benchmark question.`);
+  const answer = r.error ? undefined : b.answer;
+  return b.gold.kind === "eqbench" ? { eqbench: eqBenchScoreOf(b.gold, answer) } : { correct: emoBenchCorrect(b.gold, answer) };
+}
+
+/** EQ-Bench's or EmoBench's metrics of a benchmark experiment's records. */
+export function benchmarkMetrics(records: readonly PredictionRecord[]): { eqbench: EqBenchMetrics } | { emobench: EmoBenchMetrics } {
+  const results = records.map(benchmarkResult);
+  if (results.every((x) => "eqbench" in x)) return { eqbench: eqBenchMetrics(results.map((x) => x.eqbench)) };
+  return {
+    emobench: emoBenchMetrics(
+      records.map((r, i) => {
+        const x = results[i]!;
+        if (!("correct" in x)) throw new Error(`Example ${r.id} is not an EmoBench question.`);
+        return { correct: x.correct, category: r.benchmark?.category };
+      }),
+    ),
+  };
 }

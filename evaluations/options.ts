@@ -7,7 +7,8 @@ import type { ProgressView } from "./progress.js";
 import { type TaskName } from "../state/runOptions.js";
 
 export interface EvalOptions {
-  task: TaskName;
+  /** Optional for a benchmark's data (eqbench:v2, emobench:eu|ea), whose task follows from it; else required. */
+  task?: TaskName;
   method: string;
   /** provider:model; `auto` or absent picks the default (models/factory.ts). */
   model?: string;
@@ -25,7 +26,7 @@ export interface EvalOptions {
   rpm?: number;
   tpm?: number;
   agents?: AgentEmotion[];
-  aggregation?: "llm" | "vote" | "weighted";
+  aggregation?: "llm" | "vote" | "weighted" | "mean" | "median";
   temperature?: number;
   /** Self-consistency: how many samples (default 5) and their temperature (default 0.7, above 0). */
   samples?: number;

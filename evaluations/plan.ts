@@ -14,17 +14,18 @@ import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
-import { defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
+import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
 import type { Example } from "./data/types.js";
 import { checkBatchOptions } from "./batch.js";
 import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
-import { type TaskName } from "../state/runOptions.js";
+import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
 
 export interface EvalPlan {
-  o: EvalOptions;
+  /** The options, with the task settled (a benchmark's data names its own). */
+  o: EvalOptions & { task: TaskName };
   model: string;
   judgeSpec?: string;
   labels: string;
@@ -93,8 +94,20 @@ function checkPaced(models: (string | undefined)[]): void {
   if (other) throw new Error(`--rpm and --tpm pace openai: models (and OpenAI-compatible servers) only, not ${other}: drop them, or use --concurrency.`);
 }
 
-export async function planEval(o: EvalOptions): Promise<EvalPlan> {
-  const data = o.data ?? "ed:test";
+/** The task of an eval: a benchmark's data names its own (and refuses another); other data needs --task. */
+export function taskFor(task: TaskName | undefined, data: string): TaskName {
+  const own = benchmarkTaskOf(data);
+  if (own && task !== undefined && task !== own) throw new Error(`--data ${data} is the ${own} task, not ${task}: leave --task out.`);
+  if (task !== undefined && isBenchmarkTask(task) && !own) throw new Error(`--task ${task} needs its benchmark's data (eqbench:v2, emobench:eu, emobench:ea).`);
+  const settled = own ?? task;
+  if (!settled) throw new Error(`--task is required for ${data}: erc or erg.`);
+  return settled;
+}
+
+export async function planEval(options: EvalOptions): Promise<EvalPlan> {
+  const data = options.data ?? "ed:test";
+  const o = { ...options, task: taskFor(options.task, data) };
+  const benchmark = isBenchmarkTask(o.task);
   // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
   const labels = o.labels ?? defaultLabelsFor(data);
   const remote = o.server !== undefined ? await import("./remoteExecutor.js") : undefined;
@@ -107,7 +120,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   positiveInt("rpm", o.rpm);
   positiveInt("tpm", o.tpm);
   // One line for a bad option (a sample count of 0, a sample temperature of 0), before anything is read or resolved.
-  const runOptions = runContext({
+  const runOptions = runContext(
+    {
     model,
     labels,
     temperature: o.temperature ?? 0,
@@ -115,7 +129,9 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     ...(o.aggregation ? { aggregation: o.aggregation } : {}),
     ...(o.samples !== undefined ? { samples: o.samples } : {}),
     ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-  });
+    },
+    benchmark ? o.task : "erc",
+  );
   checkMethodOptions(o.task, o.method, runOptions);
   const sampled = isSelfConsistency(o.method);
   const variant: MethodVariant = {
@@ -131,13 +147,14 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   let examples = await loadDataset(data);
   if (o.limit !== undefined) examples = sample(examples, o.limit, seed);
   if (examples.length === 0) throw new Error(`No examples in ${data}.`);
-  const gold = examples.map((e) => e.emotion);
+  // A benchmark's gold answers are its questions' own options or intensities: no label set to cover.
+  const gold = benchmark ? [] : examples.map((e) => e.emotion);
   const uncovered = uncoveredGold(labelSet, gold);
   if (uncovered.length > 0) throw new Error(uncoveredGoldMessage(labelSet, data, uncovered, coveringLabelSet(gold) ?? null));
   if (o.task === "erg" && examples.every((e) => e.reference === null)) {
     throw new Error(`${data} has no reference replies to score generated ones against: evaluate it with --task erc.`);
   }
-  if (o.langsmith && /^meld:/.test(data)) {
+  if (o.langsmith && (/^meld:/.test(data) || benchmark)) {
     // `data upload` makes a dataset of EmpatheticDialogues only: every MELD example would be "not in the dataset".
     throw new Error(`--langsmith evaluates against the dataset of \`insideout data upload\`, which holds EmpatheticDialogues only: run ${data} without --langsmith.`);
   }

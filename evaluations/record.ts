@@ -2,8 +2,9 @@
  * One line of predictions.jsonl: what one example was, what the method answered, what each agent said, what it
  * cost, and what went wrong. The experiment store keeps exactly these records, so resuming changes nothing in them.
  */
-import type { Candidate, Opinion, State } from "../state/state.js";
-import type { Example } from "./data/types.js";
+import type { BenchmarkAnswer, Candidate, FinalAnswer, Opinion, State } from "../state/state.js";
+import type { Question } from "../state/question.js";
+import type { BenchmarkGold, Example } from "./data/types.js";
 import type { JudgeScores } from "./judge.js";
 import type { Usage } from "../models/structured.js";
 import { type TaskName } from "../state/runOptions.js";
@@ -25,6 +26,14 @@ export interface PredictionRecord {
   usage: { promptTokens: number; completionTokens: number; llmCalls: number };
   latencyMs: number;
   error?: string;
+  /** A benchmark question (EQ-Bench, EmoBench): the question, its gold answer and category, the answers given. */
+  benchmark?: {
+    question: Question;
+    gold: BenchmarkGold;
+    category?: string;
+    answer?: FinalAnswer;
+    answers: Record<string, BenchmarkAnswer>;
+  };
 }
 
 export function emptyUsage(): PredictionRecord["usage"] {
@@ -54,6 +63,7 @@ export function baseRecord(task: TaskName, method: string, example: Example, gol
     failures: {},
     usage: emptyUsage(),
     latencyMs: 0,
+    ...(example.benchmark ? { benchmark: { ...example.benchmark, answers: {} } } : {}),
   };
 }
 
@@ -68,5 +78,9 @@ export function fillFromState(record: PredictionRecord, state: Partial<State>): 
   record.opinions = state.opinions ?? {};
   record.candidates = state.candidates ?? {};
   record.failures = state.failures ?? {};
+  if (record.benchmark) {
+    record.benchmark.answers = state.answers ?? {};
+    if (state.answer) record.benchmark.answer = state.answer;
+  }
   for (const c of state.calls ?? []) addUsage(record.usage, c);
 }

@@ -73,7 +73,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     const metrics = experimentMetrics(
       finished,
       {
-        task: o.task,
+        task: plan.o.task,
         method: o.method,
         model: plan.model,
         ...(plan.judgeSpec ? { judgeModel: plan.judgeSpec } : {}),

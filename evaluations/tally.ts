@@ -2,6 +2,7 @@
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import type { PredictionRecord } from "./record.js";
+import { benchmarkResult } from "./experimentMetrics.js";
 import { type TaskName } from "../state/runOptions.js";
 
 export class Tally {
@@ -10,6 +11,9 @@ export class Tally {
   private correct = 0;
   private judged = 0;
   private overall = 0;
+  /** Benchmark questions: EQ-Bench's summed scores of parseable ones, or EmoBench's fully right ones. */
+  private benchSum = 0;
+  private benchCount = 0;
 
   constructor(
     private readonly task: TaskName,
@@ -22,6 +26,13 @@ export class Tally {
     if (this.task === "erc" && r.prediction.emotion && !r.error) {
       if (normalizeLabel(r.prediction.emotion, this.labelSet) === r.gold.label) this.correct++;
     }
+    if (r.benchmark) {
+      const x = benchmarkResult(r);
+      if ("eqbench" in x && x.eqbench !== null) {
+        this.benchSum += x.eqbench;
+        this.benchCount++;
+      } else if ("correct" in x && Object.values(x.correct).every(Boolean)) this.benchSum++;
+    }
     if (r.judge) {
       this.judged++;
       this.overall += r.judge.overall;
@@ -29,6 +40,8 @@ export class Tally {
   }
 
   score(): string {
+    if (this.task === "eqbench") return `EQ-Bench ${this.benchCount ? ((10 * this.benchSum) / this.benchCount).toFixed(2) : "-"}`;
+    if (this.task !== "erc" && this.task !== "erg") return `acc ${this.done ? ((100 * this.benchSum) / this.done).toFixed(2) : "-"}%`;
     if (this.task === "erc") return `acc ${this.done ? ((100 * this.correct) / this.done).toFixed(2) : "-"}%`;
     return this.judged ? `judge overall ${(this.overall / this.judged).toFixed(2)}` : "judge -";
   }

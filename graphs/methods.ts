@@ -11,10 +11,15 @@ import { builder as ercSelfConsistencyErg } from "./erc_self_consistency_erg.js"
 import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
-import type { TaskName } from "../state/runOptions.js";
+import { builder as benchmark } from "./benchmark.js";
+import { builder as baselineBenchmark } from "./baseline_benchmark.js";
+import { builder as selfConsistencyBenchmark } from "./self_consistency_benchmark.js";
+import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
 
 export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
 export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
+/** The benchmark questions' methods (EQ-Bench, EmoBench EU/EA): one graph each, the question telling which benchmark. */
+export const BENCHMARK_METHODS = ["baseline", "insideout", "self-consistency"] as const;
 /** The methods of the paper's own tables (`reproduce --table 1`…`4`). */
 export const PAPER_METHODS = { erc: ["baseline", "insideout"], erg: ["baseline", "erc+baseline", "erc+insideout"] } as const;
 
@@ -27,6 +32,7 @@ const BUILDERS = {
     "self-consistency": selfConsistencyErg,
     "erc+self-consistency": ercSelfConsistencyErg,
   },
+  benchmark: { baseline: baselineBenchmark, insideout: benchmark, "self-consistency": selfConsistencyBenchmark },
 } as const;
 
 export const GRAPH_IDS = {
@@ -38,10 +44,14 @@ export const GRAPH_IDS = {
     "self-consistency": "self_consistency_erg",
     "erc+self-consistency": "erc_self_consistency_erg",
   },
+  benchmark: { baseline: "baseline_benchmark", insideout: "benchmark", "self-consistency": "self_consistency_benchmark" },
 } as const;
 
+/** The graphs' family of a task: the benchmark tasks share theirs. */
+const familyOf = (task: TaskName): "erc" | "erg" | "benchmark" => (isBenchmarkTask(task) ? "benchmark" : task);
+
 export function methodNames(task: TaskName): readonly string[] {
-  return task === "erc" ? ERC_METHODS : ERG_METHODS;
+  return task === "erc" ? ERC_METHODS : task === "erg" ? ERG_METHODS : BENCHMARK_METHODS;
 }
 
 /** The uncompiled graph of a task × method; an unknown method is a one-line error naming the valid ones. */
@@ -52,7 +62,7 @@ export function methodNames(task: TaskName): readonly string[] {
 export type MethodBuilder = typeof erc;
 
 export function builderFor(task: TaskName, method: string): MethodBuilder {
-  const table = BUILDERS[task] as Record<string, unknown>;
+  const table = BUILDERS[familyOf(task)] as Record<string, unknown>;
   const b = table[method];
   if (!b) throw new Error(`Unknown ${task} method "${method}": use ${methodNames(task).join(", ")}.`);
   return b as MethodBuilder;
@@ -60,18 +70,24 @@ export function builderFor(task: TaskName, method: string): MethodBuilder {
 
 export function graphIdFor(task: TaskName, method: string): string {
   builderFor(task, method);
-  return (GRAPH_IDS[task] as Record<string, string>)[method]!;
+  return (GRAPH_IDS[familyOf(task)] as Record<string, string>)[method]!;
 }
 
 /** The run options a method's choice depends on (a subset of RunOptions, so callers need not build a whole one). */
 export interface MethodOptions {
-  aggregation: "llm" | "vote" | "weighted";
+  aggregation: "llm" | "vote" | "weighted" | "mean" | "median";
   agents: readonly string[];
   respond?: boolean;
 }
 
 /** Methods whose graph has emotion agents and the aggregate agent; only they read `agents`. */
-const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
+const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = {
+  erc: ["insideout"],
+  erg: ["erc+insideout"],
+  eqbench: ["insideout"],
+  "emobench-eu": ["insideout"],
+  "emobench-ea": ["insideout"],
+};
 
 /** Methods that sample the plain recogniser or responder k times; only they read `samples` and `sampleTemperature`. */
 export function isSelfConsistency(method: string): boolean {
@@ -88,7 +104,14 @@ export function checkMethodOptions(task: TaskName, method: string, options: Meth
   const fail = (problem: string): never => {
     throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
   };
-  if (task === "erg") {
+  if (isBenchmarkTask(task)) {
+    // Ratings are averaged, choices voted on: each refuses the other's rules (nodes/aggregateAnswers.ts).
+    const allowed = task === "eqbench" ? ["llm", "mean", "median"] : ["llm", "vote", "weighted"];
+    if (!allowed.includes(options.aggregation)) fail(`aggregation must be ${allowed.join(", ")}`);
+    if (options.respond) fail("respond is for ERC");
+  } else if (options.aggregation === "mean" || options.aggregation === "median") {
+    fail("aggregation mean and median are for EQ-Bench's ratings: use llm, vote or weighted");
+  } else if (task === "erg") {
     // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
     if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
     if (options.respond) fail("respond is for ERC; every ERG method replies already");

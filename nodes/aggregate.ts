@@ -1,7 +1,7 @@
 /**
  * The aggregate agent, at the centre of the star. ERC: decides the label from the agents' opinions (`llm`, as in the
  * paper, or the deterministic `vote`/`weighted`). ERG: chooses one candidate reply (`llm`, or `weighted`: the
- * candidate its own agent was most confident in). It runs on whatever opinions survived; if the LLM aggregation itself
+ * candidate its own agent was most confident in). A benchmark question: consolidates the answers (nodes/aggregateAnswers.ts). It runs on whatever opinions survived; if the LLM aggregation itself
  * fails, the confidence-weighted vote stands in and the failure is recorded.
  */
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
@@ -15,6 +15,7 @@ import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
+import { aggregateAnswers } from "./aggregateAnswers.js";
 import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
@@ -48,13 +49,20 @@ export function aggregate(task: Task, voices: Voices = "agents") {
   return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const env = await runEnv(config);
     const selected: readonly string[] = voices === "agents" ? env.options.agents : sampleNames(env.options.samples);
+    if (task === "benchmark") {
+      const answers = selected.flatMap((a) => (current(state, a) && state.answers[a] ? [[a, state.answers[a]] as const] : []));
+      if (answers.length === 0) throw new AllAgentsFailedError(state.failures, voices);
+      return aggregateAnswers(state, config, env, answers, voices === "samples");
+    }
     const { text: dialogue } = dialogueFor(env, state);
     if (task === "erc") {
       const opinions = selected.flatMap((a) => (current(state, a) && state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures, voices);
       const fallback = () => aggregateOpinions("weighted", opinions.map(([, o]) => o), env.labelSet.labels);
       if (env.options.aggregation !== "llm") {
-        const decided = aggregateOpinions(env.options.aggregation, opinions.map(([, o]) => o), env.labelSet.labels);
+        const rule = env.options.aggregation;
+        if (rule !== "vote" && rule !== "weighted") throw new Error(`ERC aggregation is llm, vote or weighted, not ${rule} (EQ-Bench's).`);
+        const decided = aggregateOpinions(rule, opinions.map(([, o]) => o), env.labelSet.labels);
         return { emotion: { ...decided, decidedBy: env.options.aggregation }, failures: { aggregate: null } };
       }
       // Each rationale gets its share of the prompt, so five long answers cannot make a prompt of their sum.

@@ -1,6 +1,7 @@
 /**
  * The emotion agent: one implementation, parameterised by the emotion it embodies and the task. In ERC it gives its
- * opinion of the speaker's emotion; in ERG it proposes a reply. A failure is recorded, never thrown, so the other
+ * opinion of the speaker's emotion; in ERG it proposes a reply; on a benchmark question it answers it (EQ-Bench: rates
+ * the four emotions; EmoBench: chooses among the options), from its own emotion's point of view. A failure is recorded, never thrown, so the other
  * agents' work survives. Our graphs run only the agents the run options select; in a graph that runs them all, an
  * agent not selected does nothing.
  */
@@ -10,14 +11,17 @@ import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
 import { AGENT_ERC_PERSONA, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGENT_ERG, AGENT_ERG_PERSONA } from "../prompts/erg.js";
+import { AGENT_BENCHMARK_PERSONA } from "../prompts/benchmark.js";
 import { PERSONAS } from "../prompts/personas.js";
 import { render } from "../prompts/render.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
+import { askQuestion, questionOf } from "./answerQuestion.js";
 
-export type Task = "erc" | "erg";
+/** What a node works on: a dialogue's emotion (ERC), a reply (ERG), or a benchmark question (state/question.ts). */
+export type Task = "erc" | "erg" | "benchmark";
 
 const CandidateSchema = z.object({
   reply: z.string().min(1),
@@ -34,10 +38,15 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
     try {
       const env = await runEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
-      const { text: dialogue, note } = dialogueFor(env, state);
-      const notes = note ? { notes: [note] } : {};
       const persona = PERSONAS[emotion];
       const agentName = emotion === "happiness" ? "Joy" : emotion[0]!.toUpperCase() + emotion.slice(1);
+      if (task === "benchmark") {
+        const instruction = render(AGENT_BENCHMARK_PERSONA, { persona, agent: agentName });
+        const { value, usage } = await askQuestion(questionOf(state), config, { model: env.model, runName, instruction });
+        return { answers: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)] };
+      }
+      const { text: dialogue, note } = dialogueFor(env, state);
+      const notes = note ? { notes: [note] } : {};
       // Shared part first (the same for all agents), then the conversation, then this agent's own instruction as a
       // message of its own: the agents' prompts share their longest prefix (prompts/erc.ts).
       const ownInstruction = (template: string) => new HumanMessage(render(template, { persona, agent: agentName }));

@@ -54,3 +54,42 @@ export function aggregateOpinions(
       `${opinions.length} agents (summed confidence ${best.weight.toFixed(2)})${others ? `; others: ${others}` : ""}.`,
   };
 }
+
+/** Deterministic consolidation of EQ-Bench ratings: per emotion, the mean or the median (of two middle ones, their mean). */
+export type RatingStrategy = "mean" | "median";
+
+export function combineRatings(strategy: RatingStrategy, ratings: ReadonlyArray<Readonly<Record<string, number>>>, emotions: readonly string[]): Record<string, number> {
+  if (ratings.length === 0) throw new Error("no ratings to combine");
+  const out: Record<string, number> = {};
+  for (const e of emotions) {
+    const values = ratings.map((r) => r[e]!).sort((a, b) => a - b);
+    const n = values.length;
+    out[e] = strategy === "mean" ? values.reduce((a, b) => a + b, 0) / n : n % 2 ? values[(n - 1) / 2]! : (values[n / 2 - 1]! + values[n / 2]!) / 2;
+  }
+  return out;
+}
+
+/**
+ * Deterministic consolidation of choices among options (EmoBench): each field (`emotion`, `cause`; `choice`) decided
+ * on its own by `vote` or `weighted`, as ERC's labels are, ties to the earlier option. Confidence: the lowest field's.
+ */
+export function combineChoices(
+  strategy: Strategy,
+  answers: ReadonlyArray<{ values: Readonly<Record<string, string | number>>; confidence?: number | undefined }>,
+  options: Readonly<Record<string, readonly string[]>>,
+): { values: Record<string, string>; confidence: number; rationale: string } {
+  const values: Record<string, string> = {};
+  const rationales: string[] = [];
+  let confidence = 1;
+  for (const [field, list] of Object.entries(options)) {
+    const decided = aggregateOpinions(
+      strategy,
+      answers.map((a) => ({ emotion: String(a.values[field]), confidence: a.confidence ?? 0, rationale: "" })),
+      list,
+    );
+    values[field] = decided.emotion;
+    confidence = Math.min(confidence, decided.confidence);
+    rationales.push(`${field}: ${decided.rationale}`);
+  }
+  return { values, confidence, rationale: rationales.join(" ") };
+}

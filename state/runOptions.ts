@@ -6,8 +6,14 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
 
-/** The two tasks: emotion recognition (ERC) and empathetic response generation (ERG). */
-export type TaskName = "erc" | "erg";
+/**
+ * The tasks: emotion recognition (ERC), empathetic response generation (ERG), and the benchmark questions, which
+ * follow from their data: EQ-Bench v2 (rate four emotions) and EmoBench's EU and EA (choose among options).
+ */
+export type TaskName = "erc" | "erg" | BenchmarkTask;
+export type BenchmarkTask = "eqbench" | "emobench-eu" | "emobench-ea";
+export const BENCHMARK_TASKS: readonly BenchmarkTask[] = ["eqbench", "emobench-eu", "emobench-ea"];
+export const isBenchmarkTask = (task: string): task is BenchmarkTask => (BENCHMARK_TASKS as readonly string[]).includes(task);
 
 /** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
 export const DEFAULT_SAMPLES = 5;
@@ -63,6 +69,15 @@ const ergShape = {
     .describe("llm: the aggregate agent chooses the reply (the paper); weighted: the most confident agent's reply"),
 };
 
+/** The benchmark graphs' options: EQ-Bench's ratings are consolidated by mean or median, EmoBench's choices by vote or weighted. */
+const benchmarkShape = {
+  ...common,
+  aggregation: z
+    .enum(["llm", "vote", "weighted", "mean", "median"])
+    .default("llm")
+    .describe("llm: the aggregate agent decides; EQ-Bench: mean or median rating per emotion; EmoBench: vote or weighted per question"),
+};
+
 /** Bad run options, as one line: `Invalid run option temperature (7): Too big: expected number to be <=2`. */
 export class InvalidRunOptionError extends Error {
   constructor(message: string) {
@@ -104,6 +119,9 @@ function oneLineErrors<T extends Record<string, z.ZodType>>(shape: T): T {
 /** The plain schemas, for callers that check options themselves (safeParse) before a run. */
 const ErcPlain = z.object(ercShape);
 const ErgPlain = z.object(ergShape);
+const BenchmarkPlain = z.object(benchmarkShape);
+/** Any run's: ERC's options with every aggregation. */
+const AnyPlain = z.object({ ...ercShape, aggregation: benchmarkShape.aggregation });
 
 /** The ERC graphs' context schema. */
 export const ErcRunOptions = z.object(oneLineErrors(ercShape));
@@ -111,14 +129,17 @@ export const ErcRunOptions = z.object(oneLineErrors(ercShape));
 /** The ERG graphs' context schema. */
 export const ErgRunOptions = z.object(oneLineErrors(ergShape));
 
-/** Options of any run: ERC's, of which ERG's are a part (`respond` is always false for ERG). */
-export const RunOptions = ErcPlain;
+/** The benchmark graphs' context schema. */
+export const BenchmarkRunOptions = z.object(oneLineErrors(benchmarkShape));
+
+/** Options of any run: ERC's, of which ERG's are a part (`respond` is always false for ERG), with every aggregation. */
+export const RunOptions = AnyPlain;
 export type RunOptions = z.infer<typeof RunOptions>;
-export type ErcRunOptions = RunOptions;
+export type ErcRunOptions = z.infer<typeof ErcPlain>;
 export type ErgRunOptions = z.infer<typeof ErgRunOptions> & { respond: false };
 
 /** Each task's context schema, for callers that validate options before a run (one line per bad option). */
-export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain } as const;
+export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain, eqbench: BenchmarkPlain, "emobench-eu": BenchmarkPlain, "emobench-ea": BenchmarkPlain } as const;
 
 /**
  * Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. With its task,
@@ -126,14 +147,14 @@ export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain } as const;
  */
 export function runOptions(config: LangGraphRunnableConfig | undefined, task: "erg"): ErgRunOptions;
 export function runOptions(config: LangGraphRunnableConfig | undefined, task?: TaskName): RunOptions;
-export function runOptions(config: LangGraphRunnableConfig | undefined, task: TaskName = "erc"): RunOptions {
+export function runOptions(config: LangGraphRunnableConfig | undefined, task?: TaskName): RunOptions {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
   const keys = OPTION_KEYS.filter((k) => configurable[k] !== undefined);
   const context: unknown = config?.context;
   // Every node of every run calls this; a run's context object is the same for all its nodes (and, in an eval, for
   // all its examples), so its parse is done once. Only when `configurable` adds nothing: that may vary per call.
   const cacheable = keys.length === 0 && typeof context === "object" && context !== null;
-  const cache = parsedContexts[task];
+  const cache = parsedContexts[task ?? "any"];
   if (cacheable) {
     const hit = cache.get(context);
     if (hit && hit.source === JSON.stringify(context)) return hit.options;
@@ -146,16 +167,21 @@ export function runOptions(config: LangGraphRunnableConfig | undefined, task: Ta
 
 const OPTION_KEYS = Object.keys(ercShape);
 /** Parsed run options per task and context object, with the context as it was then (a mutated one is parsed again). */
-const parsedContexts: Record<TaskName, WeakMap<object, { source: string; options: RunOptions }>> = {
+const parsedContexts: Record<TaskName | "any", WeakMap<object, { source: string; options: RunOptions }>> = {
+  any: new WeakMap(),
   erc: new WeakMap(),
   erg: new WeakMap(),
+  eqbench: new WeakMap(),
+  "emobench-eu": new WeakMap(),
+  "emobench-ea": new WeakMap(),
 };
 
-function parse(task: TaskName, raw: unknown): RunOptions {
-  const parsed = RUN_OPTIONS[task].safeParse(raw);
+/** Without a task: any run's options (every aggregation); LangGraph checks a graph's own context schema. */
+function parse(task: TaskName | undefined, raw: unknown): RunOptions {
+  const parsed = (task ? RUN_OPTIONS[task] : AnyPlain).safeParse(raw);
   if (!parsed.success) throw invalidOption(raw, parsed.error.issues[0]);
-  // A run's options are ERC's shape for both tasks, so every node reads the same fields.
-  return task === "erg" ? { ...parsed.data, respond: false } : (parsed.data as RunOptions);
+  // A run's options are one shape for every task, so every node reads the same fields; only ERC replies on request.
+  return task === undefined || task === "erc" ? (parsed.data as RunOptions) : { ...parsed.data, respond: false };
 }
 
 /**
@@ -163,7 +189,8 @@ function parse(task: TaskName, raw: unknown): RunOptions {
  * With a task, checked against its schema (ERG: no vote, `respond` false).
  */
 export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task: "erg"): ErgRunOptions;
-export function runContext(options?: Partial<z.input<typeof RunOptions>>, task?: TaskName): RunOptions;
+export function runContext(options?: Partial<z.input<typeof ErcPlain>>, task?: "erc"): ErcRunOptions;
+export function runContext(options: Partial<z.input<typeof RunOptions>>, task: TaskName): RunOptions;
 export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName = "erc"): RunOptions {
   return parse(task, options);
 }

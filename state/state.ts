@@ -20,6 +20,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
+import { Question } from "./question.js";
 
 const opinion = () =>
   z.object({
@@ -52,6 +53,25 @@ export const FinalReply = z.object({
   rationale: z.string().optional(),
 });
 export type FinalReply = z.infer<typeof FinalReply>;
+
+/**
+ * An answer to a benchmark question: EQ-Bench's four emotions' intensities (numbers), or EmoBench's chosen option per
+ * field (`emotion`, `cause`; `choice`). `raw` is a free-text answer as the model gave it (EQ-Bench's own prompt), from
+ * which `values` were parsed; `confidence` is absent where the answer rates nothing.
+ */
+export const BenchmarkAnswer = z.object({
+  values: z.record(z.string(), z.union([z.string(), z.number()])),
+  confidence: z.number().optional(),
+  rationale: z.string().optional(),
+  raw: z.string().optional(),
+});
+export type BenchmarkAnswer = z.infer<typeof BenchmarkAnswer>;
+
+export const FinalAnswer = BenchmarkAnswer.extend({
+  /** How it was decided: `llm`, `mean`, `median`, `vote`, `weighted`, or `answerer` for the baseline. */
+  decidedBy: z.string(),
+});
+export type FinalAnswer = z.infer<typeof FinalAnswer>;
 
 export const CallRecord = z.object({
   /** Trace name: `agent:fear`, `aggregate`, `recognize`, `respond`. */
@@ -126,6 +146,8 @@ const messages = () =>
  * write.
  */
 export const InsideOutInput = z.object({ dialogue: dialogue().optional(), speakers: speakers().optional(), messages: messages() });
+/** What a benchmark graph is given: the question. */
+export const BenchmarkInput = z.object({ question: Question });
 export type InsideOutInput = z.input<typeof InsideOutInput>;
 
 export const InsideOutState = z.object({
@@ -153,6 +175,12 @@ export const InsideOutState = z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
+  /** A benchmark question (state/question.ts): what the benchmark graphs answer instead of a dialogue's emotion. */
+  question: Question.optional(),
+  /** Each agent's or sample's answer to `question`, by name. */
+  answers: mergeable(BenchmarkAnswer),
+  /** The final answer to `question`. */
+  answer: FinalAnswer.optional(),
 });
 
 export type State = z.infer<typeof InsideOutState>;

@@ -9,10 +9,12 @@ import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
 import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../state/runOptions.js";
 import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_AGENTS } from "../../taxonomy/agents.js";
-import { type TaskName } from "../../state/runOptions.js";
+import { BENCHMARK_TASKS, type TaskName } from "../../state/runOptions.js";
+import { withLanguage } from "../../evaluations/data/emobench.js";
 
 interface EvalCommandOptions {
-  task: TaskName;
+  task?: TaskName;
+  lang?: string;
   method: string;
   model?: string;
   judgeModel?: string;
@@ -50,6 +52,7 @@ function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
     const [lo, hi] = m.erc.accuracyCI95;
     lines.push(`accuracy ${m.erc.accuracy.toFixed(2)} (95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}) · macro-F1 ${m.erc.macroF1.toFixed(2)} · weighted-F1 ${m.erc.weightedF1.toFixed(2)}`);
   }
+  lines.push(...benchmarkSummary(m));
   if (m.erg) {
     const e = m.erg;
     lines.push(
@@ -70,6 +73,16 @@ function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
   );
   lines.push(`wrote ${r.outDir}/predictions.jsonl, metrics.json${r.reports.length ? ", report.md, report.html" : ""}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** EQ-Bench's score and parseable count, or EmoBench's accuracies, with their 95 % intervals. */
+function benchmarkSummary(m: ExperimentMetrics): string[] {
+  const ci = ([lo, hi]: [number, number]) => `95% CI ${lo.toFixed(2)}–${hi.toFixed(2)}`;
+  if (m.eqbench) return [`EQ-Bench v2 score ${m.eqbench.score.toFixed(2)} (${ci(m.eqbench.scoreCI95)}) · parseable ${m.eqbench.parseable} of ${m.eqbench.n}`];
+  if (!m.emobench) return [];
+  const acc = Object.entries(m.emobench.accuracy).map(([f, a]) => `${f} ${a.accuracy.toFixed(2)} (${ci(a.ci95)})`);
+  const cats = Object.entries(m.emobench.perCategory).map(([c, x]) => `${c} ${Object.values(x.accuracy).at(-1)!.accuracy.toFixed(2)} (n=${x.n})`);
+  return [`accuracy ${acc.join(" · ")}`, `per category: ${cats.join(" · ")}`];
 }
 
 function causes(list: { message: string; count: number }[]): string {
@@ -113,7 +126,7 @@ export function parseSampleTemperature(v: string): number {
 export function addMethodOptions(cmd: Command): Command {
   return cmd
     .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
-    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm)").choices(["llm", "vote", "weighted"]))
+    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm; EQ-Bench: llm, mean or median)").choices(["llm", "vote", "weighted", "mean", "median"]))
     .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
     .addOption(new Option("--samples <k>", `self-consistency: how many times the plain recogniser (or responder) is asked (default ${DEFAULT_SAMPLES})`).argParser(positiveInt))
     .addOption(
@@ -141,13 +154,24 @@ export function evalCommand(): Command {
         "Every input is checked before the first model call; interrupted runs resume where they stopped; answers are cached in SQLite. " +
         "Exits 1 when examples are unfinished (the model was not reached: the same command retries them) or errored.",
     )
-    .addOption(new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation").choices(["erc", "erg"]).makeOptionMandatory())
+    .addOption(
+      new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation; left out for a benchmark's data (eqbench:v2, emobench:eu|ea), whose task follows from it").choices([
+        "erc",
+        "erg",
+        ...BENCHMARK_TASKS,
+      ]),
+    )
     .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)
     .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
     .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
-    .option("--data <source>", "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), or a JSONL/CSV file", "ed:test")
+    .option(
+      "--data <source>",
+      "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), eqbench:v2 (EQ-Bench v2: four emotions rated 0–10, EQ-Bench's own score), emobench:eu or emobench:ea (EmoBench: options chosen, accuracy), or a JSONL/CSV file",
+      "ed:test",
+    )
+    .addOption(new Option("--lang <lang>", "EmoBench: the questions' language (default all)").choices(["en", "zh", "all"]))
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
   return addMethodOptions(cmd)
@@ -178,16 +202,17 @@ export function evalCommand(): Command {
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
-      const progress = o.progress ? progressBar(`${o.task} ${o.method}`) : silentProgress;
+      const progress = o.progress ? progressBar(`${o.task ?? o.data} ${o.method}`) : silentProgress;
+      const data = withLanguage(o.data, o.lang);
       const result = await resumableOnInterrupt(() => progress.stop(), () =>
         runEval({
-          task: o.task,
+          ...(o.task !== undefined ? { task: o.task } : {}),
           method: o.method,
           ...(o.model !== undefined ? { model: o.model } : {}),
           ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
           judge: o.judge,
           ...(o.labels !== undefined ? { labels: o.labels } : {}),
-          data: o.data,
+          data,
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
           concurrency: o.concurrency,

@@ -21,7 +21,7 @@ import { resumableOnInterrupt } from "../interrupt.js";
 import { type TaskName } from "../../state/runOptions.js";
 
 interface TableSpec {
-  task: TaskName;
+  task: Extract<TaskName, "erc" | "erg">;
   labels: string;
   title: string;
   /** The tables printed; compare.md and compare.html hold them all. */

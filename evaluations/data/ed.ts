@@ -16,6 +16,9 @@ import { developmentDataDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
 import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
+import { loadEqBench } from "./eqbench.js";
+import { loadEmoBench, type EmoBenchLanguage, type EmoBenchTask } from "./emobench.js";
+import type { BenchmarkTask } from "../../state/runOptions.js";
 import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
 export { DataFileError } from "./lines.js";
@@ -175,6 +178,18 @@ export function defaultLabelsFor(source: DatasetSource): string {
   return /^meld:/.test(source) ? "meld7" : "ed32";
 }
 
+const BENCHMARK_SOURCE = /^(eqbench):(v2)$|^emobench:(eu|ea)(?::(en|zh|all))?$/;
+
+/** The task a benchmark's data stands for (`eqbench:v2` → eqbench, `emobench:eu[:en|zh|all]` → emobench-eu), or undefined. */
+export function benchmarkTaskOf(source: DatasetSource): BenchmarkTask | undefined {
+  const m = BENCHMARK_SOURCE.exec(source);
+  if (m) return m[1] ? "eqbench" : (`emobench-${m[3]}` as BenchmarkTask);
+  if (/^(eqbench|emobench):/.test(source)) {
+    throw new Error(`Unknown dataset ${source}: use eqbench:v2, emobench:eu or emobench:ea (with --lang en, zh or all).`);
+  }
+  return undefined;
+}
+
 /** The first line of a file, or "" (bounded, like every read of a data file). */
 async function firstLine(file: string): Promise<string> {
   for await (const { text } of readLines(file)) return text;
@@ -187,6 +202,8 @@ async function firstLine(file: string): Promise<string> {
  */
 export async function loadDataset(source: DatasetSource, options: LoadOptions = {}): Promise<Example[]> {
   const warnings = options.warnings ?? [];
+  const bench = benchmarkTaskOf(source) ? BENCHMARK_SOURCE.exec(source) : null;
+  if (bench) return bench[1] ? loadEqBench() : loadEmoBench(bench[3] as EmoBenchTask, (bench[4] ?? "all") as EmoBenchLanguage | "all");
   const meld = /^meld:(.*)$/.exec(source);
   if (meld) return loadMeldSplit(source, meld[1]!);
   const named = /^ed:(.+)$/.exec(source);

@@ -1,3 +1,10 @@
+import type { Question } from "../../state/question.js";
+
+/** A benchmark question's gold answer: EQ-Bench's reference intensities, or EmoBench's right option per field. */
+export type BenchmarkGold =
+  | { kind: "eqbench"; reference: ReadonlyArray<{ emotion: string; score: number }> }
+  | { kind: "eu" | "ea"; answers: Readonly<Record<string, string>> };
+
 /**
  * One evaluation example: a dialogue (context turns, the speaker first, then speaker and listener alternating; or,
  * with `speakers`, a multi-party conversation), the gold emotion and, for response generation, the listener's reply.
@@ -15,6 +22,11 @@ export interface Example {
   convId?: string;
   /** Multi-party dialogues (MELD): the name of each turn's speaker, one per `dialogue` turn. */
   speakers?: string[];
+  /**
+   * A benchmark question (EQ-Bench, EmoBench): what the benchmark graphs are given instead of the dialogue, with its
+   * gold answer and its category (EmoBench's coarse category or EA's category, and language). `emotion` is then "".
+   */
+  benchmark?: { question: Question; gold: BenchmarkGold; category?: string };
 }
 
 /** A problem that does not stop loading (e.g. a CSV row with extra fields), with where it was found. */

@@ -1,0 +1,16 @@
+/**
+ * The baseline on a benchmark question: one call. EQ-Bench: EQ-Bench's own prompt without its revision part (as its
+ * runner sends it by default), the answer parsed as EQ-Bench parses it; EmoBench: the plain answerer chooses.
+ */
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { answerQuestion, questionChecked } from "../nodes/answerQuestion.js";
+import { BenchmarkRunOptions } from "../state/runOptions.js";
+import { BenchmarkInput, InsideOutState } from "../state/state.js";
+
+export const builder = new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
+  .addNode("answer", answerQuestion)
+  .addConditionalEdges(START, questionChecked(() => "answer"), ["answer"])
+  .addEdge("answer", END);
+
+export const graph = builder.compile();
+graph.name = "baseline_benchmark";
