@@ -8,9 +8,9 @@ import { BenchmarkRunOptions } from "../state/runOptions.js";
 import { BenchmarkInput, InsideOutState } from "../state/state.js";
 
 export const builder = new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
-  .addNode("answer", answerQuestion)
-  .addConditionalEdges(START, questionChecked(() => "answer"), ["answer"])
-  .addEdge("answer", END);
+  .addNode("answerer", answerQuestion)
+  .addConditionalEdges(START, questionChecked(() => "answerer"), ["answerer"])
+  .addEdge("answerer", END);
 
 export const graph = builder.compile();
 graph.name = "baseline_benchmark";

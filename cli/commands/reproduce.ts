@@ -19,6 +19,9 @@ import type { RunOptions } from "../../state/runOptions.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { type TaskName } from "../../state/runOptions.js";
+import { exampleScores, readRecords, SUITE_BENCHMARKS, SUITE_METHODS, suiteTable, type SuiteRun } from "../../evaluations/suite.js";
+import { tableToMarkdown } from "../../evaluations/report/render.js";
+import { writeFileAtomic } from "../../evaluations/files.js";
 
 interface TableSpec {
   task: Extract<TaskName, "erc" | "erg">;
@@ -74,8 +77,8 @@ export function reproduceCommand(): Command {
   const cmd = new Command("reproduce")
     .description("Reproduce one of the paper's tables (or the ablation it lacks): every method it compares on EmpatheticDialogues' test split, then `compare`")
     .addOption(
-      new Option("--table <n>", "1: ERC 32 classes; 2: ERC 18 classes; 3 and 4: ERG metrics and judge; ablation: ERC baseline, self-consistency, InsideOut by aggregation and without each agent")
-        .choices(Object.keys(TABLES))
+      new Option("--table <n>", "1: ERC 32 classes; 2: ERC 18 classes; 3 and 4: ERG metrics and judge; ablation: ERC baseline, self-consistency, InsideOut by aggregation and without each agent; suite: baseline, self-consistency and InsideOut on ED, MELD, EQ-Bench v2, EmoBench EU and EA (--data does not apply)")
+        .choices([...Object.keys(TABLES), "suite"])
         .makeOptionMandatory(),
     )
     .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
@@ -96,6 +99,7 @@ export function reproduceCommand(): Command {
         "  insideout reproduce --table ablation --model openai:gpt-4o-mini --limit 500",
     )
     .action(async (o: ReproduceOptions) => {
+      if (o.table === "suite") return reproduceSuite(o);
       const table = TABLES[o.table]!;
       const runs = runsOf(table);
       // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
@@ -154,4 +158,48 @@ export function reproduceCommand(): Command {
       await writeCompare(root, comparison, experiments);
       process.stdout.write(`${table.title}\n${compareText(comparison, experiments, table.view)}Wrote ${root}/compare.md and ${root}/compare.html\n`);
     });
+}
+
+/** `--table suite` (evaluations/suite.ts): every run planned first, then run in turn (each resumable), then one table. */
+async function reproduceSuite(o: ReproduceOptions): Promise<void> {
+  if (o.data !== "ed:test") throw new Error("--table suite reads each benchmark's own data: leave out --data.");
+  const chosen = methodOptions(o);
+  const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
+  const root = o.out ?? path.join("experiments", `suite-${slug}${o.limit ? `-n${o.limit}` : ""}`);
+  const runs = SUITE_BENCHMARKS.flatMap((benchmark) => SUITE_METHODS.map((method) => ({ benchmark, method })));
+  const evalOf = ({ benchmark, method }: (typeof runs)[number]): EvalOptions => ({
+    ...(benchmark.task ? { task: benchmark.task } : {}),
+    method,
+    ...chosen,
+    ...(benchmark.labels ? { labels: benchmark.labels } : {}),
+    ...(o.model !== undefined ? { model: o.model } : {}),
+    ...(o.limit !== undefined ? { limit: o.limit } : {}),
+    data: benchmark.data,
+    concurrency: o.concurrency,
+    ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
+    ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
+    out: path.join(root, benchmark.name, method),
+    ...(o.batch ? { batch: true } : {}),
+    ...(o.server !== undefined ? { server: o.server } : {}),
+  });
+  // Every run's plan first: a run that cannot work (self-consistency under --batch, a missing dataset) is one line now.
+  for (const run of runs) await planEval(evalOf(run));
+  const done: SuiteRun[] = [];
+  for (const run of runs) {
+    const progress = o.progress ? progressBar(`${run.benchmark.name} ${run.method}`) : silentProgress;
+    const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({ ...evalOf(run), progress }));
+    const problem = problems(result);
+    if (problem) process.stderr.write(`insideout: ${run.benchmark.name} ${run.method}: ${problem.replace(/\n/g, " ")}\n`);
+    if (!result.metrics) {
+      process.exitCode = 1;
+      process.stderr.write("insideout: suite: not tabled, a run is unfinished; run the same command again to finish.\n");
+      return;
+    }
+    if (problem) process.exitCode = 1;
+    done.push({ ...run, metrics: result.metrics, scores: exampleScores(await readRecords(result.outDir), result.metrics) });
+  }
+  const table = suiteTable(done, done[0]?.metrics.model ?? o.model ?? "auto");
+  const md = `${tableToMarkdown(table)}\n`;
+  await writeFileAtomic(path.join(root, "suite.md"), md);
+  process.stdout.write(`${md}Wrote ${root}/suite.md\n`);
 }

@@ -31,6 +31,10 @@ const EXPECTED_NODES: Record<string, string[]> = {
   self_consistency_erc: ["sample", "aggregate"],
   self_consistency_erg: ["sample", "aggregate"],
   erc_self_consistency_erg: ["recognize", "sample", "aggregate"],
+  // The benchmark questions (EQ-Bench, EmoBench): the same agents and aggregator, or the plain answerer.
+  benchmark: [...AGENTS, "aggregate"],
+  baseline_benchmark: ["answerer"],
+  self_consistency_benchmark: ["sample", "aggregate"],
 };
 
 async function load(spec: string): Promise<{ mod: Record<string, unknown>; symbol: string }> {
@@ -42,7 +46,7 @@ async function load(spec: string): Promise<{ mod: Record<string, unknown>; symbo
 
 describe("langgraph.json", () => {
   it("lists every method's graph, each with a description", () => {
-    const ids = [...Object.values(GRAPH_IDS.erc), ...Object.values(GRAPH_IDS.erg)].sort();
+    const ids = [...Object.values(GRAPH_IDS.erc), ...Object.values(GRAPH_IDS.erg), ...Object.values(GRAPH_IDS.benchmark)].sort();
     expect(Object.keys(config.graphs).sort()).toEqual(ids);
     for (const g of Object.values(config.graphs)) expect(g.description?.length).toBeGreaterThan(20);
   });
@@ -70,16 +74,19 @@ describe("langgraph.json", () => {
     const { mod, symbol } = await load(entry.path);
     const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
     const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
-    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
+    const stateKeys = ["answer", "answers", "calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "question", "recognized", "reply", "speakers"];
     expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
-    // A run gives the dialogue as turns (with speakers for a multi-party one) or as chat messages.
-    expect(keys(getInputTypeSchema(graph))).toEqual(["dialogue", "messages", "speakers"]);
+    const benchmark = Object.values(GRAPH_IDS.benchmark).includes(id as never);
+    // A run gives the dialogue as turns (with speakers for a multi-party one) or as chat messages; a benchmark graph, its question.
+    expect(keys(getInputTypeSchema(graph))).toEqual(benchmark ? ["question"] : ["dialogue", "messages", "speakers"]);
     expect(keys(getOutputTypeSchema(graph))).toEqual(stateKeys);
     const context = getConfigTypeSchema(graph) as { properties: Record<string, { enum?: string[] }> };
     // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
     const erc = Object.values(GRAPH_IDS.erc).includes(id as never);
     expect(keys(context)).toEqual(["agents", "aggregation", "labels", "model", ...(erc ? ["respond"] : []), "sampleTemperature", "samples", "temperature"]);
-    expect(context.properties.aggregation?.enum).toEqual(erc ? ["llm", "vote", "weighted"] : ["llm", "weighted"]);
+    expect(context.properties.aggregation?.enum).toEqual(
+      benchmark ? ["llm", "vote", "weighted", "mean", "median"] : erc ? ["llm", "vote", "weighted"] : ["llm", "weighted"],
+    );
     const opinions = (getOutputTypeSchema(graph) as { properties: Record<string, { additionalProperties?: object }> }).properties.opinions;
     expect(opinions?.additionalProperties).toMatchObject({ properties: { emotion: { type: "string" }, confidence: { type: "number" } } });
   });
