@@ -2,6 +2,7 @@
 /** The `insideout` command line. */
 import { EventEmitter } from "node:events";
 import { Command } from "commander";
+import { agreementCommand } from "./commands/agreement.js";
 import { chatCommand } from "./commands/chat.js";
 import { compareCommand } from "./commands/compare.js";
 import { dataCommand } from "./commands/data.js";
@@ -29,6 +30,7 @@ program.addCommand(respondCommand());
 program.addCommand(chatCommand());
 program.addCommand(compareCommand());
 program.addCommand(scoreCommand());
+program.addCommand(agreementCommand());
 program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 program.addCommand(reproduceCommand());
