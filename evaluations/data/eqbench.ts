@@ -9,6 +9,7 @@ import { z } from "zod";
 import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
 import type { EqBenchReference } from "../eqbench/score.js";
 import { DataFileError } from "./lines.js";
+import type { Release } from "./fetchRelease.js";
 import { readJsonFile } from "./text.js";
 
 export const EQBENCH_QUESTIONS_FILE = "eq_bench_v2_questions_171.json";
@@ -148,3 +149,19 @@ export async function loadEqBenchResults(file: string): Promise<EqBenchRun[]> {
     iterations: iterations(r.iterations),
   }));
 }
+
+/** EQ-Bench's questions at the commit these readers were tested with (EQ-bench/EQ-Bench d28c60c, 2024-03-24). */
+export const EQBENCH_RELEASE: Release = {
+  url: "https://raw.githubusercontent.com/EQ-bench/EQ-Bench/d28c60c514fe6667dc5818114ed10088f91f09f3/data/",
+  files: [
+    {
+      name: EQBENCH_QUESTIONS_FILE,
+      title: "EQ-Bench v2 questions file",
+      sha256: "b4e9bf11df7e88bc12381efab18565f8b0ff0d4743fe8708c4482df91c4e617a",
+      check: async (file) => (await loadEqBenchQuestions(file)).length,
+    },
+  ],
+  maxBytes: 16 << 20,
+  licence: "MIT (EQ-Bench, Samuel Paech)",
+  otherwise: "use --url for a folder holding EQ-Bench's data/ at commit d28c60c.",
+};
