@@ -107,7 +107,7 @@ export async function loadEmoBench(
     const item = toItem(task, value);
     if (item instanceof z.ZodError) {
       const issue = item.issues[0]!;
-      throw new DataFileError(`line ${number} of ${file} is not an EmoBench ${task.toUpperCase()} item: ${issue.path.join(".") || "item"}: ${issue.message}`, file, number);
+      throw new DataFileError(`line ${number} of ${file} is not an EmoBench ${task.toUpperCase()} item: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`, file, number);
     }
     if (ids.has(item.id)) throw new DataFileError(`line ${number} of ${file} repeats item ${item.id}`, file, number);
     ids.add(item.id);

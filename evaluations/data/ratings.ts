@@ -30,8 +30,11 @@ function rating(cell: unknown): number {
   return NUMBER.test(t) ? Number(t) : Number.NaN;
 }
 
+/** pandas' default missing-value markers (`read_csv` na_values): cells that say "not rated". */
+const MISSING = new Set(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]);
+
 function filled(cell: unknown): boolean {
-  return cell !== null && cell !== undefined && !(typeof cell === "string" && cell.trim() === "");
+  return cell !== null && cell !== undefined && !(typeof cell === "string" && MISSING.has(cell.trim()));
 }
 
 async function readTable(file: string): Promise<{ header: string[]; rows: unknown[][]; lineOf: (row: number) => number }> {
