@@ -1,4 +1,4 @@
-/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD), and make ED a LangSmith dataset. */
+/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD, EQ-Bench, EmoBench), and make ED a LangSmith dataset. */
 import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
@@ -201,7 +201,7 @@ function uploadCommand(): Command {
 
 export function dataCommand(): Command {
   return new Command("data")
-    .description("Get EmpatheticDialogues or MELD (fetch), and make EmpatheticDialogues a LangSmith dataset (upload)")
+    .description("Get EmpatheticDialogues, MELD, EQ-Bench or EmoBench (fetch), and make EmpatheticDialogues a LangSmith dataset (upload)")
     .addCommand(fetchCommand())
     .addCommand(uploadCommand());
 }
