@@ -39,7 +39,7 @@ export function agreementCommand(): Command {
       "after",
       "\nRows are matched by id; a dimension is a column most of whose cells are numbers (other cells count as not rated);\n" +
         "a nameless column (a pandas index) is ignored. Each pair is compared on the items both rated.\n" +
-        "  kappa     quadratic-weighted Cohen's kappa: categories are the values that occur in either rating, in order,\n" +
+        "  kappa     quadratic-weighted Cohen's kappa: categories are the values (to two decimals) that occur in either rating, in order,\n" +
         "            a disagreement between the i-th and j-th weighs (i-j)^2; 1 = perfect, 0 = chance (as scikit-learn's\n" +
         "            cohen_kappa_score and statsmodels' cohens_kappa, which Kumar et al. 2025 used).\n" +
         "  spearman  Spearman's rho: Pearson's r of the ranks, ties sharing their mean rank (scipy's spearmanr).\n" +

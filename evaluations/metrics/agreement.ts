@@ -1,27 +1,37 @@
 /**
  * Agreement between two raters on the same items: quadratic-weighted Cohen's κ and Spearman's ρ.
  *
- * κ's categories are the distinct values that occur in either rating, in order, and a disagreement between the i-th
- * and j-th of them weighs (i − j)² (scikit-learn's `cohen_kappa_score(weights="quadratic")` and statsmodels'
- * `cohens_kappa(wt="quadratic")` on the contingency table, which Kumar et al. 2025 used): κ = 1 − Σ w·O / Σ w·E, with
- * O the observed and E the chance (product of margins) proportions. Averaged ratings (3.5) are categories of their
- * own, between their neighbours.
+ * κ's categories are the distinct values that occur in either rating, to two decimals, in order, and a disagreement
+ * between the i-th and j-th of them weighs (i − j)² (scikit-learn's `cohen_kappa_score(weights="quadratic")` and
+ * statsmodels' `cohens_kappa(wt="quadratic")` on the contingency table, which Kumar et al. 2025 used after rounding
+ * ratings ×100 to integers): κ = 1 − Σ w·O / Σ w·E, with O the observed and E the chance (product of margins)
+ * proportions. Averaged ratings (3.5, 2.67) are categories of their own, between their neighbours.
  */
+
+/** numpy's round(x × 100): half to even, so 2.125 → 212 as in the study's `(series * 100).round()`. */
+function hundredths(x: number): number {
+  const y = x * 100;
+  const f = Math.floor(y);
+  const d = y - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
 
 /** Quadratic-weighted κ; NaN when chance disagreement is zero (one category only), as the references give. */
 export function quadraticKappa(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) throw new Error(`κ needs paired ratings: ${a.length} against ${b.length}.`);
   const n = a.length;
   if (n === 0) return Number.NaN;
-  const categories = [...new Set([...a, ...b])].sort((x, y) => x - y);
+  const ra = a.map(hundredths);
+  const rb = b.map(hundredths);
+  const categories = [...new Set([...ra, ...rb])].sort((x, y) => x - y);
   const index = new Map(categories.map((c, i) => [c, i]));
   const k = categories.length;
   const rows = new Float64Array(k);
   const cols = new Float64Array(k);
   let observed = 0;
   for (let t = 0; t < n; t++) {
-    const i = index.get(a[t]!)!;
-    const j = index.get(b[t]!)!;
+    const i = index.get(ra[t]!)!;
+    const j = index.get(rb[t]!)!;
     rows[i]!++;
     cols[j]!++;
     observed += (i - j) ** 2;

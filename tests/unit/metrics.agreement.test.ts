@@ -27,6 +27,13 @@ describe("quadraticKappa, worked by hand", () => {
     expect(quadraticKappa([1, 1.5, 2], [1, 2, 2])).toBeCloseTo(0.8, 12);
   });
 
+  it("takes ratings to two decimals, as the study did: means computed two ways are one category", () => {
+    // 7/3 written two ways (2.3333333333333335, 2.333333333333333) and 2.33: one category (233); with 3, the ratings
+    // a = 7/3, 3 and b = 2.33, 3 agree perfectly: κ = 1. Half to even, as numpy: 2.125 × 100 = 212.5 → 212 = 2.12.
+    expect(quadraticKappa([2.3333333333333335, 3, 2.333333333333333], [2.33, 3, 2.3333333333333335])).toBe(1);
+    expect(quadraticKappa([2.125, 2.12, 3], [2.12, 2.125, 3])).toBe(1);
+  });
+
   it("is 1 for identical ratings, −1 for reversed ones over two categories, NaN with one category", () => {
     expect(quadraticKappa([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])).toBe(1);
     // a = 1 2, b = 2 1: observed 2·1/2 = 1; expected Σ w p q = 2·(½·½·1) = ½; κ = 1 − 1/½ = −1
