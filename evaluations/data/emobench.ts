@@ -4,6 +4,7 @@
  * effective action or response among 4), 200 English and 200 Chinese items each. Read line by line under the data
  * caps; a line that is not an item, or whose answer is not among its choices, is an error naming the line.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
@@ -93,6 +94,7 @@ export async function loadEmoBench(
   opts: { file?: string; languages?: readonly EmoBenchLanguage[] } = {},
 ): Promise<EmoBenchItem[]> {
   const file = opts.file ?? join(defaultEmoBenchDir(), EMOBENCH_FILES[task]);
+  if (!existsSync(file)) throw new DataFileError(`${file} does not exist: run \`insideout data fetch emobench\`, or name the file`, file, 0);
   const languages = new Set(opts.languages ?? EMOBENCH_LANGUAGES);
   const items: EmoBenchItem[] = [];
   const ids = new Set<string>();

@@ -4,6 +4,7 @@
  * raw model answer (`raw_inference`). Both shapes of results are read: a published file (`raw_results` by iteration,
  * with the run's metadata beside it) and the runner's `raw_results.json` (runs by id, each with `iterations`).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
@@ -53,6 +54,7 @@ function problem(file: string, error: z.ZodError): DataFileError {
 }
 
 export async function loadEqBenchQuestions(file: string = join(defaultEqBenchDir(), EQBENCH_QUESTIONS_FILE)): Promise<EqBenchQuestion[]> {
+  if (!existsSync(file)) throw new DataFileError(`${file} does not exist: run \`insideout data fetch eqbench\`, or name the questions file`, file, 0);
   const parsed = Questions.safeParse(await readJsonFile(file));
   if (!parsed.success) throw problem(file, parsed.error);
   const questions = Object.entries(parsed.data).map(([id, q]) => {
