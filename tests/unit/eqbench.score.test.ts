@@ -3,7 +3,8 @@
  * same inputs: every question of every results file held in ../shared/data/eq_bench/results, both with and without
  * the revision part, and answers written to trip a parser; plus each file's published score within 0.02.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { loadEqBenchQuestions, loadEqBenchResults, type EqBenchRun } from "../../evaluations/data/eqbench.js";
@@ -91,6 +92,46 @@ describe("EQ-Bench v2 scores equal the reference implementation's", () => {
       expect(Math.abs(ours.score - run.published!.score)).toBeLessThanOrEqual(0.02);
       expect(ours.parseable).toBe(run.published!.parseable);
     }
+  });
+});
+
+describe("a runner's raw_results.json (runs by id, several iterations)", () => {
+  it("averages its iterations as calculate_eq_bench_score does", async () => {
+    const questions = await loadEqBenchQuestions(QUESTIONS);
+    // Two iterations of one run, made of two published runs' answers (both with the revision part).
+    const answers = await Promise.all(
+      ["gpt-4-0613_eqbench_v2_results.json", "gpt-3.5-turbo-0613_eqbench_v2_results.json"].map(async (f) => Object.fromEntries((await loadEqBenchResults(join(RESULTS, f)))[0]!.iterations[0]!.answers)),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), "insideout-eqbench-")), "raw_results.json");
+    writeFileSync(file, JSON.stringify({ myrun: { run_metadata: { model_path: "m" }, iterations: { "1": { raw_inference: answers[0] }, "2": { raw_inference: answers[1] } } } }));
+    const [run] = await loadEqBenchResults(file);
+    expect(run!.iterations.map((it) => it.iteration)).toEqual(["1", "2"]);
+    const ours = rescoreRun(questions, run!);
+    const ref = runPython<[number, number]>(
+      REFERENCE +
+        `
+import io, contextlib, os, tempfile
+qs = json.load(open(args["questions"]))
+iterations = {}
+with contextlib.redirect_stdout(io.StringIO()):
+    for i, answers in enumerate(args["iterations"]):
+        scores = {}
+        for qid, text in answers.items():
+            fp, rv = scoring.parse_answers(text, True)
+            ref = qs[qid]["reference_answer_fullscale"]
+            scores[qid] = {"first_pass_score": scoring.calculate_score_fullscale(ref, fp), "revised_score": scoring.calculate_score_fullscale(ref, rv)}
+        iterations[str(i + 1)] = {"individual_scores_fullscale": scores}
+    fd, path = tempfile.mkstemp(); os.close(fd)
+    score = scoring.calculate_eq_bench_score("r", {"r": {"iterations": iterations}}, path, fullscale=True)
+    os.unlink(path)
+print(json.dumps(score))
+`,
+      { module: join(EQ, "reference/scoring.py"), questions: QUESTIONS, iterations: answers },
+      "json",
+    );
+    // The reference rounds its average to two decimals.
+    expect(Math.abs(ours.score - ref[0])).toBeLessThanOrEqual(0.005);
+    expect(ours.parseable).toBe(ref[1]);
   });
 });
 
