@@ -4,7 +4,7 @@
  * "experts" (np.median of the three experts' ratings; an item one of them did not rate has none).
  */
 import type { RatingFile } from "./data/ratings.js";
-import { quadraticKappa, spearman } from "./metrics/agreement.js";
+import { quadraticKappaTest, spearman } from "./metrics/agreement.js";
 
 export interface AgreementRow {
   dimension: string;
@@ -13,6 +13,8 @@ export interface AgreementRow {
   /** Items both rated on this dimension. */
   n: number;
   kappa: number;
+  /** Two-sided p-value of κ ≠ 0 (large-sample, statsmodels' variance). */
+  kappaP: number;
   spearman: number;
 }
 
@@ -54,7 +56,8 @@ export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): 
 
 export function agreement(a: RatingFile, b: RatingFile, dimension: string): AgreementRow {
   const { x, y } = pairedRatings(a, b, dimension);
-  return { dimension, a: a.name, b: b.name, n: x.length, kappa: quadraticKappa(x, y), spearman: spearman(x, y) };
+  const { kappa, p } = quadraticKappaTest(x, y);
+  return { dimension, a: a.name, b: b.name, n: x.length, kappa, kappaP: p, spearman: spearman(x, y) };
 }
 
 /** Every pair of `raters` (in the order given) on every dimension both have, dimensions in first-seen order. */

@@ -12,7 +12,8 @@ interface AgreementOptions {
 const f2 = (x: number): string => (Number.isNaN(x) ? "n/a" : x.toFixed(2));
 
 export function formatAgreement(rows: readonly AgreementRow[]): string {
-  const cells = [["dimension", "rater", "rater", "n", "kappa", "spearman"], ...rows.map((r) => [r.dimension, r.a, r.b, String(r.n), f2(r.kappa), f2(r.spearman)])];
+  const p3 = (x: number): string => (Number.isNaN(x) ? "n/a" : x.toFixed(3));
+  const cells = [["dimension", "rater", "rater", "n", "kappa", "p", "spearman"], ...rows.map((r) => [r.dimension, r.a, r.b, String(r.n), f2(r.kappa), p3(r.kappaP), f2(r.spearman)])];
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
   return cells.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
@@ -42,6 +43,7 @@ export function agreementCommand(): Command {
         "  kappa     quadratic-weighted Cohen's kappa: categories are the values (to two decimals) that occur in either rating, in order,\n" +
         "            a disagreement between the i-th and j-th weighs (i-j)^2; 1 = perfect, 0 = chance (as scikit-learn's\n" +
         "            cohen_kappa_score and statsmodels' cohens_kappa, which Kumar et al. 2025 used).\n" +
+        "  p         two-sided p-value of kappa = 0 from statsmodels' large-sample variance (z = kappa / se), as the study reports.\n" +
         "  spearman  Spearman's rho: Pearson's r of the ranks, ties sharing their mean rank (scipy's spearmanr).\n" +
         "\nExample (reproduces Kumar et al.'s table for EmpatheticDialogues):\n" +
         "  insideout agreement expert1_ratings.csv expert2_ratings.csv expert3_ratings.csv crowd_ratings.csv \\\n" +

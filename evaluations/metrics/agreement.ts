@@ -8,6 +8,8 @@
  * proportions. Averaged ratings (3.5, 2.67) are categories of their own, between their neighbours.
  */
 
+import { chiSquare1Sf } from "./stats.js";
+
 /** numpy's round(x × 100): half to even, so 2.125 → 212 as in the study's `(series * 100).round()`. */
 function hundredths(x: number): number {
   const y = x * 100;
@@ -16,30 +18,64 @@ function hundredths(x: number): number {
   return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
-/** Quadratic-weighted κ; NaN when chance disagreement is zero (one category only), as the references give. */
-export function quadraticKappa(a: readonly number[], b: readonly number[]): number {
+/** The contingency table of two ratings over their categories: counts[i][j] items rated i by a and j by b. */
+function contingency(a: readonly number[], b: readonly number[]): number[][] {
   if (a.length !== b.length) throw new Error(`κ needs paired ratings: ${a.length} against ${b.length}.`);
-  const n = a.length;
-  if (n === 0) return Number.NaN;
   const ra = a.map(hundredths);
   const rb = b.map(hundredths);
   const categories = [...new Set([...ra, ...rb])].sort((x, y) => x - y);
   const index = new Map(categories.map((c, i) => [c, i]));
-  const k = categories.length;
-  const rows = new Float64Array(k);
-  const cols = new Float64Array(k);
-  let observed = 0;
-  for (let t = 0; t < n; t++) {
-    const i = index.get(ra[t]!)!;
-    const j = index.get(rb[t]!)!;
-    rows[i]!++;
-    cols[j]!++;
-    observed += (i - j) ** 2;
+  const counts = categories.map(() => categories.map(() => 0));
+  ra.forEach((v, t) => counts[index.get(v)!]![index.get(rb[t]!)!]!++);
+  return counts;
+}
+
+export interface KappaTest {
+  kappa: number;
+  /** Large-sample standard error and two-sided p-value of κ ≠ 0 (statsmodels' `var_kappa`, as the study's table). */
+  se: number;
+  p: number;
+}
+
+/**
+ * Quadratic-weighted κ with its standard error and p-value. The variance is statsmodels' for weighted κ (Fleiss,
+ * Cohen and Everitt 1969, with agreement weights 1 − (i − j)²/(k − 1)²), z = κ / se, p = 2(1 − Φ(|z|)): what Kumar et
+ * al. 2025 report beside κ. NaN throughout when chance disagreement is zero (one category only), as the references give.
+ */
+export function quadraticKappaTest(a: readonly number[], b: readonly number[]): KappaTest {
+  const table = contingency(a, b);
+  const n = a.length;
+  const k = table.length;
+  const none = { kappa: Number.NaN, se: Number.NaN, p: Number.NaN };
+  if (n === 0 || k < 2) return none;
+  const rows = table.map((r) => r.reduce((s, c) => s + c, 0) / n);
+  const cols = table[0]!.map((_, j) => table.reduce((s, r) => s + r[j]!, 0) / n);
+  // Agreement weights w = 1 − d, d = (i − j)² / (k − 1)²: κ is the same for any scale of d; the variance needs this one.
+  const w = (i: number, j: number): number => 1 - (i - j) ** 2 / (k - 1) ** 2;
+  let observedD = 0;
+  let expectedD = 0;
+  let agreeExp = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      observedD += (1 - w(i, j)) * table[i]![j]! / n;
+      expectedD += (1 - w(i, j)) * rows[i]! * cols[j]!;
+      agreeExp += w(i, j) * rows[i]! * cols[j]!;
+    }
   }
-  let expected = 0;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expected += (i - j) ** 2 * rows[i]! * cols[j]!;
-  // observed / n over expected / n²
-  return expected === 0 ? Number.NaN : 1 - (observed * n) / expected;
+  if (expectedD === 0) return none;
+  const kappa = 1 - observedD / expectedD;
+  const wRow = rows.map((_, i) => cols.reduce((s, c, j) => s + c * w(i, j), 0));
+  const wCol = cols.map((_, j) => rows.reduce((s, r, i) => s + r * w(i, j), 0));
+  let termA = 0;
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) termA += (table[i]![j]! / n) * (w(i, j) - (wCol[j]! + wRow[i]!) * (1 - kappa)) ** 2;
+  const variance = (termA - (kappa - agreeExp * (1 - kappa)) ** 2) / ((1 - agreeExp) ** 2 * n);
+  const se = Math.sqrt(variance);
+  return { kappa, se, p: se > 0 ? chiSquare1Sf((kappa / se) ** 2) : Number.NaN };
+}
+
+/** Quadratic-weighted κ; NaN when chance disagreement is zero (one category only), as the references give. */
+export function quadraticKappa(a: readonly number[], b: readonly number[]): number {
+  return quadraticKappaTest(a, b).kappa;
 }
 
 /** Ranks 1..n, ties given the mean of the ranks they span. */

@@ -71,7 +71,7 @@ describe("Kumar et al. 2025's κ table, EmpatheticDialogues", () => {
   const table = parse(readFileSync(join(dir, "table_kappa.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>;
   const published = table.filter((r) => r.Dataset === "Empathetic Dialogues");
 
-  it("reproduces every published figure (the study's 'llm' is Gemini's file, 'experts' the experts' median)", async () => {
+  it("reproduces every published κ and its p-value (the study's 'llm' is Gemini's file, 'experts' the experts' median)", async () => {
     const ed = join(dir, "empatheticdialogues");
     const read = (name: string): Promise<RatingFile> => readRatingFile(join(ed, `${name}_ratings.csv`));
     const experts = await Promise.all(["expert1", "expert2", "expert3"].map(read));
@@ -88,8 +88,9 @@ describe("Kumar et al. 2025's κ table, EmpatheticDialogues", () => {
       const [a, b] = [...row["Annotator Pair"]!.matchAll(/'(\w+)'/g)].map((m) => m[1]!);
       const ours = agreement(raters[a!]!, raters[b!]!, row.Dimension!);
       expect(ours.n).toBe(50);
-      // Published to two decimals.
+      // Published to two decimals, the p-value to three.
       expect(Math.abs(ours.kappa - Number(row["Weighted Cohen's Kappa"]))).toBeLessThanOrEqual(0.005);
+      expect(Math.abs(ours.kappaP - Number(row["Kappa P-value"]))).toBeLessThanOrEqual(0.0005);
     }
   });
 });
