@@ -7,7 +7,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { parseEqBenchAnswer } from "../evaluations/metrics/eqbench.js";
+import { parseAnswer } from "../evaluations/eqbench/parse.js";
 import { invokeStructured, invokeText, type Usage } from "../models/structured.js";
 import type { ResolvedModel } from "../models/types.js";
 import {
@@ -111,7 +111,7 @@ export async function askEqBenchPrompt(q: EqBenchQuestion, config: LangGraphRunn
     config,
     ...(how.sample !== undefined ? { sample: how.sample } : {}),
   });
-  return { value: { values: Object.fromEntries(parseEqBenchAnswer(text).firstPass), raw: text }, usage };
+  return { value: { values: Object.fromEntries(parseAnswer(text, false).firstPass), raw: text }, usage };
 }
 
 /** Whether a free-text EQ-Bench answer gave exactly the question's four emotions (else it cannot be consolidated). */

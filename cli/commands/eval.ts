@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "..
 import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_AGENTS } from "../../taxonomy/agents.js";
 import { BENCHMARK_TASKS, type TaskName } from "../../state/runOptions.js";
-import { withLanguage } from "../../evaluations/data/emobench.js";
+import { withLanguage } from "../../evaluations/data/benchmarkExamples.js";
 
 interface EvalCommandOptions {
   task?: TaskName;

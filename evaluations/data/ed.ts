@@ -16,8 +16,8 @@ import { developmentDataDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
 import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
-import { loadEqBench } from "./eqbench.js";
-import { loadEmoBench, type EmoBenchLanguage, type EmoBenchTask } from "./emobench.js";
+import { emoBenchExamples, eqBenchExamples } from "./benchmarkExamples.js";
+import type { EmoBenchLanguage, EmoBenchTask } from "./emobench.js";
 import type { BenchmarkTask } from "../../state/runOptions.js";
 import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
@@ -203,7 +203,7 @@ async function firstLine(file: string): Promise<string> {
 export async function loadDataset(source: DatasetSource, options: LoadOptions = {}): Promise<Example[]> {
   const warnings = options.warnings ?? [];
   const bench = benchmarkTaskOf(source) ? BENCHMARK_SOURCE.exec(source) : null;
-  if (bench) return bench[1] ? loadEqBench() : loadEmoBench(bench[3] as EmoBenchTask, (bench[4] ?? "all") as EmoBenchLanguage | "all");
+  if (bench) return bench[1] ? eqBenchExamples() : emoBenchExamples(bench[3] as EmoBenchTask, (bench[4] ?? "all") as EmoBenchLanguage | "all");
   const meld = /^meld:(.*)$/.exec(source);
   if (meld) return loadMeldSplit(source, meld[1]!);
   const named = /^ed:(.+)$/.exec(source);

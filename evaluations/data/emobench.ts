@@ -1,88 +1,133 @@
 /**
- * EmoBench (Sabour et al. 2024): EU (pick the subject's emotion among 6 and its cause among 4) and EA (pick the best
- * action or reply among 4), 200 questions each in English and in Chinese. Read from `$INSIDEOUT_EMOBENCH_DIR`, else
- * the development copy `../shared/data/emobench` (`EU.jsonl`, `EA.jsonl`). Ids are `<language>-<qid>`; the category
- * is EU's `coarse_category`, EA's `category`.
+ * EmoBench (Sabour et al., ACL 2024; github.com/Sahandfer/EmoBench `data/`): Emotional Understanding (`EU.jsonl`:
+ * pick the emotion among 6 and its cause among the given causes) and Emotional Application (`EA.jsonl`: pick the most
+ * effective action or response among 4), 200 English and 200 Chinese items each. Read line by line under the data
+ * caps; a line that is not an item, or whose answer is not among its choices, is an error naming the line.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
+import { cacheDir } from "../../core/settings.js";
 import { developmentDataDir } from "../../store/paths.js";
+import type { Release } from "./fetchRelease.js";
 import { DataFileError, readLines } from "./lines.js";
-import type { Example } from "./types.js";
 
 export type EmoBenchTask = "eu" | "ea";
+export const EMOBENCH_TASKS: readonly EmoBenchTask[] = ["eu", "ea"];
 export type EmoBenchLanguage = "en" | "zh";
+export const EMOBENCH_LANGUAGES: readonly EmoBenchLanguage[] = ["en", "zh"];
+export const EMOBENCH_FILES: Readonly<Record<EmoBenchTask, string>> = { eu: "EU.jsonl", ea: "EA.jsonl" };
 
-export function defaultEmoBenchDir(): string | undefined {
-  const env = process.env.INSIDEOUT_EMOBENCH_DIR;
-  return env ? resolve(env) : developmentDataDir("emobench");
+/** Where `insideout data fetch emobench` puts the files. */
+export function fetchedEmoBenchDir(): string {
+  return join(cacheDir(), "emobench");
 }
 
-const Common = { qid: z.union([z.string(), z.number()]).transform(String), language: z.enum(["en", "zh"]), scenario: z.string().min(1), subject: z.string() };
-const EuRow = z.object({
-  ...Common,
-  coarse_category: z.string(),
-  emotion_choices: z.array(z.string()).min(2),
-  emotion_label: z.string(),
-  cause_choices: z.array(z.string()).min(2),
-  cause_label: z.string(),
-});
-const EaRow = z.object({ ...Common, category: z.string(), choices: z.array(z.string()).min(2), label: z.string() });
+/** The development copy `<repo>/../shared/data/emobench` if it exists, else the fetch folder. */
+export function defaultEmoBenchDir(): string {
+  return developmentDataDir("emobench") ?? fetchedEmoBenchDir();
+}
 
-function example(task: EmoBenchTask, value: unknown, file: string, line: number): Example {
-  const row = (task === "eu" ? EuRow : EaRow).safeParse(value);
-  if (!row.success) {
-    const issue = row.error.issues[0];
-    throw new DataFileError(`line ${line} of ${file} is not an EmoBench ${task.toUpperCase()} question (${issue?.path.join(".") || "(root)"}: ${issue?.message})`, file, line);
+interface EmoBenchBase {
+  /** `<language>-<qid>`: qids repeat across the two languages. */
+  id: string;
+  language: EmoBenchLanguage;
+  scenario: string;
+  /** The person whose emotion or action is asked about. */
+  subject: string;
+}
+
+export interface EuItem extends EmoBenchBase {
+  task: "eu";
+  emotionChoices: string[];
+  emotion: string;
+  causeChoices: string[];
+  cause: string;
+  category: string;
+  subcategory: string;
+}
+
+export interface EaItem extends EmoBenchBase {
+  task: "ea";
+  choices: string[];
+  answer: string;
+  category: string;
+  /** "Action" or "Response". */
+  questionType: string;
+}
+
+export type EmoBenchItem = EuItem | EaItem;
+
+const text = z.string().trim().min(1);
+const choices = z.array(text).min(2);
+const Base = { qid: z.union([z.string(), z.number()]).transform(String), language: z.enum(["en", "zh"]), scenario: text, subject: text };
+const EuLine = z
+  .object({ ...Base, emotion_choices: choices, emotion_label: text, cause_choices: choices, cause_label: text, coarse_category: text, finegrained_category: text })
+  .refine((r) => r.emotion_choices.includes(r.emotion_label), "emotion_label is not among emotion_choices")
+  .refine((r) => r.cause_choices.includes(r.cause_label), "cause_label is not among cause_choices");
+const EaLine = z
+  .object({ ...Base, choices, label: text, category: text, "question type": text })
+  .refine((r) => r.choices.includes(r.label), "label is not among choices");
+
+function toItem(task: EmoBenchTask, value: unknown): EmoBenchItem | z.ZodError {
+  if (task === "eu") {
+    const r = EuLine.safeParse(value);
+    if (!r.success) return r.error;
+    const d = r.data;
+    return {
+      task, id: `${d.language}-${d.qid}`, language: d.language, scenario: d.scenario, subject: d.subject,
+      emotionChoices: d.emotion_choices, emotion: d.emotion_label, causeChoices: d.cause_choices, cause: d.cause_label,
+      category: d.coarse_category, subcategory: d.finegrained_category,
+    };
   }
-  const r = row.data as z.infer<typeof EuRow> & z.infer<typeof EaRow>;
-  const options: Record<string, string[]> = task === "eu" ? { emotion: r.emotion_choices, cause: r.cause_choices } : { choice: r.choices };
-  const answers: Record<string, string> = task === "eu" ? { emotion: r.emotion_label, cause: r.cause_label } : { choice: r.label };
-  for (const [field, answer] of Object.entries(answers)) {
-    if (!options[field]!.includes(answer)) throw new DataFileError(`line ${line} of ${file}: its ${field} answer is not one of its options`, file, line);
-  }
+  const r = EaLine.safeParse(value);
+  if (!r.success) return r.error;
+  const d = r.data;
   return {
-    id: `${r.language}-${r.qid}`,
-    dialogue: [r.scenario],
-    emotion: "",
-    reference: null,
-    benchmark: {
-      question: { kind: task, scenario: r.scenario, subject: r.subject, options, language: r.language },
-      gold: { kind: task, answers },
-      category: task === "eu" ? r.coarse_category : r.category,
-    },
+    task, id: `${d.language}-${d.qid}`, language: d.language, scenario: d.scenario, subject: d.subject,
+    choices: d.choices, answer: d.label, category: d.category, questionType: d["question type"],
   };
 }
 
-/** EU or EA, in one language or both (`all`), in the file's order. */
-export async function loadEmoBench(task: EmoBenchTask, language: EmoBenchLanguage | "all" = "all", dir: string | undefined = defaultEmoBenchDir()): Promise<Example[]> {
-  const file = dir ? join(dir, `${task.toUpperCase()}.jsonl`) : undefined;
-  if (!file || !existsSync(file)) {
-    throw new Error(`EmoBench ${task.toUpperCase()} not found${file ? ` (${file})` : ""}: set INSIDEOUT_EMOBENCH_DIR to a folder holding ${task.toUpperCase()}.jsonl.`);
-  }
-  const out: Example[] = [];
-  const seen = new Set<string>();
-  for await (const { number, text } of readLines(file)) {
-    if (text.trim() === "") continue;
+/** The items of `task` in `languages` (default both), in file order. */
+export async function loadEmoBench(
+  task: EmoBenchTask,
+  opts: { file?: string; languages?: readonly EmoBenchLanguage[] } = {},
+): Promise<EmoBenchItem[]> {
+  const file = opts.file ?? join(defaultEmoBenchDir(), EMOBENCH_FILES[task]);
+  if (!existsSync(file)) throw new DataFileError(`${file} does not exist: run \`insideout data fetch emobench\`, or name the file`, file, 0);
+  const languages = new Set(opts.languages ?? EMOBENCH_LANGUAGES);
+  const items: EmoBenchItem[] = [];
+  const ids = new Set<string>();
+  for await (const { number, text: line } of readLines(file)) {
+    if (line.trim() === "") continue;
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new DataFileError(`malformed JSON on line ${number} of ${file}: ${(e as Error).message}`, file, number);
+      value = JSON.parse(line);
+    } catch {
+      throw new DataFileError(`line ${number} of ${file} is not JSON`, file, number);
     }
-    const ex = example(task, value, file, number);
-    if (seen.has(ex.id)) throw new DataFileError(`duplicate question ${ex.id} on line ${number} of ${file}`, file, number);
-    seen.add(ex.id);
-    if (language === "all" || ex.id.startsWith(`${language}-`)) out.push(ex);
+    const item = toItem(task, value);
+    if (item instanceof z.ZodError) {
+      const issue = item.issues[0]!;
+      throw new DataFileError(`line ${number} of ${file} is not an EmoBench ${task.toUpperCase()} item: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`, file, number);
+    }
+    if (ids.has(item.id)) throw new DataFileError(`line ${number} of ${file} repeats item ${item.id}`, file, number);
+    ids.add(item.id);
+    if (languages.has(item.language)) items.push(item);
   }
-  return out;
+  if (items.length === 0) throw new DataFileError(`${file} holds no EmoBench ${task.toUpperCase()} items in ${[...languages].join(", ")}`, file, 0);
+  return items;
 }
 
-/** `--lang` applied to `--data`: `emobench:eu` + zh → `emobench:eu:zh`; refused for other data. */
-export function withLanguage(data: string, lang: string | undefined): string {
-  if (lang === undefined) return data;
-  if (!["en", "zh", "all"].includes(lang)) throw new Error(`--lang is en, zh or all, not ${lang}.`);
-  if (!/^emobench:(eu|ea)$/.test(data)) throw new Error(`--lang is for EmoBench's data (emobench:eu, emobench:ea), not ${data}.`);
-  return lang === "all" ? data : `${data}:${lang}`;
-}
+/** EmoBench's data at the commit these readers were tested with (Sahandfer/EmoBench 3b4f843, 2025-05-16). */
+export const EMOBENCH_RELEASE: Release = {
+  url: "https://raw.githubusercontent.com/Sahandfer/EmoBench/3b4f84312541f8469e909965e1fff3691ef85c62/data/",
+  files: [
+    { name: EMOBENCH_FILES.eu, title: "EmoBench EU file", sha256: "60140a7617779bdb496cd50dcebaf33037c39c65821ae300a6a24a72fd7c7037", check: async (file) => (await loadEmoBench("eu", { file })).length },
+    { name: EMOBENCH_FILES.ea, title: "EmoBench EA file", sha256: "344c84913ed4adc9f26261a03cc4ddbecceeef4fcb8f77ab0405f8a63e8a4628", check: async (file) => (await loadEmoBench("ea", { file })).length },
+  ],
+  maxBytes: 16 << 20,
+  licence: "MIT (EmoBench, Sahand Sabour)",
+  otherwise: "use --url for a folder holding EmoBench's data/ at commit 3b4f843.",
+};

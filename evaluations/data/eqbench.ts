@@ -1,81 +1,170 @@
 /**
- * EQ-Bench v2 (Paech 2023): 171 dialogues, each asking the intensity (0–10) of four named emotions of one character,
- * with reference answers (`reference_answer_fullscale`). Read from `$INSIDEOUT_EQBENCH_DIR`, else the development copy
- * `../shared/data/eq_bench`. Each question becomes an Example whose `benchmark.question` holds EQ-Bench's prompt
- * without its revision part (as EQ-Bench's runner sends it by default) and the dialogue, question and emotions it
- * contains; ids are EQ-Bench's own question ids.
+ * EQ-Bench v2 files (github.com/EQ-bench/EQ-Bench): the questions (`eq_bench_v2_questions_171.json`: per id a prompt
+ * and `reference_answer_fullscale`, the v2 reference) and EQ-Bench's results files, whose runs hold each question's
+ * raw model answer (`raw_inference`). Both shapes of results are read: a published file (`raw_results` by iteration,
+ * with the run's metadata beside it) and the runner's `raw_results.json` (runs by id, each with `iterations`).
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
+import { cacheDir } from "../../core/settings.js";
 import { developmentDataDir } from "../../store/paths.js";
-import { DataFileError, readLines } from "./lines.js";
-import type { Example } from "./types.js";
+import type { EqBenchReference } from "../eqbench/score.js";
+import { DataFileError } from "./lines.js";
+import type { Release } from "./fetchRelease.js";
+import { readJsonFile } from "./text.js";
 
-export const EQBENCH_FILE = "eq_bench_v2_questions_171.json";
+export const EQBENCH_QUESTIONS_FILE = "eq_bench_v2_questions_171.json";
 
-export function defaultEqBenchDir(): string | undefined {
-  const env = process.env.INSIDEOUT_EQBENCH_DIR;
-  return env ? resolve(env) : developmentDataDir("eq_bench");
+/** Where `insideout data fetch eqbench` puts the questions. */
+export function fetchedEqBenchDir(): string {
+  return join(cacheDir(), "eq_bench");
 }
 
-const Score = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number);
-const Item = z.object({
-  prompt: z.string(),
-  reference_answer_fullscale: z.object({
-    emotion1: z.string(), emotion2: z.string(), emotion3: z.string(), emotion4: z.string(),
-    emotion1_score: Score, emotion2_score: Score, emotion3_score: Score, emotion4_score: Score,
-  }),
+/** The development copy `<repo>/../shared/data/eq_bench` if it exists, else the fetch folder. */
+export function defaultEqBenchDir(): string {
+  return developmentDataDir("eq_bench") ?? fetchedEqBenchDir();
+}
+
+export interface EqBenchQuestion {
+  id: string;
+  prompt: string;
+  reference: EqBenchReference;
+}
+
+// EQ-Bench writes intensities as numbers or numeric strings ("6"); its code reads them with float().
+const Intensity = z.union([
+  z.number().finite(),
+  z.string().trim().regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/u).transform(Number),
+]);
+const Fullscale = z.object({
+  emotion1: z.string(),
+  emotion2: z.string(),
+  emotion3: z.string(),
+  emotion4: z.string(),
+  emotion1_score: Intensity,
+  emotion2_score: Intensity,
+  emotion3_score: Intensity,
+  emotion4_score: Intensity,
 });
-const File = z.record(z.string(), Item);
+const Questions = z.record(z.string(), z.object({ prompt: z.string(), reference_answer_fullscale: Fullscale }));
 
-const REVISION = " Then critique your answer by thinking it through step by step. Finally, give your revised scores.";
-
-/** EQ-Bench's `remove_revision_instructions` (lib/run_bench_helper_functions.py, English). */
-export function removeRevisionInstructions(prompt: string): string {
-  let p = prompt.replace(REVISION, "").replace("First pass scores:\n", "");
-  // Python's str.find returns -1 when absent; slicing with it keeps all but the last character, as here.
-  const cut = p.indexOf("Critique: <your critique here>");
-  p = p.slice(0, cut) + "\n" + p.slice(p.indexOf("[End of answer]"));
-  return p + "\nYour answer:\n";
+function problem(file: string, error: z.ZodError): DataFileError {
+  const issue = error.issues[0]!;
+  return new DataFileError(`${file} is not an EQ-Bench file: ${issue.path.join(".") || "(top)"}: ${issue.message}`, file, 0);
 }
 
-/** The dialogue (between the task line and "[End dialogue]") and the question with its four emotions (after it). */
-function partsOf(prompt: string, file: string, id: string): { dialogue: string; ask: string; emotions: string[] } {
-  const start = prompt.indexOf("in this dialogue:");
-  const end = prompt.indexOf("[End dialogue]");
-  const give = prompt.indexOf("Give each of these possible emotions");
-  if (start < 0 || end < start || give < end) throw new DataFileError(`EQ-Bench question ${id} in ${file} is not laid out as v2's prompts are`, file, 0);
-  const ask = prompt.slice(end + "[End dialogue]".length, give).trim();
-  return { dialogue: prompt.slice(start + "in this dialogue:".length, end).trim(), ask, emotions: ask.split("\n").slice(-4) };
-}
-
-export async function loadEqBench(dir: string | undefined = defaultEqBenchDir()): Promise<Example[]> {
-  const file = dir ? join(dir, EQBENCH_FILE) : undefined;
-  if (!file || !existsSync(file)) {
-    throw new Error(`EQ-Bench v2 questions not found${file ? ` (${file})` : ""}: set INSIDEOUT_EQBENCH_DIR to a folder holding ${EQBENCH_FILE}.`);
-  }
-  let text = "";
-  for await (const line of readLines(file)) text += `${line.text}\n`;
-  let parsed: z.infer<typeof File>;
-  try {
-    parsed = File.parse(JSON.parse(text));
-  } catch (e) {
-    throw new DataFileError(`${file} is not EQ-Bench v2's questions file: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`, file, 0);
-  }
-  return Object.entries(parsed).map(([id, item]) => {
-    const r = item.reference_answer_fullscale;
-    const reference = [1, 2, 3, 4].map((i) => ({ emotion: r[`emotion${i}` as "emotion1"], score: r[`emotion${i}_score` as "emotion1_score"] }));
-    const parts = partsOf(item.prompt, file, id);
-    if (parts.emotions.join("\n") !== reference.map((x) => x.emotion).join("\n")) {
-      throw new DataFileError(`EQ-Bench question ${id} in ${file}: its prompt's emotions differ from its reference's`, file, 0);
-    }
+export async function loadEqBenchQuestions(file: string = join(defaultEqBenchDir(), EQBENCH_QUESTIONS_FILE)): Promise<EqBenchQuestion[]> {
+  if (!existsSync(file)) throw new DataFileError(`${file} does not exist: run \`insideout data fetch eqbench\`, or name the questions file`, file, 0);
+  const parsed = Questions.safeParse(await readJsonFile(file));
+  if (!parsed.success) throw problem(file, parsed.error);
+  const questions = Object.entries(parsed.data).map(([id, q]) => {
+    const r = q.reference_answer_fullscale;
     return {
       id,
-      dialogue: parts.dialogue.split("\n"),
-      emotion: "",
-      reference: null,
-      benchmark: { question: { kind: "eqbench", prompt: removeRevisionInstructions(item.prompt), ...parts }, gold: { kind: "eqbench", reference } },
-    } satisfies Example;
+      prompt: q.prompt,
+      reference: {
+        emotions: [r.emotion1, r.emotion2, r.emotion3, r.emotion4],
+        scores: [r.emotion1_score, r.emotion2_score, r.emotion3_score, r.emotion4_score],
+      } satisfies EqBenchReference,
+    };
   });
+  if (questions.length === 0) throw new DataFileError(`${file} holds no questions`, file, 0);
+  return questions;
 }
+
+export interface EqBenchIteration {
+  iteration: string;
+  /** Each question's raw answer, by question id. */
+  answers: ReadonlyMap<string, string>;
+  /** Whether the run kept EQ-Bench's revision part, as its recorded scores tell; undefined when none are recorded. */
+  revisedRecorded?: boolean;
+}
+
+export interface EqBenchRun {
+  run: string;
+  model?: string;
+  /** The score and parseable count the file publishes, when it does. */
+  published?: { score: number; parseable: number };
+  iterations: EqBenchIteration[];
+}
+
+const RecordedScores = z.record(z.string(), z.object({ revised_score: z.number().nullable().optional() }).passthrough()).optional();
+const Iteration = z.object({
+  raw_inference: z.record(z.string(), z.string()),
+  individual_scores: RecordedScores,
+  /** Where the runner keeps v2 scores beside v1's. */
+  individual_scores_fullscale: RecordedScores,
+});
+const Published = z.object({
+  raw_results: z.record(z.string(), Iteration),
+  run_id: z.string().optional(),
+  model_path: z.string().optional(),
+  benchmark_score: z.number().optional(),
+  n_questions_parseable: z.number().optional(),
+});
+const RunnerRun = z.object({
+  run_metadata: z.object({ model_path: z.string().optional() }).passthrough().optional(),
+  iterations: z.record(z.string(), Iteration.partial({ raw_inference: true })),
+});
+
+function iterations(raw: Record<string, z.infer<typeof Iteration> | Partial<z.infer<typeof Iteration>>>): EqBenchIteration[] {
+  return Object.entries(raw)
+    .filter(([, it]) => it.raw_inference !== undefined)
+    .map(([iteration, it]) => {
+      const recorded = it.individual_scores_fullscale ?? it.individual_scores;
+      const scores = recorded ? Object.values(recorded) : [];
+      return {
+        iteration,
+        answers: new Map(Object.entries(it.raw_inference!)),
+        ...(scores.length > 0 ? { revisedRecorded: scores.some((s) => s.revised_score !== null && s.revised_score !== undefined) } : {}),
+      };
+    });
+}
+
+export async function loadEqBenchResults(file: string): Promise<EqBenchRun[]> {
+  const json = await readJsonFile(file);
+  const published = Published.safeParse(json);
+  if (published.success) {
+    const p = published.data;
+    return [
+      {
+        run: p.run_id ?? "1",
+        ...(p.model_path !== undefined ? { model: p.model_path } : {}),
+        ...(p.benchmark_score !== undefined && p.n_questions_parseable !== undefined
+          ? { published: { score: p.benchmark_score, parseable: p.n_questions_parseable } }
+          : {}),
+        iterations: iterations(p.raw_results),
+      },
+    ];
+  }
+  const runner = z.record(z.string(), RunnerRun).safeParse(json);
+  if (!runner.success || Object.keys(runner.data).length === 0) {
+    throw new DataFileError(
+      `${file} is not an EQ-Bench results file (expected raw_results with each question's raw_inference, or runs with iterations)`,
+      file,
+      0,
+    );
+  }
+  return Object.entries(runner.data).map(([run, r]) => ({
+    run,
+    ...(r.run_metadata?.model_path !== undefined ? { model: r.run_metadata.model_path } : {}),
+    iterations: iterations(r.iterations),
+  }));
+}
+
+/** EQ-Bench's questions at the commit these readers were tested with (EQ-bench/EQ-Bench d28c60c, 2024-03-24). */
+export const EQBENCH_RELEASE: Release = {
+  url: "https://raw.githubusercontent.com/EQ-bench/EQ-Bench/d28c60c514fe6667dc5818114ed10088f91f09f3/data/",
+  files: [
+    {
+      name: EQBENCH_QUESTIONS_FILE,
+      title: "EQ-Bench v2 questions file",
+      sha256: "b4e9bf11df7e88bc12381efab18565f8b0ff0d4743fe8708c4482df91c4e617a",
+      check: async (file) => (await loadEqBenchQuestions(file)).length,
+    },
+  ],
+  maxBytes: 16 << 20,
+  licence: "MIT (EQ-Bench, Samuel Paech)",
+  otherwise: "use --url for a folder holding EQ-Bench's data/ at commit d28c60c.",
+};

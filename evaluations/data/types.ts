@@ -1,8 +1,9 @@
 import type { Question } from "../../state/question.js";
+import type { EqBenchReference } from "../eqbench/score.js";
 
 /** A benchmark question's gold answer: EQ-Bench's reference intensities, or EmoBench's right option per field. */
 export type BenchmarkGold =
-  | { kind: "eqbench"; reference: ReadonlyArray<{ emotion: string; score: number }> }
+  | { kind: "eqbench"; reference: EqBenchReference }
   | { kind: "eu" | "ea"; answers: Readonly<Record<string, string>> };
 
 /**

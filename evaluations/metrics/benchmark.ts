@@ -1,12 +1,13 @@
 /**
  * The benchmark questions' metrics, from each question's gold answer and the method's final answer (pure functions).
- * EQ-Bench v2: each question scored as EQ-Bench scores it (metrics/eqbench.ts: a free-text answer parsed as its runner
+ * EQ-Bench v2: each question scored as EQ-Bench scores it (evaluations/eqbench/: a free-text answer parsed as its runner
  * parses a first pass, a structured one taken as it is), the final score over the parseable questions, and a bootstrap
  * interval of that mean. EmoBench: accuracy per field (EU: emotion, cause and both; EA: choice), overall and per
  * category, each with a bootstrap interval.
  */
 import type { BenchmarkGold } from "../data/types.js";
-import { eqBenchFinalScore, eqBenchQuestionScore, parseEqBenchAnswer } from "./eqbench.js";
+import { parseAnswer } from "../eqbench/parse.js";
+import { questionScore, runScore } from "../eqbench/score.js";
 import { bootstrapCI } from "./stats.js";
 
 /** A method's final answer to a question (state.ts FinalAnswer), or none when the example errored. */
@@ -18,8 +19,8 @@ export interface GivenAnswer {
 /** A question's EQ-Bench score, or null when its answer is not parseable (or there is none). */
 export function eqBenchScoreOf(gold: Extract<BenchmarkGold, { kind: "eqbench" }>, answer: GivenAnswer | undefined): number | null {
   if (!answer) return null;
-  const user = answer.raw !== undefined ? parseEqBenchAnswer(answer.raw).firstPass : new Map(Object.entries(answer.values).map(([k, v]) => [k, Number(v)]));
-  return eqBenchQuestionScore(gold.reference, user);
+  const user = answer.raw !== undefined ? parseAnswer(answer.raw, false).firstPass : new Map(Object.entries(answer.values).map(([k, v]) => [k, Number(v)]));
+  return questionScore(gold.reference, user);
 }
 
 export interface EqBenchMetrics {
@@ -33,7 +34,7 @@ export interface EqBenchMetrics {
 }
 
 export function eqBenchMetrics(perQuestion: ReadonlyArray<number | null>): EqBenchMetrics {
-  const final = eqBenchFinalScore(perQuestion);
+  const final = runScore(perQuestion.map((firstPass) => ({ firstPass, revised: null })));
   const ok = perQuestion.filter((s): s is number => s !== null);
   const c = ok.length ? bootstrapCI(ok, { seed: 1 }) : { low: 0, high: 0 };
   return { score: final.score, parseable: final.parseable, n: perQuestion.length, scoreCI95: [c.low * 10, c.high * 10] };

@@ -1,6 +1,6 @@
 /**
- * EQ-Bench v2 and EmoBench EU/EA evals (runEval, in this process) against an OpenAI-compatible server on 127.0.0.1
- * whose answers are a known function of the question, on subsets of the shared data written to a temporary folder:
+ * EQ-Bench v2 and EmoBench EU/EA evals (runEval, in this process, on --limit samples of the shared data) against an
+ * OpenAI-compatible server on 127.0.0.1 whose answers are a known function of the question:
  * - EQ-Bench's own prompt (the baseline, free text): the reference intensities, each +2 (at most 10), or, for every
  *   third question, an answer without scores (not parseable);
  * - an emotion agent: the reference intensities shifted by its own offset, clipped to 0–10 (structured);
@@ -10,12 +10,12 @@
  *   is set, else the option after it (confidence 0.9 right, 0.5 wrong).
  * Expected scores: EQ-Bench's per-question scores from its reference code (python3, scoring.py) on the answers these
  * rules give, the final score as EQ-Bench defines it (mean over parseable × 10); EmoBench's accuracies by the vote
- * rule as the README states it. Requests are counted at the server.
+ * rule as the README states it, over the questions each run reports. Requests are counted at the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO } from "../helpers/cli.js";
@@ -46,7 +46,7 @@ const pick = (item: EmoItem, field: string, ok: boolean) => {
   const gold = item.answers[field]!;
   return ok ? gold : list[(list.indexOf(gold) + 1) % list.length]!;
 };
-const baselineParseable = (i: number) => i % 3 !== 2;
+const baselineParseable = (q: EqItem) => Number(q.id) % 3 !== 2;
 
 function handler(req: ChatRequest): string {
   const prompt = promptOf(req);
@@ -61,7 +61,7 @@ function handler(req: ChatRequest): string {
       seen.set(body, n + 1);
       // The baseline (temperature 0) or a self-consistency sample (n-th identical request).
       if (req.temperature === 0 || req.temperature === undefined) {
-        if (!baselineParseable(eq.indexOf(q))) return "I would rather not say.";
+        if (!baselineParseable(q)) return "I would rather not say.";
         return q.emotions.map((e, i) => `${e}: ${clip(q.ref[i]! + 2)}`).join("\n");
       }
       return q.emotions.map((e, i) => `${e}: ${clip(q.ref[i]! + n - 1)}`).join("\n");
@@ -78,7 +78,8 @@ function handler(req: ChatRequest): string {
     }
     return "unexpected";
   }
-  const item = [...eu, ...ea].find((x) => prompt.includes(x.scenario));
+  // Some EmoBench scenarios recur with other options: the question is the scenario and its options.
+  const item = [...eu, ...ea].find((x) => prompt.includes(x.scenario) && Object.values(x.options).flat().every((o) => prompt.includes(`- ${o}\n`) || prompt.endsWith(`- ${o}`)));
   if (!item || !schema) return "unexpected";
   const slot = role.kind === "agent" ? AGENTS.indexOf(role.emotion) : 5;
   const fields = Object.keys(item.options);
@@ -113,44 +114,28 @@ const finalScore = (scores: (number | null)[]) => {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-bench-"));
   const all = JSON.parse(readFileSync(path.join(EQ, "eq_bench_v2_questions_171.json"), "utf8")) as Record<string, { prompt: string; reference_answer_fullscale: Record<string, string | number> }>;
-  const ids = Object.keys(all).slice(0, 9);
-  mkdirSync(path.join(dir, "eq"));
-  writeFileSync(path.join(dir, "eq", "eq_bench_v2_questions_171.json"), JSON.stringify(Object.fromEntries(ids.map((id) => [id, all[id]]))));
-  eq = ids.map((id) => {
-    const p = all[id]!.prompt;
-    const r = all[id]!.reference_answer_fullscale;
-    return {
-      id,
-      dialogue: p.slice(p.indexOf("in this dialogue:") + 17, p.indexOf("[End dialogue]")).trim(),
-      ask: p.slice(p.indexOf("[End dialogue]") + 14, p.indexOf("Give each of these")).trim(),
-      emotions: [1, 2, 3, 4].map((i) => String(r[`emotion${i}`])),
-      ref: [1, 2, 3, 4].map((i) => Number(r[`emotion${i}_score`])),
-    };
-  });
-  mkdirSync(path.join(dir, "emo"));
-  const subset = (file: string) => {
-    const lines = readFileSync(path.join(EMO, file), "utf8").split("\n").filter((l) => l.trim());
-    // Ten English and four Chinese questions.
-    const chosen = [...lines.filter((l) => l.includes('"language": "en"')).slice(0, 10), ...lines.filter((l) => l.includes('"language": "zh"')).slice(0, 4)];
-    writeFileSync(path.join(dir, "emo", file), chosen.join("\n") + "\n");
-    return chosen.map((l) => JSON.parse(l) as Record<string, unknown>);
-  };
-  eu = subset("EU.jsonl").map((r) => ({
+  eq = Object.entries(all).map(([id, { prompt: p, reference_answer_fullscale: r }]) => ({
+    id,
+    dialogue: p.slice(p.indexOf("in this dialogue:") + 17, p.indexOf("[End dialogue]")).trim(),
+    ask: p.slice(p.indexOf("[End dialogue]") + 14, p.indexOf("Give each of these")).trim(),
+    emotions: [1, 2, 3, 4].map((i) => String(r[`emotion${i}`])),
+    ref: [1, 2, 3, 4].map((i) => Number(r[`emotion${i}_score`])),
+  }));
+  const rows = (file: string) => readFileSync(path.join(EMO, file), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  eu = rows("EU.jsonl").map((r) => ({
     id: `${String(r.language)}-${String(r.qid)}`,
-    scenario: String(r.scenario),
+    scenario: String(r.scenario).trim(),
     options: { emotion: r.emotion_choices as string[], cause: r.cause_choices as string[] },
     answers: { emotion: String(r.emotion_label), cause: String(r.cause_label) },
     category: String(r.coarse_category),
   }));
-  ea = subset("EA.jsonl").map((r) => ({
+  ea = rows("EA.jsonl").map((r) => ({
     id: `${String(r.language)}-${String(r.qid)}`,
-    scenario: String(r.scenario),
+    scenario: String(r.scenario).trim(),
     options: { choice: r.choices as string[] },
     answers: { choice: String(r.label) },
     category: String(r.category),
   }));
-  process.env.INSIDEOUT_EQBENCH_DIR = path.join(dir, "eq");
-  process.env.INSIDEOUT_EMOBENCH_DIR = path.join(dir, "emo");
   server = await startFakeOpenAI(handler);
   process.env.OPENAI_BASE_URL = server.url;
   process.env.OPENAI_API_KEY = "sk-test-not-a-real-key";
@@ -164,22 +149,30 @@ afterAll(async () => {
   else console.log(dir);
 });
 
-async function evalOf(data: string, method: string, extra: Record<string, unknown> = {}) {
+/** One eval; `ids`: the questions it ran (its --limit sample), in order, from its predictions.jsonl. */
+async function evalOf(data: string, method: string, limit: number, extra: Record<string, unknown> = {}) {
   seen.clear();
   const before = server.requests.length;
-  const r = await runEval({ method, data, model: "openai:gpt-4o-mini", workers: 0, out: path.join(dir, "out", `${data}-${method}-${JSON.stringify(extra)}`.replace(/[^\w.-]+/g, "_")), ...extra });
+  const out = path.join(dir, "out", `${data}-${method}-${JSON.stringify(extra)}`.replace(/[^\w.-]+/g, "_"));
+  const r = await runEval({ method, data, limit, model: "openai:gpt-4o-mini", workers: 0, out, ...extra });
   expect(r.unfinished.count).toBe(0);
-  return { m: r.metrics!, requests: server.requests.length - before };
+  const ids = readFileSync(path.join(out, "predictions.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+  expect(ids).toHaveLength(limit);
+  return { m: r.metrics!, requests: server.requests.length - before, ids };
 }
+
+const byIds = <T extends { id: string }>(items: readonly T[], ids: readonly string[]): T[] => ids.map((id) => items.find((x) => x.id === id)!);
 
 describe("EQ-Bench v2 as an eval task", () => {
   it("baseline: EQ-Bench's own prompt, parsed and scored as EQ-Bench does", async () => {
-    const { m, requests } = await evalOf("eqbench:v2", "baseline");
-    const answers = eq.map((q, i) => (baselineParseable(i) ? q.emotions.map((e, k) => `${e}: ${clip(q.ref[k]! + 2)}`).join("\n") : "I would rather not say."));
-    const want = finalScore(pythonScores(eq, answers));
+    const { m, requests, ids } = await evalOf("eqbench:v2", "baseline", 9);
+    const qs = byIds(eq, ids);
+    const answers = qs.map((q) => (baselineParseable(q) ? q.emotions.map((e, k) => `${e}: ${clip(q.ref[k]! + 2)}`).join("\n") : "I would rather not say."));
+    const want = finalScore(pythonScores(qs, answers));
     expect(m.task).toBe("eqbench");
-    expect(m.eqbench!.parseable).toBe(6);
-    expect(want.parseable).toBe(6);
+    expect(m.eqbench!.parseable).toBe(qs.filter(baselineParseable).length);
+    expect(want.parseable).toBe(qs.filter(baselineParseable).length);
+    expect(want.parseable).toBeLessThan(9);
     expect(m.eqbench!.score).toBeCloseTo(want.score, 9);
     expect(requests).toBe(9);
     // The prompt is EQ-Bench's with its revision part removed, as its runner sends it.
@@ -190,8 +183,9 @@ describe("EQ-Bench v2 as an eval task", () => {
   });
 
   it.each([["mean"], ["median"], ["llm"]])("insideout, aggregation %s", async (aggregation) => {
-    const { m, requests } = await evalOf("eqbench:v2", "insideout", { aggregation });
-    const answers = eq.map((q) =>
+    const { m, requests, ids } = await evalOf("eqbench:v2", "insideout", 9, { aggregation });
+    const qs = byIds(eq, ids);
+    const answers = qs.map((q) =>
       Object.fromEntries(
         q.emotions.map((e, k) => {
           const v = AGENTS.map((a) => clip(q.ref[k]! + OFFSET[a]!)).sort((x, y) => x - y);
@@ -199,7 +193,7 @@ describe("EQ-Bench v2 as an eval task", () => {
         }),
       ),
     );
-    const want = finalScore(pythonScores(eq, answers));
+    const want = finalScore(pythonScores(qs, answers));
     expect(m.eqbench!.parseable).toBe(9);
     expect(m.eqbench!.score).toBeCloseTo(want.score, 9);
     // The agents' answers are cached: the first run asks them, the others replay them; llm adds the aggregate agent.
@@ -207,10 +201,11 @@ describe("EQ-Bench v2 as an eval task", () => {
   });
 
   it("self-consistency: three samples of EQ-Bench's prompt, their median", async () => {
-    const { m, requests } = await evalOf("eqbench:v2", "self-consistency", { aggregation: "median", samples: 3 });
+    const { m, requests, ids } = await evalOf("eqbench:v2", "self-consistency", 9, { aggregation: "median", samples: 3 });
+    const qs = byIds(eq, ids);
     // Samples give the reference −1, +0, +1 (clipped): the median is the reference itself, clipped.
-    const answers = eq.map((q) => Object.fromEntries(q.emotions.map((e, k) => [e, [q.ref[k]! - 1, q.ref[k]!, q.ref[k]! + 1].map(clip).sort((a, b) => a - b)[1]!])));
-    const want = finalScore(pythonScores(eq, answers));
+    const answers = qs.map((q) => Object.fromEntries(q.emotions.map((e, k) => [e, [q.ref[k]! - 1, q.ref[k]!, q.ref[k]! + 1].map(clip).sort((a, b) => a - b)[1]!])));
+    const want = finalScore(pythonScores(qs, answers));
     expect(m.eqbench!.score).toBeCloseTo(want.score, 9);
     expect(m.eqbench!.score).toBeCloseTo(100, 9);
     expect(requests).toBe(9 * 3);
@@ -225,8 +220,8 @@ describe("EmoBench as eval tasks", () => {
   };
 
   it("EU, insideout with vote: accuracy of emotion, cause and both, per category", async () => {
-    const { m, requests } = await evalOf("emobench:eu", "insideout", { aggregation: "vote" });
-    const hits = eu.map((item) => {
+    const { m, requests, ids } = await evalOf("emobench:eu", "insideout", 14, { aggregation: "vote" });
+    const hits = byIds(eu, ids).map((item) => {
       const e = vote(item, "emotion", 0) === item.answers.emotion;
       const c = vote(item, "cause", 1) === item.answers.cause;
       return { e, c, both: e && c, category: item.category };
@@ -249,8 +244,9 @@ describe("EmoBench as eval tasks", () => {
   });
 
   it("EA, baseline, Chinese only (--lang zh)", async () => {
-    const { m, requests } = await evalOf("emobench:ea:zh", "baseline");
-    const zh = ea.filter((x) => x.id.startsWith("zh-"));
+    const { m, requests, ids } = await evalOf("emobench:ea:zh", "baseline", 4);
+    const zh = byIds(ea, ids);
+    expect(zh.every((x) => x.id.startsWith("zh-"))).toBe(true);
     const want = (100 * zh.filter((x) => right(x.id, 5)).length) / zh.length;
     expect(m.emobench!.n).toBe(4);
     expect(m.emobench!.accuracy.choice!.accuracy).toBeCloseTo(want, 9);
