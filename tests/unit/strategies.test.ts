@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { aggregateOpinions } from "../../nodes/strategies.js";
+import { aggregateOpinions, combineChoices, combineRatings } from "../../nodes/strategies.js";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 
 const o = (emotion: string, confidence: number) => ({ emotion, confidence, rationale: "" });
@@ -40,5 +40,29 @@ describe("weighted", () => {
 
   it("refuses to aggregate nothing", () => {
     expect(() => aggregateOpinions("weighted", [], ED32_LABELS)).toThrow(/no opinions/);
+  });
+});
+
+describe("benchmark answers: EQ-Bench ratings and EmoBench choices (hand-worked)", () => {
+  it("mean and median per emotion; the median of an even count is the mean of the middle two", () => {
+    const ratings = [{ A: 2, B: 9 }, { A: 4, B: 0 }, { A: 9, B: 1 }, { A: 3, B: 1 }];
+    expect(combineRatings("mean", ratings, ["A", "B"])).toEqual({ A: 4.5, B: 2.75 });
+    expect(combineRatings("median", ratings, ["A", "B"])).toEqual({ A: 3.5, B: 1 });
+    expect(combineRatings("median", ratings.slice(0, 3), ["A", "B"])).toEqual({ A: 4, B: 1 });
+  });
+
+  it("each field decided on its own: vote by count, weighted by summed confidence", () => {
+    const options = { emotion: ["joy", "anger", "fear"], cause: ["c1", "c2"] };
+    const answers = [
+      { values: { emotion: "anger", cause: "c1" }, confidence: 0.9 },
+      { values: { emotion: "anger", cause: "c2" }, confidence: 0.2 },
+      { values: { emotion: "fear", cause: "c2" }, confidence: 0.3 },
+      { values: { emotion: "joy", cause: "c1" }, confidence: 0.95 },
+      { values: { emotion: "joy", cause: "c2" }, confidence: 0.1 },
+    ];
+    // vote: emotion anger 2 (1.1) vs joy 2 (1.05) vs fear 1 → anger by confidence; cause c2 3 votes vs c1 2.
+    expect(combineChoices("vote", answers, options).values).toEqual({ emotion: "anger", cause: "c2" });
+    // weighted: anger 1.1, joy 1.05, fear 0.3 → anger; cause c1 1.85 vs c2 0.6 → c1.
+    expect(combineChoices("weighted", answers, options).values).toEqual({ emotion: "anger", cause: "c1" });
   });
 });
