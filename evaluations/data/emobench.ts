@@ -7,7 +7,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { cacheDir } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
 import type { Release } from "./fetchRelease.js";
 import { DataFileError, readLines } from "./lines.js";
 
@@ -19,7 +20,7 @@ export const EMOBENCH_FILES: Readonly<Record<EmoBenchTask, string>> = { eu: "EU.
 
 /** Where `insideout data fetch emobench` puts the files. */
 export function fetchedEmoBenchDir(): string {
-  return join(insideoutCacheDir(), "emobench");
+  return join(cacheDir(), "emobench");
 }
 
 /** The development copy `<repo>/../shared/data/emobench` if it exists, else the fetch folder. */

@@ -7,7 +7,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { cacheDir } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
 import type { EqBenchReference } from "../eqbench/score.js";
 import { DataFileError } from "./lines.js";
 import type { Release } from "./fetchRelease.js";
@@ -17,7 +18,7 @@ export const EQBENCH_QUESTIONS_FILE = "eq_bench_v2_questions_171.json";
 
 /** Where `insideout data fetch eqbench` puts the questions. */
 export function fetchedEqBenchDir(): string {
-  return join(insideoutCacheDir(), "eq_bench");
+  return join(cacheDir(), "eq_bench");
 }
 
 /** The development copy `<repo>/../shared/data/eq_bench` if it exists, else the fetch folder. */

@@ -5,14 +5,15 @@
  */
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { cacheDir } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
 import { DataFileError } from "./lines.js";
 import { readRatingFile, type RatingFile } from "./ratings.js";
 import { readTextFile } from "./text.js";
 
 /** `<repo>/../shared/data/judge_calibration` if it exists, else `judge_calibration` in the cache folder. */
 export function defaultCalibrationDir(): string {
-  return developmentDataDir("judge_calibration") ?? join(insideoutCacheDir(), "judge_calibration");
+  return developmentDataDir("judge_calibration") ?? join(cacheDir(), "judge_calibration");
 }
 
 export const CALIBRATION_CONVERSATIONS = join("original_data", "sample_empatheticdialogues.csv");
