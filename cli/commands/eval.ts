@@ -161,7 +161,7 @@ export function evalCommand(): Command {
         ...BENCHMARK_TASKS,
       ]),
     )
-    .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)
+    .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}; eqbench:v2, emobench:*: ${methodNames("eqbench").join(", ")}`)
     .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
@@ -199,6 +199,8 @@ export function evalCommand(): Command {
         "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
         "  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --server http://127.0.0.1:2024   # graphs on `npm run dev`\n" +
         "  insideout eval --task erc --method self-consistency --samples 5 --sample-temperature 0.7 --limit 200\n" +
+        "  insideout eval --data eqbench:v2 --method insideout --aggregation median   # EQ-Bench v2, scored as EQ-Bench scores\n" +
+        "  insideout eval --data emobench:eu --lang en --method baseline              # EmoBench EU accuracy (emotion, cause, both)\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions) => {
