@@ -6,9 +6,8 @@
 import { basename, extname, join, resolve } from "node:path";
 import { runContext } from "../state/runOptions.js";
 import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
-import { effectiveSpec, resolveModel } from "../models/factory.js";
+import { capabilitiesOf, effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
@@ -92,7 +91,7 @@ function requestLimitFor(concurrency: number): number {
 
 /** --rpm/--tpm pace the OpenAI-compatible transport (models/limits.ts) only: refused for a model they would not pace. */
 function checkPaced(models: (string | undefined)[]): void {
-  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+  const other = models.find((m) => m !== undefined && !capabilitiesOf(m).paced);
   if (other) throw new Error(`--rpm and --tpm pace openai: models (and OpenAI-compatible servers) only, not ${other}: drop them, or use --concurrency.`);
 }
 

@@ -13,9 +13,8 @@
 import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langgraphServer.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
-import { knownProviders, ModelResolver } from "../models/factory.js";
+import { ModelResolver, providerOf } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { SqliteAnswerCache } from "../store/answerCache.js";
 import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
 import { exampleRunner, graphInput, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
@@ -43,11 +42,8 @@ export function checkServerOptions(server: string, o: EvalOptions, labels: strin
   if (!o.model || o.model === "auto") {
     throw new Error("--server needs --model provider:model: `auto` would be resolved by the server's environment, which the experiment could not record.");
   }
-  const { provider, name } = parseModelSpec(o.model);
-  if (!knownProviders().includes(provider)) {
-    throw new Error(`Unknown model provider "${provider}" in "${o.model}": use one of ${knownProviders().join(", ")}.`);
-  }
-  if (provider === "local" && /[\\/]/.test(name)) {
+  const { name, can } = providerOf(o.model);
+  if (can.local && /[\\/]/.test(name)) {
     throw new Error(`--model ${o.model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
   }
   if (!(labels in BUILTIN_LABEL_SETS)) {
