@@ -10,8 +10,8 @@ import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
 export type TaskName = "erc" | "erg";
 
 /** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
-export const DEFAULT_SAMPLES = 5;
-export const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
+const DEFAULT_SAMPLES = 5;
+const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
 const MAX_SAMPLES = 32;
 
 const common = {
