@@ -11,7 +11,7 @@ import { builder as ercSelfConsistencyErg } from "./erc_self_consistency_erg.js"
 import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
-import type { TaskName } from "../state/runOptions.js";
+import { RUN_OPTIONS, type TaskName } from "../state/runOptions.js";
 
 export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
 export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
@@ -88,9 +88,11 @@ export function checkMethodOptions(task: TaskName, method: string, options: Meth
   const fail = (problem: string): never => {
     throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
   };
+  // The aggregations a task offers are its schema's (ERG's replies carry a confidence, not a label to vote on); said
+  // here with the method's name, before the graph's context schema would refuse them.
+  const aggregations: readonly string[] = RUN_OPTIONS[task].shape.aggregation.unwrap().options;
+  if (!aggregations.includes(options.aggregation)) fail(`aggregation cannot be ${options.aggregation} (replies carry no label): use ${aggregations.join(" or ")}`);
   if (task === "erg") {
-    // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
-    if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
     if (options.respond) fail("respond is for ERC; every ERG method replies already");
     // The plain responder's samples carry no confidence of their own to weigh.
     if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");

@@ -11,6 +11,7 @@ import { invokeStructured } from "../models/structured.js";
 import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
+import { runOptions } from "../state/runOptions.js";
 import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
@@ -93,10 +94,8 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const rationale = c.confidence === undefined ? "The first sample (samples carry no confidence)." : `Highest self-rated confidence (${c.confidence.toFixed(2)}).`;
       return { text: c.reply, author, rationale };
     };
-    if (env.options.aggregation !== "llm") {
-      if (env.options.aggregation === "vote") {
-        throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
-      }
+    // ERG's aggregations are its schema's (no vote: replies carry no label), checked there with options from any source.
+    if (runOptions(config, "erg").aggregation !== "llm") {
       const reply = mostConfident();
       return { reply, ...chatReply(state, reply.text), failures: { aggregate: null } };
     }

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames } from "../../graphs/methods.js";
@@ -6,18 +6,14 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
 import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../state/runOptions.js";
-import type { EvalOptions } from "../../evaluations/options.js";
-import { ALL_AGENTS } from "../../taxonomy/agents.js";
-import { type TaskName } from "../../state/runOptions.js";
+import type { TaskName } from "../../state/runOptions.js";
+import { addRunOptions, givenRunOptions } from "../options.js";
 
 interface EvalCommandOptions {
   task: TaskName;
   method: string;
-  model?: string;
   judgeModel?: string;
   judge: boolean;
-  labels?: string;
   data: string;
   limit?: number;
   seed: number;
@@ -35,11 +31,6 @@ interface EvalCommandOptions {
   progress: boolean;
   /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
   hideInputs?: boolean;
-  agents?: string;
-  aggregation?: RunOptions["aggregation"];
-  temperature?: number;
-  samples?: number;
-  sampleTemperature?: number;
 }
 
 function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
@@ -96,43 +87,8 @@ export function problems(r: EvalResult): string | undefined {
   return undefined;
 }
 
-export function parseTemperature(v: string): number {
-  const t = Number(v);
-  if (v.trim() === "" || !Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
-  return t;
-}
-
-/** Self-consistency's samples differ only when sampled above temperature 0. */
-export function parseSampleTemperature(v: string): number {
-  const t = parseTemperature(v);
-  if (t === 0) throw new InvalidArgumentError("expected a temperature above 0: at 0 every sample is the same answer");
-  return t;
-}
-
-/** The run options `eval` and `reproduce` share: which agents, how they are aggregated, sampling. */
-export function addMethodOptions(cmd: Command): Command {
-  return cmd
-    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
-    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm)").choices(["llm", "vote", "weighted"]))
-    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
-    .addOption(new Option("--samples <k>", `self-consistency: how many times the plain recogniser (or responder) is asked (default ${DEFAULT_SAMPLES})`).argParser(positiveInt))
-    .addOption(
-      new Option("--sample-temperature <t>", `self-consistency: the samples' temperature, above 0 (default ${DEFAULT_SAMPLE_TEMPERATURE}; the aggregator uses --temperature)`).argParser(
-        parseSampleTemperature,
-      ),
-    );
-}
-
-/** The options of addMethodOptions as EvalOptions. */
-export function methodOptions(o: Pick<EvalCommandOptions, "agents" | "aggregation" | "temperature" | "samples" | "sampleTemperature">): Partial<EvalOptions> {
-  return {
-    ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
-    ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
-    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-    ...(o.samples !== undefined ? { samples: o.samples } : {}),
-    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-  };
-}
+/** The methods of either task: eval and reproduce offer every run option any of them reads (ERC's are a superset). */
+export const ALL_METHODS: readonly string[] = [...methodNames("erc"), ...methodNames("erg")];
 
 export function evalCommand(): Command {
   const cmd = new Command("eval")
@@ -143,14 +99,12 @@ export function evalCommand(): Command {
     )
     .addOption(new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation").choices(["erc", "erg"]).makeOptionMandatory())
     .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)
-    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
-    .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
     .option("--data <source>", "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
-  return addMethodOptions(cmd)
+  return addRunOptions(cmd, "erc", ALL_METHODS, { noDefault: ["labels"] })
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
@@ -175,18 +129,18 @@ export function evalCommand(): Command {
         "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
         "  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --server http://127.0.0.1:2024   # graphs on `npm run dev`\n" +
         "  insideout eval --task erc --method self-consistency --samples 5 --sample-temperature 0.7 --limit 200\n" +
+        "--labels defaults to the data's own label set: ed32, or meld7 for meld:*.\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
-    .action(async (o: EvalCommandOptions) => {
+    .action(async (o: EvalCommandOptions, command: Command) => {
       const progress = o.progress ? progressBar(`${o.task} ${o.method}`) : silentProgress;
       const result = await resumableOnInterrupt(() => progress.stop(), () =>
         runEval({
           task: o.task,
           method: o.method,
-          ...(o.model !== undefined ? { model: o.model } : {}),
+          options: givenRunOptions(command),
           ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
           judge: o.judge,
-          ...(o.labels !== undefined ? { labels: o.labels } : {}),
           data: o.data,
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
@@ -200,7 +154,6 @@ export function evalCommand(): Command {
           cache: o.cache,
           ...(o.batch ? { batch: true } : {}),
           ...(o.server !== undefined ? { server: o.server } : {}),
-          ...methodOptions(o),
           progress,
         }),
       );
