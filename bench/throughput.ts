@@ -42,7 +42,7 @@ export async function measureThroughput(model: string, concurrency: number, data
     const result = await runEval({
       task: "erc",
       method: "insideout",
-      model,
+      options: { model },
       data,
       concurrency,
       workers,

@@ -15,8 +15,9 @@ import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "
 import { traceCallbacks } from "../core/tracing.js";
 import type { ModelResolver } from "../models/factory.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
-import { withModels } from "../nodes/env.js";
-import { goldToSet, loadLabelSet } from "../taxonomy/labelSets.js";
+import { withRun } from "../nodes/env.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import { goldToSet } from "../taxonomy/labelSets.js";
 import type { Example } from "./data/types.js";
 import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
@@ -26,8 +27,9 @@ import { type TaskName } from "../state/runOptions.js";
 export interface RunnerConfig {
   task: TaskName;
   method: string;
-  labels: string;
   runOptions: RunOptions;
+  /** The run options' label set, read once by the plan (plain data, so it crosses to worker threads as it is). */
+  labelSet: LabelSet;
   judgeSpec?: string;
   /** Under langsmith's evaluate(), whose run tree the graph's runs nest under; otherwise traced (if on) on their own. */
   inEvaluate?: boolean;
@@ -67,23 +69,27 @@ export function graphInput(example: Example): Pick<State, "dialogue" | "question
   return { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) };
 }
 
-/** The method's graph compiled in this thread, with the resolver (and its cache and limit) in `configurable`. */
-function localGraph(c: RunnerConfig, resolver: ModelResolver): GraphRun {
+/**
+ * The method's graph compiled in this thread, handed the run's models, resolved once for every example through
+ * `resolver` (its cache and limit), and its label set.
+ */
+async function localGraph(c: RunnerConfig, resolver: ModelResolver): Promise<GraphRun> {
   const graph = builderFor(c.task, c.method).compile();
-  const configurable = withModels(resolver);
+  const { context, configurable } = withRun({ options: c.runOptions, labelSet: c.labelSet, ...(await resolver.forRun(c.runOptions)) });
   const callbacks = c.inEvaluate ? [] : traceCallbacks();
   return async (example, signal) =>
     (await graph.invoke(
       graphInput(example),
-      // Typed as ERC's builder (graphs/methods.ts MethodBuilder); the graph's own context schema checks the options.
-      { context: c.runOptions as ErcRunOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+      // Typed as ERC's builder (graphs/methods.ts MethodBuilder), whose context has no EQ-Bench aggregation; the graph's
+      // own context schema checks the options.
+      { context: context as ErcRunOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
     )) as Partial<State>;
 }
 
 /** `runGraph`: where the graph runs (default: here). The judge, if any, runs here, through `resolver`. */
 export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, runGraph?: GraphRun): Promise<ExampleRunner> {
-  const labelSet = loadLabelSet(c.labels);
-  const run = runGraph ?? localGraph(c, resolver);
+  const { labelSet } = c;
+  const run = runGraph ?? (await localGraph(c, resolver));
   const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);

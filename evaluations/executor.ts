@@ -5,10 +5,9 @@
  */
 import { availableParallelism } from "node:os";
 import { tracingEnabled } from "../core/tracing.js";
-import { ModelResolver } from "../models/factory.js";
+import { capabilitiesOf, ModelResolver } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import { globalPacer, setRateLimits, type RateLimits } from "../models/pacing.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { BatchTransport } from "../models/types.js";
 import { SqliteAnswerCache, type CacheStats } from "../store/answerCache.js";
 import type { Example } from "./data/types.js";
@@ -75,7 +74,7 @@ export function workerCount(o: { workers?: number | "auto"; langsmith?: boolean 
     return o.workers;
   }
   if (o.langsmith || tracingEnabled()) return 0;
-  const threadSafe = models.every((m) => m === undefined || ["openai", "ollama"].includes(parseModelSpec(m).provider));
+  const threadSafe = models.every((m) => m === undefined || capabilitiesOf(m).threadSafe);
   const n = Math.min(availableParallelism(), Math.floor(concurrency / 8), 8);
   return threadSafe && n >= 2 ? n : 0;
 }

@@ -1,22 +1,23 @@
 /** What `insideout eval` is asked to do (evaluations/run.ts), and what it reports. */
-import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { CacheStats } from "../store/answerCache.js";
 import type { BatchStats } from "./batch.js";
 import type { ExperimentMetrics } from "./experimentMetrics.js";
 import type { ProgressView } from "./progress.js";
-import { type TaskName } from "../state/runOptions.js";
+import type { RunOptions, TaskName } from "../state/runOptions.js";
 
 export interface EvalOptions {
   /** Optional for a benchmark's data (eqbench:v2, emobench:eu|ea), whose task follows from it; else required. */
   task?: TaskName;
   method: string;
-  /** provider:model; `auto` or absent picks the default (models/factory.ts). */
-  model?: string;
+  /**
+   * The run options, as the graphs take them (state/runOptions.ts); those left out take the schema's defaults, but
+   * `labels` the data's own (meld7 for meld:*) and `model` the default model (`auto`, models/factory.ts).
+   */
+  options?: Partial<RunOptions>;
   /** ERG only; default: the evaluated model. */
   judgeModel?: string;
   /** ERG only: false skips the judge. */
   judge?: boolean;
-  labels?: string;
   /** `ed:test`, `ed:valid` or a file path. */
   data?: string;
   limit?: number;
@@ -25,12 +26,6 @@ export interface EvalOptions {
   /** Requests / tokens per minute to stay under (models/pacing.ts); the server's own limits apply too. */
   rpm?: number;
   tpm?: number;
-  agents?: AgentEmotion[];
-  aggregation?: "llm" | "vote" | "weighted" | "mean" | "median";
-  temperature?: number;
-  /** Self-consistency: how many samples (default 5) and their temperature (default 0.7, above 0). */
-  samples?: number;
-  sampleTemperature?: number;
   out?: string;
   /** Upload the experiment to LangSmith (against the dataset of `insideout data upload`). */
   langsmith?: boolean;

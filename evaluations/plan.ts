@@ -7,9 +7,8 @@ import { basename, extname, join, resolve } from "node:path";
 import { setting } from "../core/settings.js";
 import { runContext } from "../state/runOptions.js";
 import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
-import { effectiveSpec, resolveModel } from "../models/factory.js";
+import { capabilitiesOf, effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
@@ -90,7 +89,7 @@ function requestLimitFor(concurrency: number): number {
 
 /** --rpm/--tpm pace the OpenAI-compatible transport (models/limits.ts) only: refused for a model they would not pace. */
 function checkPaced(models: (string | undefined)[]): void {
-  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+  const other = models.find((m) => m !== undefined && !capabilitiesOf(m).paced);
   if (other) throw new Error(`--rpm and --tpm pace openai: models (and OpenAI-compatible servers) only, not ${other}: drop them, or use --concurrency.`);
 }
 
@@ -109,10 +108,10 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   const o = { ...options, task: taskFor(options.task, data) };
   const benchmark = isBenchmarkTask(o.task);
   // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
-  const labels = o.labels ?? defaultLabelsFor(data);
+  const labels = o.options?.labels ?? defaultLabelsFor(data);
   const remote = o.server !== undefined ? await import("./remoteExecutor.js") : undefined;
   const server = remote ? remote.checkServerOptions(o.server!, o, labels) : undefined;
-  const model = effectiveSpec(o.model);
+  const model = effectiveSpec(o.options?.model);
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
   positiveInt("concurrency", concurrency);
@@ -120,26 +119,12 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   positiveInt("rpm", o.rpm);
   positiveInt("tpm", o.tpm);
   // One line for a bad option (a sample count of 0, a sample temperature of 0), before anything is read or resolved.
-  const runOptions = runContext(
-    {
-    model,
-    labels,
-    temperature: o.temperature ?? 0,
-    ...(o.agents ? { agents: o.agents } : {}),
-    ...(o.aggregation ? { aggregation: o.aggregation } : {}),
-    ...(o.samples !== undefined ? { samples: o.samples } : {}),
-    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-    },
-    benchmark ? o.task : "erc",
-  );
+  // Parsed as any run's (every aggregation): the task's own are the method's rules, said with its name.
+  const runOptions = runContext({ ...o.options, model, labels }, "any");
   checkMethodOptions(o.task, o.method, runOptions);
   const sampled = isSelfConsistency(o.method);
-  const variant: MethodVariant = {
-    agents: runOptions.agents,
-    aggregation: runOptions.aggregation,
-    temperature: runOptions.temperature,
-    ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
-  };
+  const { agents, aggregation, temperature, samples, sampleTemperature } = runOptions;
+  const variant: MethodVariant = { agents, aggregation, temperature, ...(sampled ? { samples, sampleTemperature } : {}) };
   const labelSet = loadLabelSet(labels);
   const useJudge = o.task === "erg" && o.judge !== false;
   const judgeSpec = useJudge ? (o.judgeModel && o.judgeModel !== "auto" ? o.judgeModel : model) : undefined;
@@ -192,7 +177,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
   };
-  const runner: RunnerConfig = { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
+  const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
   if (remote && server) await remote.reachServer(server, runner);
   return {

@@ -14,7 +14,7 @@ import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
 import { builder as benchmark } from "./benchmark.js";
 import { builder as baselineBenchmark } from "./baseline_benchmark.js";
 import { builder as selfConsistencyBenchmark } from "./self_consistency_benchmark.js";
-import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
+import { isBenchmarkTask, RUN_OPTIONS, type RunOptions, type TaskName } from "../state/runOptions.js";
 
 export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
 export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
@@ -56,8 +56,9 @@ export function methodNames(task: TaskName): readonly string[] {
 
 /** The uncompiled graph of a task × method; an unknown method is a one-line error naming the valid ones. */
 /**
- * A graph picked at run time, typed as the InsideOut ERC builder: every graph takes the same dialogue and writes the
- * same state, and ERC's run options are a superset of ERG's (whose context schema refuses `vote` at run time).
+ * A graph picked at run time, typed as the InsideOut ERC builder: every graph writes the same state, from a dialogue
+ * or a benchmark's question (evaluations/exampleRunner.ts graphInput), and checks a run's options against its own
+ * context schema at run time (ERG's refuses `vote`, EQ-Bench's ratings are not voted on).
  */
 export type MethodBuilder = typeof erc;
 
@@ -75,7 +76,7 @@ export function graphIdFor(task: TaskName, method: string): string {
 
 /** The run options a method's choice depends on (a subset of RunOptions, so callers need not build a whole one). */
 export interface MethodOptions {
-  aggregation: "llm" | "vote" | "weighted" | "mean" | "median";
+  aggregation: RunOptions["aggregation"];
   agents: readonly string[];
   respond?: boolean;
 }
@@ -87,6 +88,15 @@ const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = {
   eqbench: ["insideout"],
   "emobench-eu": ["insideout"],
   "emobench-ea": ["insideout"],
+};
+
+/** Why a task offers only some aggregations (its schema's enum), said when another is asked for. */
+const AGGREGATION_LIMITS: Readonly<Record<TaskName, string>> = {
+  erc: "mean and median are for EQ-Bench's ratings",
+  erg: "replies carry no label",
+  eqbench: "its answers are ratings, not choices to vote on",
+  "emobench-eu": "its answers are choices, not ratings to average",
+  "emobench-ea": "its answers are choices, not ratings to average",
 };
 
 /** Methods that sample the plain recogniser or responder k times; only they read `samples` and `sampleTemperature`. */
@@ -104,16 +114,13 @@ export function checkMethodOptions(task: TaskName, method: string, options: Meth
   const fail = (problem: string): never => {
     throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
   };
+  // The aggregations a task offers are its schema's; said here with the method's name and why, before the graph's
+  // context schema would refuse them.
+  const aggregations: readonly string[] = RUN_OPTIONS[task].shape.aggregation.unwrap().options;
+  if (!aggregations.includes(options.aggregation)) fail(`aggregation cannot be ${options.aggregation} (${AGGREGATION_LIMITS[task]}): use ${aggregations.join(" or ")}`);
   if (isBenchmarkTask(task)) {
-    // Ratings are averaged, choices voted on: each refuses the other's rules (nodes/aggregateAnswers.ts).
-    const allowed = task === "eqbench" ? ["llm", "mean", "median"] : ["llm", "vote", "weighted"];
-    if (!allowed.includes(options.aggregation)) fail(`aggregation must be ${allowed.join(", ")}`);
     if (options.respond) fail("respond is for ERC");
-  } else if (options.aggregation === "mean" || options.aggregation === "median") {
-    fail("aggregation mean and median are for EQ-Bench's ratings: use llm, vote or weighted");
   } else if (task === "erg") {
-    // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
-    if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
     if (options.respond) fail("respond is for ERC; every ERG method replies already");
     // The plain responder's samples carry no confidence of their own to weigh.
     if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");

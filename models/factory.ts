@@ -8,22 +8,65 @@ import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "..
 import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
 import { openaiModel } from "./openai.js";
-import { parseModelSpec } from "./spec.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
-const providers = new Map<string, ProviderFactory>([
-  ["openai", openaiModel],
+/** What a provider's models can do, asked by the eval before it plans threads, batches and pacing. */
+export interface ProviderCapabilities {
+  /** Its requests can go through the OpenAI Batch API (eval --batch). */
+  batchApi: boolean;
+  /** Its transport is paced by --rpm/--tpm (models/limits.ts, models/pacing.ts). */
+  paced: boolean;
+  /** It can be resolved again in a worker thread (an HTTP client; not an in-memory model, nor one registered here only). */
+  threadSafe: boolean;
+  /** Its models are files on this machine (a server takes them only by name). */
+  local: boolean;
+}
+
+const NONE: ProviderCapabilities = { batchApi: false, paced: false, threadSafe: false, local: false };
+const HTTP: ProviderCapabilities = { ...NONE, threadSafe: true };
+
+const providers = new Map<string, { make: ProviderFactory; can: ProviderCapabilities }>([
+  ["openai", { make: openaiModel, can: { batchApi: true, paced: true, threadSafe: true, local: false } }],
   // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
-  ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
-  ["local", async (name, options) => (await import("./local/provider.js")).localModel(name, options)],
+  ["ollama", { make: async (name, options) => (await import("./ollama.js")).ollamaModel(name, options), can: HTTP }],
+  ["local", { make: async (name, options) => (await import("./local/provider.js")).localModel(name, options), can: { ...NONE, local: true } }],
   // Each integration is imported only when one of its models is asked for.
-  ["anthropic", async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options)],
-  ["google-genai", async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options)],
-  ["gigachat", async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options)],
+  ["anthropic", { make: async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options), can: NONE }],
+  ["google-genai", { make: async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options), can: NONE }],
+  ["gigachat", { make: async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options), can: NONE }],
 ]);
 
-export function registerProvider(prefix: string, factory: ProviderFactory): void {
-  providers.set(prefix.toLowerCase(), factory);
+/** A provider of this thread only (tests' scripted models, the bench's instant one): none of the capabilities above. */
+export function registerProvider(prefix: string, factory: ProviderFactory, can: ProviderCapabilities = NONE): void {
+  providers.set(prefix.toLowerCase(), { make: factory, can });
+}
+
+/** Model names are `provider:model`, as LangChain's initChatModel spells them. */
+export interface ModelSpec {
+  provider: string;
+  name: string;
+}
+
+export function parseModelSpec(spec: string): ModelSpec {
+  const i = spec.indexOf(":");
+  if (i <= 0 || i === spec.length - 1) {
+    throw new Error(`Bad model name "${spec}": use provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf.`);
+  }
+  return { provider: spec.slice(0, i).toLowerCase(), name: spec.slice(i + 1) };
+}
+
+/** What a model's provider can do; nothing for a name of no known provider (refused when it is resolved). */
+export function capabilitiesOf(spec: string | undefined): ProviderCapabilities {
+  return providers.get(parseModelSpec(effectiveSpec(spec)).provider)?.can ?? NONE;
+}
+
+/** A model name's provider and what it can do (`auto` as the default it stands for); an unknown provider is one line. */
+export function providerOf(spec: string | undefined): ModelSpec & { can: ProviderCapabilities } {
+  const effective = effectiveSpec(spec);
+  const parsed = parseModelSpec(effective);
+  const entry = providers.get(parsed.provider);
+  if (!entry) throw new Error(`Unknown model provider "${parsed.provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
+  return { ...parsed, can: entry.can };
 }
 
 export function knownProviders(): string[] {
@@ -57,18 +100,38 @@ export class ModelResolver {
 
   async resolve(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
     const effective = effectiveSpec(spec);
-    const { provider, name } = parseModelSpec(effective);
-    const factory = providers.get(provider);
-    if (!factory) {
-      throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
-    }
+    const { provider, name } = providerOf(effective);
     // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
-    const chosen = provider === "local" && effectiveSpec(spec) !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
-    const model = await factory(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
+    const chosen = provider === "local" && effective !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
+    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
     // A model found by name keeps that name: the server's folder is none of the caller's business.
     const named = chosen === name ? model : { ...model, spec: effective, name };
     return this.deps.cache ? { ...named, cache: this.deps.cache } : named;
   }
+
+  /**
+   * A run's models, resolved once: the model at the run's temperature now (a bad name or a missing key is one line
+   * before any call), and at self-consistency's `sampleTemperature` on first use, then kept.
+   */
+  async forRun(o: { model: string; temperature: number; sampleTemperature: number }): Promise<RunModels> {
+    const model = await this.resolve(o.model, { temperature: o.temperature });
+    let sampling: Promise<ResolvedModel> | undefined;
+    const samplingModel = () => {
+      if (!sampling) {
+        sampling = this.resolve(o.model, { temperature: o.sampleTemperature });
+        sampling.catch(() => (sampling = undefined));
+      }
+      return sampling;
+    };
+    return { model, samplingModel };
+  }
+}
+
+/** The models of one run (ModelResolver.forRun), handed to its nodes through the runtime (nodes/env.ts). */
+export interface RunModels {
+  model: ResolvedModel;
+  /** The same model at the run's `sampleTemperature`: self-consistency's samples. */
+  samplingModel: () => Promise<ResolvedModel>;
 }
 
 /**

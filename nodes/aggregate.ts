@@ -11,6 +11,7 @@ import { invokeStructured } from "../models/structured.js";
 import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
+import { runOptions } from "../state/runOptions.js";
 import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
@@ -59,11 +60,11 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const opinions = selected.flatMap((a) => (current(state, a) && state.opinions[a] ? [[a, state.opinions[a]] as const] : []));
       if (opinions.length === 0) throw new AllAgentsFailedError(state.failures, voices);
       const fallback = () => aggregateOpinions("weighted", opinions.map(([, o]) => o), env.labelSet.labels);
-      if (env.options.aggregation !== "llm") {
-        const rule = env.options.aggregation;
-        if (rule !== "vote" && rule !== "weighted") throw new Error(`ERC aggregation is llm, vote or weighted, not ${rule} (EQ-Bench's).`);
+      // ERC's aggregations are its schema's (no mean or median: a label is voted on), checked there.
+      const rule = runOptions(config, "erc").aggregation;
+      if (rule !== "llm") {
         const decided = aggregateOpinions(rule, opinions.map(([, o]) => o), env.labelSet.labels);
-        return { emotion: { ...decided, decidedBy: env.options.aggregation }, failures: { aggregate: null } };
+        return { emotion: { ...decided, decidedBy: rule }, failures: { aggregate: null } };
       }
       // Each rationale gets its share of the prompt, so five long answers cannot make a prompt of their sum.
       const rationales = fitShares(opinions.map(([a, o]) => ({ name: a, text: o.rationale })), LISTED_CHARS, "agents' rationales");
@@ -101,10 +102,8 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const rationale = c.confidence === undefined ? "The first sample (samples carry no confidence)." : `Highest self-rated confidence (${c.confidence.toFixed(2)}).`;
       return { text: c.reply, author, rationale };
     };
-    if (env.options.aggregation !== "llm") {
-      if (env.options.aggregation === "vote") {
-        throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
-      }
+    // ERG's aggregations are its schema's (no vote: replies carry no label), checked there with options from any source.
+    if (runOptions(config, "erg").aggregation !== "llm") {
       const reply = mostConfident();
       return { reply, ...chatReply(state, reply.text), failures: { aggregate: null } };
     }

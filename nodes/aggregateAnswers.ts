@@ -9,7 +9,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { invokeStructured } from "../models/structured.js";
 import { AGGREGATE_BENCHMARK, AGGREGATE_BENCHMARK_SAMPLES } from "../prompts/benchmark.js";
 import { render } from "../prompts/render.js";
-import type { Question } from "../state/question.js";
+import { taskOf, type Question } from "../state/question.js";
+import { runOptions } from "../state/runOptions.js";
 import type { BenchmarkAnswer, FinalAnswer, State, Update } from "../state/state.js";
 import { answerSchema, asAnswer, questionMessages, questionOf } from "./answerQuestion.js";
 import { failureToRecord, record, usageOf } from "./common.js";
@@ -18,11 +19,6 @@ import { reportFailure, type RunEnv } from "./env.js";
 import { combineChoices, combineRatings } from "./strategies.js";
 
 const RUN_NAME = "aggregate";
-
-/** Which aggregations a question admits: ratings are averaged, choices voted on; `llm` for both. */
-export function aggregationsFor(kind: Question["kind"]): readonly string[] {
-  return kind === "eqbench" ? ["llm", "mean", "median"] : ["llm", "vote", "weighted"];
-}
 
 function decide(q: Question, rule: string, answers: readonly BenchmarkAnswer[]): Omit<FinalAnswer, "decidedBy"> {
   if (q.kind === "eqbench") {
@@ -48,10 +44,8 @@ export async function aggregateAnswers(
   samples: boolean,
 ): Promise<Update> {
   const q = questionOf(state);
-  const rule: string = env.options.aggregation;
-  if (!aggregationsFor(q.kind).includes(rule)) {
-    throw new Error(`A ${q.kind === "eqbench" ? "EQ-Bench" : "EmoBench"} question's aggregation is ${aggregationsFor(q.kind).join(", ")}, not ${rule}.`);
-  }
+  // The question's benchmark's aggregations are its schema's (ratings averaged, choices voted on), checked there.
+  const rule = runOptions(config, taskOf(q)).aggregation;
   const answers = voices.map(([, a]) => a);
   if (rule !== "llm") return { answer: { ...decide(q, rule, answers), decidedBy: rule }, failures: { aggregate: null } };
   const rationales = fitShares(voices.map(([n, a]) => ({ name: n, text: a.rationale ?? "" })), LISTED_CHARS, samples ? "answers' rationales" : "agents' rationales");

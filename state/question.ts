@@ -5,6 +5,7 @@
  * Zod 3, as the state is (state/state.ts).
  */
 import { z } from "zod/v3";
+import type { BenchmarkTask } from "./runOptions.js";
 
 export const EqBenchQuestion = z.object({
   kind: z.literal("eqbench"),
@@ -31,3 +32,8 @@ export type EmoBenchQuestion = z.infer<typeof EmoBenchQuestion>;
 
 export const Question = z.discriminatedUnion("kind", [EqBenchQuestion, EmoBenchQuestion]);
 export type Question = z.infer<typeof Question>;
+
+/** The task a question belongs to (state/runOptions.ts): its run options, and so its aggregations, are that task's. */
+export function taskOf(q: Question): BenchmarkTask {
+  return q.kind === "eqbench" ? "eqbench" : q.kind === "eu" ? "emobench-eu" : "emobench-ea";
+}

@@ -1,6 +1,7 @@
 /**
  * Run options: typed, defaulted, and shown in LangGraph Studio as the graphs' context schema. Each task has its own:
- * ERC offers vote aggregation and `respond`; ERG chooses among replies, which carry no label, so neither.
+ * ERC offers vote aggregation and `respond`; ERG chooses among replies, which carry no label, so neither; EQ-Bench
+ * averages ratings, EmoBench votes on choices.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
@@ -16,8 +17,8 @@ export const BENCHMARK_TASKS: readonly BenchmarkTask[] = ["eqbench", "emobench-e
 export const isBenchmarkTask = (task: string): task is BenchmarkTask => (BENCHMARK_TASKS as readonly string[]).includes(task);
 
 /** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
-export const DEFAULT_SAMPLES = 5;
-export const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
+const DEFAULT_SAMPLES = 5;
+const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
 const MAX_SAMPLES = 32;
 
 const common = {
@@ -25,13 +26,13 @@ const common = {
     .string()
     .default("auto")
     .describe(
-      "provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf; auto picks a default. On a server, local models only as local:default or by file name from its INSIDEOUT_MODELS_DIR",
+      "provider:model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, google-genai:gemini-2.5-flash, gigachat:GigaChat-2-Max, ollama:llama3.2, local:./model.gguf; auto: openai:gpt-4o-mini with OPENAI_API_KEY or OPENAI_BASE_URL, else the embedded local model. On a server, local models only as local:default or by file name from its INSIDEOUT_MODELS_DIR",
     ),
   agents: z
     .array(z.enum(ALL_AGENTS))
     .min(1)
     .default([...EKMAN_AGENTS])
-    .describe("Emotion agents that take part; the five Ekman emotions by default, surprise may be added"),
+    .describe(`Emotion agents that take part (${ALL_AGENTS.join(", ")}); the five Ekman emotions by default`),
   labels: z
     .string()
     .default("ed32")
@@ -52,10 +53,15 @@ const common = {
     .describe("Self-consistency: the sampling temperature of the samples (the aggregate agent uses temperature)"),
 };
 
+/**
+ * Every way the aggregate agent can decide; each task offers its own (its schema's enum): ERC's labels are voted on,
+ * ERG's replies are not (no label), EQ-Bench's ratings are averaged, EmoBench's choices voted on.
+ */
+const AGGREGATIONS = z.enum(["llm", "vote", "weighted", "mean", "median"]);
+
 const ercShape = {
   ...common,
-  aggregation: z
-    .enum(["llm", "vote", "weighted"])
+  aggregation: AGGREGATIONS.extract(["llm", "vote", "weighted"])
     .default("llm")
     .describe("llm: the aggregate agent decides (the paper); vote: majority label; weighted: confidence-weighted"),
   respond: z.boolean().default(false).describe("After recognising the emotion, also reply to the speaker"),
@@ -63,19 +69,40 @@ const ercShape = {
 
 const ergShape = {
   ...common,
-  aggregation: z
-    .enum(["llm", "weighted"], { error: "ERG aggregation is llm or weighted (replies carry no label to vote on)" })
+  aggregation: AGGREGATIONS.extract(["llm", "weighted"], { error: "ERG aggregation is llm or weighted (replies carry no label to vote on)" })
     .default("llm")
     .describe("llm: the aggregate agent chooses the reply (the paper); weighted: the most confident agent's reply"),
 };
 
-/** The benchmark graphs' options: EQ-Bench's ratings are consolidated by mean or median, EmoBench's choices by vote or weighted. */
+/** EQ-Bench v2's: four emotions rated 0–10, consolidated per emotion. */
+const eqbenchShape = {
+  ...common,
+  aggregation: AGGREGATIONS.extract(["llm", "mean", "median"], { error: "EQ-Bench aggregation is llm, mean or median (its answers are ratings, not choices to vote on)" })
+    .default("llm")
+    .describe("llm: the aggregate agent gives the ratings; mean or median: each emotion's rating over the agents (or samples)"),
+};
+
+/** EmoBench EU's and EA's: an option chosen per field, consolidated per field. */
+const emobenchShape = {
+  ...common,
+  aggregation: AGGREGATIONS.extract(["llm", "vote", "weighted"], { error: "EmoBench aggregation is llm, vote or weighted (its answers are choices, not ratings to average)" })
+    .default("llm")
+    .describe("llm: the aggregate agent chooses; vote: the option most agents (or samples) chose; weighted: confidence-weighted"),
+};
+
+/** The benchmark graphs' (one family for both benchmarks): either's aggregations, the question's own checked by its node. */
 const benchmarkShape = {
   ...common,
-  aggregation: z
-    .enum(["llm", "vote", "weighted", "mean", "median"])
-    .default("llm")
-    .describe("llm: the aggregate agent decides; EQ-Bench: mean or median rating per emotion; EmoBench: vote or weighted per question"),
+  aggregation: AGGREGATIONS.default("llm")
+    .describe("llm: the aggregate agent decides; EQ-Bench: mean or median rating per emotion; EmoBench: vote or weighted per field"),
+};
+
+/** Any run's: ERC's options with every aggregation, each task taking its own (graphs/methods.ts checkMethodOptions). */
+const anyShape = {
+  ...ercShape,
+  aggregation: AGGREGATIONS.default("llm").describe(
+    "llm: the aggregate agent decides (the paper); vote: majority label (ERC, EmoBench); weighted: confidence-weighted (ERG: the most confident agent's reply); mean or median: EQ-Bench's ratings per emotion",
+  ),
 };
 
 /** Bad run options, as one line: `Invalid run option temperature (7): Too big: expected number to be <=2`. */
@@ -119,9 +146,9 @@ function oneLineErrors<T extends Record<string, z.ZodType>>(shape: T): T {
 /** The plain schemas, for callers that check options themselves (safeParse) before a run. */
 const ErcPlain = z.object(ercShape);
 const ErgPlain = z.object(ergShape);
-const BenchmarkPlain = z.object(benchmarkShape);
-/** Any run's: ERC's options with every aggregation. */
-const AnyPlain = z.object({ ...ercShape, aggregation: benchmarkShape.aggregation });
+const EqbenchPlain = z.object(eqbenchShape);
+const EmobenchPlain = z.object(emobenchShape);
+const AnyPlain = z.object(anyShape);
 
 /** The ERC graphs' context schema. */
 export const ErcRunOptions = z.object(oneLineErrors(ercShape));
@@ -132,20 +159,24 @@ export const ErgRunOptions = z.object(oneLineErrors(ergShape));
 /** The benchmark graphs' context schema. */
 export const BenchmarkRunOptions = z.object(oneLineErrors(benchmarkShape));
 
-/** Options of any run: ERC's, of which ERG's are a part (`respond` is always false for ERG), with every aggregation. */
+/**
+ * Options of any run: ERC's, of which the others' are a part (`respond` is always false but for ERC), with every
+ * aggregation. The flags of the commands that run any task (eval, reproduce) are made from it (cli/options.ts).
+ */
 export const RunOptions = AnyPlain;
 export type RunOptions = z.infer<typeof RunOptions>;
 export type ErcRunOptions = z.infer<typeof ErcPlain>;
 export type ErgRunOptions = z.infer<typeof ErgRunOptions> & { respond: false };
 
 /** Each task's context schema, for callers that validate options before a run (one line per bad option). */
-export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain, eqbench: BenchmarkPlain, "emobench-eu": BenchmarkPlain, "emobench-ea": BenchmarkPlain } as const;
+export const RUN_OPTIONS = { erc: ErcPlain, erg: ErgPlain, eqbench: EqbenchPlain, "emobench-eu": EmobenchPlain, "emobench-ea": EmobenchPlain } as const;
 
 /**
  * Options of a run, from the runtime context (LangGraph ≥ 0.6) or, for older clients, `configurable`. With its task,
- * checked against that task's schema (ERG: `respond` false); without, against ERC's, which admits every option.
+ * checked against that task's schema (`respond` false but for ERC); without, against any run's (every aggregation).
  */
 export function runOptions(config: LangGraphRunnableConfig | undefined, task: "erg"): ErgRunOptions;
+export function runOptions(config: LangGraphRunnableConfig | undefined, task: "erc"): ErcRunOptions;
 export function runOptions(config: LangGraphRunnableConfig | undefined, task?: TaskName): RunOptions;
 export function runOptions(config: LangGraphRunnableConfig | undefined, task?: TaskName): RunOptions {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
@@ -160,7 +191,7 @@ export function runOptions(config: LangGraphRunnableConfig | undefined, task?: T
     if (hit && hit.source === JSON.stringify(context)) return hit.options;
   }
   const known = Object.fromEntries(keys.map((k) => [k, configurable[k]]));
-  const options = parse(task, { ...known, ...((context ?? {}) as object) });
+  const options = parse(task ?? "any", { ...known, ...((context ?? {}) as object) });
   if (cacheable) cache.set(context, { source: JSON.stringify(context), options });
   return options;
 }
@@ -176,21 +207,22 @@ const parsedContexts: Record<TaskName | "any", WeakMap<object, { source: string;
   "emobench-ea": new WeakMap(),
 };
 
-/** Without a task: any run's options (every aggregation); LangGraph checks a graph's own context schema. */
-function parse(task: TaskName | undefined, raw: unknown): RunOptions {
-  const parsed = (task ? RUN_OPTIONS[task] : AnyPlain).safeParse(raw);
+/** "any": any run's options (every aggregation); LangGraph checks a graph's own context schema. */
+function parse(task: TaskName | "any", raw: unknown): RunOptions {
+  const parsed = (task === "any" ? AnyPlain : RUN_OPTIONS[task]).safeParse(raw);
   if (!parsed.success) throw invalidOption(raw, parsed.error.issues[0]);
   // A run's options are one shape for every task, so every node reads the same fields; only ERC replies on request.
-  return task === undefined || task === "erc" ? (parsed.data as RunOptions) : { ...parsed.data, respond: false };
+  return task === "any" || task === "erc" ? (parsed.data as RunOptions) : { ...parsed.data, respond: false };
 }
 
 /**
  * Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`.
- * With a task, checked against its schema (ERG: no vote, `respond` false).
+ * With a task, checked against its schema (ERG: no vote, `respond` false); "any": any run's (every aggregation), for
+ * a caller that checks the task's own with the method's rules (graphs/methods.ts checkMethodOptions).
  */
 export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task: "erg"): ErgRunOptions;
 export function runContext(options?: Partial<z.input<typeof ErcPlain>>, task?: "erc"): ErcRunOptions;
-export function runContext(options: Partial<z.input<typeof RunOptions>>, task: TaskName): RunOptions;
-export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName = "erc"): RunOptions {
+export function runContext(options: Partial<z.input<typeof RunOptions>>, task: TaskName | "any"): RunOptions;
+export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName | "any" = "erc"): RunOptions {
   return parse(task, options);
 }

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames } from "../../graphs/methods.js";
@@ -6,20 +6,16 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval, type EvalResult } from "../../evaluations/run.js";
 import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../state/runOptions.js";
-import type { EvalOptions } from "../../evaluations/options.js";
-import { ALL_AGENTS } from "../../taxonomy/agents.js";
-import { BENCHMARK_TASKS, type TaskName } from "../../state/runOptions.js";
+import { BENCHMARK_TASKS, RUN_OPTIONS, type TaskName } from "../../state/runOptions.js";
 import { withLanguage } from "../../evaluations/data/benchmarkExamples.js";
+import { addRunOptions, givenRunOptions } from "../options.js";
 
 interface EvalCommandOptions {
   task?: TaskName;
   lang?: string;
   method: string;
-  model?: string;
   judgeModel?: string;
   judge: boolean;
-  labels?: string;
   data: string;
   limit?: number;
   seed: number;
@@ -37,11 +33,6 @@ interface EvalCommandOptions {
   progress: boolean;
   /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
   hideInputs?: boolean;
-  agents?: string;
-  aggregation?: RunOptions["aggregation"];
-  temperature?: number;
-  samples?: number;
-  sampleTemperature?: number;
 }
 
 function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
@@ -109,48 +100,20 @@ export function problems(r: EvalResult): string | undefined {
   return undefined;
 }
 
-export function parseTemperature(v: string): number {
-  const t = Number(v);
-  if (v.trim() === "" || !Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
-  return t;
-}
+/** The methods of every task: eval and reproduce offer every run option any of them reads (any run's schema). */
+export const ALL_METHODS: readonly string[] = [...new Set([...methodNames("erc"), ...methodNames("erg"), ...methodNames("eqbench")])];
 
-/** Self-consistency's samples differ only when sampled above temperature 0. */
-export function parseSampleTemperature(v: string): number {
-  const t = parseTemperature(v);
-  if (t === 0) throw new InvalidArgumentError("expected a temperature above 0: at 0 every sample is the same answer");
-  return t;
-}
-
-/** The run options `eval` and `reproduce` share: which agents, how they are aggregated, sampling. */
-export function addMethodOptions(cmd: Command): Command {
-  return cmd
-    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
-    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm; EQ-Bench: llm, mean or median)").choices(["llm", "vote", "weighted", "mean", "median"]))
-    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
-    .addOption(new Option("--samples <k>", `self-consistency: how many times the plain recogniser (or responder) is asked (default ${DEFAULT_SAMPLES})`).argParser(positiveInt))
-    .addOption(
-      new Option("--sample-temperature <t>", `self-consistency: the samples' temperature, above 0 (default ${DEFAULT_SAMPLE_TEMPERATURE}; the aggregator uses --temperature)`).argParser(
-        parseSampleTemperature,
-      ),
-    );
-}
-
-/** The options of addMethodOptions as EvalOptions. */
-export function methodOptions(o: Pick<EvalCommandOptions, "agents" | "aggregation" | "temperature" | "samples" | "sampleTemperature">): Partial<EvalOptions> {
-  return {
-    ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
-    ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
-    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-    ...(o.samples !== undefined ? { samples: o.samples } : {}),
-    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-  };
+/** Each task's aggregations, as its schema has them (ERG's self-consistency: llm only, graphs/methods.ts). */
+function aggregationsByTask(): string {
+  return Object.entries(RUN_OPTIONS)
+    .map(([task, schema]) => `${task} ${schema.shape.aggregation.unwrap().options.join(", ")}`)
+    .join("; ");
 }
 
 export function evalCommand(): Command {
   const cmd = new Command("eval")
     .description(
-      "Evaluate a method on EmpatheticDialogues or MELD (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
+      "Evaluate a method on EmpatheticDialogues, MELD, EQ-Bench v2 or EmoBench (or any dataset file): predictions.jsonl, metrics.json and a report in --out. " +
         "Every input is checked before the first model call; interrupted runs resume where they stopped; answers are cached in SQLite. " +
         "Exits 1 when examples are unfinished (the model was not reached: the same command retries them) or errored.",
     )
@@ -162,10 +125,8 @@ export function evalCommand(): Command {
       ]),
     )
     .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}; eqbench:v2, emobench:*: ${methodNames("eqbench").join(", ")}`)
-    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
-    .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
     .option(
       "--data <source>",
       "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), eqbench:v2 (EQ-Bench v2: four emotions rated 0–10, EQ-Bench's own score), emobench:eu or emobench:ea (EmoBench: options chosen, accuracy), or a JSONL/CSV file",
@@ -174,7 +135,7 @@ export function evalCommand(): Command {
     .addOption(new Option("--lang <lang>", "EmoBench: the questions' language (default all)").choices(["en", "zh", "all"]))
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
-  return addMethodOptions(cmd)
+  return addRunOptions(cmd, "any", ALL_METHODS, { noDefault: ["labels"] })
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
@@ -201,19 +162,20 @@ export function evalCommand(): Command {
         "  insideout eval --task erc --method self-consistency --samples 5 --sample-temperature 0.7 --limit 200\n" +
         "  insideout eval --data eqbench:v2 --method insideout --aggregation median   # EQ-Bench v2, scored as EQ-Bench scores\n" +
         "  insideout eval --data emobench:eu --lang en --method baseline              # EmoBench EU accuracy (emotion, cause, both)\n" +
+        "--labels defaults to the data's own label set: ed32, or meld7 for meld:*.\n" +
+        `Aggregations by task: ${aggregationsByTask()}.\n` +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
-    .action(async (o: EvalCommandOptions) => {
+    .action(async (o: EvalCommandOptions, command: Command) => {
       const progress = o.progress ? progressBar(`${o.task ?? o.data} ${o.method}`) : silentProgress;
       const data = withLanguage(o.data, o.lang);
       const result = await resumableOnInterrupt(() => progress.stop(), () =>
         runEval({
           ...(o.task !== undefined ? { task: o.task } : {}),
           method: o.method,
-          ...(o.model !== undefined ? { model: o.model } : {}),
+          options: givenRunOptions(command),
           ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
           judge: o.judge,
-          ...(o.labels !== undefined ? { labels: o.labels } : {}),
           data,
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
@@ -227,7 +189,6 @@ export function evalCommand(): Command {
           cache: o.cache,
           ...(o.batch ? { batch: true } : {}),
           ...(o.server !== undefined ? { server: o.server } : {}),
-          ...methodOptions(o),
           progress,
         }),
       );

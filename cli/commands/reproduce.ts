@@ -11,14 +11,14 @@ import { progressBar, silentProgress } from "../../evaluations/progress.js";
 import { runEval } from "../../evaluations/run.js";
 import { planEval } from "../../evaluations/plan.js";
 import type { EvalOptions } from "../../evaluations/options.js";
-import { addMethodOptions, methodOptions, problems } from "./eval.js";
+import { ALL_METHODS, problems } from "./eval.js";
 import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methods.js";
 import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
 import { variantParts } from "../../evaluations/variant.js";
-import type { RunOptions } from "../../state/runOptions.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
-import { type TaskName } from "../../state/runOptions.js";
+import { addRunOptions, givenRunOptions } from "../options.js";
+import type { RunOptions, TaskName } from "../../state/runOptions.js";
 import { exampleScores, readRecords, SUITE_BENCHMARKS, SUITE_METHODS, suiteTable, type SuiteRun } from "../../evaluations/suite.js";
 import { tableToMarkdown } from "../../evaluations/report/render.js";
 import { writeFileAtomic } from "../../evaluations/files.js";
@@ -55,7 +55,6 @@ const runsOf = (t: TableSpec): readonly TableRun[] =>
 
 interface ReproduceOptions {
   table: string;
-  model?: string;
   judgeModel?: string;
   limit?: number;
   data: string;
@@ -66,11 +65,6 @@ interface ReproduceOptions {
   batch?: boolean;
   server?: string;
   progress: boolean;
-  agents?: string;
-  aggregation?: RunOptions["aggregation"];
-  temperature?: number;
-  samples?: number;
-  sampleTemperature?: number;
 }
 
 export function reproduceCommand(): Command {
@@ -81,7 +75,6 @@ export function reproduceCommand(): Command {
         .choices([...Object.keys(TABLES), "suite"])
         .makeOptionMandatory(),
     )
-    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "tables 3–4: the judge (the paper used GPT-4; default: the --model)")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples instead of the whole split").argParser(positiveInt))
     .option("--data <source>", "ed:test (the paper's split), ed:valid, or a JSONL/CSV file", "ed:test")
@@ -92,31 +85,29 @@ export function reproduceCommand(): Command {
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
     .option("--server <url>", "run the graphs on a LangGraph server (npm run dev, or a deployment: docs/studio.md); needs --model; the judge runs here")
     .option("--no-progress", "no progress bars on stderr");
-  return addMethodOptions(cmd)
+  // The label set is the table's.
+  return addRunOptions(cmd, "any", ALL_METHODS, { omit: ["labels"] })
     .addHelpText(
       "after",
       "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500\n" +
         "  insideout reproduce --table ablation --model openai:gpt-4o-mini --limit 500",
     )
-    .action(async (o: ReproduceOptions) => {
-      if (o.table === "suite") return reproduceSuite(o);
+    .action(async (o: ReproduceOptions, command: Command) => {
+      if (o.table === "suite") return reproduceSuite(o, givenRunOptions(command));
       const table = TABLES[o.table]!;
       const runs = runsOf(table);
       // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
-      if (table.runs && (o.agents !== undefined || o.aggregation !== undefined)) {
+      const chosen = givenRunOptions(command);
+      if (table.runs && (chosen.agents !== undefined || chosen.aggregation !== undefined)) {
         throw new Error(`--table ${o.table} sets the agents and the aggregation itself (one run per choice): leave out --agents and --aggregation.`);
       }
-      const chosen = methodOptions(o);
-      const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
+      const slug = (chosen.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
       const variant = variantParts(chosen, runs.some((r) => isSelfConsistency(r.method))).map((p) => `-${p.replace(/[^A-Za-z0-9._+-]+/g, "-")}`).join("");
       const root = o.out ?? path.join("experiments", `${/^\d+$/.test(o.table) ? `table${o.table}` : o.table}-${slug}${variant}${o.limit ? `-n${o.limit}` : ""}`);
       const evalOf = (run: TableRun): EvalOptions => ({
         task: table.task,
         method: run.method,
-        ...chosen,
-        ...run.options,
-        labels: table.labels,
-        ...(o.model !== undefined ? { model: o.model } : {}),
+        options: { ...chosen, ...run.options, labels: table.labels },
         ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
         judge: table.task === "erg",
         ...(o.limit !== undefined ? { limit: o.limit } : {}),
@@ -161,18 +152,15 @@ export function reproduceCommand(): Command {
 }
 
 /** `--table suite` (evaluations/suite.ts): every run planned first, then run in turn (each resumable), then one table. */
-async function reproduceSuite(o: ReproduceOptions): Promise<void> {
+async function reproduceSuite(o: ReproduceOptions, chosen: Partial<RunOptions>): Promise<void> {
   if (o.data !== "ed:test") throw new Error("--table suite reads each benchmark's own data: leave out --data.");
-  const chosen = methodOptions(o);
-  const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
+  const slug = (chosen.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
   const root = o.out ?? path.join("experiments", `suite-${slug}${o.limit ? `-n${o.limit}` : ""}`);
   const runs = SUITE_BENCHMARKS.flatMap((benchmark) => SUITE_METHODS.map((method) => ({ benchmark, method })));
   const evalOf = ({ benchmark, method }: (typeof runs)[number]): EvalOptions => ({
     ...(benchmark.task ? { task: benchmark.task } : {}),
     method,
-    ...chosen,
-    ...(benchmark.labels ? { labels: benchmark.labels } : {}),
-    ...(o.model !== undefined ? { model: o.model } : {}),
+    options: { ...chosen, ...(benchmark.labels ? { labels: benchmark.labels } : {}) },
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
     data: benchmark.data,
     concurrency: o.concurrency,
@@ -198,7 +186,7 @@ async function reproduceSuite(o: ReproduceOptions): Promise<void> {
     if (problem) process.exitCode = 1;
     done.push({ ...run, metrics: result.metrics, scores: exampleScores(await readRecords(result.outDir), result.metrics) });
   }
-  const table = suiteTable(done, done[0]?.metrics.model ?? o.model ?? "auto");
+  const table = suiteTable(done, done[0]?.metrics.model ?? chosen.model ?? "auto");
   const md = `${tableToMarkdown(table)}\n`;
   await writeFileAtomic(path.join(root, "suite.md"), md);
   process.stdout.write(`${md}Wrote ${root}/suite.md\n`);

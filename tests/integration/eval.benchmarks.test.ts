@@ -22,6 +22,7 @@ import { REPO } from "../helpers/cli.js";
 import { promptOf, requestedSchema, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
 import { runEval } from "../../evaluations/run.js";
+import type { RunOptions } from "../../state/runOptions.js";
 
 const EQ = path.resolve(REPO, "../shared/data/eq_bench");
 const EMO = path.resolve(REPO, "../shared/data/emobench");
@@ -150,11 +151,11 @@ afterAll(async () => {
 });
 
 /** One eval; `ids`: the questions it ran (its --limit sample), in order, from its predictions.jsonl. */
-async function evalOf(data: string, method: string, limit: number, extra: Record<string, unknown> = {}) {
+async function evalOf(data: string, method: string, limit: number, extra: Partial<RunOptions> = {}) {
   seen.clear();
   const before = server.requests.length;
   const out = path.join(dir, "out", `${data}-${method}-${JSON.stringify(extra)}`.replace(/[^\w.-]+/g, "_"));
-  const r = await runEval({ method, data, limit, model: "openai:gpt-4o-mini", workers: 0, out, ...extra });
+  const r = await runEval({ method, data, limit, options: { model: "openai:gpt-4o-mini", ...extra }, workers: 0, out });
   expect(r.unfinished.count).toBe(0);
   const ids = readFileSync(path.join(out, "predictions.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
   expect(ids).toHaveLength(limit);
@@ -182,7 +183,7 @@ describe("EQ-Bench v2 as an eval task", () => {
     expect(sent).not.toContain("Revised scores");
   });
 
-  it.each([["mean"], ["median"], ["llm"]])("insideout, aggregation %s", async (aggregation) => {
+  it.each([["mean"], ["median"], ["llm"]] as const)("insideout, aggregation %s", async (aggregation) => {
     const { m, requests, ids } = await evalOf("eqbench:v2", "insideout", 9, { aggregation });
     const qs = byIds(eq, ids);
     const answers = qs.map((q) =>

@@ -11,6 +11,7 @@ import { WorkerPool } from "../../dist/evaluations/workerPool.js";
 import { exampleRunner, type Outcome, type RunnerConfig } from "../../dist/evaluations/exampleRunner.js";
 import { ModelResolver } from "../../dist/models/factory.js";
 import type { PredictionRecord } from "../../dist/evaluations/record.js";
+import { loadLabelSet } from "../../dist/taxonomy/labelSets.js";
 import { RunOptions } from "../../state/runOptions.js";
 import { readEdTest } from "../helpers/evalOracle.js";
 import { roleHandler, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
@@ -43,7 +44,7 @@ afterAll(async () => {
 const config: RunnerConfig = {
   task: "erc",
   method: "insideout",
-  labels: "ed32",
+  labelSet: loadLabelSet("ed32"),
   runOptions: RunOptions.parse({ model: "openai:workers", temperature: 0 }),
 };
 

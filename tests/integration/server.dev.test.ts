@@ -13,6 +13,7 @@ import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { GRAPH_IDS, builderFor } from "../../graphs/methods.js";
 import type { State } from "../../state/state.js";
+import { checkRun } from "../../cli/options.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
@@ -219,7 +220,7 @@ describe("npm run dev (langgraphjs dev)", () => {
 
   it("runRemotely streams each agent's view as it finishes and returns the local RunResult", async () => {
     const seen: string[] = [];
-    const remote = await runRemotely(dev.url, "erg", "erc+insideout", dialogue, { model: MODEL }, (node, update) => {
+    const remote = await runRemotely(dev.url, checkRun("erg", "erc+insideout", { model: MODEL }), dialogue, (node, update) => {
       if (update.candidates?.[node] || update.recognized || update.reply) seen.push(node);
     });
     expect(seen.sort()).toEqual(["aggregate", "anger", "disgust", "fear", "happiness", "recognize", "sadness"]);

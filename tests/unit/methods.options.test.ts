@@ -23,6 +23,16 @@ describe("checkMethodOptions", () => {
     ["erg", "erc+self-consistency", { aggregation: "weighted" }, /aggregation must be llm/],
     ["erc", "self-consistency", { respond: true }, /respond needs the insideout method/],
     ["erg", "insideout", {}, /Unknown erg method "insideout"/],
+    // EQ-Bench's answers are four ratings (averaged), EmoBench's a chosen option (voted on), ERC's a label.
+    ["eqbench", "insideout", { aggregation: "vote" }, /^EQBENCH method insideout: aggregation cannot be vote \(.*\): use llm or mean or median\.$/],
+    ["eqbench", "self-consistency", { aggregation: "weighted" }, /aggregation cannot be weighted/],
+    ["emobench-eu", "insideout", { aggregation: "mean" }, /^EMOBENCH-EU method insideout: aggregation cannot be mean \(.*\): use llm or vote or weighted\.$/],
+    ["emobench-ea", "self-consistency", { aggregation: "median" }, /aggregation cannot be median/],
+    ["erc", "insideout", { aggregation: "median" }, /^ERC method insideout: aggregation cannot be median \(.*\): use llm or vote or weighted\.$/],
+    ["erg", "erc+insideout", { aggregation: "mean" }, /aggregation cannot be mean/],
+    ["eqbench", "baseline", { respond: true }, /respond is for ERC/],
+    ["emobench-eu", "insideout", { agents: ["fear", "fear"] }, /the agent "fear" is listed twice/],
+    ["eqbench", "erc+insideout", {}, /Unknown eqbench method "erc\+insideout"/],
   ])("%s %s %j is refused", (task, method, o, problem) => {
     expect(() => checkMethodOptions(task, method, opts(o))).toThrow(problem);
   });
@@ -40,6 +50,10 @@ describe("checkMethodOptions", () => {
     ["erc", "self-consistency", { aggregation: "vote" }],
     ["erc", "self-consistency", { aggregation: "weighted" }],
     ["erg", "erc+self-consistency", { aggregation: "llm" }],
+    ["eqbench", "insideout", { aggregation: "mean" }],
+    ["eqbench", "self-consistency", { aggregation: "median" }],
+    ["emobench-eu", "insideout", { aggregation: "vote" }],
+    ["emobench-ea", "self-consistency", { aggregation: "weighted" }],
   ])("%s %s %j runs", (task, method, o) => {
     expect(() => checkMethodOptions(task, method, opts(o))).not.toThrow();
   });
