@@ -1,7 +1,6 @@
 /**
- * Runs one example through a method's graph (and the ERG judge). The same code runs in the eval's own thread or in
- * its worker threads (executor.ts), with the graph compiled here or on a LangGraph server (remoteExecutor.ts);
- * storing the record is the caller's job.
+ * Runs one example through a method's graph (and the ERG judge), with the graph compiled here or on a LangGraph
+ * server (remoteExecutor.ts); storing the record is the caller's job.
  *
  * An example either finishes, as a record of what the model answered (an agent's invalid answer and the whole
  * graph's failure on the model's answers included), or stays unfinished: a failure that is not a result (the model
@@ -22,7 +21,7 @@ import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
 import { type TaskName } from "../state/runOptions.js";
 
-/** Plain data, so that it can be handed to a worker thread. */
+/** What a runner needs besides its model resolver: plain data, as an experiment records it. */
 export interface RunnerConfig {
   task: TaskName;
   method: string;
@@ -33,7 +32,7 @@ export interface RunnerConfig {
   inEvaluate?: boolean;
 }
 
-/** Why an example has no record; plain data (it crosses threads). */
+/** Why an example has no record. */
 export interface Unfinished {
   /** `model:<kind>` (core/errors.ts CallFailureKind), `server:<kind>` (core/langgraphServer.ts), `storage`, `stopped` or `other`. */
   kind: string;

@@ -51,7 +51,7 @@ export class ExampleQueue {
     try {
       outcome = await this.run(example, own.signal);
     } catch (e) {
-      // An executor failure (a worker thread died): nothing more can run.
+      // The runner itself failed (not the example): nothing more can run.
       outcome = { unfinished: { ...unfinishedOf(e), stopsRun: true } };
     } finally {
       this.controller.signal.removeEventListener("abort", onStop);
