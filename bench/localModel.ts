@@ -158,7 +158,7 @@ export async function measureLocalModel(
 
 /** For a quick look: `node dist/bench/localModel.js [dialogues]`. */
 if (process.argv[1]?.endsWith("localModel.js")) {
-  const { loadDataset } = await import("../evaluations/data/ed.js");
+  const { loadDataset } = await import("../evaluations/data/index.js");
   const { EventEmitter } = await import("node:events");
   EventEmitter.defaultMaxListeners = 64;
   const split = (await loadDataset("ed:test")).map((e) => e.dialogue);

@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
-import { loadDataset } from "../evaluations/data/ed.js";
+import { loadDataset } from "../evaluations/data/index.js";
 import { setMaxConcurrency } from "../models/limits.js";
 import { registerInstant } from "./instantModel.js";
 import { measureLatency } from "./latency.js";

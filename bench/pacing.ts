@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDataset } from "../evaluations/data/ed.js";
+import { loadDataset } from "../evaluations/data/index.js";
 import { runEval } from "../evaluations/run.js";
 
 export interface PacingCase {

@@ -16,7 +16,7 @@ import type { ModelResolver } from "../models/factory.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
 import { withModels } from "../nodes/env.js";
 import { goldToSet, loadLabelSet } from "../taxonomy/labelSets.js";
-import type { Example } from "./data/types.js";
+import type { Example } from "./data/index.js";
 import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
 import { type TaskName } from "../state/runOptions.js";

@@ -24,7 +24,7 @@ import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { writeArtifacts } from "./artifacts.js";
 import { startBatch, type BatchStats } from "./batch.js";
-import type { Example } from "./data/types.js";
+import type { Example } from "./data/index.js";
 import { startExecutor } from "./executor.js";
 import { openExperiment, type OpenExperiment } from "./experiment.js";
 import { experimentMetrics } from "./experimentMetrics.js";

@@ -3,10 +3,8 @@ import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
 import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
-import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
 import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
-import { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "../../evaluations/data/meld.js";
-import { ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
+import { defaultDataDir, defaultMeldDir, ED_SPLITS, fetchedDataDir, fetchedMeldDir, MELD_SPLITS, type EdSplit } from "../../evaluations/data/index.js";
 
 const MB = 1024 * 1024;
 
