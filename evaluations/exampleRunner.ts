@@ -73,7 +73,8 @@ function localGraph(c: RunnerConfig, resolver: ModelResolver): GraphRun {
   return async (example, signal) =>
     (await graph.invoke(
       graphInput(example),
-      { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+      // An empty callbacks list would replace the handlers of langsmith's evaluate() run tree: given only when it has some.
+      { context: c.runOptions, configurable, signal, ...(callbacks.length ? { callbacks } : {}) },
     )) as Partial<State>;
 }
 
@@ -89,12 +90,12 @@ export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, ru
       fillFromState(record, await run(example, signal));
       if (judge && record.prediction.reply) {
         try {
-          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, signal ? { signal } : undefined);
+          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, { signal });
           record.judge = scores;
           addUsage(record.usage, usage);
         } catch (e) {
           // The method answered; only its grading failed (an invalid judgement): kept as a failure, not an error.
-          record.failures.judge = failureToRecord(e, signal ? { signal } : undefined);
+          record.failures.judge = failureToRecord(e, { signal });
         }
       }
     } catch (e) {

@@ -64,7 +64,7 @@ export async function judgeReply(
     runName: JUDGE_RUN_NAME,
     schemaName: "judgement",
     repair: repairScores,
-    ...(config ? { config } : {}),
+    config,
   });
   return { scores: value, usage };
 }

@@ -111,7 +111,7 @@ function examplesOfRecord(value: unknown, file: string, line: number, warnings: 
     return conversationExamples({
       convId: r.conv_id,
       emotion: checkEmotion(r.emotion, file, line),
-      ...(r.situation !== undefined ? { situation: r.situation } : {}),
+      situation: r.situation,
       utterances: r.utterances,
     });
   }
