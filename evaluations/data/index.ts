@@ -1,7 +1,7 @@
 /**
  * The datasets' entry point: evaluation examples from the named EmpatheticDialogues splits (ed.ts), MELD's
  * (meld.ts), or any JSONL/CSV file, and a seeded sample of them. `insideout data fetch|upload` live beside it
- * (fetch.ts, fetchMeld.ts, langsmith.ts), loaded only by that command.
+ * (fetch.ts, fetchMeld.ts, langsmith.ts), imported only by that command (cli/commands/data.ts).
  */
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
