@@ -17,8 +17,7 @@ import { ModelResolver, providerOf } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import type { SqliteAnswerCache } from "../store/answerCache.js";
 import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
-import { exampleRunner, graphInput, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
-import type { Executor } from "./executor.js";
+import { exampleRunner, graphInput, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 
 /**
@@ -27,9 +26,6 @@ import type { EvalOptions } from "./options.js";
  */
 export function checkServerOptions(server: string, o: EvalOptions, labels: string): string {
   const url = serverUrl(server);
-  if (typeof o.workers === "number" && o.workers > 0) {
-    throw new Error("--workers cannot be used with --server: the graphs run on the server, with its own workers; use --concurrency for the runs in flight.");
-  }
   if (o.batch) {
     throw new Error("--batch cannot be used with --server: the server makes the model calls, one run at a time; use one or the other.");
   }
@@ -68,7 +64,7 @@ export interface RemoteExecutorConfig {
   cache?: SqliteAnswerCache;
 }
 
-export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Executor> {
+export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
   const runGraph: GraphRun = async (example, signal) =>
@@ -81,6 +77,5 @@ export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Exec
       ...(signal ? { signal } : {}),
     })) as Partial<State>;
   const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
-  const run = await exampleRunner(c.runner, resolver, runGraph);
-  return { workers: 0, run, close: async () => undefined };
+  return exampleRunner(c.runner, resolver, runGraph);
 }

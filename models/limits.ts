@@ -6,7 +6,7 @@
  *  - a per-attempt timeout that covers the headers and the whole body, and a total time for all attempts of one
  *    request, waits included, after which it gives up with what happened;
  *  - completion requests paced by the server's rate limits (models/pacing.ts), learnt from its `x-ratelimit-*`
- *    headers or set by --rpm/--tpm, across every request of the process and its worker threads;
+ *    headers or set by --rpm/--tpm, across every request of the process;
  *  - retries with exponential backoff and jitter on 408/409/429/5xx, dropped connections, timeouts and 2xx answers
  *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, and on a
  *    429 without them the wait its body names ("Please try again in 0.7s") or its reset headers, each announced on
