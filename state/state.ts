@@ -20,6 +20,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
+import { reduceUi, type UiEvent } from "../ui/views.js";
 
 const opinion = () =>
   z.object({
@@ -153,6 +154,11 @@ export const InsideOutState = z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
+  /** In a chat run, the agents' views as generative UI, attached to the turn's answer message (ui/views.ts). */
+  ui: withLangGraph(z.array(z.custom<UiEvent>()), {
+    reducer: { fn: reduceUi },
+    default: () => [],
+  }),
 });
 
 export type State = z.infer<typeof InsideOutState>;
