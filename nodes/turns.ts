@@ -11,7 +11,7 @@
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { State, Update } from "../state/state.js";
 import { LABEL_ID_PREFIX } from "../ui/views.js";
-import { EmptyDialogueError } from "./dialogue.js";
+import { EmptyDialogueError } from "../state/state.js";
 
 export class ConversationError extends Error {
   constructor(message: string) {

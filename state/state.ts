@@ -94,14 +94,22 @@ const failuresByNode = () =>
     default: () => ({}),
   });
 
+export class EmptyDialogueError extends Error {
+  constructor() {
+    super("The dialogue is empty: give at least one non-empty turn from the speaker.");
+    this.name = "EmptyDialogueError";
+  }
+}
+
 /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
 const dialogue = () =>
   z
     .array(z.string())
     // Checked when the run starts (LangGraph validates the input against the graph's input schema), so an empty
-    // dialogue is one error before any LLM call rather than one error per parallel agent.
-    .refine((turns) => turns.some((t) => t.trim() !== ""), {
-      message: "The dialogue is empty: give at least one non-empty turn from the speaker.",
+    // dialogue is one error before any LLM call rather than one error per parallel agent. Thrown, not returned as an
+    // issue: zod passes a refinement's own error on, so the run's error is this one line, not a list of zod issues.
+    .superRefine((turns) => {
+      if (!turns.some((t) => t.trim() !== "")) throw new EmptyDialogueError();
     })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
 
