@@ -6,15 +6,15 @@
  */
 
 const AGENTS = {
-  anger: { name: "Anger", colour: "#c62828", face: "😠" },
-  disgust: { name: "Disgust", colour: "#2e7d32", face: "🤢" },
-  fear: { name: "Fear", colour: "#6a1b9a", face: "😨" },
-  happiness: { name: "Joy", colour: "#f9a825", face: "😄" },
-  sadness: { name: "Sadness", colour: "#1565c0", face: "😢" },
-  surprise: { name: "Surprise", colour: "#ef6c00", face: "😮" },
+  anger: { name: "Anger", colour: "#c62828" },
+  disgust: { name: "Disgust", colour: "#2e7d32" },
+  fear: { name: "Fear", colour: "#6a1b9a" },
+  happiness: { name: "Joy", colour: "#e09100" },
+  sadness: { name: "Sadness", colour: "#1565c0" },
+  surprise: { name: "Surprise", colour: "#ef6c00" },
 };
 
-const who = (agent) => AGENTS[agent] ?? { name: agent, colour: "#546e7a", face: "🗳️" };
+const who = (agent) => AGENTS[agent] ?? { name: agent, colour: "#546e7a" };
 
 const card = (colour) => ({
   borderLeft: `4px solid ${colour}`,
@@ -35,9 +35,7 @@ function AgentView({ agent, task, emotion, confidence: c, rationale, reply, fail
   const a = who(agent);
   return (
     <div data-insideout="agent-view" data-agent={agent} style={card(a.colour)}>
-      <strong style={{ color: a.colour }}>
-        {a.face} {a.name}
-      </strong>
+      <strong style={{ color: a.colour }}>{a.name}</strong>
       {failed ? (
         <span style={{ color: "#b71c1c" }}> could not answer: {failed}</span>
       ) : task === "erc" ? (
@@ -59,7 +57,7 @@ function AgentView({ agent, task, emotion, confidence: c, rationale, reply, fail
 function Decision({ task, emotion, confidence: c, decidedBy, author, rationale, recognized }) {
   return (
     <div data-insideout="decision" style={{ ...card("#37474f"), background: "#eceff1" }}>
-      <strong>🧠 Aggregate agent</strong>
+      <strong>Aggregate agent</strong>
       {task === "erc" ? (
         <span>
           {" "}decided <strong>{emotion}</strong>
