@@ -21,8 +21,9 @@ export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--
 const run = promisify(execFile);
 
 /**
- * A ready copy of agent-chat-ui: dependencies installed and the app built (`next build`), in a folder named after the
- * source's lockfile and package.json, so a second run on this machine reuses it. A half-made copy is removed first.
+ * A ready copy of agent-chat-ui, its dependencies installed, in a folder named after the source's lockfile and
+ * package.json, so a second run on this machine reuses it. A half-made copy is removed first. (It is served by
+ * `next dev`: `next build` fetches its font from Google, which a closed network refuses; dev falls back.)
  */
 export async function preparedChatUi(log: (line: string) => void = () => {}): Promise<string> {
   const hash = createHash("sha256")
@@ -38,15 +39,16 @@ export async function preparedChatUi(log: (line: string) => void = () => {}): Pr
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CI: "1" };
   log("installing agent-chat-ui's dependencies");
   await run("npx", ["--yes", "pnpm@10.5.1", "install", "--frozen-lockfile"], { cwd: dir, env, maxBuffer: 64 << 20, timeout: 600_000 });
-  log("building agent-chat-ui");
-  await run(path.join(dir, "node_modules/.bin/next"), ["build"], { cwd: dir, env, maxBuffer: 64 << 20, timeout: 600_000 });
   writeFileSync(ready, new Date().toISOString());
   return dir;
 }
 
-/** agent-chat-ui's server on 127.0.0.1:`port`, as built by preparedChatUi. */
-export async function startChatUi(dir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(path.join(dir, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+/**
+ * agent-chat-ui's dev server on 127.0.0.1:`port`, from preparedChatUi's copy; resolved once its page has compiled
+ * and answers (minutes on a busy two-core machine: `timeoutMs`).
+ */
+export async function startChatUi(dir: string, port: number, timeoutMs = 420_000): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(path.join(dir, "node_modules/.bin/next"), ["dev", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -66,17 +68,20 @@ export async function startChatUi(dir: string, port: number): Promise<{ url: str
     }
     await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
   };
-  for (let i = 0; i < 240; i++) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
     if (child.exitCode !== null) throw new Error(`agent-chat-ui exited (${child.exitCode}): ${output.slice(-2000)}`);
     try {
-      if ((await fetch(url)).ok) return { url, stop };
+      // The first request compiles the page and answers when it is done.
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, timeoutMs - (Date.now() - started))) });
+      if (res.ok) return { url, stop };
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
   }
   await stop();
-  throw new Error(`agent-chat-ui did not answer on ${url} within 60 s: ${output.slice(-2000)}`);
+  throw new Error(`agent-chat-ui did not answer on ${url} within ${timeoutMs / 1000} s: ${output.slice(-2000)}`);
 }
 
 /** What the page shows at one moment: the chat's text and the text of each generative-UI component. */

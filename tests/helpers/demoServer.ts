@@ -115,6 +115,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     streamAnswer(res, q, content, usage).catch((e: unknown) => res.destroy(e instanceof Error ? e : new Error(String(e))));
     return;
   }
+  // Unstreamed, the answer takes as long as its chunks would have.
+  const pieces = content.match(/\S+\s*|\s+/g)?.length ?? 1;
+  setTimeout(() => sendCompletion(res, q, content, usage), chunkMs * (pieces - 1));
+}
+
+function sendCompletion(res: ServerResponse, q: ChatRequest, content: string, usage: Record<string, number>): void {
   res.writeHead(200, { "content-type": "application/json" });
   res.end(JSON.stringify({
     id: completionId(), object: "chat.completion", created: 0, model: q.model,
@@ -129,7 +135,10 @@ if (!/^\d+$/.test(arg) || port > 65535) {
   process.stderr.write(`demo server: the port must be a number from 0 to 65535, got "${arg}".\n`);
   process.exit(2);
 }
-/** Optional second argument: milliseconds between a streamed answer's chunks (0, the default, sends them at once). */
+/**
+ * Optional second argument: milliseconds between an answer's chunks, a few words each (0, the default, answers at
+ * once): a model that takes its time, so a client can be seen showing the run as it goes.
+ */
 const chunkArg = process.argv[3] ?? "0";
 const chunkMs = Number(chunkArg);
 if (!/^\d+$/.test(chunkArg) || chunkMs > 10_000) {
