@@ -1,7 +1,8 @@
 /**
  * The graphs in a real chat client: agent-chat-ui (LangChain's, unmodified, from ../shared/clients) in headless
  * Chromium against `npm run dev`, the model the demo server on loopback (an OpenAI-compatible server that streams
- * a few words at a time, 30 ms apart, so each call takes a moment). Every change of the chat is recorded while a run
+ * a few words at a time, 150 ms apart, so each call takes a moment: an agent's answer about 4 s, the aggregate
+ * agent's about 1 s). Every change of the chat is recorded while a run
  * goes: no internal call's JSON ever shows, the agents' views show before the answer does, ERG's reply and ERC's
  * answer stay, and a second turn on the thread works the same. Screenshots are left in the temp folder named below.
  *
@@ -10,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -32,7 +33,7 @@ let ui: { url: string; stop: () => Promise<void> };
 let browser: Browser;
 
 async function startDemo(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "tests/helpers/demoServer.ts"), "0", "30"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "tests/helpers/demoServer.ts"), "0", "150"], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -79,6 +80,8 @@ async function chat(assistant: string, name: string): Promise<{ turns: Snapshot[
     await page.screenshot({ path: path.join(SHOTS, `${name}-turn${i + 1}.png`), fullPage: true });
     turns.push(snapshots.slice(from));
   }
+  // The timeline, for a look when a check fails: when, how many views, the chat's last lines.
+  writeFileSync(path.join(SHOTS, `${name}-timeline.json`), JSON.stringify(snapshots.map((s) => ({ at: s.at, views: s.views.length, chat: s.chat.slice(-300) })), null, 1));
   return { turns, page };
 }
 
