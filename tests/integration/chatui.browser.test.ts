@@ -23,7 +23,7 @@ const SHOTS = path.join(os.tmpdir(), "insideout-chatui-screenshots");
 /** What an internal structured call's answer looks like when it leaks into the chat. */
 const JSON_BUBBLE = /\{\s*"(reply|choice|emotion|confidence|rationale)"\s*:/;
 /** The demo server's canned answers (tests/helpers/demoServer.ts). */
-const ERG_REPLY = "That's wonderful news! Congratulations, enjoy every bit of it!";
+const ERG_REPLY = "wonderful news! Congratulations, enjoy every bit of it!"; // the page may curl the apostrophe before it
 const RESPONDER = "Congratulations! That is wonderful news. What are you looking forward to most?";
 const TURNS = ["I finally got the job I wanted!", "And I start on Monday."];
 
@@ -81,7 +81,7 @@ async function chat(assistant: string, name: string): Promise<{ turns: Snapshot[
     turns.push(snapshots.slice(from));
   }
   // The timeline, for a look when a check fails: when, how many views, the chat's last lines.
-  writeFileSync(path.join(SHOTS, `${name}-timeline.json`), JSON.stringify(snapshots.map((s) => ({ at: s.at, views: s.views.length, chat: s.chat.slice(-300) })), null, 1));
+  writeFileSync(path.join(SHOTS, `${name}-timeline.json`), JSON.stringify(snapshots.map((s) => ({ at: s.at, views: s.views, chat: s.chat.slice(-300) })), null, 1));
   return { turns, page };
 }
 
