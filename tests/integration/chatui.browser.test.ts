@@ -68,13 +68,24 @@ afterAll(async () => {
 async function chat(assistant: string, name: string): Promise<{ turns: Snapshot[][]; page: Page }> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1300 } });
   const snapshots: Snapshot[] = [];
-  await recordChanges(page, (s) => snapshots.push(s));
+  // A screenshot at the first moment of a turn that shows a view of it: what the person sees while the run goes.
+  let during: { file: string; before: number } | undefined;
+  let shot: Promise<unknown> = Promise.resolve();
+  await recordChanges(page, (s) => {
+    snapshots.push(s);
+    if (during && viewsOf(s, during.before).length > 0) {
+      shot = page.screenshot({ path: during.file, fullPage: true }).catch(() => undefined);
+      during = undefined;
+    }
+  });
   await page.goto(`${ui.url}/?apiUrl=${encodeURIComponent(dev.url)}&assistantId=${encodeURIComponent(assistant)}`);
   await page.locator('textarea[placeholder="Type your message..."]').waitFor({ timeout: 60_000 });
   const turns: Snapshot[][] = [];
   for (const [i, text] of TURNS.entries()) {
     const from = snapshots.length;
+    during = { file: path.join(SHOTS, `${name}-turn${i + 1}-during.png`), before: i * 6 };
     await say(page, text);
+    await shot;
     // The last values event and the components' scripts settle after the run.
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, `${name}-turn${i + 1}.png`), fullPage: true });
