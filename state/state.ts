@@ -11,6 +11,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
+import { reduceUi, type UiEvent } from "../ui/views.js";
 
 const opinion = () =>
   z.object({
@@ -84,14 +85,22 @@ const failuresByNode = () =>
     default: () => ({}),
   });
 
+export class EmptyDialogueError extends Error {
+  constructor() {
+    super("The dialogue is empty: give at least one non-empty turn from the speaker.");
+    this.name = "EmptyDialogueError";
+  }
+}
+
 /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
 const dialogue = () =>
   z
     .array(z.string())
     // Checked when the run starts (LangGraph validates the input against the graph's input schema), so an empty
-    // dialogue is one error before any LLM call rather than one error per parallel agent.
-    .refine((turns) => turns.some((t) => t.trim() !== ""), {
-      message: "The dialogue is empty: give at least one non-empty turn from the speaker.",
+    // dialogue is one error before any LLM call rather than one error per parallel agent. Thrown, not returned as an
+    // issue: zod passes a refinement's own error on, so the run's error is this one line, not a list of zod issues.
+    .superRefine((turns) => {
+      if (!turns.some((t) => t.trim() !== "")) throw new EmptyDialogueError();
     })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
 
@@ -144,6 +153,11 @@ export const InsideOutState = z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
+  /** In a chat run, the agents' views as generative UI, attached to the turn's answer message (ui/views.ts). */
+  ui: withLangGraph(z.array(z.custom<UiEvent>()), {
+    reducer: { fn: reduceUi },
+    default: () => [],
+  }),
 });
 
 export type State = z.infer<typeof InsideOutState>;
