@@ -20,6 +20,7 @@ import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
+import { identityEntries } from "./identity.js";
 import { type TaskName } from "../state/runOptions.js";
 
 export interface EvalPlan {
@@ -152,10 +153,10 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   }
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
   // the method's model with its own keys; the judge runs here.
-  if (!server) await resolveModel(model, { temperature: runOptions.temperature });
-  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
+  const resolved = server ? undefined : await resolveModel(model, { temperature: runOptions.temperature });
+  const judge = judgeSpec ? await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
-  });
+  }) : undefined;
   // A batch's stage holds every example: all are in flight at once, in this thread; on a server, the server's workers.
   const workers = o.batch || server ? 0 : workerCount(o, [model, judgeSpec], concurrency);
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
@@ -177,6 +178,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     ...(server ? { server } : {}),
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
+    // Where the answers come from and what they are made of: another endpoint or edited data is another experiment.
+    ...identityEntries({ ...(resolved ? { model: resolved.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
   };
   const runner: RunnerConfig = { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
