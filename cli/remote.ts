@@ -9,6 +9,7 @@ import type { RunOptions } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
+import { builtinLabelSet } from "../taxonomy/labelSets.js";
 import { runLocally, summarize, validateOptions, type ProgressListener, type RunResult } from "./run.js";
 import { type TaskName } from "../state/runOptions.js";
 
@@ -52,6 +53,8 @@ export async function runRemotely(
     final = (await runOnServer(client, server, {
       graphId,
       input: { dialogue },
+      // A label file is the server's, by name: only a built-in set is known here.
+      expected: { task, ...(builtinLabelSet(options.labels) ? { labels: builtinLabelSet(options.labels)!.labels } : {}) },
       context: options,
       metadata: { method: `${task}:${method}`, labels: options.labels, model: options.model },
       streamMode,

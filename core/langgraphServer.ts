@@ -10,6 +10,7 @@
  */
 import { Client, type StreamMode } from "@langchain/langgraph-sdk";
 import { ServerRunFailure } from "./errors.js";
+import { checkedFinalState, type ExpectedAnswer } from "./serverAnswer.js";
 
 export { ServerRunFailure } from "./errors.js";
 
@@ -87,7 +88,9 @@ export function transportFailure(url: string, error: unknown): ServerRunFailure 
 
 export interface ServerRun {
   graphId: string;
-  input: Record<string, unknown>;
+  input: { dialogue?: string[]; speakers?: string[] };
+  /** What the final state must be to count as the run's answer (core/serverAnswer.ts). */
+  expected: ExpectedAnswer;
   context: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   /** `values` is always streamed (the final state); other modes reach `onEvent`. */
@@ -97,7 +100,7 @@ export interface ServerRun {
 }
 
 /**
- * Runs a graph on the server and returns its final state. Throws the graph's own failure on the model's answers as a
+ * Runs a graph on the server and returns its final state, once checked to be the run's answer. Throws the graph's own failure on the model's answers as a
  * plain error (see runError), a ServerRunFailure for anything else, and, when `signal` aborted, whatever the abort
  * threw.
  */
@@ -125,7 +128,7 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
   }
   if (failed) throw failed;
   if (!final) throw new ServerRunFailure("server", `The LangGraph server at ${url} ended the run without a result.`);
-  return final;
+  return checkedFinalState(url, final, run.input, run.expected);
 }
 
 /**
