@@ -348,7 +348,13 @@ function askedOf(input: string | URL | Request, init: RequestInit | undefined): 
 function notACompletion(asked: Asked, type: string, parsed: unknown): string | undefined {
   if (asked.streamed) return type.includes("text/event-stream") ? undefined : `a ${type || "typeless"} answer to a streamed request`;
   if (!type.includes("json")) return `a ${type || "typeless"} answer instead of JSON`;
-  const choices = (parsed as { choices?: unknown } | null)?.choices;
+  return notACompletionBody(parsed);
+}
+
+/** Why a parsed chat-completions body is not a completion (no `choices`, none in it); undefined when it is one. */
+export function notACompletionBody(parsed: unknown): string | undefined {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "a body that is not a JSON object";
+  const choices = (parsed as { choices?: unknown }).choices;
   if (!Array.isArray(choices)) return "JSON without `choices`";
   if (choices.length === 0) return "no choices in the answer";
   return undefined;
