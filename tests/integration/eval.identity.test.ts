@@ -4,7 +4,7 @@
  * (through the built CLI against loopback OpenAI-compatible servers).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -36,6 +36,21 @@ function args(out: string, more: string[] = []): string[] {
 }
 
 const env = (url: string) => ({ OPENAI_BASE_URL: url, OPENAI_API_KEY: "sk-identity-0123456789", INSIDEOUT_MAX_RETRIES: "0" });
+
+describe("an HTTP 400 on every call", () => {
+  it("is no result: every example unfinished, exit 1, no metrics.json reporting accuracy 0", async () => {
+    const refusing = await startFakeOpenAI(() => ({ status: 400, body: JSON.stringify({ error: { message: "bad request", type: "invalid_request_error" } }) }));
+    try {
+      const out = path.join(dir, "all-400");
+      const r = await spawnCli(args(out), env(refusing.url)).done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`${N} of ${N} examples unfinished \\(${N} × The model server at \\S+ refused the request \\(HTTP 400: bad request\\)`));
+      expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
+    } finally {
+      await refusing.close();
+    }
+  }, 60_000);
+});
 
 describe("an experiment's identity", () => {
   it("refuses a resume against another endpoint, in one line naming both, with no call", async () => {
