@@ -4,7 +4,9 @@
  */
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatBytes, limitFromEnv } from "../core/inputLimits.js";
+import { dialogueLimits, formatBytes, type DialogueLimits } from "../core/inputLimits.js";
+
+export { DEFAULT_MAX_DIALOGUE_BYTES, DEFAULT_MAX_TURNS, dialogueLimits, type DialogueLimits } from "../core/inputLimits.js";
 import { checkedTurns, turnsOfLines } from "./turns.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
@@ -30,23 +32,6 @@ export function decodeUtf8(bytes: Buffer, source: string): string {
     throw new Error(`${source} is not valid UTF-8: invalid byte 0x${bytes[at]!.toString(16).padStart(2, "0")} at byte offset ${at} (line ${line}).`);
   }
   return bytes.toString("utf8");
-}
-
-/** Dialogue bytes read at most (arguments, --file or stdin); INSIDEOUT_MAX_DIALOGUE_BYTES overrides. */
-export const DEFAULT_MAX_DIALOGUE_BYTES = 1 << 20;
-/** Turns at most in one dialogue; INSIDEOUT_MAX_TURNS overrides. */
-export const DEFAULT_MAX_TURNS = 1000;
-
-export interface DialogueLimits {
-  bytes: number;
-  turns: number;
-}
-
-export function dialogueLimits(env: NodeJS.ProcessEnv = process.env): DialogueLimits {
-  return {
-    bytes: limitFromEnv("INSIDEOUT_MAX_DIALOGUE_BYTES", DEFAULT_MAX_DIALOGUE_BYTES, env),
-    turns: limitFromEnv("INSIDEOUT_MAX_TURNS", DEFAULT_MAX_TURNS, env),
-  };
 }
 
 function tooLong(source: string, limits: DialogueLimits): Error {

@@ -19,3 +19,20 @@ export function formatBytes(n: number): string {
   }
   return `${n} bytes`;
 }
+
+/** Dialogue bytes read at most (arguments, --file or stdin); INSIDEOUT_MAX_DIALOGUE_BYTES overrides. */
+export const DEFAULT_MAX_DIALOGUE_BYTES = 1 << 20;
+/** Turns at most in one dialogue; INSIDEOUT_MAX_TURNS overrides. */
+export const DEFAULT_MAX_TURNS = 1000;
+
+export interface DialogueLimits {
+  bytes: number;
+  turns: number;
+}
+
+export function dialogueLimits(env: NodeJS.ProcessEnv = process.env): DialogueLimits {
+  return {
+    bytes: limitFromEnv("INSIDEOUT_MAX_DIALOGUE_BYTES", DEFAULT_MAX_DIALOGUE_BYTES, env),
+    turns: limitFromEnv("INSIDEOUT_MAX_TURNS", DEFAULT_MAX_TURNS, env),
+  };
+}

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
 import { conversationExamples, loadEdCsv } from "./csv.js";
+import { checkedExample } from "./checkExample.js";
 import { DataFileError, readLines } from "./lines.js";
 import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
 import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
@@ -140,7 +141,7 @@ export async function* readJsonlExamples(file: string, warnings: LoadWarning[] =
     } catch (e) {
       throw new DataFileError(`malformed JSON on line ${number} of ${file}: ${(e as Error).message}`, file, number);
     }
-    yield* examplesOfRecord(value, file, number, warnings);
+    for (const ex of examplesOfRecord(value, file, number, warnings)) yield checkedExample(ex, file, number);
   }
 }
 
