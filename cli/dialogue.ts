@@ -2,12 +2,13 @@
  * The dialogue a command works on: its arguments, a file, or standard input, one turn per line; and the file a chat
  * saves its dialogue to.
  */
-import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { dialogueLimits, formatBytes, type DialogueLimits } from "../core/inputLimits.js";
 
 export { DEFAULT_MAX_DIALOGUE_BYTES, DEFAULT_MAX_TURNS, dialogueLimits, type DialogueLimits } from "../core/inputLimits.js";
 import { checkedTurns, turnsOfLines } from "./turns.js";
+import { NotOurFileError, openOwnFile } from "../store/paths.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
@@ -139,14 +140,16 @@ const WHY_NOT: Readonly<Record<string, (file: string) => string>> = {
 };
 
 /**
- * Opens (or creates, owner-only: it holds the user's words) the file a chat appends to, so that a path it cannot
+ * Opens (or creates, owner-only: it holds the user's words; an existing file of ours loses its world permissions, a
+ * link or another user's file is refused) the file a chat appends to, so that a path it cannot
  * write is one line before the first model call rather than an error after the first paid turn.
  */
 export function openTranscript(file: string): Transcript {
   let fd: number;
   try {
-    fd = openSync(file, "a", 0o600);
+    fd = openOwnFile(file, 0o007);
   } catch (e) {
+    if (e instanceof NotOurFileError) throw new Error(`Cannot write --save ${file}: ${e.message.replace(/^Refusing to write \S+: /, "")}`);
     const code = (e as NodeJS.ErrnoException).code ?? "";
     throw new Error(`Cannot write --save ${file}: ${WHY_NOT[code]?.(file) ?? (code || (e as Error).message)}.`);
   }

@@ -1,4 +1,5 @@
 import { ClientsPerLimiter } from "./clients.js";
+import { refuseUrlCredentials } from "../core/secrets.js";
 import { ChatOpenAI } from "@langchain/openai";
 import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
 import { PACING_ALLOWANCE_MS } from "./pacing.js";
@@ -16,6 +17,7 @@ const clients = new ClientsPerLimiter<ChatOpenAI>();
 /** The server and key every OpenAI client of ours uses (chat, and the Batch API's files and batches). */
 export function openaiConnection(): { baseURL?: string; apiKey: string } {
   const baseURL = process.env.OPENAI_BASE_URL || undefined;
+  if (baseURL) refuseUrlCredentials(baseURL, "OPENAI_BASE_URL", "OPENAI_API_KEY");
   const apiKey = process.env.OPENAI_API_KEY || (baseURL ? "not-needed" : undefined);
   if (!apiKey) {
     throw new Error(
