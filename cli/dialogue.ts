@@ -2,13 +2,14 @@
  * The dialogue a command works on: its arguments, a file, or standard input, one turn per line; and the file a chat
  * saves its dialogue to.
  */
-import { closeSync, createReadStream, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { dialogueLimits, formatBytes, type DialogueLimits } from "../core/inputLimits.js";
 
 export { DEFAULT_MAX_DIALOGUE_BYTES, DEFAULT_MAX_TURNS, dialogueLimits, type DialogueLimits } from "../core/inputLimits.js";
 import { checkedTurns, turnsOfLines } from "./turns.js";
 import { NotOurFileError, openOwnFile } from "../store/paths.js";
+import { openRegularFile } from "../core/regularFile.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
@@ -76,17 +77,20 @@ function checkText(text: string, source: string): string {
 }
 
 async function readFileBounded(file: string, limits: DialogueLimits): Promise<Buffer> {
-  let stat;
+  let fd: number;
   try {
-    stat = statSync(file);
+    fd = openRegularFile(file, "--file");
   } catch (e) {
-    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`Cannot read ${file}: ${code}`) : e;
   }
-  if (stat.isDirectory()) throw new Error(`Cannot read ${file}: it is a folder; give a text file with one turn per line.`);
   // A regular file's size is known before reading it.
-  if (stat.isFile() && stat.size > limits.bytes) throw tooLong(file, limits);
+  if (fstatSync(fd).size > limits.bytes) {
+    closeSync(fd);
+    throw tooLong(file, limits);
+  }
   try {
-    return await readBounded(createReadStream(file) as AsyncIterable<Buffer>, file, limits);
+    return await readBounded(createReadStream(file, { fd }) as AsyncIterable<Buffer>, file, limits);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new Error(`Cannot read ${file}: ${code}`);

@@ -2,7 +2,7 @@
  * Label sets are data: a name, the labels a model may answer with, and how gold labels map onto them.
  * `ed18` is this project's own grouping of near-synonyms (the paper reports 18 classes without listing them).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import type { LabelSet } from "./labelSet.js";
@@ -132,13 +132,16 @@ function readLabelSetFile(path: string, shown: string = path): unknown {
   };
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: opening a FIFO with no writer must not wait; fstat then refuses it.
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
     return cannot((e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
   let bytes: Buffer;
   try {
-    if (!fstatSync(fd).isFile()) cannot("not a file");
+    const st = fstatSync(fd);
+    if (st.isDirectory()) cannot("not a file (a folder)");
+    if (!st.isFile()) cannot("not a regular file (a pipe, device or socket)");
     const buf = Buffer.alloc(MAX_LABEL_SET_FILE_BYTES + 1);
     let n = 0;
     while (n < buf.length) {
