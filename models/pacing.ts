@@ -80,6 +80,14 @@ function hashKey(s: string): number {
   return h || 1;
 }
 
+/** The wait the rate limits ask for before a request is longer than allowed (admit's `maxWaitMs`). */
+export class PacingWaitTooLong extends Error {
+  constructor(readonly waitMs: number) {
+    super(`the server's rate limits ask to wait ${Math.round(waitMs)} ms before this request`);
+    this.name = "PacingWaitTooLong";
+  }
+}
+
 export class Pacer {
   private readonly ints: Int32Array;
   private readonly f: Float64Array;
@@ -164,7 +172,7 @@ export class Pacer {
    * Takes the request's cost from the buckets; resolves when it may be sent (at once when the limits are unknown).
    * Undefined when it is not paced at all. Aborting while waiting gives the cost back.
    */
-  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now): Promise<Ticket | undefined> {
+  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now, maxWaitMs = Infinity): Promise<Ticket | undefined> {
     const t = now();
     const taken = this.locked(() => {
       const slot = this.slotOf(cost.key);
@@ -191,6 +199,11 @@ export class Pacer {
     });
     if (!taken) return undefined;
     const ticket: Ticket = { slot: taken.slot, seq: taken.seq, tokensAfter: taken.tokensAfter, cost };
+    if (taken.wait > maxWaitMs) {
+      // Limits or a hold that ask for a wait longer than a server may: said at once, not waited out.
+      this.giveBack(ticket);
+      throw new PacingWaitTooLong(taken.wait);
+    }
     if (taken.wait > 0) {
       Atomics.add(this.ints, I_WAITING, 1);
       try {
