@@ -180,6 +180,8 @@ export class Pacer {
       const b = this.base(slot);
       const [rpm, tpm] = this.refill(b, t);
       let wait = Math.max(0, this.f[b + F.holdUntil]! - t);
+      // Only what the server imposes (a hold) is checked against maxWaitMs: our own pacing's queue may be long.
+      const held = wait;
       const full = (Number.isFinite(rpm) && this.f[b + F.reqLevel]! >= rpm) || (Number.isFinite(tpm) && this.f[b + F.tokLevel]! >= tpm);
       // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
       // and answers arriving out of order do not make it arrive just before it fits.
@@ -195,14 +197,14 @@ export class Pacer {
       this.f[b + F.reqSent]! += 1;
       this.f[b + F.tokSent]! += cost.tokens;
       if (full && this.f[b + F.frozenAt] === 0) this.f[b + F.frozenAt] = this.f[b + F.reqSent]!;
-      return { slot, seq: this.f[b + F.reqSent]!, tokensAfter: this.f[b + F.tokSent]!, wait };
+      return { slot, seq: this.f[b + F.reqSent]!, tokensAfter: this.f[b + F.tokSent]!, wait, held };
     });
     if (!taken) return undefined;
     const ticket: Ticket = { slot: taken.slot, seq: taken.seq, tokensAfter: taken.tokensAfter, cost };
-    if (taken.wait > maxWaitMs) {
-      // Limits or a hold that ask for a wait longer than a server may: said at once, not waited out.
+    if (taken.held > maxWaitMs) {
+      // A hold the server asked for (a 429, its reset headers) longer than a server may: said at once, not waited out.
       this.giveBack(ticket);
-      throw new PacingWaitTooLong(taken.wait);
+      throw new PacingWaitTooLong(taken.held);
     }
     if (taken.wait > 0) {
       Atomics.add(this.ints, I_WAITING, 1);

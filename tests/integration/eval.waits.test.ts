@@ -1,7 +1,6 @@
 /**
  * Every wait bounded and said: a Retry-After longer than a server may ask for (models/limits.ts maxRetryAfterMs,
- * 60 s) and x-ratelimit-* figures that ask for an absurd wait stop `eval` in seconds with the wait named, as
- * `recognize` does, instead of holding every request for hours.
+ * 60 s) stops `eval` in seconds with the wait named, as `recognize` does, instead of holding every request for hours.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -39,22 +38,5 @@ describe("waits longer than a server may ask for", () => {
     expect(r.ms).toBeLessThan(20_000);
     expect(r.stderr).toMatch(/asked to wait 1440\.0 min, longer than a request may take/);
     expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
-  }, 60_000);
-
-  it("x-ratelimit headers that leave no request for 1000 hours: eval stops in seconds, the wait named", async () => {
-    let served = 0;
-    const s = await startFakeOpenAI(() => JSON.stringify({ emotion: "sad", confidence: 0.5, rationale: "r" }), {
-      gate: () => {
-        served++;
-        return { ok: true, headers: { "x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1000h" } };
-      },
-    });
-    servers.push(s);
-    const out = path.join(dir, "ratelimit");
-    const r = await spawnCli(args(out), env(s.url)).done;
-    expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(20_000);
-    expect(served).toBeLessThan(N);
-    expect(r.stderr).toMatch(/rate-limit headers ask to wait/);
   }, 60_000);
 });
