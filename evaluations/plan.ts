@@ -18,6 +18,7 @@ import { checkBatchOptions } from "./batch.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
+import { identityEntries } from "./identity.js";
 
 export interface EvalPlan {
   o: EvalOptions;
@@ -132,10 +133,10 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   }
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
   // the method's model with its own keys; the judge runs here.
-  if (!server) await resolveModel(model, { temperature: runOptions.temperature });
-  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
+  const resolved = server ? undefined : await resolveModel(model, { temperature: runOptions.temperature });
+  const judge = judgeSpec ? await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
-  });
+  }) : undefined;
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
@@ -155,6 +156,8 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     ...(server ? { server } : {}),
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
+    // Where the answers come from and what they are made of: another endpoint or edited data is another experiment.
+    ...identityEntries({ ...(resolved ? { model: resolved.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
   };
   const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).

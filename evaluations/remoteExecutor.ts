@@ -16,7 +16,7 @@ import type { State } from "../state/state.js";
 import { ModelResolver, providerOf } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import type { SqliteAnswerCache } from "../store/answerCache.js";
-import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
+import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
 import { exampleRunner, graphInput, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 
@@ -43,7 +43,7 @@ export function checkServerOptions(server: string, o: EvalOptions, labels: strin
   if (can.local && /[\\/]/.test(name)) {
     throw new Error(`--model ${model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
   }
-  if (!(labels in BUILTIN_LABEL_SETS)) {
+  if (!builtinLabelSet(labels)) {
     throw new Error(`--labels ${labels}: with --server use a built-in label set (${Object.keys(BUILTIN_LABEL_SETS).join(", ")}); the server reads no label-set file of this machine.`);
   }
   return url;
@@ -67,10 +67,12 @@ export interface RemoteExecutorConfig {
 export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
+  const expected = { task: c.runner.task, labels: c.runner.labelSet.labels };
   const runGraph: GraphRun = async (example, signal) =>
     (await runOnServer(client, c.server, {
       graphId,
       input: graphInput(example),
+      expected,
       context: c.runner.runOptions,
       // What the server's run list shows: the eval and the example, never its dialogue.
       metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.runOptions.labels, model: c.runner.runOptions.model, example: example.id },

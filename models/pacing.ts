@@ -80,6 +80,14 @@ const MINUTE_MS = 60_000;
  */
 export const PACING_ALLOWANCE_MS = 15 * MINUTE_MS;
 
+/** The wait the rate limits ask for before a request is longer than allowed (admit's `maxWaitMs`). */
+export class PacingWaitTooLong extends Error {
+  constructor(readonly waitMs: number) {
+    super(`the server's rate limits ask to wait ${Math.round(waitMs)} ms before this request`);
+    this.name = "PacingWaitTooLong";
+  }
+}
+
 export class Pacer {
   private readonly byKey = new Map<string, Buckets>();
   /** The limits set by --rpm/--tpm (0: none). */
@@ -135,11 +143,13 @@ export class Pacer {
    * Takes the request's cost from the buckets; resolves when it may be sent (at once when the limits are unknown).
    * Aborting while waiting gives the cost back.
    */
-  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now): Promise<Ticket> {
+  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now, maxWaitMs = Infinity): Promise<Ticket> {
     const t = now();
     const b = this.bucketsOf(cost.key);
     const [rpm, tpm] = this.refill(b, t);
     let wait = Math.max(0, b.holdUntil - t);
+    // Only what the server imposes (a hold) is checked against maxWaitMs: our own pacing's queue may be long.
+    const held = wait;
     const full = (Number.isFinite(rpm) && b.reqLevel >= rpm) || (Number.isFinite(tpm) && b.tokLevel >= tpm);
     // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
     // and answers arriving out of order do not make it arrive just before it fits.
@@ -156,6 +166,11 @@ export class Pacer {
     b.tokSent += cost.tokens;
     if (full && b.frozenAt === 0) b.frozenAt = b.reqSent;
     const ticket: Ticket = { buckets: b, seq: b.reqSent, tokensAfter: b.tokSent, cost };
+    if (held > maxWaitMs) {
+      // A hold the server asked for (a 429, its reset headers) longer than a server may: said at once, not waited out.
+      this.giveBack(ticket);
+      throw new PacingWaitTooLong(held);
+    }
     if (wait > 0) {
       this.waitingNow++;
       try {

@@ -28,6 +28,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
+import { checkedExample } from "./checkExample.js";
 import { DataFileError, readLines } from "./lines.js";
 import { exampleId, type Example, type LoadWarning } from "./types.js";
 
@@ -265,6 +266,8 @@ export async function* readEdCsvConversations(
 /** All examples of an official ED CSV file, in file order. */
 export async function loadEdCsv(file: string, warnings: LoadWarning[] = [], options: EdCsvOptions = {}): Promise<Example[]> {
   const out: Example[] = [];
-  for await (const conv of readEdCsvConversations(file, warnings, options)) out.push(...conversationExamples(conv));
+  for await (const conv of readEdCsvConversations(file, warnings, options)) {
+    for (const ex of conversationExamples(conv)) out.push(checkedExample(ex, file, conv.line));
+  }
   return out;
 }

@@ -12,6 +12,7 @@ import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 import { cacheDir, setting } from "../../core/settings.js";
 import { developmentDataDir } from "../../store/paths.js";
 import { conversationExamples } from "./csv.js";
+import { checkedExample } from "./checkExample.js";
 import { DataFileError, readLines } from "./lines.js";
 import { exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
@@ -135,7 +136,7 @@ export async function* readJsonlExamples(file: string, warnings: LoadWarning[] =
     } catch (e) {
       throw new DataFileError(`malformed JSON on line ${number} of ${file}: ${(e as Error).message}`, file, number);
     }
-    yield* examplesOfRecord(value, file, number, warnings);
+    for (const ex of examplesOfRecord(value, file, number, warnings)) yield checkedExample(ex, file, number);
   }
 }
 

@@ -236,12 +236,12 @@ describe("no secret is ever persisted", () => {
     const out = path.join(dir, "echo");
     const cache = path.join(dir, "echo-cache");
     const r = await run(evalArgs(out), env(s.url, cache));
-    // 400s are the requests' own failures, kept as the examples' errors: the run is complete, and says so.
+    // 400s are no answers of the model (issue 23): their examples stay unfinished, the others are stored.
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/examples errored/);
+    expect(r.stderr).toMatch(/examples unfinished/);
     expect(r.stderr).not.toContain(KEY);
     const files = [...filesUnder(out), ...filesUnder(cache)];
-    expect(files.some((f) => f.endsWith("predictions.jsonl"))).toBe(true);
+    expect(files.some((f) => f.endsWith("experiment.sqlite"))).toBe(true);
     for (const f of files) {
       expect(readFileSync(f).includes(KEY)).toBe(false);
       expect(statSync(f).mode & 0o077).toBe(0);
