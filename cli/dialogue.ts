@@ -2,11 +2,12 @@
  * The dialogue a command works on: its arguments, a file, or standard input, one turn per line; and the file a chat
  * saves its dialogue to.
  */
-import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatBytes } from "../core/inputLimits.js";
-import { setting } from "../core/settings.js";
+import { dialogueLimits, formatBytes, type DialogueLimits } from "../core/inputLimits.js";
 import { checkedTurns, turnsOfLines } from "./turns.js";
+import { NotOurFileError, openOwnFile } from "../store/paths.js";
+import { openRegularFile } from "../core/regularFile.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
@@ -31,16 +32,6 @@ export function decodeUtf8(bytes: Buffer, source: string): string {
     throw new Error(`${source} is not valid UTF-8: invalid byte 0x${bytes[at]!.toString(16).padStart(2, "0")} at byte offset ${at} (line ${line}).`);
   }
   return bytes.toString("utf8");
-}
-
-export interface DialogueLimits {
-  bytes: number;
-  turns: number;
-}
-
-/** Dialogue bytes read at most (arguments, --file or stdin) and turns at most in one dialogue. */
-export function dialogueLimits(): DialogueLimits {
-  return { bytes: setting("INSIDEOUT_MAX_DIALOGUE_BYTES"), turns: setting("INSIDEOUT_MAX_TURNS") };
 }
 
 function tooLong(source: string, limits: DialogueLimits): Error {
@@ -84,17 +75,20 @@ function checkText(text: string, source: string): string {
 }
 
 async function readFileBounded(file: string, limits: DialogueLimits): Promise<Buffer> {
-  let stat;
+  let fd: number;
   try {
-    stat = statSync(file);
+    fd = openRegularFile(file, "--file");
   } catch (e) {
-    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`Cannot read ${file}: ${code}`) : e;
   }
-  if (stat.isDirectory()) throw new Error(`Cannot read ${file}: it is a folder; give a text file with one turn per line.`);
   // A regular file's size is known before reading it.
-  if (stat.isFile() && stat.size > limits.bytes) throw tooLong(file, limits);
+  if (fstatSync(fd).size > limits.bytes) {
+    closeSync(fd);
+    throw tooLong(file, limits);
+  }
   try {
-    return await readBounded(createReadStream(file) as AsyncIterable<Buffer>, file, limits);
+    return await readBounded(createReadStream(file, { fd }) as AsyncIterable<Buffer>, file, limits);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new Error(`Cannot read ${file}: ${code}`);
@@ -148,14 +142,16 @@ const WHY_NOT: Readonly<Record<string, (file: string) => string>> = {
 };
 
 /**
- * Opens (or creates, owner-only: it holds the user's words) the file a chat appends to, so that a path it cannot
+ * Opens (or creates, owner-only: it holds the user's words; an existing file of ours loses its world permissions, a
+ * link or another user's file is refused) the file a chat appends to, so that a path it cannot
  * write is one line before the first model call rather than an error after the first paid turn.
  */
 export function openTranscript(file: string): Transcript {
   let fd: number;
   try {
-    fd = openSync(file, "a", 0o600);
+    fd = openOwnFile(file, 0o007);
   } catch (e) {
+    if (e instanceof NotOurFileError) throw new Error(`Cannot write --save ${file}: ${e.message.replace(/^Refusing to write \S+: /, "")}`);
     const code = (e as NodeJS.ErrnoException).code ?? "";
     throw new Error(`Cannot write --save ${file}: ${WHY_NOT[code]?.(file) ?? (code || (e as Error).message)}.`);
   }

@@ -83,9 +83,12 @@ export function givenRunOptions(cmd: Command): Partial<RunOptions> {
   return Object.fromEntries(given.map((k) => [k, values[k]])) as Partial<RunOptions>;
 }
 
+/** The tasks of the commands that run one dialogue's graph (recognize, respond, chat); a benchmark's run in evals. */
+export type DialogueTask = Extract<TaskName, "erc" | "erg">;
+
 /** Run options checked for a task and method: the schema's types and ranges, the method's rules, and the label set read. */
 export interface CheckedRun {
-  task: TaskName;
+  task: DialogueTask;
   method: string;
   options: RunOptions;
   labelSet: LabelSet;
@@ -96,7 +99,7 @@ export interface CheckedRun {
  * taxonomy/labelSets.ts), and whether the method can run with them (graphs/methods.ts). Nothing here calls a model,
  * so every command runs it before the first call.
  */
-export function checkRun(task: TaskName, method: string, raw: Partial<RunOptions>): CheckedRun {
+export function checkRun(task: DialogueTask, method: string, raw: Partial<RunOptions>): CheckedRun {
   // Any run's schema (every aggregation): the task's own aggregations are the method's rules, said with its name.
   const parsed = RunOptions.safeParse(raw);
   if (!parsed.success) {

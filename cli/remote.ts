@@ -8,6 +8,7 @@ import { runOnServer, serverClient, ServerRunFailure } from "../core/langgraphSe
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
+import { builtinLabelSet } from "../taxonomy/labelSets.js";
 import type { CheckedRun } from "./options.js";
 import { summarize, type ProgressListener, type RunResult } from "./run.js";
 
@@ -44,6 +45,8 @@ export async function runRemotely(server: string, run: CheckedRun, dialogue: str
     final = (await runOnServer(client, server, {
       graphId,
       input: { dialogue },
+      // A label file is the server's, by name: only a built-in set is known here.
+      expected: { task, ...(builtinLabelSet(options.labels) ? { labels: builtinLabelSet(options.labels)!.labels } : {}) },
       context: options,
       metadata: { method: `${task}:${method}`, labels: options.labels, model: options.model },
       streamMode,

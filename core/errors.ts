@@ -9,7 +9,7 @@ export abstract class NotAResult extends Error {
   abstract readonly stopsRun: boolean;
 }
 
-export type CallFailureKind = "connection" | "timeout" | "auth" | "rate-limit" | "server" | "not-found" | "protocol";
+export type CallFailureKind = "connection" | "timeout" | "auth" | "rate-limit" | "server" | "not-found" | "protocol" | "request";
 
 /** A model call that got no answer from the model: the server was unreachable, refused the key, or failed. */
 export class ModelCallFailure extends NotAResult {

@@ -3,6 +3,7 @@
  * (core/settings.ts): a read stops as soon as a limit is passed, so /dev/zero or an endless pipe is one line, not all
  * the memory.
  */
+import { setting } from "./settings.js";
 
 /** 1048576 → "1 MiB", 1500 → "1500 bytes": sizes as a user sets them. */
 export function formatBytes(n: number): string {
@@ -10,4 +11,14 @@ export function formatBytes(n: number): string {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${n} bytes`;
+}
+
+export interface DialogueLimits {
+  bytes: number;
+  turns: number;
+}
+
+/** Dialogue bytes read at most (arguments, --file, stdin, a data file's dialogue) and turns at most in one dialogue. */
+export function dialogueLimits(): DialogueLimits {
+  return { bytes: setting("INSIDEOUT_MAX_DIALOGUE_BYTES"), turns: setting("INSIDEOUT_MAX_TURNS") };
 }

@@ -11,6 +11,7 @@
 import { Client, type StreamMode } from "@langchain/langgraph-sdk";
 import { ServerRunFailure } from "./errors.js";
 import { setting } from "./settings.js";
+import { checkedFinalState, type ExpectedAnswer } from "./serverAnswer.js";
 
 export { ServerRunFailure } from "./errors.js";
 
@@ -49,6 +50,24 @@ const REFUSALS = new Set(["InvalidRunOptionError", "AccessRefused"]);
 const MODEL_FAILURES = new Set(["ModelCallFailure"]);
 
 /**
+ * A server's error message on one line: a zod error's JSON list of issues (the dev server sends the input schema's
+ * refusal so) becomes its first issue's message, anything else its whitespace folded, cut at 300 characters.
+ */
+function oneLine(message: string): string {
+  try {
+    const issues = JSON.parse(message) as unknown;
+    const first = Array.isArray(issues) ? (issues[0] as { message?: unknown; path?: unknown } | undefined) : undefined;
+    if (first && typeof first.message === "string") {
+      const at = Array.isArray(first.path) && first.path.length ? ` (at ${first.path.join(".")})` : "";
+      return `${first.message}${at}`;
+    }
+  } catch {
+    // not JSON: the message as it is
+  }
+  return message.replace(/\s+/g, " ").trim().slice(0, 300);
+}
+
+/**
  * What a run's `error` event (`{ error: <the error's name>, message }`) was. The graph's own failures on the model's
  * answers come back as plain errors of the same name and message as in a local run (recorded, counted as wrong);
  * everything else is a ServerRunFailure. An error whose name we do not know is not taken for a result.
@@ -56,7 +75,7 @@ const MODEL_FAILURES = new Set(["ModelCallFailure"]);
 export function runError(url: string, data: unknown): Error {
   const d = (data ?? {}) as { error?: unknown; message?: unknown };
   const name = typeof d.error === "string" ? d.error : "Error";
-  const message = typeof d.message === "string" ? d.message : JSON.stringify(data);
+  const message = oneLine(typeof d.message === "string" ? d.message : JSON.stringify(data));
   if (RESULT_ERRORS.has(name)) {
     const e = new Error(message);
     e.name = name;
@@ -74,7 +93,7 @@ function answeredWith(error: unknown): string | undefined {
   const message = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
   if (UNREACHABLE.test(message) || UNREACHABLE.test(cause)) return undefined;
-  return message.replace(/\s+/g, " ").slice(0, 300);
+  return oneLine(message);
 }
 
 const unreachable = (url: string) => `Cannot reach the LangGraph server at ${url}: start it with \`npm run dev\` or check --server.`;
@@ -88,17 +107,28 @@ export function transportFailure(url: string, error: unknown): ServerRunFailure 
 
 export interface ServerRun {
   graphId: string;
-  input: Record<string, unknown>;
+  /** A dialogue (and its speakers), or a benchmark's question (state/question.ts). */
+  input: { dialogue?: string[]; speakers?: string[]; question?: unknown };
+  /** What the final state must be to count as the run's answer (core/serverAnswer.ts). */
+  expected: ExpectedAnswer;
   context: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   /** `values` is always streamed (the final state); other modes reach `onEvent`. */
   streamMode?: StreamMode[];
   onEvent?: (event: string, data: unknown) => void;
   signal?: AbortSignal;
+  /** Longest silence of the run's stream (default SERVER_STALL_MS) and longest run (default SERVER_RUN_DEADLINE_MS). */
+  stallMs?: number;
+  deadlineMs?: number;
 }
 
+/** A run whose stream says nothing for this long has stalled (a server step is a few model calls: minutes at most). */
+export const SERVER_STALL_MS = 5 * 60_000;
+/** A run longer than this is given up (the longest method makes 7 calls per example). */
+export const SERVER_RUN_DEADLINE_MS = 30 * 60_000;
+
 /**
- * Runs a graph on the server and returns its final state. Throws the graph's own failure on the model's answers as a
+ * Runs a graph on the server and returns its final state, once checked to be the run's answer. Throws the graph's own failure on the model's answers as a
  * plain error (see runError), a ServerRunFailure for anything else, and, when `signal` aborted, whatever the abort
  * threw.
  */
@@ -106,6 +136,19 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
   const streamMode: StreamMode[] = [...new Set<StreamMode>(["values", ...(run.streamMode ?? [])])];
   let final: Record<string, unknown> | undefined;
   let failed: Error | undefined;
+  // Our own signal: the caller's, a stall of the stream, or the run's deadline end it (the server then cancels it).
+  const own = new AbortController();
+  let gaveUp: ServerRunFailure | undefined;
+  const giveUp = (why: string) => {
+    gaveUp = new ServerRunFailure("server", `The LangGraph server at ${url} ${why}: the run was cancelled; check the server.`);
+    own.abort(gaveUp);
+  };
+  const stallMs = run.stallMs ?? SERVER_STALL_MS;
+  let stall = setTimeout(() => giveUp(`sent nothing for ${Math.round(stallMs / 1000)} s`), stallMs);
+  const deadline = setTimeout(() => giveUp(`did not end the run within ${Math.round((run.deadlineMs ?? SERVER_RUN_DEADLINE_MS) / 1000)} s`), run.deadlineMs ?? SERVER_RUN_DEADLINE_MS);
+  const onAbort = () => own.abort(run.signal?.reason);
+  if (run.signal?.aborted) onAbort();
+  else run.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const parts = client.runs.stream(null, run.graphId, {
       input: run.input,
@@ -113,20 +156,28 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
       ...(run.metadata ? { metadata: run.metadata } : {}),
       streamMode,
       onDisconnect: "cancel",
-      ...(run.signal ? { signal: run.signal } : {}),
+      signal: own.signal,
     });
     for await (const part of parts) {
+      clearTimeout(stall);
+      stall = setTimeout(() => giveUp(`sent nothing for ${Math.round(stallMs / 1000)} s`), stallMs);
       if (part.event === "values") final = part.data as Record<string, unknown>;
       else if (part.event === "error") failed = runError(url, part.data);
       else run.onEvent?.(part.event, part.data);
     }
   } catch (e) {
     if (run.signal?.aborted) throw e;
+    if (gaveUp) throw gaveUp;
     throw transportFailure(url, e);
+  } finally {
+    clearTimeout(stall);
+    clearTimeout(deadline);
+    run.signal?.removeEventListener("abort", onAbort);
   }
+  if (gaveUp) throw gaveUp;
   if (failed) throw failed;
   if (!final) throw new ServerRunFailure("server", `The LangGraph server at ${url} ended the run without a result.`);
-  return final;
+  return checkedFinalState(url, final, run.input, run.expected);
 }
 
 /**

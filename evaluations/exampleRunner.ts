@@ -1,7 +1,6 @@
 /**
- * Runs one example through a method's graph (and the ERG judge). The same code runs in the eval's own thread or in
- * its worker threads (executor.ts), with the graph compiled here or on a LangGraph server (remoteExecutor.ts);
- * storing the record is the caller's job.
+ * Runs one example through a method's graph (and the ERG judge), with the graph compiled here or on a LangGraph
+ * server (remoteExecutor.ts); storing the record is the caller's job.
  *
  * An example either finishes, as a record of what the model answered (an agent's invalid answer and the whole
  * graph's failure on the model's answers included), or stays unfinished: a failure that is not a result (the model
@@ -18,24 +17,24 @@ import { failureToRecord, messageOf } from "../nodes/common.js";
 import { withRun } from "../nodes/env.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { goldToSet } from "../taxonomy/labelSets.js";
-import type { Example } from "./data/types.js";
+import type { Example } from "./data/index.js";
 import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
 import { type TaskName } from "../state/runOptions.js";
 
-/** Plain data, so that it can be handed to a worker thread. */
+/** What a runner needs besides its model resolver: plain data, as an experiment records it. */
 export interface RunnerConfig {
   task: TaskName;
   method: string;
   runOptions: RunOptions;
-  /** The run options' label set, read once by the plan (plain data, so it crosses to worker threads as it is). */
+  /** The run options' label set, read once by the plan. */
   labelSet: LabelSet;
   judgeSpec?: string;
   /** Under langsmith's evaluate(), whose run tree the graph's runs nest under; otherwise traced (if on) on their own. */
   inEvaluate?: boolean;
 }
 
-/** Why an example has no record; plain data (it crosses threads). */
+/** Why an example has no record. */
 export interface Unfinished {
   /** `model:<kind>` (core/errors.ts CallFailureKind), `server:<kind>` (core/langgraphServer.ts), `storage`, `stopped` or `other`. */
   kind: string;
@@ -80,9 +79,10 @@ async function localGraph(c: RunnerConfig, resolver: ModelResolver): Promise<Gra
   return async (example, signal) =>
     (await graph.invoke(
       graphInput(example),
+      // An empty callbacks list would replace the handlers of langsmith's evaluate() run tree: given only when it has some.
       // Typed as ERC's builder (graphs/methods.ts MethodBuilder), whose context has no EQ-Bench aggregation; the graph's
       // own context schema checks the options.
-      { context: context as ErcRunOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+      { context: context as ErcRunOptions, configurable, signal, ...(callbacks.length ? { callbacks } : {}) },
     )) as Partial<State>;
 }
 
@@ -98,12 +98,12 @@ export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, ru
       fillFromState(record, await run(example, signal));
       if (judge && record.prediction.reply) {
         try {
-          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, signal ? { signal } : undefined);
+          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, { signal });
           record.judge = scores;
           addUsage(record.usage, usage);
         } catch (e) {
           // The method answered; only its grading failed (an invalid judgement): kept as a failure, not an error.
-          record.failures.judge = failureToRecord(e, signal ? { signal } : undefined);
+          record.failures.judge = failureToRecord(e, { signal });
         }
       }
     } catch (e) {

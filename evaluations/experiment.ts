@@ -8,7 +8,7 @@ import { SqliteAnswerCache } from "../store/answerCache.js";
 import { ExperimentStore } from "../store/experiments.js";
 import { ensurePrivateDir } from "../store/paths.js";
 import type { EvalPlan } from "./plan.js";
-import type { PredictionRecord } from "./record.js";
+import { recordShapeProblem, type PredictionRecord } from "./record.js";
 
 export interface OpenExperiment {
   store: ExperimentStore<PredictionRecord>;
@@ -25,11 +25,11 @@ export function openExperiment(plan: EvalPlan): OpenExperiment {
     ensurePrivateDir(plan.outDir);
     const lock: Lock = acquireLock(plan.outDir);
     opened.push({ close: () => lock.release() });
-    const store = ExperimentStore.open<PredictionRecord>(join(plan.outDir, "experiment.sqlite"), plan.config);
+    const store = ExperimentStore.open<PredictionRecord>(join(plan.outDir, "experiment.sqlite"), plan.config, { shape: recordShapeProblem });
     opened.push(store);
     const cache = plan.cachePath ? SqliteAnswerCache.open(plan.cachePath) : undefined;
     if (cache) opened.push(cache);
-    return { store, ...(cache ? { cache } : {}), close: closeAll };
+    return { store, cache, close: closeAll };
   } catch (e) {
     closeAll();
     throw e;

@@ -66,7 +66,7 @@ export async function judgeReply(
     runName: JUDGE_RUN_NAME,
     schemaName: "judgement",
     repair: (v) => repairScores(v),
-    ...(config ? { config } : {}),
+    config,
   });
   return { scores: value, usage };
 }

@@ -31,8 +31,6 @@ export interface EvalOptions {
   langsmith?: boolean;
   /** LangSmith dataset name, with `langsmith`. */
   dataset?: string;
-  /** Worker threads for the graphs (executor.ts): a number (0: none) or `auto` (the default). */
-  workers?: number | "auto";
   /** Send the LLM requests through the OpenAI Batch API, one batch per graph stage (evaluations/batch.ts). */
   batch?: boolean;
   /** The graphs run on this LangGraph server (remoteExecutor.ts) instead of in this process. */
@@ -62,8 +60,6 @@ export interface EvalResult {
   /** Finished examples whose method failed on the model's answers (e.g. every agent's answer invalid). */
   errored: number;
   cache?: CacheStats & { path: string };
-  /** Worker threads that ran the graphs (0: the eval's own thread). */
-  workers: number;
   /** With --batch: what went through the Batch API in this run. */
   batch?: BatchStats;
   /** Examples run now per second of wall time. */

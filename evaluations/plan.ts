@@ -1,7 +1,7 @@
 /**
  * An eval's plan: every input checked, and everything it will run decided, before anything is opened or paid for —
  * method and its options, label set (and that it has a place for every gold label of the data), data, sample,
- * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
+ * concurrency, models (a bad name or a missing key is one line now), where it writes.
  */
 import { basename, extname, join, resolve } from "node:path";
 import { setting } from "../core/settings.js";
@@ -13,14 +13,13 @@ import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
-import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
-import type { Example } from "./data/types.js";
+import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample, type Example } from "./data/index.js";
 import { checkBatchOptions } from "./batch.js";
-import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
 import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
+import { identityEntries } from "./identity.js";
 
 export interface EvalPlan {
   /** The options, with the task settled (a benchmark's data names its own). */
@@ -40,8 +39,7 @@ export interface EvalPlan {
   /** The run options that make this experiment what it is, recorded in metrics.json (`options`). */
   variant: MethodVariant;
   runner: RunnerConfig;
-  workers: number;
-  /** Model requests in flight at once, over all threads. */
+  /** Model requests in flight at once. */
   requestLimit: number;
   /** --rpm/--tpm. */
   rateLimits: RateLimits;
@@ -151,12 +149,10 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   }
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
   // the method's model with its own keys; the judge runs here.
-  if (!server) await resolveModel(model, { temperature: runOptions.temperature });
-  if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
+  const resolved = server ? undefined : await resolveModel(model, { temperature: runOptions.temperature });
+  const judge = judgeSpec ? await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
-  });
-  // A batch's stage holds every example: all are in flight at once, in this thread; on a server, the server's workers.
-  const workers = o.batch || server ? 0 : workerCount(o, [model, judgeSpec], concurrency);
+  }) : undefined;
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
@@ -176,6 +172,8 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     ...(server ? { server } : {}),
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
+    // Where the answers come from and what they are made of: another endpoint or edited data is another experiment.
+    ...identityEntries({ ...(resolved ? { model: resolved.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
   };
   const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
@@ -196,7 +194,6 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     config,
     variant,
     runner,
-    workers,
     requestLimit: requestLimitFor(concurrency),
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
     ...(server ? { server } : {}),

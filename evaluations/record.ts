@@ -4,7 +4,7 @@
  */
 import type { BenchmarkAnswer, Candidate, FinalAnswer, Opinion, State } from "../state/state.js";
 import type { Question } from "../state/question.js";
-import type { BenchmarkGold, Example } from "./data/types.js";
+import type { BenchmarkGold, Example } from "./data/index.js";
 import type { JudgeScores } from "./judge.js";
 import type { Usage } from "../models/structured.js";
 import { type TaskName } from "../state/runOptions.js";
@@ -34,6 +34,20 @@ export interface PredictionRecord {
     answer?: FinalAnswer;
     answers: Record<string, BenchmarkAnswer>;
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What is wrong with a stored record's shape, for the fields reports and metrics read; undefined when nothing. */
+export function recordShapeProblem(r: object): string | undefined {
+  const v = r as Record<string, unknown>;
+  if (typeof v.id !== "string") return "has no id";
+  for (const k of ["inputs", "gold", "prediction", "usage", "opinions", "candidates", "failures"] as const) {
+    if (!isObject(v[k])) return `has no ${k}`;
+  }
+  if (!Array.isArray((v.inputs as Record<string, unknown>).dialogue)) return "has no inputs.dialogue";
+  if (typeof (v.gold as Record<string, unknown>).emotion !== "string") return "has no gold.emotion";
+  return undefined;
 }
 
 export function emptyUsage(): PredictionRecord["usage"] {

@@ -11,14 +11,15 @@
  * runs here, through the local cache, with the judge model's key here.
  */
 import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langgraphServer.js";
+import type { ExpectedAnswer } from "../core/serverAnswer.js";
+import { isBenchmarkTask } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { ModelResolver, providerOf } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
 import type { SqliteAnswerCache } from "../store/answerCache.js";
-import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
-import { exampleRunner, graphInput, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
-import type { Executor } from "./executor.js";
+import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
+import { exampleRunner, graphInput, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 
 /**
@@ -27,9 +28,6 @@ import type { EvalOptions } from "./options.js";
  */
 export function checkServerOptions(server: string, o: EvalOptions, labels: string): string {
   const url = serverUrl(server);
-  if (typeof o.workers === "number" && o.workers > 0) {
-    throw new Error("--workers cannot be used with --server: the graphs run on the server, with its own workers; use --concurrency for the runs in flight.");
-  }
   if (o.batch) {
     throw new Error("--batch cannot be used with --server: the server makes the model calls, one run at a time; use one or the other.");
   }
@@ -47,7 +45,7 @@ export function checkServerOptions(server: string, o: EvalOptions, labels: strin
   if (can.local && /[\\/]/.test(name)) {
     throw new Error(`--model ${model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
   }
-  if (!(labels in BUILTIN_LABEL_SETS)) {
+  if (!builtinLabelSet(labels)) {
     throw new Error(`--labels ${labels}: with --server use a built-in label set (${Object.keys(BUILTIN_LABEL_SETS).join(", ")}); the server reads no label-set file of this machine.`);
   }
   return url;
@@ -68,19 +66,20 @@ export interface RemoteExecutorConfig {
   cache?: SqliteAnswerCache;
 }
 
-export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Executor> {
+export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
+  const expected: ExpectedAnswer = isBenchmarkTask(c.runner.task) ? { task: "benchmark" } : { task: c.runner.task, labels: c.runner.labelSet.labels };
   const runGraph: GraphRun = async (example, signal) =>
     (await runOnServer(client, c.server, {
       graphId,
       input: graphInput(example),
+      expected,
       context: c.runner.runOptions,
       // What the server's run list shows: the eval and the example, never its dialogue.
       metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.runOptions.labels, model: c.runner.runOptions.model, example: example.id },
       ...(signal ? { signal } : {}),
     })) as Partial<State>;
   const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
-  const run = await exampleRunner(c.runner, resolver, runGraph);
-  return { workers: 0, run, close: async () => undefined };
+  return exampleRunner(c.runner, resolver, runGraph);
 }

@@ -1,7 +1,7 @@
 /**
  * Scoring of any system's outputs, shared by `insideout score` and the evaluation reports. Text scores are ×100.
  */
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../core/regularFile.js";
 import { bleuFromCounts, corpusBleu } from "./metrics/bleu.js";
 import { classificationReport, type ClassificationReport } from "./metrics/classification.js";
 import { distinctN } from "./metrics/distinct.js";
@@ -39,12 +39,18 @@ export function splitLines(content: string): string[] {
   return lines;
 }
 
+/** Bytes a file of texts to score may hold: ED's test references are ~0.5 MiB; /dev/zero or a stray dump is refused. */
+export const MAX_TEXTS_FILE_BYTES = 64 << 20;
+
 export function readLines(path: string): string[] {
+  let bytes: Buffer;
   try {
-    return splitLines(readFileSync(path, "utf8"));
+    bytes = readRegularFile(path, "The file", MAX_TEXTS_FILE_BYTES);
   } catch (e) {
-    throw new Error(`Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`Cannot read ${path}: ${code}`) : e;
   }
+  return splitLines(bytes.toString("utf8"));
 }
 
 function requireSameLength(aName: string, a: readonly unknown[], bName: string, b: readonly unknown[]): void {

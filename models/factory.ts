@@ -16,19 +16,16 @@ export interface ProviderCapabilities {
   batchApi: boolean;
   /** Its transport is paced by --rpm/--tpm (models/limits.ts, models/pacing.ts). */
   paced: boolean;
-  /** It can be resolved again in a worker thread (an HTTP client; not an in-memory model, nor one registered here only). */
-  threadSafe: boolean;
   /** Its models are files on this machine (a server takes them only by name). */
   local: boolean;
 }
 
-const NONE: ProviderCapabilities = { batchApi: false, paced: false, threadSafe: false, local: false };
-const HTTP: ProviderCapabilities = { ...NONE, threadSafe: true };
+const NONE: ProviderCapabilities = { batchApi: false, paced: false, local: false };
 
 const providers = new Map<string, { make: ProviderFactory; can: ProviderCapabilities }>([
-  ["openai", { make: openaiModel, can: { batchApi: true, paced: true, threadSafe: true, local: false } }],
+  ["openai", { make: openaiModel, can: { batchApi: true, paced: true, local: false } }],
   // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
-  ["ollama", { make: async (name, options) => (await import("./ollama.js")).ollamaModel(name, options), can: HTTP }],
+  ["ollama", { make: async (name, options) => (await import("./ollama.js")).ollamaModel(name, options), can: NONE }],
   ["local", { make: async (name, options) => (await import("./local/provider.js")).localModel(name, options), can: { ...NONE, local: true } }],
   // Each integration is imported only when one of its models is asked for.
   ["anthropic", { make: async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options), can: NONE }],

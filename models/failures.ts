@@ -1,7 +1,7 @@
 /**
  * What a chat model's `invoke` threw, told apart: a call that got no answer from the model (the server unreachable,
- * slow, refusing the key, failing, or not speaking the protocol) is a ModelCallFailure, never a result; a request the
- * server refused as such (HTTP 400, 422, ...) stays the caller's error. Only public means: the OpenAI SDK's exported
+ * slow, refusing the key, failing, refusing the request (HTTP 400, 422, ...), or not speaking the protocol) is a
+ * ModelCallFailure, never a result. Only public means: the OpenAI SDK's exported
  * error classes, `status`, `code` and `name` fields, and our own TransportError and OllamaError.
  */
 import { OpenAIClient } from "@langchain/openai";
@@ -123,8 +123,9 @@ function classify(chain: object[]): Found | undefined {
     if (status === 408) return { kind: "timeout", status, detail, attempts };
     if (status === 429) return { kind: "rate-limit", status, detail, attempts, hint: resetHint(e) };
     if (status === 409 || status >= 500) return { kind: "server", status, detail, attempts, hint: resetHint(e) };
-    // Any other 4xx: the server read the request and refused it; that is the caller's to handle.
-    return undefined;
+    // Any other 4xx: the server read the request and refused it. Not the model's answer either (as a 4xx line of a
+    // batch is not): the example stays unfinished, rather than counting as the model's error.
+    return { kind: "request", status, detail };
   }
   if (chain.some(isTimeout)) return { kind: "timeout", detail: "" };
   for (const e of chain) {
@@ -178,12 +179,14 @@ function messageFor(where: string, f: Found): string {
       return `${at} kept failing ${after} (HTTP ${status ?? 500}${detail}${hint}): try again later, or check the server.`;
     case "protocol":
       return `${at} did not answer as an OpenAI-compatible server (${detail.replace(/\.$/, "")}): ${API_ROOT}.`;
+    case "request":
+      return `${at} refused the request (HTTP ${status ?? 400}${detail}), which is no answer of the model: check --model and the server's limits (a dialogue longer than the model takes?).`;
   }
 }
 
 /**
  * The ModelCallFailure that `error` (thrown by a LangChain chat model's `invoke` or `stream`) stands for, or undefined
- * when it is not one: a request the server refused (400, 422, ...), the caller's own abort, or anything else.
+ * when it is not one: the caller's own abort, or anything else.
  * `where` is the model's endpoint, named in the one-line message; the message never holds a credential.
  */
 const OPENAI_VARIABLES: ProviderVariables = { key: "OPENAI_API_KEY", baseUrl: "OPENAI_BASE_URL" };

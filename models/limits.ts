@@ -6,7 +6,7 @@
  *  - a per-attempt timeout that covers the headers and the whole body, and a total time for all attempts of one
  *    request, waits included, after which it gives up with what happened;
  *  - completion requests paced by the server's rate limits (models/pacing.ts), learnt from its `x-ratelimit-*`
- *    headers or set by --rpm/--tpm, across every request of the process and its worker threads;
+ *    headers or set by --rpm/--tpm, across every request of the process;
  *  - retries with exponential backoff and jitter on 408/409/429/5xx, dropped connections, timeouts and 2xx answers
  *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, and on a
  *    429 without them the wait its body names ("Please try again in 0.7s") or its reset headers, each announced on
@@ -23,7 +23,7 @@
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
-import { estimateRequest, globalPacer, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
+import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
 import { announceRetry } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -340,7 +340,13 @@ function askedOf(input: string | URL | Request, init: RequestInit | undefined): 
 function notACompletion(asked: Asked, type: string, parsed: unknown): string | undefined {
   if (asked.streamed) return type.includes("text/event-stream") ? undefined : `a ${type || "typeless"} answer to a streamed request`;
   if (!type.includes("json")) return `a ${type || "typeless"} answer instead of JSON`;
-  const choices = (parsed as { choices?: unknown } | null)?.choices;
+  return notACompletionBody(parsed);
+}
+
+/** Why a parsed chat-completions body is not a completion (no `choices`, none in it); undefined when it is one. */
+export function notACompletionBody(parsed: unknown): string | undefined {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "a body that is not a JSON object";
+  const choices = (parsed as { choices?: unknown }).choices;
   if (!Array.isArray(choices)) return "JSON without `choices`";
   if (choices.length === 0) return "no choices in the answer";
   return undefined;
@@ -481,7 +487,15 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
     for (let retry = 0; ; ) {
       // Each attempt takes its cost from the rate-limit buckets (rejected ones count at OpenAI too), waiting if it
       // must; the request's own time starts once it is first let through.
-      const ticket = cost ? await pacer!.admit(cost, init?.signal) : undefined;
+      let ticket;
+      try {
+        ticket = cost ? await pacer!.admit(cost, init?.signal, Date.now, limits.maxRetryAfterMs) : undefined;
+      } catch (e) {
+        // Absurd limits (x-ratelimit-* figures, a long hold): the answer a 429 asking that wait would have had.
+        if (!(e instanceof PacingWaitTooLong)) throw e;
+        const body = JSON.stringify({ error: { message: `its rate-limit headers ask to wait ${formatDuration(e.waitMs)} before the next request` } });
+        return withAttempts(new Response(body, { status: 429, headers: { "content-type": "application/json" } }), Math.max(1, retry), e.waitMs);
+      }
       if (started === 0) {
         started = Date.now();
         deadline = started + Math.max(limits.totalMs, 1);
@@ -491,7 +505,8 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
       const a = await attempt(send, target, init, limits, timeoutMs, shared);
       if (ticket) {
         // A 429 holds every request to this server and model for the wait it names (or our backoff).
-        const hold = a.response?.status === 429 ? (a.waitMs ?? backoffMs(retry + 1, limits)) : undefined;
+        // A wait longer than we allow a server to ask for holds nothing: every request hears it at once, as this one.
+        const hold = a.response?.status === 429 && (a.waitMs ?? 0) <= limits.maxRetryAfterMs ? (a.waitMs ?? backoffMs(retry + 1, limits)) : undefined;
         pacer!.observe(ticket, a.response ? rateHeaders(a.response.headers) : {}, hold);
       }
       if (a.redirect) {

@@ -4,7 +4,7 @@
  * candidate its own agent was most confident in). A benchmark question: consolidates the answers (nodes/aggregateAnswers.ts). It runs on whatever opinions survived; if the LLM aggregation itself
  * fails, the confidence-weighted vote stands in and the failure is recorded.
  */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
@@ -21,6 +21,7 @@ import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
 import { sampleNames } from "../state/state.js";
+import { answerId, answerKind, showView, withView } from "../ui/views.js";
 
 /** Who the aggregate agent listens to: InsideOut's emotion agents, or self-consistency's samples (nodes/sample.ts). */
 export type Voices = "agents" | "samples";
@@ -47,7 +48,7 @@ const current = (state: State, agent: string) => state.failures[agent] === undef
  */
 export function aggregate(task: Task, voices: Voices = "agents") {
   const prompts = voices === "agents" ? { erc: AGGREGATE_ERC, erg: AGGREGATE_ERG } : { erc: AGGREGATE_ERC_SAMPLES, erg: AGGREGATE_ERG_SAMPLES };
-  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const decide = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
     const env = await runEnv(config);
     const selected: readonly string[] = voices === "agents" ? env.options.agents : sampleNames(env.options.samples);
     if (task === "benchmark") {
@@ -145,4 +146,33 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       return { ...notes, reply, ...chatReply(state, reply.text), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
   };
+  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    // A benchmark question is no chat turn: its answer is the state's `answer`, no message or view.
+    const update = await decide(state, config);
+    return task === "benchmark" ? update : inChat(task, state, config, update);
+  };
+}
+
+/**
+ * In a chat run (ui/views.ts), the decision as a view, and the turn's answer message: ERC's recognised emotion
+ * (without `respond`, whose reply the responder writes), ERG's chosen reply.
+ */
+async function inChat(task: Exclude<Task, "benchmark">, state: State, config: LangGraphRunnableConfig, update: Update): Promise<Update> {
+  const kind = answerKind(task, (await runEnv(config)).options);
+  const id = answerId(state.messages, config, kind);
+  if (!id) return update;
+  const recognized = state.recognized?.emotion;
+  if (task === "erc") {
+    const e = update.emotion!;
+    const view = showView(config, id, { key: "decision", name: "decision", props: { task, emotion: e.emotion, confidence: e.confidence, decidedBy: e.decidedBy, rationale: e.rationale } });
+    const answer = kind === "label" ? { messages: [new AIMessage({ id, content: `You seem to feel **${e.emotion}** (confidence ${e.confidence.toFixed(2)}).` })] } : {};
+    return withView({ ...update, ...answer }, view);
+  }
+  const reply = update.reply!;
+  const view = showView(config, id, {
+    key: "decision",
+    name: "decision",
+    props: { task, author: reply.author, ...(reply.rationale ? { rationale: reply.rationale } : {}), ...(recognized ? { recognized } : {}) },
+  });
+  return withView({ ...update, ...chatReply(state, reply.text, id) }, view);
 }

@@ -6,13 +6,8 @@ import type { ResolvedModel } from "../models/types.js";
 import { setting } from "../core/settings.js";
 import { NAMED_SPEAKERS } from "../prompts/erc.js";
 import { render } from "../prompts/render.js";
+import { EmptyDialogueError } from "../state/state.js";
 
-export class EmptyDialogueError extends Error {
-  constructor() {
-    super("The dialogue is empty: give at least one non-empty turn from the speaker.");
-    this.name = "EmptyDialogueError";
-  }
-}
 
 /**
  * A context window we assume when the provider does not say: small enough for most local models. Overridable with

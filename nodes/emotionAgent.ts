@@ -19,6 +19,7 @@ import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
 import { askQuestion, questionOf } from "./answerQuestion.js";
+import { answerId, answerKind, showView, withView } from "../ui/views.js";
 
 /** What a node works on: a dialogue's emotion (ERC), a reply (ERG), or a benchmark question (state/question.ts). */
 export type Task = "erc" | "erg" | "benchmark";
@@ -35,6 +36,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
     // An answer-level failure, set-up included, goes into `failures`: parallel branches that throw together surface as
     // one opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
     // Failures that are not results (unreachable model, storage) are thrown on: the example stays unfinished.
+    let answer: string | undefined;
     try {
       const env = await runEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
@@ -45,6 +47,7 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
         const { value, usage } = await askQuestion(questionOf(state), config, { model: env.model, runName, instruction });
         return { answers: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)] };
       }
+      answer = answerId(state.messages, config, answerKind(task, env.options));
       const { text: dialogue, note } = dialogueFor(env, state);
       const notes = note ? { notes: [note] } : {};
       // Shared part first (the same for all agents), then the conversation, then this agent's own instruction as a
@@ -60,7 +63,8 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
           config,
           schemaName: "opinion",
         });
-        return { opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
+        const view = showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, ...value } });
+        return withView({ opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes }, view);
       }
       const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
       const shared = render(AGENT_ERG, { emotion: recognized });
@@ -70,10 +74,13 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
         config,
         schemaName: "candidate",
       });
-      return { candidates: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
+      const view = showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, ...value } });
+      return withView({ candidates: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes }, view);
     } catch (error) {
       const failure = reportFailure(config, emotion, failureToRecord(error, config));
-      return { failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] };
+      // A benchmark question is no chat turn: no view to show.
+      const view = task === "benchmark" ? {} : showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, failed: failure } });
+      return withView({ failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] }, view);
     }
   };
 }

@@ -221,8 +221,9 @@ function parse(task: TaskName | "any", raw: unknown): RunOptions {
  * a caller that checks the task's own with the method's rules (graphs/methods.ts checkMethodOptions).
  */
 export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task: "erg"): ErgRunOptions;
-export function runContext(options?: Partial<z.input<typeof ErcPlain>>, task?: "erc"): ErcRunOptions;
 export function runContext(options: Partial<z.input<typeof RunOptions>>, task: TaskName | "any"): RunOptions;
+// Last, so that `Parameters<typeof runContext>` is ERC's (the default task).
+export function runContext(options?: Partial<z.input<typeof ErcPlain>>, task?: "erc"): ErcRunOptions;
 export function runContext(options: Partial<z.input<typeof RunOptions>> = {}, task: TaskName | "any" = "erc"): RunOptions {
   return parse(task, options);
 }

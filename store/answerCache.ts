@@ -30,12 +30,6 @@ export interface CacheStats {
   unreadable: number;
 }
 
-/** The counts of several connections (e.g. an eval's worker threads) together. */
-export function addCacheStats(a: CacheStats, b: CacheStats | undefined): CacheStats {
-  if (!b) return a;
-  return { hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes, unreadable: a.unreadable + b.unreadable };
-}
-
 const KIND: StoredFileKind = {
   name: "The LLM cache",
   whenDamaged: "delete it (it only saves LLM calls) or run with --no-cache",

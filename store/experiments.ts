@@ -20,6 +20,11 @@ import { damaged, guarded, openSqlite, type OpenOptions, type StoredFileKind } f
 
 export type ExperimentConfig = Record<string, string | number | boolean | null>;
 
+export interface StoreOptions extends OpenOptions {
+  /** What is wrong with a stored record's shape (undefined: nothing): a record edited into `{}` is damage, named. */
+  shape?: (record: object) => string | undefined;
+}
+
 export class ConfigMismatchError extends Error {
   constructor(
     readonly path: string,
@@ -47,7 +52,11 @@ export class ExperimentStore<R = unknown> {
   /** Read from the environment once: enumerating the environment costs ~40 µs. */
   private readonly secrets = secretValues();
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(
+    path: string,
+    db: Database.Database,
+    private readonly shape?: (record: object) => string | undefined,
+  ) {
     this.path = path;
     this.db = db;
     this.db.exec(`
@@ -66,11 +75,11 @@ export class ExperimentStore<R = unknown> {
    * Opens (or creates) the store and checks that it belongs to `config`. Keys present on one side only count as
    * differences too, except keys whose value is null on the other side.
    */
-  static open<R>(path: string, config: ExperimentConfig, options: OpenOptions = {}): ExperimentStore<R> {
+  static open<R>(path: string, config: ExperimentConfig, options: StoreOptions = {}): ExperimentStore<R> {
     const db = openSqlite(path, KIND, options);
     let store: ExperimentStore<R> | undefined;
     try {
-      store = guarded(path, KIND, () => new ExperimentStore<R>(path, db));
+      store = guarded(path, KIND, () => new ExperimentStore<R>(path, db, options.shape));
       store.claim(config);
     } catch (e) {
       db.close();
@@ -82,14 +91,18 @@ export class ExperimentStore<R = unknown> {
   private claim(config: ExperimentConfig): void {
     // Compared as stored: masked, so that a secret in the configuration is neither kept nor a false mismatch.
     const wanted = JSON.parse(maskSecrets(JSON.stringify(config), this.secrets)) as ExperimentConfig;
-    const claimed = this.guard(() => this.db.prepare("SELECT 1 FROM meta WHERE key = 'config'").get() !== undefined);
-    if (!claimed) {
-      // The first claim wins, also when two processes open a new store at once.
-      this.guard(() => {
-        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('config', ?)").run(JSON.stringify(wanted));
-        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)").run(new Date().toISOString());
-      });
-    }
+    // One write transaction: the first claim wins, also when two processes open a new store at once.
+    this.guard(() =>
+      this.db.transaction(() => {
+        if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'config'").get() !== undefined) return;
+        // Records or a start time without the configuration they were made with: never adopted by whatever run comes.
+        if (this.db.prepare("SELECT 1 FROM meta UNION ALL SELECT 1 FROM examples LIMIT 1").get() !== undefined) {
+          throw damaged(this.path, KIND, "its configuration is missing, so its records cannot be told from another experiment's");
+        }
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('config', ?)").run(JSON.stringify(wanted));
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('created_at', ?)").run(new Date().toISOString());
+      }).immediate(),
+    );
     const stored = this.config();
     const keys = new Set([...Object.keys(stored), ...Object.keys(wanted)]);
     const differences: string[] = [];
@@ -103,8 +116,9 @@ export class ExperimentStore<R = unknown> {
 
   /** The stored configuration (secrets masked). */
   config(): ExperimentConfig {
-    const row = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string });
-    return this.parse<ExperimentConfig>(row.value);
+    const row = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string } | undefined);
+    if (!row) throw damaged(this.path, KIND, "its configuration is missing");
+    return this.parse<ExperimentConfig>(row.value, "its configuration");
   }
 
   /** When the experiment was first started (kept across resumes). */
@@ -114,7 +128,7 @@ export class ExperimentStore<R = unknown> {
 
   get(id: string): R | undefined {
     const row = this.guard(() => this.getStmt.get(id));
-    return row ? this.parse<R>(row.record) : undefined;
+    return row ? this.parse<R>(row.record, "a stored record", id) : undefined;
   }
 
   /**
@@ -137,8 +151,8 @@ export class ExperimentStore<R = unknown> {
 
   /** All records, in dataset order. */
   all(): R[] {
-    return this.guard(() => this.db.prepare("SELECT record FROM examples ORDER BY position").all() as { record: string }[]).map((r) =>
-      this.parse<R>(r.record),
+    return this.guard(() => this.db.prepare("SELECT id, record FROM examples ORDER BY position").all() as { id: string; record: string }[]).map((r) =>
+      this.parse<R>(r.record, "a stored record", r.id),
     );
   }
 
@@ -151,13 +165,24 @@ export class ExperimentStore<R = unknown> {
     return guarded(this.path, KIND, fn);
   }
 
-  /** A stored JSON value; one that does not parse means the file was damaged under SQLite's checks. */
-  private parse<T>(json: string): T {
+  /**
+   * A stored JSON object; anything else (not JSON, `null`, a number, an array) means the file was damaged or edited
+   * under SQLite's checks.
+   */
+  private parse<T>(json: string, what: string, id?: string): T {
+    const of = id === undefined ? "" : ` (example ${JSON.stringify(id)})`;
+    let value: unknown;
     try {
-      return JSON.parse(json) as T;
+      value = JSON.parse(json);
     } catch (e) {
-      throw damaged(this.path, KIND, `a stored record is not JSON: ${e instanceof Error ? e.message : String(e)}`, e);
+      throw damaged(this.path, KIND, `${what} is not JSON${of}: ${e instanceof Error ? e.message : String(e)}`, e);
     }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw damaged(this.path, KIND, `${what}${of} is ${JSON.stringify(value).slice(0, 40)}, not an object`);
+    }
+    const problem = id === undefined ? undefined : this.shape?.(value);
+    if (problem) throw damaged(this.path, KIND, `${what}${of} ${problem}`);
+    return value as T;
   }
 
   close(): void {

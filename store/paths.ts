@@ -1,5 +1,5 @@
 /** Where InsideOut keeps its files, and how they are created: owner-only, since they hold dialogues and answers. */
-import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,18 +47,89 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+const { O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_WRONLY } = fsConstants;
+
+/** A file we were to write that is not ours to write: a link, another user's file, not a regular file. */
+export class NotOurFileError extends Error {
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(`Refusing to write ${displayPath(path)}: ${why}; InsideOut writes only regular files of its own user there (use another path, or remove it if it is yours to remove).`);
+    this.name = "NotOurFileError";
+  }
+}
+
+/** Why the open file `fd` is not ours to write, or undefined when it is a regular file of this user. */
+function notOurs(fd: number): string | undefined {
+  const st = fstatSync(fd);
+  if (!st.isFile()) return "it is not a regular file";
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `it belongs to another user (uid ${st.uid})`;
+  return undefined;
+}
+
+/**
+ * Opens `file` for appending, creating it owner-only, never through a symbolic link (O_NOFOLLOW: a planted or dangling
+ * link is refused) and never a FIFO or device (O_NONBLOCK, then fstat); an existing file must be this user's, and
+ * loses the permission bits in `revoke` (default: all but the owner's; a chat transcript keeps its group's, which a
+ * user may have given on purpose, and loses the world's). Returns the descriptor; NotOurFileError otherwise.
+ */
+export function openOwnFile(file: string, revoke = 0o077): number {
+  let fd: number;
+  try {
+    fd = openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new NotOurFileError(file, "it is a symbolic link");
+    if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new NotOurFileError(file, "it is not a regular file");
+    throw e;
+  }
+  try {
+    const why = notOurs(fd);
+    if (why) throw new NotOurFileError(file, why);
+    const mode = fstatSync(fd).mode & 0o777;
+    if (mode & revoke) fchmodSync(fd, mode & ~revoke);
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 /**
  * Creates `file` (and its folder) owner-only if it does not exist yet, so that SQLite, which gives its -wal and -shm
- * files the database file's mode, never makes a world-readable one. An existing file of ours that others can read
- * (made by an older version) is made owner-only too.
+ * files the database file's mode, never makes a world-readable one; an existing file must be ours (openOwnFile) and
+ * is made owner-only. SQLite's side files, if there, must be regular files of ours too. Returns a check to run once
+ * SQLite has opened the path: that it is still the file checked here (not swapped for a link in between).
  */
-export function ensurePrivateFile(file: string): void {
+export function ensurePrivateFile(file: string): () => void {
   ensurePrivateDir(dirname(resolve(file)));
-  const fd = openSync(file, "a", 0o600);
+  const fd = openOwnFile(file);
+  let checked: { dev: number; ino: number };
   try {
-    const { mode, uid } = fstatSync(fd);
-    if (mode & 0o077 && uid === process.getuid?.()) fchmodSync(fd, 0o600);
+    checked = fstatSync(fd);
   } finally {
     closeSync(fd);
+  }
+  for (const side of ["-wal", "-shm", "-journal"]) {
+    const st = lstatOrUndefined(file + side);
+    if (!st) continue;
+    if (st.isSymbolicLink()) throw new NotOurFileError(file + side, "it is a symbolic link");
+    if (!st.isFile()) throw new NotOurFileError(file + side, "it is not a regular file");
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw new NotOurFileError(file + side, `it belongs to another user (uid ${st.uid})`);
+  }
+  return () => {
+    const now = lstatOrUndefined(file);
+    if (!now || now.isSymbolicLink() || now.dev !== checked.dev || now.ino !== checked.ino) throw new NotOurFileError(file, "it was replaced while being opened");
+  };
+}
+
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
   }
 }

@@ -4,7 +4,7 @@
  */
 import Database from "better-sqlite3";
 import { StorageError } from "../core/errors.js";
-import { displayPath, ensurePrivateFile } from "./paths.js";
+import { displayPath, ensurePrivateFile, NotOurFileError } from "./paths.js";
 
 /** How a message speaks of one kind of file. */
 export interface StoredFileKind {
@@ -35,6 +35,7 @@ export function damaged(file: string, kind: StoredFileKind, detail: string, caus
 /** The StorageError for a failed read or write of `file`. */
 export function storageFailure(error: unknown, file: string, kind: StoredFileKind): StorageError {
   if (error instanceof StorageError) return error;
+  if (error instanceof NotOurFileError) return new StorageError(error.message, file, { cause: error });
   const code = codeOf(error) ?? "";
   const detail = detailOf(error);
   const p = displayPath(file);
@@ -78,8 +79,9 @@ export function openSqlite(file: string, kind: StoredFileKind, options: OpenOpti
   const inMemory = file === ":memory:";
   let db: Database.Database | undefined;
   try {
-    if (!inMemory) ensurePrivateFile(file);
+    const stillChecked = inMemory ? undefined : ensurePrivateFile(file);
     db = new Database(file);
+    stillChecked?.();
     db.pragma("busy_timeout = 10000");
     db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a committed transaction survives a killed process (only a power cut can lose the tail).

@@ -2,7 +2,7 @@
  * Label sets are data: a name, the labels a model may answer with, and how gold labels map onto them.
  * `ed18` is this project's own grouping of near-synonyms (the paper reports 18 classes without listing them).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import type { LabelSet } from "./labelSet.js";
@@ -56,6 +56,11 @@ export const VALENCE: Readonly<Record<string, Valence>> = Object.fromEntries([
 /** One way a label set is written: labels alone (each its own gold label), or groups with the gold labels they stand for. */
 type Entry = { label: string; members?: readonly string[] };
 
+/** Labels a set may hold: each is in every prompt and every answer schema (ED has 32, MELD 7). */
+export const MAX_LABELS = 256;
+/** Gold labels all groups may hold together. */
+export const MAX_GROUP_MEMBERS = 4096;
+
 /**
  * A checked label set: labels in their canonical form (cleanLabel), none blank or twice, every group with members,
  * no gold label in two groups. `problem` says what is wrong in words that fit after "Label set file X: ".
@@ -67,6 +72,9 @@ function buildLabelSet(name: string, entries: readonly Entry[], source?: string)
   };
   if (entries.length === 0) fail("has no labels: list at least two");
   if (entries.length === 1) fail(`has only one label ("${entries[0]!.label}"): a classification needs at least two`);
+  if (entries.length > MAX_LABELS) fail(`has ${entries.length} labels, more than ${MAX_LABELS}: every prompt lists them all, so this is not a label set to choose among`);
+  const memberCount = entries.reduce((n, e) => n + (e.members?.length ?? 0), 0);
+  if (memberCount > MAX_GROUP_MEMBERS) fail(`has ${memberCount} group members, more than ${MAX_GROUP_MEMBERS}`);
   const rawOf = new Map<string, string>();
   const labels: string[] = [];
   for (const [i, e] of entries.entries()) {
@@ -79,7 +87,8 @@ function buildLabelSet(name: string, entries: readonly Entry[], source?: string)
     rawOf.set(label, e.label);
     labels.push(label);
   }
-  const groupOf: Record<string, string> = {};
+  // No prototype: a gold label or member named "constructor" or "__proto__" is a key like any other.
+  const groupOf = Object.create(null) as Record<string, string>;
   for (const [i, e] of entries.entries()) {
     if (!e.members) continue;
     const group = labels[i]!;
@@ -108,6 +117,11 @@ export const BUILTIN_LABEL_SETS: Readonly<Record<string, LabelSet>> = {
   meld7: buildLabelSet("meld7", MELD7_LABELS.map((label) => ({ label }))),
 };
 
+/** The built-in set of that name; undefined for any other name ("toString" and "__proto__" included). */
+export function builtinLabelSet(name: string): LabelSet | undefined {
+  return Object.hasOwn(BUILTIN_LABEL_SETS, name) ? BUILTIN_LABEL_SETS[name] : undefined;
+}
+
 /** A label set is a short list; anything larger is the wrong file, and is refused before it is read into memory. */
 export const MAX_LABEL_SET_FILE_BYTES = 1024 * 1024;
 
@@ -118,13 +132,16 @@ function readLabelSetFile(path: string, shown: string = path): unknown {
   };
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: opening a FIFO with no writer must not wait; fstat then refuses it.
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
     return cannot((e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
   let bytes: Buffer;
   try {
-    if (!fstatSync(fd).isFile()) cannot("not a file");
+    const st = fstatSync(fd);
+    if (st.isDirectory()) cannot("not a file (a folder)");
+    if (!st.isFile()) cannot("not a regular file (a pipe, device or socket)");
     const buf = Buffer.alloc(MAX_LABEL_SET_FILE_BYTES + 1);
     let n = 0;
     while (n < buf.length) {
@@ -162,7 +179,7 @@ const GroupedFile = z.object({ name: z.string().optional(), groups: z.record(z.s
  * With `access` of a run from outside (core/access.ts), a file only by name from the allowed folder.
  */
 export function loadLabelSet(nameOrPath: string, access: FileAccess = ANY_FILE): LabelSet {
-  const builtin = BUILTIN_LABEL_SETS[nameOrPath];
+  const builtin = builtinLabelSet(nameOrPath);
   if (builtin) return builtin;
   if (access.kind === "named") {
     const path = fileByName(access.labelsDir, nameOrPath, ".json");

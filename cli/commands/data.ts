@@ -4,13 +4,11 @@ import { SingleBar } from "cli-progress";
 import { isSet } from "../../core/settings.js";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
 import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
-import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
 import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
 import { fetchRelease, type Release } from "../../evaluations/data/fetchRelease.js";
 import { defaultEqBenchDir, EQBENCH_RELEASE, fetchedEqBenchDir } from "../../evaluations/data/eqbench.js";
 import { defaultEmoBenchDir, EMOBENCH_RELEASE, fetchedEmoBenchDir } from "../../evaluations/data/emobench.js";
-import { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "../../evaluations/data/meld.js";
-import { ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
+import { defaultDataDir, defaultMeldDir, ED_SPLITS, fetchedDataDir, fetchedMeldDir, MELD_SPLITS, type EdSplit } from "../../evaluations/data/index.js";
 
 const MB = 1024 * 1024;
 

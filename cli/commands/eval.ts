@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
+import { integer, positiveInt, rpmOption, tpmOption } from "../args.js";
 import { resumableOnInterrupt } from "../interrupt.js";
 import { methodNames } from "../../graphs/methods.js";
 import { progressBar, silentProgress } from "../../evaluations/progress.js";
@@ -22,7 +22,6 @@ interface EvalCommandOptions {
   concurrency: number;
   rpm?: number;
   tpm?: number;
-  workers: number | "auto";
   out?: string;
   langsmith?: boolean;
   dataset?: string;
@@ -57,7 +56,6 @@ function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
   }
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
-      (r.workers ? ` on ${r.workers} worker threads` : "") +
       (server ? ` · graphs run on ${server}` : "") +
       (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : "") +
       (r.batch ? batchCostText(r.batch) : ""),
@@ -139,11 +137,6 @@ export function evalCommand(): Command {
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
-    .addOption(
-      new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least; none with LangSmith tracing) or a number, 0 for none")
-        .default("auto")
-        .argParser(workersArg),
-    )
     .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-<options that differ from the defaults, e.g. vote-no-fear>][-n<limit>])")
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
@@ -182,7 +175,6 @@ export function evalCommand(): Command {
           concurrency: o.concurrency,
           ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
           ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
-          workers: o.workers,
           ...(o.out !== undefined ? { out: o.out } : {}),
           langsmith: o.langsmith === true,
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
@@ -193,8 +185,8 @@ export function evalCommand(): Command {
         }),
       );
       if (o.json) {
-        const { outDir, resumed, ran, unfinished, errored, cache, workers, batch, examplesPerSecond, reports, metrics } = result;
-        const run = { outDir, resumed, ran, unfinished, errored, cache, workers, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
+        const { outDir, resumed, ran, unfinished, errored, cache, batch, examplesPerSecond, reports, metrics } = result;
+        const run = { outDir, resumed, ran, unfinished, errored, cache, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
         process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
       } else if (result.metrics) {
         process.stdout.write(summary(result, result.metrics, o.server));

@@ -28,6 +28,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
+import { checkedExample } from "./checkExample.js";
 import { DataFileError, readLines } from "./lines.js";
 import { exampleId, type Example, type LoadWarning } from "./types.js";
 
@@ -120,20 +121,6 @@ function parseInteger(value: string | undefined, column: string, file: string, l
     throw new DataFileError(`${column} is not an integer on line ${line} of ${file}: ${JSON.stringify(value ?? "")}`, file, line);
   }
   return Number.parseInt(value, 10);
-}
-
-/** One data row; undefined for a blank line. Throws DataFileError for a row that cannot be read. */
-export function parseEdCsvRow(
-  text: string,
-  file: string,
-  line: number,
-  warnings: LoadWarning[],
-  options: EdCsvOptions = {},
-): EdCsvRow | undefined {
-  const stripped = text.trim();
-  if (stripped === "") return undefined;
-  const [row] = splitRows([{ line, text: stripped }]);
-  return row && edRow(row, file, warnings, options);
 }
 
 function edRow({ line, fields }: RowFields, file: string, warnings: LoadWarning[], options: EdCsvOptions): EdCsvRow {
@@ -279,6 +266,8 @@ export async function* readEdCsvConversations(
 /** All examples of an official ED CSV file, in file order. */
 export async function loadEdCsv(file: string, warnings: LoadWarning[] = [], options: EdCsvOptions = {}): Promise<Example[]> {
   const out: Example[] = [];
-  for await (const conv of readEdCsvConversations(file, warnings, options)) out.push(...conversationExamples(conv));
+  for await (const conv of readEdCsvConversations(file, warnings, options)) {
+    for (const ex of conversationExamples(conv)) out.push(checkedExample(ex, file, conv.line));
+  }
   return out;
 }

@@ -12,7 +12,7 @@
 import { Client } from "langsmith";
 import type { Example as LsExample, ExampleCreate, ExampleUpdate, KVMap } from "langsmith/schemas";
 import { langsmithClientOptions, langsmithFailure, reachLangSmith } from "../../core/langsmithErrors.js";
-import { loadDataset, sample } from "./ed.js";
+import { loadDataset, sample } from "./index.js";
 import type { EdSplit, Example } from "./types.js";
 
 export const DEFAULT_DATASET_NAME = "insideout-empathetic-dialogues";

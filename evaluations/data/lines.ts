@@ -3,6 +3,7 @@
  * (node's readline would silently replace it with U+FFFD) and memory stays flat on large files.
  */
 import { createReadStream } from "node:fs";
+import { openRegularFile } from "../../core/regularFile.js";
 import { formatBytes } from "../../core/inputLimits.js";
 import { setting } from "../../core/settings.js";
 
@@ -85,7 +86,8 @@ export async function* readLines(file: string, limits: LineLimits = lineLimits()
     return whole;
   };
   // Leaving early (a throw here or in the consumer) closes the stream.
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  const fd = openRegularFile(file, "The data file");
+  for await (const chunk of createReadStream(file, { fd }) as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > limits.fileBytes) throw fileTooLong(file, number + 1, limits);
     let start = 0;

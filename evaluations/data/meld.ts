@@ -15,6 +15,7 @@ import { MELD7_LABELS } from "../../taxonomy/labelSets.js";
 import { cacheDir, setting } from "../../core/settings.js";
 import { developmentDataDir } from "../../store/paths.js";
 import { DataFileError, readLines, type Line } from "./lines.js";
+import { checkDialogueSize } from "./checkExample.js";
 import type { Example, LoadWarning } from "./types.js";
 
 export type MeldSplit = "test" | "dev";
@@ -46,10 +47,13 @@ export function meldSplitFile(split: MeldSplit, dir: string = defaultMeldDir()):
   return join(dir, meldFileName(split));
 }
 
-/** Whether a CSV header line is MELD's (used to read a MELD file given by path). */
+/**
+ * Whether a CSV header line is meant as MELD's (used to read a MELD file given by path): it names one of MELD's own
+ * columns, so that a MELD file missing another one is told so, not read as EmpatheticDialogues.
+ */
 export function isMeldHeader(text: string): boolean {
   const names = new Set(text.split(",").map((c) => c.trim()));
-  return MELD_COLUMNS.every((c) => names.has(c));
+  return names.has("Dialogue_ID") || names.has("Utterance_ID");
 }
 
 /** Lines per csv-parse call: one call per line costs far more than the parsing (option set-up). */
@@ -99,18 +103,22 @@ async function* readRows(file: string): AsyncGenerator<Row> {
   if (readError !== undefined) throw readError;
 }
 
-function integerField(value: string, column: Column, file: string, line: number): number {
+/**
+ * A whole number as its digits without leading zeros, kept as a string (and compared as a BigInt): an id beyond
+ * 2^53 must not become another id's number and merge two conversations.
+ */
+function integerField(value: string, column: Column, file: string, line: number): string {
   if (!/^\s*\d+\s*$/.test(value)) {
     throw new DataFileError(`${column} is not a whole number on line ${line} of ${file}: ${JSON.stringify(value)}`, file, line);
   }
-  return Number.parseInt(value, 10);
+  return value.trim().replace(/^0+(?=\d)/, "");
 }
 
 /** Streams the examples of a MELD CSV file, one per utterance, in file order. */
 export async function* readMeldExamples(file: string, _warnings: LoadWarning[] = []): AsyncGenerator<Example> {
   let index: Record<Column, number> | undefined;
-  let dialogue: { id: number; line: number; turns: string[]; speakers: string[]; lastUtterance: number } | undefined;
-  const seen = new Map<number, number>();
+  let dialogue: { id: string; line: number; turns: string[]; speakers: string[]; bytes: number; lastUtterance: bigint } | undefined;
+  const seen = new Map<string, number>();
   for await (const { line, fields } of readRows(file)) {
     if (!index) {
       const names = fields.map((f) => f.trim());
@@ -148,8 +156,8 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
         );
       }
       seen.set(dialogueId, line);
-      dialogue = { id: dialogueId, line, turns: [], speakers: [], lastUtterance: -1 };
-    } else if (utteranceId <= dialogue.lastUtterance) {
+      dialogue = { id: dialogueId, line, turns: [], speakers: [], bytes: 0, lastUtterance: -1n };
+    } else if (BigInt(utteranceId) <= dialogue.lastUtterance) {
       // MELD skips some ids (clips it dropped), but never goes back: a smaller one means the rows are out of order.
       throw new DataFileError(
         `Utterance_ID ${utteranceId} on line ${line} of ${file} follows ${dialogue.lastUtterance} in dialogue ${dialogueId}: rows must be in utterance order`,
@@ -159,7 +167,10 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
     }
     dialogue.turns.push(text);
     dialogue.speakers.push(speaker);
-    dialogue.lastUtterance = utteranceId;
+    dialogue.bytes += Buffer.byteLength(text) + 1;
+    dialogue.lastUtterance = BigInt(utteranceId);
+    // Every example holds its conversation so far: one beyond a dialogue's limits is refused here, at its line.
+    checkDialogueSize(dialogue.turns.length, dialogue.bytes, `dialogue ${dialogueId} on line ${line} of ${file}`, file, line);
     yield {
       id: `dia${dialogueId}_utt${utteranceId}`,
       dialogue: [...dialogue.turns],

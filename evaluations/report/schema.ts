@@ -6,7 +6,7 @@
  * Objects are loose (unknown keys are kept and ignored) and most parts are optional, because a report should still
  * be written for an experiment that lacks, say, judge scores or agent opinions.
  */
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../../core/regularFile.js";
 import path from "node:path";
 import { z } from "zod";
 
@@ -157,9 +157,12 @@ export function parsePredictions(text: string, file = "predictions.jsonl"): Pred
   return out;
 }
 
+/** Bytes an experiment's metrics.json or predictions.jsonl may hold here (ED's test split: ~30 MiB of predictions). */
+export const MAX_EXPERIMENT_FILE_BYTES = 256 << 20;
+
 async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return readRegularFile(file, "The experiment file", MAX_EXPERIMENT_FILE_BYTES).toString("utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;

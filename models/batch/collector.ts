@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import { ModelCallFailure, type CallFailureKind } from "../../core/errors.js";
 import { toModelCallFailure } from "../failures.js";
+import { notACompletionBody } from "../limits.js";
 import type { BatchTransport } from "../types.js";
 import { BATCH_ENDPOINT, type BatchApi, type BatchLine, type BatchOutcome, type BatchStatus } from "./api.js";
 
@@ -231,6 +232,12 @@ export class BatchCollector implements BatchTransport {
       // Not answered is not submitted: a later run may ask again.
       this.records.release([key]);
       throw unanswered(o, line, this.api.endpoint);
+    }
+    // A 2xx line that is no completion (`choices: []`, a body that is not JSON) is no answer, as it is without --batch.
+    const notACompletion = notACompletionBody(line.response!.body);
+    if (notACompletion) {
+      this.records.release([key]);
+      throw new ModelCallFailure("protocol", `The Batch API at ${this.api.endpoint}: batch ${o.batchId} answered this request with ${notACompletion}; run the same command again to ask it again.`);
     }
     const body = line.response!.body as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
     if (!this.counted.has(key)) {

@@ -60,7 +60,16 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
       if (!raw.trim()) continue;
       const line = JSON.parse(raw) as { custom_id: string; body: ChatRequest };
       const answer = await handler(line.body);
-      if (typeof answer === "object" && "status" in answer) {
+      if (typeof answer === "object" && "status" in answer && answer.status >= 200 && answer.status < 300) {
+        // A 2xx line with the body as given: JSON when it parses, else the text itself (a hostile server's).
+        let body: unknown = answer.body ?? "";
+        try {
+          body = JSON.parse(String(body));
+        } catch {
+          // kept as text
+        }
+        out.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}`, custom_id: line.custom_id, response: { status_code: answer.status, request_id: "r", body }, error: null }));
+      } else if (typeof answer === "object" && "status" in answer) {
         errors.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}`, custom_id: line.custom_id, response: { status_code: answer.status, body: { error: { message: `status ${answer.status}` } } }, error: null }));
       } else if (typeof answer === "string" || "toolCall" in answer) {
         out.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}`, custom_id: line.custom_id, response: { status_code: 200, request_id: "r", body: completion(line.body, answer) }, error: null }));

@@ -155,7 +155,7 @@ async function evalOf(data: string, method: string, limit: number, extra: Partia
   seen.clear();
   const before = server.requests.length;
   const out = path.join(dir, "out", `${data}-${method}-${JSON.stringify(extra)}`.replace(/[^\w.-]+/g, "_"));
-  const r = await runEval({ method, data, limit, options: { model: "openai:gpt-4o-mini", ...extra }, workers: 0, out });
+  const r = await runEval({ method, data, limit, options: { model: "openai:gpt-4o-mini", ...extra }, out });
   expect(r.unfinished.count).toBe(0);
   const ids = readFileSync(path.join(out, "predictions.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
   expect(ids).toHaveLength(limit);

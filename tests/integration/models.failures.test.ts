@@ -146,12 +146,12 @@ describe("each kind, with the host named", () => {
   });
 });
 
-describe("requests the server refused as such stay the caller's", () => {
-  it.each([400, 422])("HTTP %i is no ModelCallFailure", async (status) => {
+describe("requests the server refused as such are no answer of the model (issue 23: as a refused batch line)", () => {
+  it.each([400, 422])("HTTP %i is a ModelCallFailure of kind request, not retried", async (status) => {
     const s = await fake(() => ({ status }));
-    const { error, failure } = await failureOf(s.url);
-    expect(failure).toBeUndefined();
-    expect((error as { status?: number }).status).toBe(status);
+    const { failure } = await failureOf(s.url);
+    expect(failure?.kind).toBe("request");
+    expect(failure?.message).toContain(`refused the request (HTTP ${status}`);
     expect(s.requests).toHaveLength(1);
   });
 });

@@ -119,7 +119,8 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(input.properties.dialogue?.type).toBe("array");
       expect(input.properties.messages?.langgraph_type).toBe("messages");
       // Studio's state view and the run's output: every key of the state.
-      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
+      // `ui`: the agents' views a chat client shows (ui/views.ts).
+      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers", "ui"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
         expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }
@@ -134,6 +135,8 @@ describe("npm run dev (langgraphjs dev)", () => {
     const status = (await client.runs.get(thread.thread_id, run.run_id)).status;
     expect(status).toBe("error");
     expect(JSON.stringify(done)).toMatch(/The dialogue is empty/);
+    // One readable line, not zod's list of issues (a JSON array over many lines).
+    expect(JSON.stringify(done)).not.toMatch(/ZodError|\\n/);
     // No node ran: the thread's state has no node's writes, and the model was never asked.
     const state = await client.threads.getState(thread.thread_id);
     expect(state.next).toEqual([]);

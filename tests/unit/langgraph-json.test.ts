@@ -74,7 +74,8 @@ describe("langgraph.json", () => {
     const { mod, symbol } = await load(entry.path);
     const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
     const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
-    const stateKeys = ["answer", "answers", "calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "question", "recognized", "reply", "speakers"];
+    // `ui`: the agents' views a chat client shows (ui/views.ts); `question`, `answers`, `answer`: the benchmark graphs'.
+    const stateKeys = ["answer", "answers", "calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "question", "recognized", "reply", "speakers", "ui"];
     expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
     const benchmark = Object.values(GRAPH_IDS.benchmark).includes(id as never);
     // A run gives the dialogue as turns (with speakers for a multi-party one) or as chat messages; a benchmark graph, its question.

@@ -80,10 +80,15 @@ describe("kinds", () => {
   });
 });
 
-describe("not model-call failures", () => {
-  it.each([400, 413, 422])("HTTP %i: the server refused the request itself", (status) => {
-    expect(toModelCallFailure(statusError(status), WHERE)).toBeUndefined();
+describe("requests the server refused as such (issue 23: no answer of the model, as a refused batch line)", () => {
+  it.each([400, 413, 422])("HTTP %i: a ModelCallFailure of kind request", (status) => {
+    const f = toModelCallFailure(statusError(status), WHERE);
+    expect(f?.kind).toBe("request");
+    expect(f?.message).toBe(`The model server at ${WHERE} refused the request (HTTP ${status}: nope), which is no answer of the model: check --model and the server's limits (a dialogue longer than the model takes?).`);
   });
+});
+
+describe("not model-call failures", () => {
 
   it("the caller's abort, a plain error, a non-error", () => {
     expect(toModelCallFailure(new OpenAIClient.APIUserAbortError(), WHERE)).toBeUndefined();

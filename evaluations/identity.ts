@@ -1,0 +1,54 @@
+/**
+ * What makes an experiment's records the configured model's answers on these examples, beyond the options the user
+ * typed: where the answers come from (the resolved model's endpoint and sampling), the label set's contents and the
+ * examples themselves. Part of the experiment's stored configuration, so that a resume against another server, an
+ * edited label file or an edited data file is refused instead of mixing records (store/experiments.ts).
+ */
+import { createHash } from "node:crypto";
+import type { ModelIdentity } from "../models/types.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import type { Example } from "./data/types.js";
+import type { ExperimentConfig } from "../store/experiments.js";
+
+/** sha256 of the examples in order: everything a record is made from or scored against. */
+export function examplesFingerprint(examples: readonly Example[]): string {
+  const hash = createHash("sha256");
+  for (const e of examples) {
+    // One JSON line per example, keys in a fixed order: a field moved from one example to the next changes the hash.
+    hash.update(JSON.stringify([e.id, e.dialogue, e.speakers ?? null, e.situation ?? null, e.emotion, e.reference]));
+    hash.update("\n");
+  }
+  return hash.digest("hex");
+}
+
+/** sha256 of the labels a model chooses among and how gold labels map onto them. */
+export function labelSetFingerprint(set: LabelSet): string {
+  const groups = Object.entries(set.groupOf).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash("sha256").update(JSON.stringify([set.labels, groups])).digest("hex");
+}
+
+/** `identity` as configuration entries under `prefix` (model, judge): endpoint, the name it knows, sampling. */
+function modelEntries(prefix: string, identity: ModelIdentity): ExperimentConfig {
+  return {
+    [`${prefix}Endpoint`]: identity.endpoint,
+    [`${prefix}Name`]: `${identity.provider}:${identity.model}`,
+    [`${prefix}Params`]: JSON.stringify(identity.params, Object.keys(identity.params).sort()),
+  };
+}
+
+export interface IdentityParts {
+  /** undefined: the graphs run on a LangGraph server, which resolves the model itself (the config names the server). */
+  model?: ModelIdentity;
+  judge?: ModelIdentity;
+  labelSet: LabelSet;
+  examples: readonly Example[];
+}
+
+export function identityEntries(parts: IdentityParts): ExperimentConfig {
+  return {
+    ...(parts.model ? modelEntries("model", parts.model) : {}),
+    ...(parts.judge ? modelEntries("judge", parts.judge) : {}),
+    labelSetSha256: labelSetFingerprint(parts.labelSet),
+    dataSha256: examplesFingerprint(parts.examples),
+  };
+}

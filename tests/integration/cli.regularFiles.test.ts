@@ -1,0 +1,83 @@
+/**
+ * Where a file is expected, only a regular file is read: a named pipe (which would hang the open) or a device such as
+ * /dev/zero (which would fill the memory) given as --data, --file, --labels, score --hyp or an experiment's
+ * predictions.jsonl for compare is one line, exit non-zero, in seconds, no model call.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runCli } from "../helpers/cli.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { ED_TEST } from "../helpers/evalOracle.js";
+
+let dir: string;
+let fifo: string;
+let server: FakeOpenAI;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "insideout-regular-"));
+  fifo = path.join(dir, "pipe");
+  execFileSync("mkfifo", [fifo]);
+  server = await startFakeOpenAI(() => JSON.stringify({ emotion: "sad", confidence: 0.5, rationale: "r" }));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = () => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test-regular-0123", INSIDEOUT_CACHE_DIR: path.join(dir, "cache") });
+
+function refusedQuickly(r: { code: number; stderr: string; ms: number }, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.ms).toBeLessThan(15_000);
+}
+
+describe("a pipe or a device where a file is expected", () => {
+  it("eval --data FIFO", async () => {
+    const r = await runCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", fifo, "--out", path.join(dir, "o1"), "--no-progress"], env());
+    refusedQuickly(r, /is not a regular file \(a pipe, device or socket\)/);
+    expect(server.requests).toHaveLength(0);
+  }, 30_000);
+
+  it("recognize --file FIFO", async () => {
+    const r = await runCli(["recognize", "--model", "openai:m", "--file", fifo], env());
+    refusedQuickly(r, /--file .*pipe is not a regular file/);
+    expect(server.requests).toHaveLength(0);
+  }, 30_000);
+
+  it("recognize --labels FIFO named .json is refused as not a regular file", async () => {
+    const json = path.join(dir, "labels.json");
+    execFileSync("mkfifo", [json]);
+    const r = await runCli(["recognize", "--model", "openai:m", "--labels", json, "I lost my keys."], env());
+    refusedQuickly(r, /label set file .*labels\.json: not a regular file/);
+    expect(server.requests).toHaveLength(0);
+  }, 30_000);
+
+  it.each([["a FIFO", () => fifo], ["/dev/zero", () => "/dev/zero"]])("score --hyp %s", async (_, hyp) => {
+    const ref = path.join(dir, "ref.txt");
+    writeFileSync(ref, "hello there\n");
+    const r = await runCli(["score", "--hyp", hyp(), "--ref", ref]);
+    refusedQuickly(r, /is not a regular file \(a pipe, device or socket\)/);
+  }, 30_000);
+
+  it("compare with predictions.jsonl linked to /dev/zero", async () => {
+    // An experiment made for real, then its predictions swapped for /dev/zero.
+    const data = path.join(dir, "two.jsonl");
+    writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, 2).join("\n") + "\n");
+    const outs = ["a", "b"].map((x) => path.join(dir, `exp-${x}`));
+    for (const out of outs) {
+      const made = await runCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--no-progress", "--no-cache"], env());
+      expect(made.code).toBe(0);
+    }
+    rmSync(path.join(outs[1]!, "predictions.jsonl"));
+    symlinkSync("/dev/zero", path.join(outs[1]!, "predictions.jsonl"));
+    mkdirSync(path.join(dir, "cmp"));
+    const r = await runCli(["compare", outs[0]!, outs[1]!, "--out", path.join(dir, "cmp")]);
+    refusedQuickly(r, /predictions\.jsonl is not a regular file/);
+  }, 60_000);
+});
