@@ -11,7 +11,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
-import { reduceUi, type UiEvent } from "../ui/views.js";
+import { reduceUi, type UiEvent } from "./ui.js";
 
 const opinion = () =>
   z.object({
