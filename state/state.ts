@@ -12,7 +12,7 @@ import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
 import { Question } from "./question.js";
-import { reduceUi, type UiEvent } from "../ui/views.js";
+import { reduceUi, type UiEvent } from "./ui.js";
 
 const opinion = () =>
   z.object({

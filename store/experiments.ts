@@ -104,9 +104,11 @@ export class ExperimentStore<R = unknown> {
       }).immediate(),
     );
     const stored = this.config();
-    const keys = new Set([...Object.keys(stored), ...Object.keys(wanted)]);
+    // In the configuration's own order: the options a user typed come before what is derived from them (the model's
+    // endpoint and parameters, fingerprints), so the first difference named is the one to act on.
+    const keys = new Set([...Object.keys(wanted), ...Object.keys(stored)]);
     const differences: string[] = [];
-    for (const k of [...keys].sort()) {
+    for (const k of keys) {
       const a = stored[k] ?? null;
       const b = wanted[k] ?? null;
       if (a !== b) differences.push(`${k}: stored ${JSON.stringify(a)}, now ${JSON.stringify(b)}`);

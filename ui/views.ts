@@ -11,19 +11,11 @@
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Update } from "../state/state.js";
+import type { UiEvent } from "../state/ui.js";
 
 /** Ids of ERC's answer when it is the recognised emotion only: a note to the chat, not the Listener's words. */
 export const LABEL_ID_PREFIX = "insideout-label-";
 const REPLY_ID_PREFIX = "insideout-reply-";
-
-/** A generative-UI event as LangGraph's `typedUi` writes it (`@langchain/langgraph-sdk/react-ui`'s UIMessage). */
-export interface UiEvent {
-  type: "ui";
-  id: string;
-  name: "agent_view" | "decision";
-  props: Record<string, unknown>;
-  metadata: { message_id: string; run_id?: string };
-}
 
 /** What an agent (or self-consistency's sample) made of the turn. */
 export interface AgentViewProps {
@@ -104,15 +96,4 @@ export function withView(update: Update, view: Update): Update {
     // The node's own answer, when it gives one, stands in for the view's empty one (the same id).
     ...(update.messages ?? view.messages ? { messages: update.messages ?? view.messages } : {}),
   };
-}
-
-/** The generative-UI list's reducer, as `uiMessageReducer` of `@langchain/langgraph-sdk/react-ui` (which loads React). */
-export function reduceUi(state: UiEvent[], update: UiEvent[]): UiEvent[] {
-  const next = state.slice();
-  for (const event of update) {
-    const i = next.findIndex((e) => e.id === event.id);
-    if (i >= 0) next[i] = event;
-    else next.push(event);
-  }
-  return next;
 }
