@@ -12,11 +12,10 @@ import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
 import type { TaskName } from "../state/runOptions.js";
+import { GRAPH_IDS, isSelfConsistency, methodNames } from "./methodNames.js";
 
-export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
-export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
-/** The methods of the paper's own tables (`reproduce --table 1`…`4`). */
-export const PAPER_METHODS = { erc: ["baseline", "insideout"], erg: ["baseline", "erc+baseline", "erc+insideout"] } as const;
+// The names alone live in methodNames.ts (the CLI's option declarations read them without loading any graph).
+export { ERC_METHODS, ERG_METHODS, GRAPH_IDS, PAPER_METHODS, isSelfConsistency, methodNames } from "./methodNames.js";
 
 const BUILDERS = {
   erc: { baseline: baselineErc, insideout: erc, "self-consistency": selfConsistencyErc },
@@ -28,21 +27,6 @@ const BUILDERS = {
     "erc+self-consistency": ercSelfConsistencyErg,
   },
 } as const;
-
-export const GRAPH_IDS = {
-  erc: { baseline: "baseline_erc", insideout: "erc", "self-consistency": "self_consistency_erc" },
-  erg: {
-    baseline: "baseline_erg",
-    "erc+baseline": "erc_baseline_erg",
-    "erc+insideout": "erg",
-    "self-consistency": "self_consistency_erg",
-    "erc+self-consistency": "erc_self_consistency_erg",
-  },
-} as const;
-
-export function methodNames(task: TaskName): readonly string[] {
-  return task === "erc" ? ERC_METHODS : ERG_METHODS;
-}
 
 /** The uncompiled graph of a task × method; an unknown method is a one-line error naming the valid ones. */
 /**
@@ -72,11 +56,6 @@ export interface MethodOptions {
 
 /** Methods whose graph has emotion agents and the aggregate agent; only they read `agents`. */
 const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
-
-/** Methods that sample the plain recogniser or responder k times; only they read `samples` and `sampleTemperature`. */
-export function isSelfConsistency(method: string): boolean {
-  return method === "self-consistency" || method === "erc+self-consistency";
-}
 
 /**
  * Refuses, in one line, a task × method × options that cannot run as asked, before any model call: each of these

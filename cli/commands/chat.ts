@@ -8,9 +8,6 @@ import { Command, Option } from "commander";
 import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
-import { runnerFor } from "../remote.js";
-import { validateOptions } from "../run.js";
-import { effectiveSpec } from "../../models/factory.js";
 
 export function chatCommand(): Command {
   const cmd = new Command("chat")
@@ -22,6 +19,8 @@ export function chatCommand(): Command {
     if (o.file !== undefined) {
       throw new Error("chat takes your turns as you type them, not --file: pipe them instead (insideout chat < FILE), or use recognize/respond --file FILE.");
     }
+    // Loaded only when the command runs (cli/main.ts).
+    const [{ validateOptions }, { runnerFor }, { effectiveSpec }] = await Promise.all([import("../run.js"), import("../remote.js"), import("../../models/factory.js")]);
     // Everything that can be checked is, before the first turn is paid for: options, label set, method, --save.
     const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
     const transcript = o.save ? openTranscript(o.save) : undefined;

@@ -2,11 +2,10 @@
 import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
-import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
 import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
 import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
 import { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "../../evaluations/data/meld.js";
-import { ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
+import { DEFAULT_DATASET_NAME, ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
 
 const MB = 1024 * 1024;
 
@@ -149,6 +148,8 @@ function uploadCommand(): Command {
         throw new Error("LANGSMITH_API_KEY is not set: export it (and LANGSMITH_ENDPOINT for a self-hosted server) to upload a dataset.");
       }
       const limit = parseCount("--limit", o.limit);
+      // Loaded only when the command runs (cli/main.ts): the LangSmith client is most of `data`'s start-up.
+      const { uploadToLangSmith } = await import("../../evaluations/data/langsmith.js");
       const bar = progressBar("uploading [{bar}] {value}/{total} examples", !o.json);
       let result;
       try {
