@@ -4,15 +4,13 @@
  * (state/runOptions.ts); the server resolves the model with its own environment (keys, OPENAI_BASE_URL).
  */
 import type { StreamMode } from "@langchain/langgraph-sdk";
-import { runOnServer, serverClient, ServerRunFailure } from "../core/langgraphServer.js";
+import { ServerRunFailure } from "../core/errors.js";
 import type { RunOptions } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
 import { runLocally, summarize, validateOptions, type ProgressListener, type RunResult } from "./run.js";
 import { type TaskName } from "../state/runOptions.js";
-
-export { serverClient } from "../core/langgraphServer.js";
 
 /** A failed server run as one line naming the server (the graph's own failures, too, as the server's). */
 function serverError(url: string, error: unknown): Error {
@@ -40,6 +38,8 @@ export async function runRemotely(
   const options = validateOptions(rawOptions, { task, method });
   dialogue = checkedTurns(dialogue);
   const graphId = graphIdFor(task, method);
+  // The LangGraph SDK is loaded only for runs on a server: a local run does not pay for it at start-up.
+  const { runOnServer, serverClient } = await import("../core/langgraphServer.js");
   const client = serverClient(server);
   // The server resolves `auto` with its own environment: the model it used is read from the metadata of the agents'
   // messages, so that the result names it as a local run does.

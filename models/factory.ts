@@ -6,16 +6,16 @@
  */
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import type { Semaphore } from "./limits.js";
-import { openaiModel } from "./openai.js";
+import { importOptional } from "./optionalPackage.js";
 import { parseModelSpec } from "./spec.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
 const providers = new Map<string, ProviderFactory>([
-  ["openai", openaiModel],
-  // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
+  // Each integration is imported only when one of its models is asked for (a command's start-up waits for none it
+  // does not use); node-llama-cpp is an optional peer dependency, installed by those who run local: models.
+  ["openai", async (name, options) => (await import("./openai.js")).openaiModel(name, options)],
   ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
-  ["local", async (name, options) => (await import("./local/provider.js")).localModel(name, options)],
-  // Each integration is imported only when one of its models is asked for.
+  ["local", async (name, options) => (await importOptional("node-llama-cpp", "local: models", () => import("./local/provider.js"))).localModel(name, options)],
   ["anthropic", async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options)],
   ["google-genai", async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options)],
   ["gigachat", async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options)],
