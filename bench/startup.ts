@@ -11,7 +11,8 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
+// The command as users run it (scripts/bundle-cli.mjs).
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "bundle", "insideout.js");
 
 export interface StartupResult {
   runs: number;

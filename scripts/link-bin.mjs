@@ -9,7 +9,7 @@
 //                                       (the next build removes it).
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 
-const target = "dist/cli/main.js";
+const target = "dist/bundle/insideout.js";
 const mode = process.argv[2];
 if (mode === "pack") {
   mkdirSync("bin", { recursive: true });

@@ -2,7 +2,9 @@
  * What the built CLI loads before it answers (issue 21): `--help` and an argument error load no LangChain, LangSmith
  * or provider module; `recognize` with an openai: model loads no other provider; and without node-llama-cpp (an
  * optional peer dependency) a local: model is one line naming the install command. Which modules a process loads is
- * read from Node's own module resolution, through a resolve hook that appends each resolved URL to a file.
+ * read from Node's own module resolution, through a resolve hook that appends each resolved URL to a file: for the
+ * packages, that is tsc's unbundled dist/cli/main.js (the bundle users run holds them in its chunks, split at the
+ * same dynamic imports); the missing node-llama-cpp, which the bundle imports from node_modules, through the bundle.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI, REPO } from "../helpers/cli.js";
+
+const UNBUNDLED = path.join(REPO, "dist/cli/main.js");
 import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 let dir: string;
@@ -45,13 +49,13 @@ afterAll(async () => {
 let runs = 0;
 
 /** The CLI under the hooks: its exit code, output, and the packages it loaded (names from node_modules paths). */
-function traced(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; packages: Set<string> }> {
+function traced(cli: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; packages: Set<string> }> {
   const trace = path.join(dir, `trace-${++runs}.txt`);
   writeFileSync(trace, "");
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", path.join(dir, "register.mjs"), CLI, ...args],
+      ["--import", path.join(dir, "register.mjs"), cli, ...args],
       { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, TRACE: trace, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const urls = readFileSync(trace, "utf8").split("\n").filter(Boolean);
@@ -68,7 +72,7 @@ const OTHER_PROVIDERS = ["@langchain/anthropic", "@langchain/google-genai", "@la
 describe("CLI start-up", () => {
   it("--help, a command's --help and an argument error load no LangChain, LangSmith or provider module", async () => {
     for (const args of [["--help"], ["recognize", "--help"], ["eval", "--help"], ["recognize", "--method", "nonsense", "hi"]]) {
-      const r = await traced(args);
+      const r = await traced(UNBUNDLED, args);
       expect(r.stdout + r.stderr).toMatch(/Usage: insideout|argument 'nonsense' is invalid/);
       for (const p of [...HEAVY, ...OTHER_PROVIDERS]) expect([args.join(" "), p, r.packages.has(p)]).toEqual([args.join(" "), p, false]);
       // The trace did record the modules it loaded.
@@ -77,7 +81,7 @@ describe("CLI start-up", () => {
   });
 
   it("recognize with an openai: model loads no other provider, and answers", async () => {
-    const r = await traced(["recognize", "--model", "openai:gpt-4o-mini", "I finally got the job!"], { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test" });
+    const r = await traced(UNBUNDLED, ["recognize", "--model", "openai:gpt-4o-mini", "I finally got the job!"], { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: "sk-test" });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/emotion/i);
     expect(r.packages.has("@langchain/openai")).toBe(true);
@@ -86,7 +90,7 @@ describe("CLI start-up", () => {
 
   it("without node-llama-cpp a local: model is one line naming the install command, before any file is read", async () => {
     const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
-    const r = await traced(["recognize", "--model", "local:./no-such-model.gguf", "I finally got the job!"], { HIDE: "node-llama-cpp" });
+    const r = await traced(CLI, ["recognize", "--model", "local:./no-such-model.gguf", "I finally got the job!"], { HIDE: "node-llama-cpp" });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
