@@ -12,13 +12,14 @@ import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, Resolv
 
 const providers = new Map<string, ProviderFactory>([
   // Each integration is imported only when one of its models is asked for (a command's start-up waits for none it
-  // does not use); node-llama-cpp is an optional peer dependency, installed by those who run local: models.
+  // does not use). node-llama-cpp, @langchain/anthropic and langchain-gigachat are optional peer dependencies (700, 16
+  // and 11 MB), installed by those who use their models.
   ["openai", async (name, options) => (await import("./openai.js")).openaiModel(name, options)],
   ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
   ["local", async (name, options) => (await importOptional("node-llama-cpp", "local: models", () => import("./local/provider.js"))).localModel(name, options)],
-  ["anthropic", async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options)],
+  ["anthropic", async (name, options) => (await importOptional("@langchain/anthropic", "anthropic: models", () => import("./anthropic.js"))).anthropicModel(name, options)],
   ["google-genai", async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options)],
-  ["gigachat", async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options)],
+  ["gigachat", async (name, options) => (await importOptional("langchain-gigachat", "gigachat: models", () => import("./gigachat.js"))).gigachatModel(name, options)],
 ]);
 
 export function registerProvider(prefix: string, factory: ProviderFactory): void {

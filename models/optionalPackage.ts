@@ -1,6 +1,7 @@
 /**
- * Optional peer dependencies (package.json `peerDependenciesMeta`): a hosted model's user never installs them, and
- * the provider that needs one imports it only when one of its models is asked for.
+ * Optional peer dependencies (package.json `peerDependenciesMeta`: node-llama-cpp and the larger provider SDKs): an app
+ * that does not use their models never installs them, and the provider that needs one imports it only when one of its
+ * models is asked for.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -18,8 +18,8 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // Native addons load from node_modules; node-llama-cpp is an optional peer dependency (models/optionalPackage.ts).
-  external: ["better-sqlite3", "node-llama-cpp"],
+  // Native addons load from node_modules; so do the optional peer dependencies (models/optionalPackage.ts).
+  external: ["better-sqlite3", "node-llama-cpp", "@langchain/anthropic", "langchain-gigachat"],
   // CommonJS dependencies inside an ES module bundle call require() for Node's built-ins.
   banner: { js: 'import { createRequire as insideoutCreateRequire } from "node:module"; const require = insideoutCreateRequire(import.meta.url);' },
   logLevel: "warning",

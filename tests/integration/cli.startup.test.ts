@@ -1,7 +1,7 @@
 /**
  * What the built CLI loads before it answers (issue 21): `--help` and an argument error load no LangChain, LangSmith
  * or provider module; `recognize` with an openai: model loads no other provider; and without node-llama-cpp (an
- * optional peer dependency) a local: model is one line naming the install command. Which modules a process loads is
+ * optional peer dependency, as are the larger provider SDKs) a local: model is one line naming the install command. Which modules a process loads is
  * read from Node's own module resolution, through a resolve hook that appends each resolved URL to a file: for the
  * packages, that is tsc's unbundled dist/cli/main.js (the bundle users run holds them in its chunks, split at the
  * same dynamic imports); the missing node-llama-cpp, which the bundle imports from node_modules, through the bundle.
@@ -88,13 +88,16 @@ describe("CLI start-up", () => {
     for (const p of OTHER_PROVIDERS) expect([p, r.packages.has(p)]).toEqual([p, false]);
   });
 
-  it("without node-llama-cpp a local: model is one line naming the install command, before any file is read", async () => {
-    const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
-    const r = await traced(CLI, ["recognize", "--model", "local:./no-such-model.gguf", "I finally got the job!"], { HIDE: "node-llama-cpp" });
+  // node-llama-cpp, @langchain/anthropic and langchain-gigachat are optional peer dependencies.
+  it.each([
+    ["local:./no-such-model.gguf", "node-llama-cpp", "local: models"],
+    ["anthropic:claude-sonnet-4-5", "@langchain/anthropic", "anthropic: models"],
+    ["gigachat:GigaChat-2-Max", "langchain-gigachat", "gigachat: models"],
+  ])("without its optional package, %s is one line naming the install command", async (model, pkg, what) => {
+    const ours = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
+    const r = await traced(CLI, ["recognize", "--model", model, "I finally got the job!"], { HIDE: pkg, ANTHROPIC_API_KEY: "sk-test", GIGACHAT_CREDENTIALS: "test" });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(
-      `insideout: local: models need node-llama-cpp, an optional dependency that is not installed: run \`npm install node-llama-cpp@${pkg.peerDependencies["node-llama-cpp"]}\`.\n`,
-    );
+    expect(r.stderr).toBe(`insideout: ${what} need ${pkg}, an optional dependency that is not installed: run \`npm install ${pkg}@${ours.peerDependencies[pkg]}\`.\n`);
   });
 });
