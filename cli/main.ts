@@ -13,8 +13,9 @@ import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
 
 // Start-up: these modules define the commands only (commander, option declarations, names). A command's action
-// imports what it runs when it runs (LangChain, the graphs, providers: most of a second), so `--help` and argument
-// errors answer at once. tests/unit/cli.startup.test.ts checks that `--help` loads no LangChain or LangSmith module.
+// imports what it runs when it runs (LangChain, the graphs, providers), so `--help` and argument errors answer at
+// once; a new command keeps to that (tests/integration/cli.startup.test.ts checks it). Users run this file bundled,
+// each dynamic import a chunk (scripts/bundle-cli.mjs).
 
 // Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
 EventEmitter.defaultMaxListeners = 64;
