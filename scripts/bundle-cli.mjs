@@ -22,6 +22,9 @@ await build({
   external: ["better-sqlite3", "node-llama-cpp", "@langchain/anthropic", "langchain-gigachat"],
   // CommonJS dependencies inside an ES module bundle call require() for Node's built-ins.
   banner: { js: 'import { createRequire as insideoutCreateRequire } from "node:module"; const require = insideoutCreateRequire(import.meta.url);' },
+  // Smaller to install and to parse; names are kept, so stack traces still name functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
 chmodSync("dist/bundle/insideout.js", 0o755);

@@ -24,6 +24,8 @@ let server: FakeOpenAI;
 /** node_modules after `npm i` of insideout and its peers, before the app adds TypeScript: bytes on disk, seconds. */
 let installed: { bytes: number; seconds: number };
 
+const MIB = 1024 * 1024;
+
 /** Disk usage of a folder as `du` counts it (allocated blocks; symbolic links not followed). */
 function diskBytes(dir: string): number {
   let total = 0;
@@ -102,9 +104,10 @@ afterAll(async () => {
 });
 
 describe("the packed package in a scratch app", () => {
+  // In du's megabytes (MiB), the unit of the issue's figures (920 MB, 677 MB of them node-llama-cpp's builds).
   it("installs in at most 150 MB, without the local-model runtime", () => {
-    process.stderr.write(`insideout with its peers: ${(installed.bytes / 1e6).toFixed(0)} MB in node_modules, installed in ${installed.seconds.toFixed(0)} s\n`);
-    expect(installed.bytes).toBeLessThanOrEqual(150e6);
+    process.stderr.write(`insideout with its peers: ${(installed.bytes / MIB).toFixed(0)} MB in node_modules, installed in ${installed.seconds.toFixed(0)} s\n`);
+    expect(installed.bytes).toBeLessThanOrEqual(150 * MIB);
     // node-llama-cpp is an optional peer dependency: npm leaves it out unless the app asks for it.
     expect(readdirSync(path.join(app, "node_modules")).filter((d) => d.includes("llama"))).toEqual([]);
   });
