@@ -26,7 +26,7 @@ import { resolveModel } from "../models/factory.js";
 import { disposeLocalEngines, localEngine, type EngineStats } from "../models/local/engine.js";
 import { disposeLlamaRuntime } from "../models/local/runtime.js";
 import { invokeText } from "../models/structured.js";
-import { writeTinyGguf } from "../tests/helpers/tinyGguf.js";
+import { writeTinyGguf } from "./tinyGguf.js";
 
 const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"] as const;
 const DIALOGUE = ["I finally got the job I wanted!", "Congratulations, that is great news.", "I still can't believe it."];

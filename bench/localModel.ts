@@ -1,5 +1,5 @@
 /**
- * The embedded local model at a real model's size: a GGUF of Qwen2.5-0.5B-Instruct's shape (tests/helpers/tinyGguf.ts
+ * The embedded local model at a real model's size: a GGUF of Qwen2.5-0.5B-Instruct's shape (bench/tinyGguf.ts
  * QWEN25_05B, in Q4_K_M as the default local model is, ~0.4 GB) with random weights, written to a temporary folder
  * and deleted afterwards. llama.cpp does the same arithmetic whatever the weights are, so the speed is the real
  * model's; the vocabulary holds the words of the prompts and of the test split, so a prompt has about as many tokens
@@ -24,7 +24,7 @@ import { withModels } from "../nodes/env.js";
 import * as ercPrompts from "../prompts/erc.js";
 import { PERSONAS } from "../prompts/personas.js";
 import { ED32_LABELS } from "../taxonomy/labelSets.js";
-import { QWEN25_05B, writeTinyGguf } from "../tests/helpers/tinyGguf.js";
+import { QWEN25_05B, writeTinyGguf } from "./tinyGguf.js";
 
 export interface ModeRun {
   sequences: number;
@@ -158,7 +158,7 @@ export async function measureLocalModel(
 
 /** For a quick look: `node dist/bench/localModel.js [dialogues]`. */
 if (process.argv[1]?.endsWith("localModel.js")) {
-  const { loadDataset } = await import("../evaluations/data/ed.js");
+  const { loadDataset } = await import("../evaluations/data/index.js");
   const { EventEmitter } = await import("node:events");
   EventEmitter.defaultMaxListeners = 64;
   const split = (await loadDataset("ed:test")).map((e) => e.dialogue);

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDataset } from "../evaluations/data/ed.js";
+import { loadDataset } from "../evaluations/data/index.js";
 import { runEval } from "../evaluations/run.js";
 
 export interface PacingCase {
@@ -64,7 +64,7 @@ export async function measurePacing(c: PacingCase, children: ChildProcess[]): Pr
     const data = join(dir, "slice.jsonl");
     const examples = (await loadDataset("ed:test")).slice(0, c.examples);
     writeFileSync(data, examples.map((e) => JSON.stringify(e)).join("\n") + "\n");
-    const result = await runEval({ task: "erc", method: "insideout", model: "openai:bench", data, concurrency: CONCURRENCY, workers: "auto", out: join(dir, "out"), cache: false });
+    const result = await runEval({ task: "erc", method: "insideout", options: { model: "openai:bench" }, data, concurrency: CONCURRENCY, out: join(dir, "out"), cache: false });
     const stats = (await (await fetch(`${url.replace(/\/v1$/, "")}/stats`)).json()) as { accepted: number; rejected: number; firstAt: number; lastAt: number; idealMs: number };
     return {
       spanMs: stats.lastAt - stats.firstAt,

@@ -18,15 +18,13 @@ export interface ThroughputResult {
   /** RSS when 10 % and 90 % of the examples were done: flat memory means these are close. */
   rssAt10Mb: number;
   rssAt90Mb: number;
-  /** Worker threads the eval used (`auto` resolved). */
-  workers: number;
-  /** CPU time of this process (all its threads) per example. */
+  /** CPU time of this process per example. */
   cpuMsPerExample: number;
 }
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
-export async function measureThroughput(model: string, concurrency: number, data: string, workers: number | "auto" = "auto"): Promise<ThroughputResult> {
+export async function measureThroughput(model: string, concurrency: number, data: string): Promise<ThroughputResult> {
   const out = mkdtempSync(join(tmpdir(), "insideout-bench-"));
   let peak = process.memoryUsage.rss();
   const samples: { done: number; rss: number }[] = [];
@@ -42,10 +40,9 @@ export async function measureThroughput(model: string, concurrency: number, data
     const result = await runEval({
       task: "erc",
       method: "insideout",
-      model,
+      options: { model },
       data,
       concurrency,
-      workers,
       out,
       cache: false,
       progress: {
@@ -69,7 +66,6 @@ export async function measureThroughput(model: string, concurrency: number, data
       peakRssMb: mb(Math.max(peak, process.resourceUsage().maxRSS * 1024)),
       rssAt10Mb: at(0.1),
       rssAt90Mb: at(0.9),
-      workers: result.workers,
       cpuMsPerExample: (cpu.user + cpu.system) / 1000 / Math.max(1, result.ran),
     };
   } finally {

@@ -28,8 +28,3 @@ export function rpmOption(): Option {
 export function tpmOption(): Option {
   return new Option("--tpm <n>", "openai: tokens per minute to stay under, counted as OpenAI does: request characters / 4 plus max_tokens (default: as the server states)").argParser(positiveInt);
 }
-
-/** `auto` or a thread count (0: none). */
-export function workersArg(value: string): number | "auto" {
-  return value === "auto" ? "auto" : nonNegativeInt(value);
-}

@@ -4,7 +4,8 @@
  */
 import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatBytes, limitFromEnv } from "../core/inputLimits.js";
+import { formatBytes } from "../core/inputLimits.js";
+import { setting } from "../core/settings.js";
 import { checkedTurns, turnsOfLines } from "./turns.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
@@ -32,21 +33,14 @@ export function decodeUtf8(bytes: Buffer, source: string): string {
   return bytes.toString("utf8");
 }
 
-/** Dialogue bytes read at most (arguments, --file or stdin); INSIDEOUT_MAX_DIALOGUE_BYTES overrides. */
-export const DEFAULT_MAX_DIALOGUE_BYTES = 1 << 20;
-/** Turns at most in one dialogue; INSIDEOUT_MAX_TURNS overrides. */
-export const DEFAULT_MAX_TURNS = 1000;
-
 export interface DialogueLimits {
   bytes: number;
   turns: number;
 }
 
-export function dialogueLimits(env: NodeJS.ProcessEnv = process.env): DialogueLimits {
-  return {
-    bytes: limitFromEnv("INSIDEOUT_MAX_DIALOGUE_BYTES", DEFAULT_MAX_DIALOGUE_BYTES, env),
-    turns: limitFromEnv("INSIDEOUT_MAX_TURNS", DEFAULT_MAX_TURNS, env),
-  };
+/** Dialogue bytes read at most (arguments, --file or stdin) and turns at most in one dialogue. */
+export function dialogueLimits(): DialogueLimits {
+  return { bytes: setting("INSIDEOUT_MAX_DIALOGUE_BYTES"), turns: setting("INSIDEOUT_MAX_TURNS") };
 }
 
 function tooLong(source: string, limits: DialogueLimits): Error {

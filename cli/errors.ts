@@ -1,5 +1,6 @@
 import { notAResultIn } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
+import { setting } from "../core/settings.js";
 
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {
@@ -13,7 +14,8 @@ export function explain(error: unknown): string {
   if (cause instanceof Error && cause.name === "TransportError") message = `${message} ${cause.message}`;
   let line = message.replace(/\s+/g, " ").trim().slice(0, 400);
   if (/Connection error|ECONNREFUSED|ENOTFOUND|fetch failed/i.test(message)) {
-    const where = process.env.OPENAI_BASE_URL ? ` at ${process.env.OPENAI_BASE_URL}` : "";
+    const baseUrl = setting("OPENAI_BASE_URL");
+    const where = baseUrl ? ` at ${baseUrl}` : "";
     line = `Cannot reach the model server${where}: check that it is running, or set OPENAI_BASE_URL / --model. (${line})`;
   } else if (/401|Incorrect API key|invalid_api_key/i.test(message)) {
     line = `The model server rejected the API key: check OPENAI_API_KEY. (${line})`;

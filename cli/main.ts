@@ -2,10 +2,12 @@
 /** The `insideout` command line. */
 import { EventEmitter } from "node:events";
 import { Command } from "commander";
+import { agreementCommand } from "./commands/agreement.js";
 import { chatCommand } from "./commands/chat.js";
 import { compareCommand } from "./commands/compare.js";
 import { dataCommand } from "./commands/data.js";
 import { evalCommand } from "./commands/eval.js";
+import { judgeCommand } from "./commands/judge.js";
 import { recognizeCommand } from "./commands/recognize.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { respondCommand } from "./commands/respond.js";
@@ -33,6 +35,8 @@ program.addCommand(respondCommand());
 program.addCommand(chatCommand());
 program.addCommand(compareCommand());
 program.addCommand(scoreCommand());
+program.addCommand(agreementCommand());
+program.addCommand(judgeCommand());
 program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 program.addCommand(reproduceCommand());

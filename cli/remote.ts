@@ -5,12 +5,11 @@
  */
 import type { StreamMode } from "@langchain/langgraph-sdk";
 import { ServerRunFailure } from "../core/errors.js";
-import type { RunOptions } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
-import { runLocally, summarize, validateOptions, type ProgressListener, type RunResult } from "./run.js";
-import { type TaskName } from "../state/runOptions.js";
+import type { CheckedRun } from "./options.js";
+import { summarize, type ProgressListener, type RunResult } from "./run.js";
 
 /** A failed server run as one line naming the server (the graph's own failures, too, as the server's). */
 function serverError(url: string, error: unknown): Error {
@@ -27,15 +26,8 @@ function modelOfMessage(data: unknown): string | undefined {
   return typeof provider === "string" && typeof name === "string" && provider && name ? `${provider}:${name}` : undefined;
 }
 
-export async function runRemotely(
-  server: string,
-  task: TaskName,
-  method: string,
-  dialogue: string[],
-  rawOptions: Partial<RunOptions>,
-  onProgress?: ProgressListener,
-): Promise<RunResult> {
-  const options = validateOptions(rawOptions, { task, method });
+export async function runRemotely(server: string, run: CheckedRun, dialogue: string[], onProgress?: ProgressListener): Promise<RunResult> {
+  const { task, method, options } = run;
   dialogue = checkedTurns(dialogue);
   const graphId = graphIdFor(task, method);
   // The LangGraph SDK is loaded only for runs on a server: a local run does not pay for it at start-up.
@@ -66,9 +58,4 @@ export async function runRemotely(
   }
   const model = auto ? (used ?? "auto (the server's default model)") : options.model;
   return summarize(task, method, { ...options, model }, dialogue, final, performance.now() - started);
-}
-
-/** The runner a command uses: the local graph, or the graph on `--server`. Same arguments, same result. */
-export function runnerFor(server: string | undefined): (...args: Parameters<typeof runRemotely> extends [string, ...infer R] ? R : never) => Promise<RunResult> {
-  return server ? (...args) => runRemotely(server, ...args) : runLocally;
 }

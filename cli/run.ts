@@ -1,13 +1,12 @@
 /** Runs one method on one dialogue and gathers what every front end shows: opinions, answer, failures, cost. */
 import type { CallRecord, Candidate, FinalEmotion, FinalReply, Opinion, State } from "../state/state.js";
-import { RunOptions } from "../state/runOptions.js";
-import { builderFor, checkMethodOptions, graphIdFor } from "../graphs/methods.js";
-import { defaultResolver, resolveModel } from "../models/factory.js";
-import { withModels } from "../nodes/env.js";
-import { loadLabelSet } from "../taxonomy/labelSets.js";
+import type { RunOptions, TaskName } from "../state/runOptions.js";
+import { builderFor, graphIdFor } from "../graphs/methods.js";
+import { defaultResolver } from "../models/factory.js";
+import { withRun } from "../nodes/env.js";
 import { traceCallbacks, traceTags } from "../core/tracing.js";
+import type { CheckedRun } from "./options.js";
 import { checkedTurns } from "./turns.js";
-import { type TaskName } from "../state/runOptions.js";
 
 export interface RunResult {
   task: TaskName;
@@ -30,27 +29,6 @@ export interface RunResult {
 
 /** A node finished: its name and what it wrote. Front ends show agents' views as they arrive. */
 export type ProgressListener = (node: string, update: Partial<State>) => void;
-
-/**
- * The run options, checked: their types and ranges, the label set (read and checked: taxonomy/labelSets.ts), and,
- * given the task and method, whether the method can run with them (graphs/methods.ts). Nothing here calls a model,
- * so every command runs it before the first call.
- */
-export function validateOptions(raw: Partial<RunOptions>, run?: { task: TaskName; method: string }): RunOptions {
-  const parsed = RunOptions.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    // `agents.1` means the second listed agent: name it, since that is what the user typed.
-    const [key, index] = issue?.path ?? [];
-    const list = (raw as Record<string, unknown>)[String(key)];
-    const value = typeof index === "number" && Array.isArray(list) ? ` ("${String(list[index])}")` : "";
-    const flag = String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new Error(`Invalid option --${flag}${value}: ${issue?.message}`);
-  }
-  loadLabelSet(parsed.data.labels);
-  if (run) checkMethodOptions(run.task, run.method, parsed.data);
-  return parsed.data;
-}
 
 export function summarize(
   task: TaskName,
@@ -84,20 +62,16 @@ export function summarize(
   };
 }
 
-export async function runLocally(
-  task: TaskName,
-  method: string,
-  dialogue: string[],
-  rawOptions: Partial<RunOptions>,
-  onProgress?: ProgressListener,
-): Promise<RunResult> {
-  const checked = validateOptions(rawOptions, { task, method });
+export async function runLocally(run: CheckedRun, dialogue: string[], onProgress?: ProgressListener): Promise<RunResult> {
+  const { task, method, labelSet } = run;
   dialogue = checkedTurns(dialogue);
   const graph = builderFor(task, method).compile();
-  // Resolve the model once up front so a bad name or a missing key is one clear error, not five agent failures.
-  const model = await resolveModel(checked.model, { temperature: checked.temperature });
+  // The run's models, resolved once, before the graph starts: a bad name or a missing key is one clear error, not five
+  // agent failures; the nodes are handed them (nodes/env.ts).
+  const models = await defaultResolver.forRun(run.options);
   // The result names the model used (`auto` resolved, e.g. openai:gpt-4o-mini), in the footer and in --json.
-  const options: RunOptions = { ...checked, model: model.spec };
+  const options: RunOptions = { ...run.options, model: models.model.spec };
+  const { context, configurable } = withRun({ options, labelSet, ...models });
   const started = performance.now();
   let final: Partial<State> = {};
   // Named and tagged for LangSmith (when LANGSMITH_TRACING=true): the graph's run carries the graph id, and the tags
@@ -107,15 +81,15 @@ export async function runLocally(
     { dialogue },
     {
       // `graph` is the union of every method's graph, so the compiler wants a context every one of them accepts (ERG's
-      // has no vote); validateOptions has checked these options against this very task and method.
-      context: options as RunOptions & { aggregation: "llm" | "weighted" },
+      // has no vote); checkRun has checked these options against this very task and method.
+      context: context as RunOptions & { aggregation: "llm" | "weighted" },
       streamMode: ["updates", "values"],
       callbacks: traceCallbacks(),
-      // In-process: the user named these files themselves, so paths are allowed (a server run gets no resolver).
-      configurable: withModels(defaultResolver),
+      // In-process: the user named these files themselves, so paths are allowed (a server run gets nothing handed in).
+      configurable,
       runName: graphId,
-      tags: traceTags(task, method, model.spec, options.labels),
-      metadata: { graph: graphId, task, method, model: model.spec, labels: options.labels, aggregation: options.aggregation },
+      tags: traceTags(task, method, options.model, options.labels),
+      metadata: { graph: graphId, task, method, model: options.model, labels: options.labels, aggregation: options.aggregation },
     },
   );
   for await (const [mode, chunk] of stream as AsyncIterable<[string, Record<string, unknown>]>) {

@@ -8,6 +8,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
+import { setting } from "./settings.js";
 
 export type FileAccess =
   | { kind: "any" }
@@ -25,13 +26,10 @@ export type FileAccess =
 export const ANY_FILE: FileAccess = { kind: "any" };
 
 /** What a LangGraph server's runs may read, from the server's environment. */
-export function serverAccess(env: NodeJS.ProcessEnv = process.env): FileAccess {
-  return {
-    kind: "named",
-    ...(env.INSIDEOUT_LABELS_DIR ? { labelsDir: env.INSIDEOUT_LABELS_DIR } : {}),
-    ...(env.INSIDEOUT_MODELS_DIR ? { modelsDir: env.INSIDEOUT_MODELS_DIR } : {}),
-    hfModels: /^(1|true|yes)$/i.test(env.INSIDEOUT_ALLOW_HF_MODELS ?? ""),
-  };
+export function serverAccess(): FileAccess {
+  const labelsDir = setting("INSIDEOUT_LABELS_DIR");
+  const modelsDir = setting("INSIDEOUT_MODELS_DIR");
+  return { kind: "named", ...(labelsDir ? { labelsDir } : {}), ...(modelsDir ? { modelsDir } : {}), hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
 }
 
 /** A run asked for a file it may not name. Its message never depends on whether the file exists. */

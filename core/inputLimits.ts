@@ -1,16 +1,8 @@
 /**
- * Limits on what we read from users and files, each with a documented default and an environment variable to raise
- * it: a read stops as soon as a limit is passed, so /dev/zero or an endless pipe is one line, not all the memory.
+ * Limits on what we read from users and files, each with a documented default and a setting to raise it
+ * (core/settings.ts): a read stops as soon as a limit is passed, so /dev/zero or an endless pipe is one line, not all
+ * the memory.
  */
-
-/** A whole number from `process.env[name]` (≥ 1), else `fallback`; a bad value is one line naming the variable. */
-export function limitFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}="${raw}" must be a whole number ≥ 1.`);
-  return n;
-}
 
 /** 1048576 → "1 MiB", 1500 → "1500 bytes": sizes as a user sets them. */
 export function formatBytes(n: number): string {

@@ -10,6 +10,7 @@
  */
 import { Client, type StreamMode } from "@langchain/langgraph-sdk";
 import { ServerRunFailure } from "./errors.js";
+import { setting } from "./settings.js";
 
 export { ServerRunFailure } from "./errors.js";
 
@@ -31,7 +32,7 @@ export function serverClient(url: string, o: { concurrency?: number } = {}): Cli
   return new Client({
     apiUrl: serverUrl(url),
     // LANGSMITH_API_KEY authenticates against LangSmith deployments; a local dev server ignores it.
-    apiKey: process.env.LANGSMITH_API_KEY || undefined,
+    apiKey: setting("LANGSMITH_API_KEY"),
     // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency).
     ...(o.concurrency ? { callerOptions: { maxConcurrency: o.concurrency } } : {}),
   });

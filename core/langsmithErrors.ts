@@ -5,13 +5,13 @@
  */
 import { NotAResult } from "./errors.js";
 import { maskSecrets } from "./secrets.js";
+import { SETTINGS, setting } from "./settings.js";
 
-export const DEFAULT_LANGSMITH_ENDPOINT = "https://api.smith.langchain.com";
+export const DEFAULT_LANGSMITH_ENDPOINT = SETTINGS.LANGSMITH_ENDPOINT.default;
 
 /** The langsmith Client's documented options for its own timeout and retries: a few seconds, not half a minute. */
 export function langsmithClientOptions(): { timeout_ms: number; callerOptions: { maxRetries: number } } {
-  const timeout = Number(process.env.INSIDEOUT_LANGSMITH_TIMEOUT_MS);
-  return { timeout_ms: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000, callerOptions: { maxRetries: 1 } };
+  return { timeout_ms: setting("INSIDEOUT_LANGSMITH_TIMEOUT_MS"), callerOptions: { maxRetries: 1 } };
 }
 
 export class LangSmithFailure extends NotAResult {
@@ -23,7 +23,7 @@ export class LangSmithFailure extends NotAResult {
 }
 
 function endpoint(): string {
-  return process.env.LANGSMITH_ENDPOINT || process.env.LANGCHAIN_ENDPOINT || DEFAULT_LANGSMITH_ENDPOINT;
+  return setting("LANGSMITH_ENDPOINT");
 }
 
 function textOf(error: unknown): string {

@@ -1,8 +1,9 @@
 /** Credentials must never be printed or traced: the one place that knows what they look like. */
+import { environmentEntries } from "./settings.js";
 
 /** Values of the environment's credentials (…_API_KEY, …_TOKEN, …_SECRET, …PASSWORD), longest first. */
 export function secretValues(): string[] {
-  return Object.entries(process.env)
+  return environmentEntries()
     .filter(([name, value]) => /KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS/i.test(name) && value && value.length >= 8)
     .map(([, value]) => value!)
     .sort((a, b) => b.length - a.length);

@@ -13,12 +13,13 @@ import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { Client } from "langsmith";
 import { langsmithClientOptions } from "./langsmithErrors.js";
 import { maskSecrets, secretValues } from "./secrets.js";
+import { exportSetting, setting } from "./settings.js";
 
 /** Must run before the first traced call: the tracing client reads these variables when it is created. */
 export function hideTracedData(flag: boolean | undefined): void {
-  if (flag || process.env.LANGSMITH_HIDE_INPUTS === "true") {
-    process.env.LANGSMITH_HIDE_INPUTS = "true";
-    process.env.LANGSMITH_HIDE_OUTPUTS = "true";
+  if (flag || setting("LANGSMITH_HIDE_INPUTS")) {
+    exportSetting("LANGSMITH_HIDE_INPUTS", "true");
+    exportSetting("LANGSMITH_HIDE_OUTPUTS", "true");
   }
 }
 
@@ -43,7 +44,7 @@ let client: Client | undefined;
  */
 export function tracingClient(): Client {
   // An anonymizer replaces the LANGSMITH_HIDE_* defaults, so hiding is passed explicitly; errors are anonymized still.
-  const hidden = process.env.LANGSMITH_HIDE_INPUTS === "true";
+  const hidden = setting("LANGSMITH_HIDE_INPUTS");
   return (client ??= new Client({
     ...langsmithClientOptions(),
     anonymizer: (values) => withoutSecrets(values),
@@ -79,8 +80,8 @@ export async function flushTraces(): Promise<void> {
  * (@langchain/core's isTracingEnabled, which the package does not export). Tracing is opt-in; all of them are off
  * unless set to "true".
  */
-const TRACING_VARIABLES = ["LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"];
+const TRACING_VARIABLES = ["LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"] as const;
 
 export function tracingEnabled(): boolean {
-  return TRACING_VARIABLES.some((name) => process.env[name] === "true");
+  return TRACING_VARIABLES.some((name) => setting(name));
 }

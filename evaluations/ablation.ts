@@ -5,14 +5,14 @@
  * it against InsideOut). Each run is an `eval` experiment in its own folder; each pair is a paired test (McNemar).
  */
 import { EKMAN_AGENTS, type AgentEmotion } from "../taxonomy/agents.js";
-import type { EvalOptions } from "./options.js";
+import type { RunOptions } from "../state/runOptions.js";
 
 export interface TableRun {
   /** Its folder under the table's root. */
   name: string;
   method: string;
   /** The run options it fixes. */
-  options?: Pick<EvalOptions, "agents" | "aggregation">;
+  options?: Partial<Pick<RunOptions, "agents" | "aggregation">>;
 }
 
 const without = (agent: AgentEmotion): TableRun => ({

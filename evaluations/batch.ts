@@ -4,7 +4,7 @@
  */
 import { BatchApi, batchSettleMs } from "../models/batch/api.js";
 import { BatchCollector, type BatchStats } from "../models/batch/collector.js";
-import { parseModelSpec } from "../models/spec.js";
+import { capabilitiesOf } from "../models/factory.js";
 import type { ExperimentStore } from "../store/experiments.js";
 import { silentProgress, type ProgressView } from "./progress.js";
 
@@ -14,12 +14,9 @@ export type { BatchStats } from "../models/batch/collector.js";
 export const BATCH_PRICE_SHARE = 0.5;
 
 /** Checked in the plan, before anything is opened or paid for. */
-export function checkBatchOptions(o: { workers?: number | "auto"; langsmith?: boolean; rpm?: number; tpm?: number }, models: readonly (string | undefined)[]): void {
-  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+export function checkBatchOptions(o: { langsmith?: boolean; rpm?: number; tpm?: number }, models: readonly (string | undefined)[]): void {
+  const other = models.find((m) => m !== undefined && !capabilitiesOf(m).batchApi);
   if (other) throw new Error(`--batch uses the OpenAI Batch API, so it needs openai: models; got ${other}: drop --batch, or use an openai: model.`);
-  if (typeof o.workers === "number" && o.workers > 0) {
-    throw new Error("--batch collects every example's requests in this thread (the model work happens at OpenAI): use --workers 0, or leave --workers out.");
-  }
   if (o.rpm !== undefined || o.tpm !== undefined) {
     // The Batch API has its own, separate limits; --rpm/--tpm pace direct chat calls, which a batch run does not make.
     throw new Error("--rpm and --tpm pace direct chat calls, and --batch makes none (the Batch API has its own limits): drop --rpm/--tpm, or --batch.");

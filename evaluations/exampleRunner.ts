@@ -1,7 +1,6 @@
 /**
- * Runs one example through a method's graph (and the ERG judge). The same code runs in the eval's own thread or in
- * its worker threads (executor.ts), with the graph compiled here or on a LangGraph server (remoteExecutor.ts);
- * storing the record is the caller's job.
+ * Runs one example through a method's graph (and the ERG judge), with the graph compiled here or on a LangGraph
+ * server (remoteExecutor.ts); storing the record is the caller's job.
  *
  * An example either finishes, as a record of what the model answered (an agent's invalid answer and the whole
  * graph's failure on the model's answers included), or stays unfinished: a failure that is not a result (the model
@@ -15,25 +14,27 @@ import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "
 import { traceCallbacks } from "../core/tracing.js";
 import type { ModelResolver } from "../models/factory.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
-import { withModels } from "../nodes/env.js";
-import { goldToSet, loadLabelSet } from "../taxonomy/labelSets.js";
-import type { Example } from "./data/types.js";
+import { withRun } from "../nodes/env.js";
+import type { LabelSet } from "../taxonomy/labelSet.js";
+import { goldToSet } from "../taxonomy/labelSets.js";
+import type { Example } from "./data/index.js";
 import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
 import { type TaskName } from "../state/runOptions.js";
 
-/** Plain data, so that it can be handed to a worker thread. */
+/** What a runner needs besides its model resolver: plain data, as an experiment records it. */
 export interface RunnerConfig {
   task: TaskName;
   method: string;
-  labels: string;
   runOptions: RunOptions;
+  /** The run options' label set, read once by the plan. */
+  labelSet: LabelSet;
   judgeSpec?: string;
   /** Under langsmith's evaluate(), whose run tree the graph's runs nest under; otherwise traced (if on) on their own. */
   inEvaluate?: boolean;
 }
 
-/** Why an example has no record; plain data (it crosses threads). */
+/** Why an example has no record. */
 export interface Unfinished {
   /** `model:<kind>` (core/errors.ts CallFailureKind), `server:<kind>` (core/langgraphServer.ts), `storage`, `stopped` or `other`. */
   kind: string;
@@ -66,22 +67,26 @@ export function graphInput(example: Example): Pick<State, "dialogue"> & { speake
   return { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) };
 }
 
-/** The method's graph compiled in this thread, with the resolver (and its cache and limit) in `configurable`. */
-function localGraph(c: RunnerConfig, resolver: ModelResolver): GraphRun {
+/**
+ * The method's graph compiled in this thread, handed the run's models, resolved once for every example through
+ * `resolver` (its cache and limit), and its label set.
+ */
+async function localGraph(c: RunnerConfig, resolver: ModelResolver): Promise<GraphRun> {
   const graph = builderFor(c.task, c.method).compile();
-  const configurable = withModels(resolver);
+  const { context, configurable } = withRun({ options: c.runOptions, labelSet: c.labelSet, ...(await resolver.forRun(c.runOptions)) });
   const callbacks = c.inEvaluate ? [] : traceCallbacks();
   return async (example, signal) =>
     (await graph.invoke(
       graphInput(example),
-      { context: c.runOptions, configurable, ...(callbacks.length ? { callbacks } : {}), ...(signal ? { signal } : {}) },
+      // An empty callbacks list would replace the handlers of langsmith's evaluate() run tree: given only when it has some.
+      { context, configurable, signal, ...(callbacks.length ? { callbacks } : {}) },
     )) as Partial<State>;
 }
 
 /** `runGraph`: where the graph runs (default: here). The judge, if any, runs here, through `resolver`. */
 export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, runGraph?: GraphRun): Promise<ExampleRunner> {
-  const labelSet = loadLabelSet(c.labels);
-  const run = runGraph ?? localGraph(c, resolver);
+  const { labelSet } = c;
+  const run = runGraph ?? (await localGraph(c, resolver));
   const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
@@ -90,12 +95,12 @@ export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, ru
       fillFromState(record, await run(example, signal));
       if (judge && record.prediction.reply) {
         try {
-          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, signal ? { signal } : undefined);
+          const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, { signal });
           record.judge = scores;
           addUsage(record.usage, usage);
         } catch (e) {
           // The method answered; only its grading failed (an invalid judgement): kept as a failure, not an error.
-          record.failures.judge = failureToRecord(e, signal ? { signal } : undefined);
+          record.failures.judge = failureToRecord(e, { signal });
         }
       }
     } catch (e) {

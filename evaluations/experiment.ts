@@ -29,7 +29,7 @@ export function openExperiment(plan: EvalPlan): OpenExperiment {
     opened.push(store);
     const cache = plan.cachePath ? SqliteAnswerCache.open(plan.cachePath) : undefined;
     if (cache) opened.push(cache);
-    return { store, ...(cache ? { cache } : {}), close: closeAll };
+    return { store, cache, close: closeAll };
   } catch (e) {
     closeAll();
     throw e;

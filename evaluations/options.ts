@@ -1,21 +1,22 @@
 /** What `insideout eval` is asked to do (evaluations/run.ts), and what it reports. */
-import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { CacheStats } from "../store/answerCache.js";
 import type { BatchStats } from "./batch.js";
 import type { ExperimentMetrics } from "./experimentMetrics.js";
 import type { ProgressView } from "./progress.js";
-import { type TaskName } from "../state/runOptions.js";
+import type { RunOptions, TaskName } from "../state/runOptions.js";
 
 export interface EvalOptions {
   task: TaskName;
   method: string;
-  /** provider:model; `auto` or absent picks the default (models/factory.ts). */
-  model?: string;
+  /**
+   * The run options, as the graphs take them (state/runOptions.ts); those left out take the schema's defaults, but
+   * `labels` the data's own (meld7 for meld:*) and `model` the default model (`auto`, models/factory.ts).
+   */
+  options?: Partial<RunOptions>;
   /** ERG only; default: the evaluated model. */
   judgeModel?: string;
   /** ERG only: false skips the judge. */
   judge?: boolean;
-  labels?: string;
   /** `ed:test`, `ed:valid` or a file path. */
   data?: string;
   limit?: number;
@@ -24,19 +25,11 @@ export interface EvalOptions {
   /** Requests / tokens per minute to stay under (models/pacing.ts); the server's own limits apply too. */
   rpm?: number;
   tpm?: number;
-  agents?: AgentEmotion[];
-  aggregation?: "llm" | "vote" | "weighted";
-  temperature?: number;
-  /** Self-consistency: how many samples (default 5) and their temperature (default 0.7, above 0). */
-  samples?: number;
-  sampleTemperature?: number;
   out?: string;
   /** Upload the experiment to LangSmith (against the dataset of `insideout data upload`). */
   langsmith?: boolean;
   /** LangSmith dataset name, with `langsmith`. */
   dataset?: string;
-  /** Worker threads for the graphs (executor.ts): a number (0: none) or `auto` (the default). */
-  workers?: number | "auto";
   /** Send the LLM requests through the OpenAI Batch API, one batch per graph stage (evaluations/batch.ts). */
   batch?: boolean;
   /** The graphs run on this LangGraph server (remoteExecutor.ts) instead of in this process. */
@@ -66,8 +59,6 @@ export interface EvalResult {
   /** Finished examples whose method failed on the model's answers (e.g. every agent's answer invalid). */
   errored: number;
   cache?: CacheStats & { path: string };
-  /** Worker threads that ran the graphs (0: the eval's own thread). */
-  workers: number;
   /** With --batch: what went through the Batch API in this run. */
   batch?: BatchStats;
   /** Examples run now per second of wall time. */

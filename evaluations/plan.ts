@@ -1,26 +1,23 @@
 /**
  * An eval's plan: every input checked, and everything it will run decided, before anything is opened or paid for —
  * method and its options, label set (and that it has a place for every gold label of the data), data, sample,
- * concurrency, models (a bad name or a missing key is one line now), where it writes, how many worker threads.
+ * concurrency, models (a bad name or a missing key is one line now), where it writes.
  */
 import { basename, extname, join, resolve } from "node:path";
+import { setting } from "../core/settings.js";
 import { runContext } from "../state/runOptions.js";
-import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
-import { effectiveSpec, resolveModel } from "../models/factory.js";
+import { checkMethodOptions, isSelfConsistency } from "../graphs/methodNames.js";
+import { capabilitiesOf, effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
-import { defaultLabelsFor, loadDataset, sample } from "./data/ed.js";
-import type { Example } from "./data/types.js";
+import { defaultLabelsFor, loadDataset, sample, type Example } from "./data/index.js";
 import { checkBatchOptions } from "./batch.js";
-import { workerCount } from "./executor.js";
 import type { RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
-import { type TaskName } from "../state/runOptions.js";
 
 export interface EvalPlan {
   o: EvalOptions;
@@ -39,8 +36,7 @@ export interface EvalPlan {
   /** The run options that make this experiment what it is, recorded in metrics.json (`options`). */
   variant: MethodVariant;
   runner: RunnerConfig;
-  workers: number;
-  /** Model requests in flight at once, over all threads. */
+  /** Model requests in flight at once. */
   requestLimit: number;
   /** --rpm/--tpm. */
   rateLimits: RateLimits;
@@ -83,26 +79,22 @@ const positiveInt = (name: string, v: number | undefined) => {
 
 /** C examples in flight make up to six model requests each (five agents, or recogniser + judge). */
 function requestLimitFor(concurrency: number): number {
-  const set = process.env.INSIDEOUT_MAX_CONCURRENCY;
-  if (set === undefined || set === "") return Math.max(32, 6 * concurrency);
-  const n = Number(set);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`INSIDEOUT_MAX_CONCURRENCY must be a positive integer, got "${set}".`);
-  return n;
+  return setting("INSIDEOUT_MAX_CONCURRENCY") ?? Math.max(32, 6 * concurrency);
 }
 
 /** --rpm/--tpm pace the OpenAI-compatible transport (models/limits.ts) only: refused for a model they would not pace. */
 function checkPaced(models: (string | undefined)[]): void {
-  const other = models.find((m) => m !== undefined && parseModelSpec(m).provider !== "openai");
+  const other = models.find((m) => m !== undefined && !capabilitiesOf(m).paced);
   if (other) throw new Error(`--rpm and --tpm pace openai: models (and OpenAI-compatible servers) only, not ${other}: drop them, or use --concurrency.`);
 }
 
 export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   const data = o.data ?? "ed:test";
   // The dataset's own label set unless one is given (meld7 for meld:*), checked against its gold labels below.
-  const labels = o.labels ?? defaultLabelsFor(data);
+  const labels = o.options?.labels ?? defaultLabelsFor(data);
   const remote = o.server !== undefined ? await import("./remoteExecutor.js") : undefined;
   const server = remote ? remote.checkServerOptions(o.server!, o, labels) : undefined;
-  const model = effectiveSpec(o.model);
+  const model = effectiveSpec(o.options?.model);
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
   positiveInt("concurrency", concurrency);
@@ -110,23 +102,11 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   positiveInt("rpm", o.rpm);
   positiveInt("tpm", o.tpm);
   // One line for a bad option (a sample count of 0, a sample temperature of 0), before anything is read or resolved.
-  const runOptions = runContext({
-    model,
-    labels,
-    temperature: o.temperature ?? 0,
-    ...(o.agents ? { agents: o.agents } : {}),
-    ...(o.aggregation ? { aggregation: o.aggregation } : {}),
-    ...(o.samples !== undefined ? { samples: o.samples } : {}),
-    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-  });
+  const runOptions = runContext({ ...o.options, model, labels });
   checkMethodOptions(o.task, o.method, runOptions);
   const sampled = isSelfConsistency(o.method);
-  const variant: MethodVariant = {
-    agents: runOptions.agents,
-    aggregation: runOptions.aggregation,
-    temperature: runOptions.temperature,
-    ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
-  };
+  const { agents, aggregation, temperature, samples, sampleTemperature } = runOptions;
+  const variant: MethodVariant = { agents, aggregation, temperature, ...(sampled ? { samples, sampleTemperature } : {}) };
   const labelSet = loadLabelSet(labels);
   const useJudge = o.task === "erg" && o.judge !== false;
   const judgeSpec = useJudge ? (o.judgeModel && o.judgeModel !== "auto" ? o.judgeModel : model) : undefined;
@@ -156,8 +136,6 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
   if (judgeSpec) await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
   });
-  // A batch's stage holds every example: all are in flight at once, in this thread; on a server, the server's workers.
-  const workers = o.batch || server ? 0 : workerCount(o, [model, judgeSpec], concurrency);
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
   const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
@@ -178,7 +156,7 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
   };
-  const runner: RunnerConfig = { task: o.task as TaskName, method: o.method, labels, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
+  const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
   if (remote && server) await remote.reachServer(server, runner);
   return {
@@ -197,7 +175,6 @@ export async function planEval(o: EvalOptions): Promise<EvalPlan> {
     config,
     variant,
     runner,
-    workers,
     requestLimit: requestLimitFor(concurrency),
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
     ...(server ? { server } : {}),

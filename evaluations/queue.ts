@@ -4,7 +4,7 @@
  * key, a storage error), or a run of consecutive examples that got no answer from the model (the server is down).
  * Unfinished examples are never stored, so the next run retries them.
  */
-import type { Example } from "./data/types.js";
+import type { Example } from "./data/index.js";
 import { unfinishedOf, type Outcome, type Unfinished } from "./exampleRunner.js";
 import type { PredictionRecord } from "./record.js";
 
@@ -51,7 +51,7 @@ export class ExampleQueue {
     try {
       outcome = await this.run(example, own.signal);
     } catch (e) {
-      // An executor failure (a worker thread died): nothing more can run.
+      // The runner itself failed (not the example): nothing more can run.
       outcome = { unfinished: { ...unfinishedOf(e), stopsRun: true } };
     } finally {
       this.controller.signal.removeEventListener("abort", onStop);

@@ -3,7 +3,7 @@
  * cost, and what went wrong. The experiment store keeps exactly these records, so resuming changes nothing in them.
  */
 import type { Candidate, Opinion, State } from "../state/state.js";
-import type { Example } from "./data/types.js";
+import type { Example } from "./data/index.js";
 import type { JudgeScores } from "./judge.js";
 import type { Usage } from "../models/structured.js";
 import { type TaskName } from "../state/runOptions.js";

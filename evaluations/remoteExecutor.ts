@@ -13,13 +13,11 @@
 import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langgraphServer.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
-import { knownProviders, ModelResolver } from "../models/factory.js";
+import { ModelResolver, providerOf } from "../models/factory.js";
 import { Semaphore } from "../models/limits.js";
-import { parseModelSpec } from "../models/spec.js";
 import type { SqliteAnswerCache } from "../store/answerCache.js";
 import { BUILTIN_LABEL_SETS } from "../taxonomy/labelSets.js";
-import { exampleRunner, graphInput, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
-import type { Executor } from "./executor.js";
+import { exampleRunner, graphInput, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 
 /**
@@ -28,9 +26,6 @@ import type { EvalOptions } from "./options.js";
  */
 export function checkServerOptions(server: string, o: EvalOptions, labels: string): string {
   const url = serverUrl(server);
-  if (typeof o.workers === "number" && o.workers > 0) {
-    throw new Error("--workers cannot be used with --server: the graphs run on the server, with its own workers; use --concurrency for the runs in flight.");
-  }
   if (o.batch) {
     throw new Error("--batch cannot be used with --server: the server makes the model calls, one run at a time; use one or the other.");
   }
@@ -40,15 +35,13 @@ export function checkServerOptions(server: string, o: EvalOptions, labels: strin
   if (o.langsmith) {
     throw new Error("--langsmith cannot be used with --server: the graphs' runs are traced on the server (set LANGSMITH_TRACING there).");
   }
-  if (!o.model || o.model === "auto") {
+  const model = o.options?.model;
+  if (!model || model === "auto") {
     throw new Error("--server needs --model provider:model: `auto` would be resolved by the server's environment, which the experiment could not record.");
   }
-  const { provider, name } = parseModelSpec(o.model);
-  if (!knownProviders().includes(provider)) {
-    throw new Error(`Unknown model provider "${provider}" in "${o.model}": use one of ${knownProviders().join(", ")}.`);
-  }
-  if (provider === "local" && /[\\/]/.test(name)) {
-    throw new Error(`--model ${o.model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
+  const { name, can } = providerOf(model);
+  if (can.local && /[\\/]/.test(name)) {
+    throw new Error(`--model ${model}: a server loads local models only by file name from its INSIDEOUT_MODELS_DIR (docs/studio.md), not by path.`);
   }
   if (!(labels in BUILTIN_LABEL_SETS)) {
     throw new Error(`--labels ${labels}: with --server use a built-in label set (${Object.keys(BUILTIN_LABEL_SETS).join(", ")}); the server reads no label-set file of this machine.`);
@@ -71,7 +64,7 @@ export interface RemoteExecutorConfig {
   cache?: SqliteAnswerCache;
 }
 
-export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Executor> {
+export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
   const runGraph: GraphRun = async (example, signal) =>
@@ -80,10 +73,9 @@ export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Exec
       input: graphInput(example),
       context: c.runner.runOptions,
       // What the server's run list shows: the eval and the example, never its dialogue.
-      metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.labels, model: c.runner.runOptions.model, example: example.id },
+      metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.runOptions.labels, model: c.runner.runOptions.model, example: example.id },
       ...(signal ? { signal } : {}),
     })) as Partial<State>;
   const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
-  const run = await exampleRunner(c.runner, resolver, runGraph);
-  return { workers: 0, run, close: async () => undefined };
+  return exampleRunner(c.runner, resolver, runGraph);
 }

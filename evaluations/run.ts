@@ -3,7 +3,7 @@
  *
  *   plan   (plan.ts)        every input checked, models resolved, nothing opened or paid for yet;
  *   open   (experiment.ts)  --out locked, the experiment store and the LLM cache opened (and checked);
- *   run    (queue.ts)       the examples not yet in the store, at --concurrency, in this thread or in worker threads
+ *   run    (queue.ts)       the examples not yet in the store, at --concurrency, here or on a LangGraph server
  *                           (executor.ts); each finished example is committed to the store before it counts, so a
  *                           killed run loses only what was in flight; with --langsmith, langsmith's evaluate()
  *                           drives the same queue and uploads the experiment;
@@ -20,12 +20,11 @@ import type { Example as LsExample } from "langsmith/schemas";
 import { notAResultIn } from "../core/errors.js";
 import { langsmithFailure, reachLangSmith } from "../core/langsmithErrors.js";
 import { tracingClient } from "../core/tracing.js";
-import { addCacheStats, type CacheStats } from "../store/answerCache.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { writeArtifacts } from "./artifacts.js";
 import { startBatch, type BatchStats } from "./batch.js";
-import { DEFAULT_DATASET_NAME, type Example } from "./data/types.js";
+import { DEFAULT_DATASET_NAME, type Example } from "./data/index.js";
 import { startExecutor } from "./executor.js";
 import { openExperiment, type OpenExperiment } from "./experiment.js";
 import { experimentMetrics } from "./experimentMetrics.js";
@@ -40,7 +39,6 @@ import { type TaskName } from "../state/runOptions.js";
 
 export type { EvalOptions, EvalResult } from "./options.js";
 export { defaultOutDir } from "./plan.js";
-export { workerCount } from "./executor.js";
 
 /** Examples in a row that got no answer before the run stops: more than a transient fault, less than a wasted split. */
 const MAX_CONSECUTIVE_UNFINISHED = 10;
@@ -61,8 +59,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       ran: run.attempted,
       unfinished: unfinishedReport(missing, run.queue),
       errored: finished.filter((r) => r.error).length,
-      ...(exp.cache ? { cache: { ...addCacheStats(exp.cache.stats(), run.workerCache), path: exp.cache.path } } : {}),
-      workers: run.workers,
+      ...(exp.cache ? { cache: { ...exp.cache.stats(), path: exp.cache.path } } : {}),
       ...(run.batch ? { batch: run.batch } : {}),
       examplesPerSecond: seconds > 0 ? run.attempted / seconds : 0,
     };
@@ -102,9 +99,7 @@ function unfinishedReport(missing: number, q: QueueReport | undefined) {
 interface ExamplesRun {
   resumed: number;
   attempted: number;
-  workers: number;
   queue?: QueueReport;
-  workerCache?: CacheStats;
   batch?: BatchStats;
 }
 
@@ -117,23 +112,22 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
     if (r) tally.add(r);
   }
   const resumed = plan.examples.length - pending.length;
-  if (pending.length === 0) return { resumed, attempted: 0, workers: 0 };
+  if (pending.length === 0) return { resumed, attempted: 0 };
   // Before any model call: the LangSmith dataset must hold every example.
   if (plan.o.langsmith) await reachLangSmith();
   const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_DATASET_NAME, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
   const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;
-  const executor = await startExecutor({
+  const run = await startExecutor({
     runner: plan.runner,
-    workers: plan.workers,
     requestLimit: plan.requestLimit,
     rateLimits: plan.rateLimits,
-    ...(exp.cache ? { cache: exp.cache } : {}),
-    ...(batch ? { batch } : {}),
-    ...(plan.server ? { server: { url: plan.server, concurrency: plan.concurrency } } : {}),
+    cache: exp.cache,
+    batch,
+    server: plan.server ? { url: plan.server, concurrency: plan.concurrency } : undefined,
   });
-  const queue = new ExampleQueue((e, signal) => executor.run(e, signal), {
+  const queue = new ExampleQueue(run, {
     concurrency: plan.concurrency,
     maxConsecutiveUnfinished: MAX_CONSECUTIVE_UNFINISHED,
     store: (e, record) => {
@@ -144,16 +138,14 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
     },
   });
   progress.start(plan.examples.length, tally.done);
-  let workerCache: CacheStats | undefined;
   try {
     if (lsExamples) await asLangSmith(() => viaLangSmith(plan, queue, pending, lsExamples));
     else await queue.drain(pending);
   } finally {
     progress.stop();
-    workerCache = await executor.close();
     batch?.close();
   }
-  return { resumed, attempted: pending.length, workers: executor.workers, queue: queue.report(), ...(workerCache ? { workerCache } : {}), ...(batch ? { batch: batch.stats() } : {}) };
+  return { resumed, attempted: pending.length, queue: queue.report(), batch: batch?.stats() };
 }
 
 /** LangSmith's own failures named as LangSmith's (not as the model server's). */

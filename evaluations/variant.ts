@@ -4,9 +4,9 @@
  * (`…-vote-no-fear`) and in the experiment's name in reports and `compare` (`insideout (vote, no-fear)`), so that
  * default runs keep the names they always had and variants never share one.
  */
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES } from "../state/runOptions.js";
-import { isSelfConsistency } from "../graphs/methods.js";
-import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
+import { RunOptions } from "../state/runOptions.js";
+import { isSelfConsistency } from "../graphs/methodNames.js";
+import { ALL_AGENTS } from "../taxonomy/agents.js";
 
 /** The run options an experiment records beside its method (metrics.json `options`). */
 export interface MethodVariant {
@@ -18,7 +18,9 @@ export interface MethodVariant {
   sampleTemperature?: number;
 }
 
-const EKMAN: readonly string[] = EKMAN_AGENTS;
+/** The schema's defaults: what a variant is told apart from. */
+const DEFAULTS = RunOptions.parse({});
+const EKMAN: readonly string[] = DEFAULTS.agents;
 
 function agentParts(agents: readonly string[]): string[] {
   const inOrder = ALL_AGENTS.filter((a) => agents.includes(a));
@@ -36,12 +38,12 @@ function agentParts(agents: readonly string[]): string[] {
  */
 export function variantParts(v: MethodVariant, sampled: boolean): string[] {
   const parts: string[] = [];
-  if (v.aggregation !== undefined && v.aggregation !== "llm") parts.push(v.aggregation);
+  if (v.aggregation !== undefined && v.aggregation !== DEFAULTS.aggregation) parts.push(v.aggregation);
   if (v.agents !== undefined) parts.push(...agentParts(v.agents));
-  if (v.temperature !== undefined && v.temperature !== 0) parts.push(`t${v.temperature}`);
+  if (v.temperature !== undefined && v.temperature !== DEFAULTS.temperature) parts.push(`t${v.temperature}`);
   if (sampled) {
-    if (v.samples !== undefined && v.samples !== DEFAULT_SAMPLES) parts.push(`k${v.samples}`);
-    if (v.sampleTemperature !== undefined && v.sampleTemperature !== DEFAULT_SAMPLE_TEMPERATURE) parts.push(`st${v.sampleTemperature}`);
+    if (v.samples !== undefined && v.samples !== DEFAULTS.samples) parts.push(`k${v.samples}`);
+    if (v.sampleTemperature !== undefined && v.sampleTemperature !== DEFAULTS.sampleTemperature) parts.push(`st${v.sampleTemperature}`);
   }
   return parts;
 }

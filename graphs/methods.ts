@@ -12,10 +12,10 @@ import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
 import type { TaskName } from "../state/runOptions.js";
-import { GRAPH_IDS, isSelfConsistency, methodNames } from "./methodNames.js";
+import { GRAPH_IDS, knownMethod } from "./methodNames.js";
 
-// The names alone live in methodNames.ts (the CLI's option declarations read them without loading any graph).
-export { ERC_METHODS, ERG_METHODS, GRAPH_IDS, PAPER_METHODS, isSelfConsistency, methodNames } from "./methodNames.js";
+// The names and the options' rules live in methodNames.ts: the CLI declares and checks a run without loading any graph.
+export { ERC_METHODS, ERG_METHODS, GRAPH_IDS, PAPER_METHODS, checkMethodOptions, isSelfConsistency, methodNames, type MethodOptions } from "./methodNames.js";
 
 const BUILDERS = {
   erc: { baseline: baselineErc, insideout: erc, "self-consistency": selfConsistencyErc },
@@ -36,52 +36,11 @@ const BUILDERS = {
 export type MethodBuilder = typeof erc;
 
 export function builderFor(task: TaskName, method: string): MethodBuilder {
-  const table = BUILDERS[task] as Record<string, unknown>;
-  const b = table[method];
-  if (!b) throw new Error(`Unknown ${task} method "${method}": use ${methodNames(task).join(", ")}.`);
-  return b as MethodBuilder;
+  knownMethod(task, method);
+  return (BUILDERS[task] as Record<string, unknown>)[method] as MethodBuilder;
 }
 
 export function graphIdFor(task: TaskName, method: string): string {
   builderFor(task, method);
   return (GRAPH_IDS[task] as Record<string, string>)[method]!;
-}
-
-/** The run options a method's choice depends on (a subset of RunOptions, so callers need not build a whole one). */
-export interface MethodOptions {
-  aggregation: "llm" | "vote" | "weighted";
-  agents: readonly string[];
-  respond?: boolean;
-}
-
-/** Methods whose graph has emotion agents and the aggregate agent; only they read `agents`. */
-const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
-
-/**
- * Refuses, in one line, a task × method × options that cannot run as asked, before any model call: each of these
- * would otherwise fail once the run had started (after the agents had been paid for), or silently do less than was
- * asked. Baselines ignore `agents` (nothing to refuse there).
- */
-export function checkMethodOptions(task: TaskName, method: string, options: MethodOptions): void {
-  builderFor(task, method);
-  const fail = (problem: string): never => {
-    throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
-  };
-  if (task === "erg") {
-    // ERG replies carry a confidence, not a label (nodes/aggregate.ts), and the ERG graphs' run options have no vote.
-    if (options.aggregation === "vote") fail("aggregation cannot be vote (replies carry no label): use llm or weighted");
-    if (options.respond) fail("respond is for ERC; every ERG method replies already");
-    // The plain responder's samples carry no confidence of their own to weigh.
-    if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");
-  } else if (options.respond && !WITH_AGENTS.erc.includes(method)) {
-    // The baseline graph has no responder: the option would be ignored and no reply come back.
-    fail("respond needs the insideout method (this one only recognises)");
-  }
-  if (!WITH_AGENTS[task].includes(method)) return;
-  const seen = new Set<string>();
-  for (const a of options.agents) {
-    // The agent would run once, but nodes/aggregate.ts reads opinions per listed agent: its view would count twice.
-    if (seen.has(a)) fail(`the agent "${a}" is listed twice in --agents: list each once`);
-    seen.add(a);
-  }
 }

@@ -4,12 +4,11 @@
  * The Anthropic SDK takes our `fetch` (its documented option), so retries, timeouts, the request limit and answer caps
  * are the same as OpenAI's (models/limits.ts).
  */
+import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
 import { ChatAnthropic } from "@langchain/anthropic";
 import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
-
-export const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 
 /** Answers are a label and a sentence or two; Anthropic requires a cap on every request. */
 const MAX_TOKENS = 1024;
@@ -17,11 +16,11 @@ const MAX_TOKENS = 1024;
 const clients = new ClientsPerLimiter<ChatAnthropic>();
 
 export function anthropicModel(name: string, options: ModelOptions): ResolvedModel {
-  const apiKey = process.env.ANTHROPIC_API_KEY || undefined;
+  const apiKey = setting("ANTHROPIC_API_KEY");
   if (!apiKey) {
     throw new Error("ANTHROPIC_API_KEY is not set: export it (and ANTHROPIC_BASE_URL for a compatible server), or pick another model with --model.");
   }
-  const baseURL = (process.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, "");
+  const baseURL = setting("ANTHROPIC_BASE_URL").replace(/\/+$/, "");
   const limits = defaultLimits();
   const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
   const maxRetries = options.maxRetries ?? limits.maxRetries;

@@ -76,8 +76,14 @@ async function askByResponseFormat(model: ResolvedModel, messages: BaseMessage[]
   }
 }
 
+/**
+ * LangGraph's tag that keeps a model call's tokens out of the `messages` stream: a structured answer is our nodes'
+ * input, not a chat message, so a chat client (agent-chat-ui, Studio's chat, any useStream) never shows its JSON.
+ */
+export const NOT_IN_CHAT = "langsmith:nostream";
+
 export async function askOnce(model: ResolvedModel, messages: BaseMessage[], schema: z.ZodType, opts: AskOptions): Promise<Asked> {
-  const config: RunnableConfig = { ...opts.config, runName: opts.runName };
+  const config: RunnableConfig = { ...opts.config, runName: opts.runName, tags: [...(opts.config?.tags ?? []), NOT_IN_CHAT] };
   const name = opts.schemaName ?? "answer";
   if (model.structuredMethod === "prompt" || model.structuredMethod === "jsonMode") {
     // Neither mode sends the schema to the provider, so the prompt carries it.

@@ -5,19 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import cliProgress from "cli-progress";
+import { cacheDir, type Environment } from "../core/settings.js";
 import type { PinnedModel } from "./defaultLocal.js";
-
-/** `$INSIDEOUT_CACHE_DIR`, else `$XDG_CACHE_HOME/insideout`, else `~/.cache/insideout`. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.INSIDEOUT_CACHE_DIR) return env.INSIDEOUT_CACHE_DIR;
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "insideout");
-  return join(homedir(), ".cache", "insideout");
-}
 
 export interface DownloadProgress {
   /** Bytes on disk so far, the resumed prefix included. */
@@ -266,7 +259,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
 }
 
 /** Where a pinned model lives in the cache. */
-export function pinnedModelPath(model: PinnedModel, env: NodeJS.ProcessEnv = process.env): string {
+export function pinnedModelPath(model: PinnedModel, env?: Environment): string {
   return join(cacheDir(env), "models", model.fileName);
 }
 
@@ -282,7 +275,7 @@ export function noModelHint(): string {
 export async function ensurePinnedModel(
   model: PinnedModel,
   opts: Pick<DownloadOptions, "progress" | "progressStream" | "onProgress" | "signal" | "retries" | "retryDelayMs"> & {
-    env?: NodeJS.ProcessEnv;
+    env?: Environment;
     /** Overrides the model's URL (tests, mirrors). */
     url?: string;
   } = {},

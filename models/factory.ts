@@ -5,25 +5,72 @@
  * `registerProvider`.
  */
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
 import { importOptional } from "./optionalPackage.js";
-import { parseModelSpec } from "./spec.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
-const providers = new Map<string, ProviderFactory>([
-  // Each integration is imported only when one of its models is asked for (a command's start-up waits for none it
-  // does not use). node-llama-cpp, @langchain/anthropic and langchain-gigachat are optional peer dependencies (700, 16
-  // and 11 MB), installed by those who use their models.
-  ["openai", async (name, options) => (await import("./openai.js")).openaiModel(name, options)],
-  ["ollama", async (name, options) => (await import("./ollama.js")).ollamaModel(name, options)],
-  ["local", async (name, options) => (await importOptional("node-llama-cpp", "local: models", () => import("./local/provider.js"))).localModel(name, options)],
-  ["anthropic", async (name, options) => (await importOptional("@langchain/anthropic", "anthropic: models", () => import("./anthropic.js"))).anthropicModel(name, options)],
-  ["google-genai", async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options)],
-  ["gigachat", async (name, options) => (await importOptional("langchain-gigachat", "gigachat: models", () => import("./gigachat.js"))).gigachatModel(name, options)],
+/** What a provider's models can do, asked by the eval before it plans threads, batches and pacing. */
+export interface ProviderCapabilities {
+  /** Its requests can go through the OpenAI Batch API (eval --batch). */
+  batchApi: boolean;
+  /** Its transport is paced by --rpm/--tpm (models/limits.ts, models/pacing.ts). */
+  paced: boolean;
+  /** Its models are files on this machine (a server takes them only by name). */
+  local: boolean;
+}
+
+const NONE: ProviderCapabilities = { batchApi: false, paced: false, local: false };
+
+// Each integration is imported only when one of its models is asked for (a command's start-up waits for none it does
+// not use); its capabilities are known without it. node-llama-cpp, @langchain/anthropic and langchain-gigachat are
+// optional peer dependencies (700, 16 and 11 MB), installed by those who use their models.
+const providers = new Map<string, { make: ProviderFactory; can: ProviderCapabilities }>([
+  ["openai", { make: async (name, options) => (await import("./openai.js")).openaiModel(name, options), can: { batchApi: true, paced: true, local: false } }],
+  ["ollama", { make: async (name, options) => (await import("./ollama.js")).ollamaModel(name, options), can: NONE }],
+  [
+    "local",
+    {
+      make: async (name, options) => (await importOptional("node-llama-cpp", "local: models", () => import("./local/provider.js"))).localModel(name, options),
+      can: { ...NONE, local: true },
+    },
+  ],
+  ["anthropic", { make: async (name, options) => (await importOptional("@langchain/anthropic", "anthropic: models", () => import("./anthropic.js"))).anthropicModel(name, options), can: NONE }],
+  ["google-genai", { make: async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options), can: NONE }],
+  ["gigachat", { make: async (name, options) => (await importOptional("langchain-gigachat", "gigachat: models", () => import("./gigachat.js"))).gigachatModel(name, options), can: NONE }],
 ]);
 
-export function registerProvider(prefix: string, factory: ProviderFactory): void {
-  providers.set(prefix.toLowerCase(), factory);
+/** A provider of this thread only (tests' scripted models, the bench's instant one): none of the capabilities above. */
+export function registerProvider(prefix: string, factory: ProviderFactory, can: ProviderCapabilities = NONE): void {
+  providers.set(prefix.toLowerCase(), { make: factory, can });
+}
+
+/** Model names are `provider:model`, as LangChain's initChatModel spells them. */
+export interface ModelSpec {
+  provider: string;
+  name: string;
+}
+
+export function parseModelSpec(spec: string): ModelSpec {
+  const i = spec.indexOf(":");
+  if (i <= 0 || i === spec.length - 1) {
+    throw new Error(`Bad model name "${spec}": use provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf.`);
+  }
+  return { provider: spec.slice(0, i).toLowerCase(), name: spec.slice(i + 1) };
+}
+
+/** What a model's provider can do; nothing for a name of no known provider (refused when it is resolved). */
+export function capabilitiesOf(spec: string | undefined): ProviderCapabilities {
+  return providers.get(parseModelSpec(effectiveSpec(spec)).provider)?.can ?? NONE;
+}
+
+/** A model name's provider and what it can do (`auto` as the default it stands for); an unknown provider is one line. */
+export function providerOf(spec: string | undefined): ModelSpec & { can: ProviderCapabilities } {
+  const effective = effectiveSpec(spec);
+  const parsed = parseModelSpec(effective);
+  const entry = providers.get(parsed.provider);
+  if (!entry) throw new Error(`Unknown model provider "${parsed.provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
+  return { ...parsed, can: entry.can };
 }
 
 export function knownProviders(): string[] {
@@ -32,8 +79,8 @@ export function knownProviders(): string[] {
 
 /** `auto` (or nothing): openai:gpt-4o-mini with an OpenAI key or base URL, else the embedded local default. */
 export function defaultModelSpec(): string {
-  if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) return "openai:gpt-4o-mini";
-  return process.env.INSIDEOUT_DEFAULT_LOCAL_MODEL ?? "local:default";
+  if (isSet("OPENAI_API_KEY") || isSet("OPENAI_BASE_URL")) return "openai:gpt-4o-mini";
+  return setting("INSIDEOUT_DEFAULT_LOCAL_MODEL");
 }
 
 /** `auto` or nothing resolved to the default; anything else as given. */
@@ -57,18 +104,38 @@ export class ModelResolver {
 
   async resolve(spec: string | undefined, options: ModelOptions = {}): Promise<ResolvedModel> {
     const effective = effectiveSpec(spec);
-    const { provider, name } = parseModelSpec(effective);
-    const factory = providers.get(provider);
-    if (!factory) {
-      throw new Error(`Unknown model provider "${provider}" in "${effective}": use one of ${knownProviders().join(", ")}.`);
-    }
+    const { provider, name } = providerOf(effective);
     // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
-    const chosen = provider === "local" && effectiveSpec(spec) !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
-    const model = await factory(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
+    const chosen = provider === "local" && effective !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
+    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
     // A model found by name keeps that name: the server's folder is none of the caller's business.
     const named = chosen === name ? model : { ...model, spec: effective, name };
     return this.deps.cache ? { ...named, cache: this.deps.cache } : named;
   }
+
+  /**
+   * A run's models, resolved once: the model at the run's temperature now (a bad name or a missing key is one line
+   * before any call), and at self-consistency's `sampleTemperature` on first use, then kept.
+   */
+  async forRun(o: { model: string; temperature: number; sampleTemperature: number }): Promise<RunModels> {
+    const model = await this.resolve(o.model, { temperature: o.temperature });
+    let sampling: Promise<ResolvedModel> | undefined;
+    const samplingModel = () => {
+      if (!sampling) {
+        sampling = this.resolve(o.model, { temperature: o.sampleTemperature });
+        sampling.catch(() => (sampling = undefined));
+      }
+      return sampling;
+    };
+    return { model, samplingModel };
+  }
+}
+
+/** The models of one run (ModelResolver.forRun), handed to its nodes through the runtime (nodes/env.ts). */
+export interface RunModels {
+  model: ResolvedModel;
+  /** The same model at the run's `sampleTemperature`: self-consistency's samples. */
+  samplingModel: () => Promise<ResolvedModel>;
 }
 
 /**

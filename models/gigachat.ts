@@ -6,6 +6,7 @@
  * new one; one instance per settings for the process, and the first call going alone, make that one token request for
  * a whole run instead of one per concurrent call.
  */
+import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
@@ -14,10 +15,6 @@ import { rootCertificates } from "node:tls";
 import { GigaChat } from "langchain-gigachat";
 import { defaultLimits, globalLimiter, limited, type Semaphore } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
-
-export const DEFAULT_GIGACHAT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1";
-export const DEFAULT_GIGACHAT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
-export const DEFAULT_GIGACHAT_SCOPE = "GIGACHAT_API_PERS";
 
 /**
  * The SDK and the integration write to the console unconditionally, with no option to stop them: "OAUTH UPDATE
@@ -83,18 +80,17 @@ function httpsAgentFor(caFile: string | undefined): Agent | undefined {
 const clients = new ClientsPerLimiter<{ chat: GigaChat; gate: GigaChatGate }>();
 
 export function gigachatModel(name: string, options: ModelOptions): ResolvedModel {
-  const env = process.env;
-  const credentials = env.GIGACHAT_CREDENTIALS || undefined;
-  const accessToken = env.GIGACHAT_ACCESS_TOKEN || undefined;
+  const credentials = setting("GIGACHAT_CREDENTIALS");
+  const accessToken = setting("GIGACHAT_ACCESS_TOKEN");
   if (!credentials && !accessToken) {
     throw new Error(
       "GIGACHAT_CREDENTIALS is not set: export GigaChat's authorization key (base64 of client id:secret) and, for a corporate account, GIGACHAT_SCOPE; or pick another model with --model.",
     );
   }
-  const baseUrl = (env.GIGACHAT_BASE_URL || DEFAULT_GIGACHAT_BASE_URL).replace(/\/+$/, "");
-  const authUrl = env.GIGACHAT_AUTH_URL || DEFAULT_GIGACHAT_AUTH_URL;
-  const scope = env.GIGACHAT_SCOPE || DEFAULT_GIGACHAT_SCOPE;
-  const caFile = env.GIGACHAT_CA_BUNDLE_FILE || undefined;
+  const baseUrl = setting("GIGACHAT_BASE_URL").replace(/\/+$/, "");
+  const authUrl = setting("GIGACHAT_AUTH_URL");
+  const scope = setting("GIGACHAT_SCOPE");
+  const caFile = setting("GIGACHAT_CA_BUNDLE_FILE");
   const limits = defaultLimits();
   const timeoutMs = options.timeoutMs ?? limits.timeoutMs;
   const maxRetries = options.maxRetries ?? limits.maxRetries;

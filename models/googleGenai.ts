@@ -5,21 +5,20 @@
  * SDK takes no `fetch`, so retries are LangChain's (429, 5xx, dropped connections) and the request limit is applied
  * around each call here.
  */
+import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
 import { ChatGoogleGenerativeAI } from "@langchain/google-genai";
 import { defaultLimits, globalLimiter, limited } from "./limits.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
 
-export const DEFAULT_GOOGLE_GENAI_BASE_URL = "https://generativelanguage.googleapis.com";
-
 const clients = new ClientsPerLimiter<ChatGoogleGenerativeAI>();
 
 export function googleGenaiModel(name: string, options: ModelOptions): ResolvedModel {
-  const apiKey = process.env.GOOGLE_API_KEY || process.env.GEMINI_API_KEY || undefined;
+  const apiKey = setting("GOOGLE_API_KEY");
   if (!apiKey) {
     throw new Error("GOOGLE_API_KEY is not set: export it (and GOOGLE_GEMINI_BASE_URL for a compatible server), or pick another model with --model.");
   }
-  const baseUrl = (process.env.GOOGLE_GEMINI_BASE_URL || DEFAULT_GOOGLE_GENAI_BASE_URL).replace(/\/+$/, "");
+  const baseUrl = setting("GOOGLE_GEMINI_BASE_URL").replace(/\/+$/, "");
   const maxRetries = options.maxRetries ?? defaultLimits().maxRetries;
   const temperature = options.temperature ?? 0;
   const limiter = options.limiter ?? globalLimiter();

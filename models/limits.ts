@@ -6,7 +6,7 @@
  *  - a per-attempt timeout that covers the headers and the whole body, and a total time for all attempts of one
  *    request, waits included, after which it gives up with what happened;
  *  - completion requests paced by the server's rate limits (models/pacing.ts), learnt from its `x-ratelimit-*`
- *    headers or set by --rpm/--tpm, across every request of the process and its worker threads;
+ *    headers or set by --rpm/--tpm, across every request of the process;
  *  - retries with exponential backoff and jitter on 408/409/429/5xx, dropped connections, timeouts and 2xx answers
  *    whose JSON body is malformed, honouring `Retry-After` (seconds or an HTTP date) and `retry-after-ms`, and on a
  *    429 without them the wait its body names ("Please try again in 0.7s") or its reset headers, each announced on
@@ -21,6 +21,7 @@
  * counts to 0 so that retries are not multiplied.
  */
 import { maskSecrets, secretValues } from "../core/secrets.js";
+import { setting } from "../core/settings.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
 import { estimateRequest, globalPacer, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
 import { announceRetry } from "./retryNotice.js";
@@ -45,32 +46,23 @@ export interface TransportLimits {
   maxRedirects: number;
 }
 
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}, got "${raw}".`);
-  return n;
-}
-
-export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_TOTAL_MS = 120_000;
-export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+const DEFAULT_TOTAL_MS = 120_000;
 
 /**
- * Defaults, each overridable (docs/models.md): 60 s per attempt (a structured answer of a few hundred tokens),
- * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer. Read on each call so tests can set env.
+ * Defaults, each overridable (docs/settings.md): 60 s per attempt (a structured answer of a few hundred tokens),
+ * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer. User settings, read at each model's
+ * resolution: a server or a test that sets them later is heard.
  */
 export function defaultLimits(): TransportLimits {
-  const timeoutMs = envNumber("INSIDEOUT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1);
+  const timeoutMs = setting("INSIDEOUT_TIMEOUT_MS");
   return {
     timeoutMs,
-    maxRetries: envNumber("INSIDEOUT_MAX_RETRIES", 3, 0),
-    baseBackoffMs: envNumber("INSIDEOUT_BACKOFF_MS", 500, 0),
+    maxRetries: setting("INSIDEOUT_MAX_RETRIES"),
+    baseBackoffMs: setting("INSIDEOUT_BACKOFF_MS"),
     maxBackoffMs: 20_000,
     maxRetryAfterMs: 60_000,
-    totalMs: envNumber("INSIDEOUT_TOTAL_TIMEOUT_MS", Math.max(DEFAULT_TOTAL_MS, timeoutMs), 1),
-    maxAnswerBytes: envNumber("INSIDEOUT_MAX_ANSWER_BYTES", DEFAULT_MAX_ANSWER_BYTES, 1),
+    totalMs: setting("INSIDEOUT_TOTAL_TIMEOUT_MS") ?? Math.max(DEFAULT_TOTAL_MS, timeoutMs),
+    maxAnswerBytes: setting("INSIDEOUT_MAX_ANSWER_BYTES"),
     maxRedirects: 5,
   };
 }
@@ -126,7 +118,7 @@ let globalSemaphore: Semaphore | undefined;
 
 /** The process-wide limiter: INSIDEOUT_MAX_CONCURRENCY (default 32) concurrent model requests. */
 export function globalLimiter(): Semaphore {
-  globalSemaphore ??= new Semaphore(envNumber("INSIDEOUT_MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY, 1));
+  globalSemaphore ??= new Semaphore(setting("INSIDEOUT_MAX_CONCURRENCY") ?? DEFAULT_MAX_CONCURRENCY);
   return globalSemaphore;
 }
 

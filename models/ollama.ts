@@ -5,6 +5,7 @@
  * line that says what to do.
  */
 import { ChatOllama } from "@langchain/ollama";
+import { setting, type Environment } from "../core/settings.js";
 import type { CallFailureKind } from "../core/errors.js";
 import type { KnownFailure } from "./failures.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
@@ -25,8 +26,8 @@ export class OllamaError extends Error implements KnownFailure {
  * Normalises OLLAMA_HOST the way the ollama CLI does: scheme optional (http), port optional (11434), and the
  * listen-everywhere address 0.0.0.0 means "this machine" for a client.
  */
-export function ollamaBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const raw = (env.OLLAMA_HOST || env.OLLAMA_BASE_URL || "").trim();
+export function ollamaBaseUrl(env?: Environment): string {
+  const raw = (setting("OLLAMA_HOST", env) ?? "").trim();
   if (!raw) return "http://127.0.0.1:11434";
   // Parsed by hand rather than with URL, which would silently drop an explicit default port such as :80.
   const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?(\/.*)?$/i.exec(raw);

@@ -1,3 +1,4 @@
+import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
 import { ChatOpenAI } from "@langchain/openai";
 import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
@@ -15,8 +16,8 @@ const clients = new ClientsPerLimiter<ChatOpenAI>();
 /** `openai:<name>`; `OPENAI_BASE_URL` points it at any OpenAI-compatible server. */
 /** The server and key every OpenAI client of ours uses (chat, and the Batch API's files and batches). */
 export function openaiConnection(): { baseURL?: string; apiKey: string } {
-  const baseURL = process.env.OPENAI_BASE_URL || undefined;
-  const apiKey = process.env.OPENAI_API_KEY || (baseURL ? "not-needed" : undefined);
+  const baseURL = setting("OPENAI_BASE_URL");
+  const apiKey = setting("OPENAI_API_KEY") ?? (baseURL ? "not-needed" : undefined);
   if (!apiKey) {
     throw new Error(
       "OPENAI_API_KEY is not set: export it, or set OPENAI_BASE_URL to an OpenAI-compatible server, or pick another model with --model.",
@@ -66,19 +67,12 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
   };
 }
 
-const METHODS: readonly StructuredMethod[] = ["jsonSchema", "functionCalling", "jsonMode", "responseFormat", "prompt"];
-
 /**
  * JSON-schema response formats where the model has them; the older GPT-4 and GPT-3.5 models only do tool calling
  * (LangChain's own rule). `INSIDEOUT_STRUCTURED_OUTPUT` overrides, for servers that support only one mode.
  */
 export function openaiStructuredMethod(name: string): StructuredMethod {
-  const forced = process.env.INSIDEOUT_STRUCTURED_OUTPUT;
-  if (forced) {
-    if (!(METHODS as readonly string[]).includes(forced)) {
-      throw new Error(`INSIDEOUT_STRUCTURED_OUTPUT must be one of ${METHODS.join(", ")}, not "${forced}".`);
-    }
-    return forced as StructuredMethod;
-  }
+  const forced = setting("INSIDEOUT_STRUCTURED_OUTPUT");
+  if (forced) return forced;
   return name.startsWith("gpt-3") || name.startsWith("gpt-4-") || name === "gpt-4" ? "functionCalling" : "responseFormat";
 }

@@ -1,6 +1,6 @@
 /**
  * Pacing by the provider's rate limits: requests per minute and tokens per minute, per server and model, shared by
- * every request of the process and of its worker threads (one SharedArrayBuffer, guarded by an Atomics lock).
+ * every request of the process.
  *
  * The model is OpenAI's: for each limit a bucket that holds at most the per-minute limit and refills continuously at
  * limit/60 s. A request takes its estimated cost from both buckets when it asks to go (the level may go negative: a
@@ -25,12 +25,34 @@ export interface RequestCost {
   tokens: number;
 }
 
+/** One server and model's buckets. */
+interface Buckets {
+  /** Learned limits (0: unknown). */
+  rpm: number;
+  tpm: number;
+  /** Levels, and when they were computed; a level is set (full) when its limit is first known. */
+  reqLevel: number;
+  tokLevel: number;
+  reqKnown: boolean;
+  tokKnown: boolean;
+  at: number;
+  /** The counts sent so far (estimated). */
+  reqSent: number;
+  tokSent: number;
+  /** The newest ticket whose remaining-* was applied. */
+  applied: number;
+  /** A 429's hold. */
+  holdUntil: number;
+  /** Nonzero: no refill until the answer to this request (or a later one) is back. */
+  frozenAt: number;
+}
+
 /** What a request took from the buckets; handed back with the answer's headers. */
 export interface Ticket {
-  slot: number;
-  /** This slot's request count after this request: orders the tickets. */
+  buckets: Buckets;
+  /** This server and model's request count after this request: orders the tickets. */
   seq: number;
-  /** This slot's token count after this request. */
+  /** Its token count after this request. */
   tokensAfter: number;
   cost: RequestCost;
 }
@@ -57,86 +79,36 @@ const MINUTE_MS = 60_000;
  * for it). Waits are (requests in flight × their cost) / the limit: minutes only at a very high --concurrency.
  */
 export const PACING_ALLOWANCE_MS = 15 * MINUTE_MS;
-const SLOTS = 16;
-// Per slot, in a Float64Array: the key's hash (0: free), learned limits (0: unknown), levels and when they were
-// computed, the counts sent so far (estimated), the newest ticket whose remaining-* was applied, a hold (429).
-const F = { hash: 0, rpm: 1, tpm: 2, reqLevel: 3, tokLevel: 4, at: 5, reqSent: 6, tokSent: 7, applied: 8, holdUntil: 9, reqKnown: 10, tokKnown: 11, frozenAt: 12 } as const;
-const FIELDS = 13;
-// Globals after the slots: the limits set by --rpm/--tpm (0: none).
-const G_RPM = SLOTS * FIELDS;
-const G_TPM = G_RPM + 1;
-const FLOATS = G_TPM + 1;
-// Int32 words at the start of the buffer: the lock, requests now waiting for the rate limit.
-const I_LOCK = 0;
-const I_WAITING = 1;
-const INTS = 2;
-// Float64 views must start on a multiple of 8.
-const FLOATS_AT = Math.ceil((INTS * 4) / 8) * 8;
-
-function hashKey(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  // Never 0, which marks a free slot.
-  return h || 1;
-}
 
 export class Pacer {
-  private readonly ints: Int32Array;
-  private readonly f: Float64Array;
-
-  /** A new pacer, or one over the buffer of another thread's pacer (`shared`). */
-  constructor(readonly shared: SharedArrayBuffer = new SharedArrayBuffer(FLOATS_AT + FLOATS * 8)) {
-    this.ints = new Int32Array(shared, 0, INTS);
-    this.f = new Float64Array(shared, FLOATS_AT, FLOATS);
-  }
-
-  private locked<T>(fn: () => T): T {
-    // Critical sections are a few arithmetic operations: spin, yielding briefly when another thread holds it.
-    while (Atomics.compareExchange(this.ints, I_LOCK, 0, 1) !== 0) Atomics.wait(this.ints, I_LOCK, 1, 1);
-    try {
-      return fn();
-    } finally {
-      Atomics.store(this.ints, I_LOCK, 0);
-      Atomics.notify(this.ints, I_LOCK, 1);
-    }
-  }
+  private readonly byKey = new Map<string, Buckets>();
+  /** The limits set by --rpm/--tpm (0: none). */
+  private limits = { rpm: 0, tpm: 0 };
+  private waitingNow = 0;
 
   /** --rpm/--tpm for every server and model (undefined: none, the server's own apply). */
   setLimits(l: RateLimits): void {
-    this.locked(() => {
-      this.f[G_RPM] = l.rpm ?? 0;
-      this.f[G_TPM] = l.tpm ?? 0;
-    });
+    this.limits = { rpm: l.rpm ?? 0, tpm: l.tpm ?? 0 };
   }
 
-  /** Requests now waiting for the rate limit, over all threads. */
+  /** Requests now waiting for the rate limit. */
   waiting(): number {
-    return Atomics.load(this.ints, I_WAITING);
+    return this.waitingNow;
   }
 
-  private base(slot: number): number {
-    return slot * FIELDS;
-  }
-
-  private slotOf(key: string): number | undefined {
-    const h = hashKey(key);
-    for (let i = 0; i < SLOTS; i++) {
-      const s = (h + i) % SLOTS;
-      const at = this.f[this.base(s) + F.hash]!;
-      if (at === h) return s;
-      if (at === 0) {
-        this.f[this.base(s) + F.hash] = h;
-        return s;
-      }
+  private bucketsOf(key: string): Buckets {
+    let b = this.byKey.get(key);
+    if (!b) {
+      b = { rpm: 0, tpm: 0, reqLevel: 0, tokLevel: 0, reqKnown: false, tokKnown: false, at: 0, reqSent: 0, tokSent: 0, applied: 0, holdUntil: 0, frozenAt: 0 };
+      this.byKey.set(key, b);
     }
-    // More than SLOTS servers × models in one process: the rest go unpaced (429s are still retried).
-    return undefined;
+    return b;
   }
 
   /** Per-minute limits in force: the lower of the learned and the set one; Infinity when neither is known. */
-  private caps(b: number): [number, number] {
+  private caps(b: Buckets): [number, number] {
     const pick = (learned: number, set: number) => Math.min(learned > 0 ? learned : Infinity, set > 0 ? set : Infinity);
-    return [pick(this.f[b + F.rpm]!, this.f[G_RPM]!), pick(this.f[b + F.tpm]!, this.f[G_TPM]!)];
+    return [pick(b.rpm, this.limits.rpm), pick(b.tpm, this.limits.tpm)];
   }
 
   /**
@@ -144,75 +116,66 @@ export class Pacer {
    * frozen: a request taken from a full bucket here reaches the server later, whose bucket stays full (and refills
    * nothing) until then; so nothing is refilled until its answer (or a later one) is back.
    */
-  private refill(b: number, now: number): [number, number] {
+  private refill(b: Buckets, now: number): [number, number] {
     const [rpm, tpm] = this.caps(b);
-    const dt = this.f[b + F.frozenAt]! > 0 ? 0 : Math.max(0, now - this.f[b + F.at]!);
-    const level = (field: number, known: number, cap: number) => {
-      if (!Number.isFinite(cap)) return;
-      if (this.f[b + known] === 0) {
-        this.f[b + field] = cap;
-        this.f[b + known] = 1;
-      } else this.f[b + field] = Math.min(cap, this.f[b + field]! + (cap * dt) / MINUTE_MS);
-    };
-    level(F.reqLevel, F.reqKnown, rpm);
-    level(F.tokLevel, F.tokKnown, tpm);
-    this.f[b + F.at] = now;
+    const dt = b.frozenAt > 0 ? 0 : Math.max(0, now - b.at);
+    if (Number.isFinite(rpm)) {
+      b.reqLevel = b.reqKnown ? Math.min(rpm, b.reqLevel + (rpm * dt) / MINUTE_MS) : rpm;
+      b.reqKnown = true;
+    }
+    if (Number.isFinite(tpm)) {
+      b.tokLevel = b.tokKnown ? Math.min(tpm, b.tokLevel + (tpm * dt) / MINUTE_MS) : tpm;
+      b.tokKnown = true;
+    }
+    b.at = now;
     return [rpm, tpm];
   }
 
   /**
    * Takes the request's cost from the buckets; resolves when it may be sent (at once when the limits are unknown).
-   * Undefined when it is not paced at all. Aborting while waiting gives the cost back.
+   * Aborting while waiting gives the cost back.
    */
-  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now): Promise<Ticket | undefined> {
+  async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now): Promise<Ticket> {
     const t = now();
-    const taken = this.locked(() => {
-      const slot = this.slotOf(cost.key);
-      if (slot === undefined) return undefined;
-      const b = this.base(slot);
-      const [rpm, tpm] = this.refill(b, t);
-      let wait = Math.max(0, this.f[b + F.holdUntil]! - t);
-      const full = (Number.isFinite(rpm) && this.f[b + F.reqLevel]! >= rpm) || (Number.isFinite(tpm) && this.f[b + F.tokLevel]! >= tpm);
-      // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
-      // and answers arriving out of order do not make it arrive just before it fits.
-      if (Number.isFinite(rpm)) {
-        this.f[b + F.reqLevel]! -= 1;
-        wait = Math.max(wait, ((1 - this.f[b + F.reqLevel]!) * MINUTE_MS) / rpm);
-      }
-      if (Number.isFinite(tpm)) {
-        // A request larger than the bucket could never fit: it waits for a full bucket (the server may refuse it).
-        this.f[b + F.tokLevel]! -= Math.min(cost.tokens, tpm * 0.995);
-        wait = Math.max(wait, ((tpm * 0.005 - this.f[b + F.tokLevel]!) * MINUTE_MS) / tpm);
-      }
-      this.f[b + F.reqSent]! += 1;
-      this.f[b + F.tokSent]! += cost.tokens;
-      if (full && this.f[b + F.frozenAt] === 0) this.f[b + F.frozenAt] = this.f[b + F.reqSent]!;
-      return { slot, seq: this.f[b + F.reqSent]!, tokensAfter: this.f[b + F.tokSent]!, wait };
-    });
-    if (!taken) return undefined;
-    const ticket: Ticket = { slot: taken.slot, seq: taken.seq, tokensAfter: taken.tokensAfter, cost };
-    if (taken.wait > 0) {
-      Atomics.add(this.ints, I_WAITING, 1);
+    const b = this.bucketsOf(cost.key);
+    const [rpm, tpm] = this.refill(b, t);
+    let wait = Math.max(0, b.holdUntil - t);
+    const full = (Number.isFinite(rpm) && b.reqLevel >= rpm) || (Number.isFinite(tpm) && b.tokLevel >= tpm);
+    // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
+    // and answers arriving out of order do not make it arrive just before it fits.
+    if (Number.isFinite(rpm)) {
+      b.reqLevel -= 1;
+      wait = Math.max(wait, ((1 - b.reqLevel) * MINUTE_MS) / rpm);
+    }
+    if (Number.isFinite(tpm)) {
+      // A request larger than the bucket could never fit: it waits for a full bucket (the server may refuse it).
+      b.tokLevel -= Math.min(cost.tokens, tpm * 0.995);
+      wait = Math.max(wait, ((tpm * 0.005 - b.tokLevel) * MINUTE_MS) / tpm);
+    }
+    b.reqSent += 1;
+    b.tokSent += cost.tokens;
+    if (full && b.frozenAt === 0) b.frozenAt = b.reqSent;
+    const ticket: Ticket = { buckets: b, seq: b.reqSent, tokensAfter: b.tokSent, cost };
+    if (wait > 0) {
+      this.waitingNow++;
       try {
         // Timers may fire up to a millisecond early.
-        await sleepFor(Math.ceil(taken.wait) + 1, undefined, signal ? { signal } : {});
+        await sleepFor(Math.ceil(wait) + 1, undefined, signal ? { signal } : {});
       } catch (e) {
         this.giveBack(ticket);
         throw signal?.aborted ? (signal.reason ?? e) : e;
       } finally {
-        Atomics.sub(this.ints, I_WAITING, 1);
+        this.waitingNow--;
       }
     }
     return ticket;
   }
 
   private giveBack(ticket: Ticket): void {
-    this.locked(() => {
-      const b = this.base(ticket.slot);
-      const [rpm, tpm] = this.refill(b, Date.now());
-      if (Number.isFinite(rpm)) this.f[b + F.reqLevel] = Math.min(rpm, this.f[b + F.reqLevel]! + 1);
-      if (Number.isFinite(tpm)) this.f[b + F.tokLevel] = Math.min(tpm, this.f[b + F.tokLevel]! + Math.min(ticket.cost.tokens, tpm * 0.995));
-    });
+    const b = ticket.buckets;
+    const [rpm, tpm] = this.refill(b, Date.now());
+    if (Number.isFinite(rpm)) b.reqLevel = Math.min(rpm, b.reqLevel + 1);
+    if (Number.isFinite(tpm)) b.tokLevel = Math.min(tpm, b.tokLevel + Math.min(ticket.cost.tokens, tpm * 0.995));
   }
 
   /**
@@ -221,58 +184,49 @@ export class Pacer {
    * wait it asked for, held for every request.
    */
   observe(ticket: Ticket, h: RateHeaders, holdMs?: number, t: number = Date.now()): void {
-    this.locked(() => {
-      const b = this.base(ticket.slot);
-      this.refill(b, t);
-      if (this.f[b + F.frozenAt]! > 0 && ticket.seq >= this.f[b + F.frozenAt]!) this.f[b + F.frozenAt] = 0;
-      if (h.limitRequests && h.limitRequests > 0) this.f[b + F.rpm] = h.limitRequests;
-      if (h.limitTokens && h.limitTokens > 0) this.f[b + F.tpm] = h.limitTokens;
-      const [rpm, tpm] = this.caps(b);
-      if (ticket.seq >= this.f[b + F.applied]!) {
-        // The server's figure is as of the request's arrival; what it refilled since is not counted (when it
-        // arrived is not known): erring low by the answer's latency.
-        let applied = false;
-        if (h.remainingRequests !== undefined && Number.isFinite(rpm)) {
-          const after = this.f[b + F.reqSent]! - ticket.seq;
-          this.f[b + F.reqLevel] = Math.min(rpm, h.remainingRequests) - after;
-          this.f[b + F.reqKnown] = 1;
-          applied = true;
-        }
-        if (h.remainingTokens !== undefined && Number.isFinite(tpm)) {
-          const after = this.f[b + F.tokSent]! - ticket.tokensAfter;
-          this.f[b + F.tokLevel] = Math.min(tpm, h.remainingTokens) - after;
-          this.f[b + F.tokKnown] = 1;
-          applied = true;
-        }
-        if (applied) this.f[b + F.applied] = ticket.seq;
+    const b = ticket.buckets;
+    this.refill(b, t);
+    if (b.frozenAt > 0 && ticket.seq >= b.frozenAt) b.frozenAt = 0;
+    if (h.limitRequests && h.limitRequests > 0) b.rpm = h.limitRequests;
+    if (h.limitTokens && h.limitTokens > 0) b.tpm = h.limitTokens;
+    const [rpm, tpm] = this.caps(b);
+    if (ticket.seq >= b.applied) {
+      // The server's figure is as of the request's arrival; what it refilled since is not counted (when it
+      // arrived is not known): erring low by the answer's latency.
+      let applied = false;
+      if (h.remainingRequests !== undefined && Number.isFinite(rpm)) {
+        b.reqLevel = Math.min(rpm, h.remainingRequests) - (b.reqSent - ticket.seq);
+        b.reqKnown = true;
+        applied = true;
       }
-      if (holdMs !== undefined && holdMs > 0) {
-        this.f[b + F.holdUntil] = Math.max(this.f[b + F.holdUntil]!, t + holdMs);
-        // A server that counts rejected requests says remaining 0 while it is in debt; its wait says how deep: the
-        // same request fits again after it. The exhausted limit is the one at 0 (both, if the headers say neither).
-        const neither = h.remainingRequests === undefined && h.remainingTokens === undefined;
-        if (Number.isFinite(rpm) && (neither || h.remainingRequests === 0)) {
-          this.f[b + F.reqLevel] = Math.min(this.f[b + F.reqLevel]!, 1 - (rpm * holdMs) / MINUTE_MS);
-        }
-        if (Number.isFinite(tpm) && (neither || h.remainingTokens === 0)) {
-          this.f[b + F.tokLevel] = Math.min(this.f[b + F.tokLevel]!, Math.min(ticket.cost.tokens, tpm) - (tpm * holdMs) / MINUTE_MS);
-        }
+      if (h.remainingTokens !== undefined && Number.isFinite(tpm)) {
+        b.tokLevel = Math.min(tpm, h.remainingTokens) - (b.tokSent - ticket.tokensAfter);
+        b.tokKnown = true;
+        applied = true;
       }
-    });
+      if (applied) b.applied = ticket.seq;
+    }
+    if (holdMs !== undefined && holdMs > 0) {
+      b.holdUntil = Math.max(b.holdUntil, t + holdMs);
+      // A server that counts rejected requests says remaining 0 while it is in debt; its wait says how deep: the
+      // same request fits again after it. The exhausted limit is the one at 0 (both, if the headers say neither).
+      const neither = h.remainingRequests === undefined && h.remainingTokens === undefined;
+      if (Number.isFinite(rpm) && (neither || h.remainingRequests === 0)) {
+        b.reqLevel = Math.min(b.reqLevel, 1 - (rpm * holdMs) / MINUTE_MS);
+      }
+      if (Number.isFinite(tpm) && (neither || h.remainingTokens === 0)) {
+        b.tokLevel = Math.min(b.tokLevel, Math.min(ticket.cost.tokens, tpm) - (tpm * holdMs) / MINUTE_MS);
+      }
+    }
   }
 }
 
 let processPacer: Pacer | undefined;
 
-/** The pacer of this process (and, through `adoptPacer`, of its eval worker threads). */
+/** The pacer of this process. */
 export function globalPacer(): Pacer {
   processPacer ??= new Pacer();
   return processPacer;
-}
-
-/** In a worker thread: share the pacer of the thread that started it. */
-export function adoptPacer(shared: SharedArrayBuffer): void {
-  processPacer = new Pacer(shared);
 }
 
 /** --rpm/--tpm: checked, then set for every request of the process. */

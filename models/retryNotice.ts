@@ -6,6 +6,7 @@
  * written whole, and on a terminal first clears the line a progress bar may be drawing on.
  * INSIDEOUT_RETRY_NOTICES=0 silences them.
  */
+import { setting } from "../core/settings.js";
 
 const WINDOW_MS = 1000;
 
@@ -28,8 +29,8 @@ interface Window {
 
 const windows = new Map<string, Window>();
 
-export function retryNoticesOn(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !/^(0|false|off|no)$/i.test((env.INSIDEOUT_RETRY_NOTICES ?? "").trim());
+export function retryNoticesOn(): boolean {
+  return setting("INSIDEOUT_RETRY_NOTICES");
 }
 
 function writeLine(line: string): void {

@@ -9,7 +9,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { notAResultIn } from "../core/errors.js";
 import { answerKey, type AnswerRequest } from "./answerKey.js";
-import { askOnce, extractJson, requestSchema, textOf } from "./ask.js";
+import { askOnce, extractJson, NOT_IN_CHAT, requestSchema, textOf } from "./ask.js";
 import { toModelCallFailure } from "./failures.js";
 import type { CachedAnswer, ResolvedModel } from "./types.js";
 
@@ -147,15 +147,19 @@ export async function invokeStructured<S extends z.ZodType>(
   throw new InvalidAnswerError(`invalid answer after ${maxAttempts} attempts: ${lastProblem}`, usage);
 }
 
-/** A plain-text call (the responder): returns the text and its cost. */
+/**
+ * A plain-text call (the responder): returns the text and its cost. With `toChat` its tokens stream to a chat client
+ * as they come (the reply the chat shows); otherwise, like every structured call, it stays out of the chat stream.
+ */
 export async function invokeText(
   model: ResolvedModel,
   messages: BaseMessage[],
-  opts: { runName: string; config?: RunnableConfig; sample?: number },
+  opts: { runName: string; config?: RunnableConfig; sample?: number; toChat?: boolean },
 ): Promise<{ text: string; usage: Usage }> {
   const started = performance.now();
   const request = { messages, ...(opts.sample !== undefined ? { sample: opts.sample } : {}) };
-  const got = await answer(model, request, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName }), opts.config);
+  const tags = opts.toChat ? (opts.config?.tags ?? []) : [...(opts.config?.tags ?? []), NOT_IN_CHAT];
+  const got = await answer(model, request, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName, tags }), opts.config);
   const text = got.text.trim();
   const usage = { promptTokens: got.promptTokens, completionTokens: got.completionTokens, calls: 1, latencyMs: performance.now() - started };
   if (!text) throw new InvalidAnswerError("the model returned an empty reply", usage);

@@ -4,13 +4,14 @@
  * candidate its own agent was most confident in). It runs on whatever opinions survived; if the LLM aggregation itself
  * fails, the confidence-weighted vote stands in and the failure is recorded.
  */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
 import { AGGREGATE_ERC, AGGREGATE_ERC_SAMPLES, DIALOGUE, ERC_SHARED } from "../prompts/erc.js";
 import { AGGREGATE_ERG, AGGREGATE_ERG_SAMPLES } from "../prompts/erg.js";
 import { render } from "../prompts/render.js";
+import { runOptions } from "../state/runOptions.js";
 import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { fitShares, LISTED_CHARS } from "./dialogue.js";
@@ -19,6 +20,7 @@ import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
 import { sampleNames } from "../state/state.js";
+import { answerId, answerKind, showView, withView } from "../ui/views.js";
 
 /** Who the aggregate agent listens to: InsideOut's emotion agents, or self-consistency's samples (nodes/sample.ts). */
 export type Voices = "agents" | "samples";
@@ -45,7 +47,7 @@ const current = (state: State, agent: string) => state.failures[agent] === undef
  */
 export function aggregate(task: Task, voices: Voices = "agents") {
   const prompts = voices === "agents" ? { erc: AGGREGATE_ERC, erg: AGGREGATE_ERG } : { erc: AGGREGATE_ERC_SAMPLES, erg: AGGREGATE_ERG_SAMPLES };
-  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const decide = async (state: State, config: LangGraphRunnableConfig): Promise<Update> => {
     const env = await runEnv(config);
     const selected: readonly string[] = voices === "agents" ? env.options.agents : sampleNames(env.options.samples);
     const { text: dialogue } = dialogueFor(env, state);
@@ -93,10 +95,8 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       const rationale = c.confidence === undefined ? "The first sample (samples carry no confidence)." : `Highest self-rated confidence (${c.confidence.toFixed(2)}).`;
       return { text: c.reply, author, rationale };
     };
-    if (env.options.aggregation !== "llm") {
-      if (env.options.aggregation === "vote") {
-        throw new Error("ERG aggregation cannot be `vote` (replies carry no label): use llm or weighted.");
-      }
+    // ERG's aggregations are its schema's (no vote: replies carry no label), checked there with options from any source.
+    if (runOptions(config, "erg").aggregation !== "llm") {
       const reply = mostConfident();
       return { reply, ...chatReply(state, reply.text), failures: { aggregate: null } };
     }
@@ -138,4 +138,31 @@ export function aggregate(task: Task, voices: Voices = "agents") {
       return { ...notes, reply, ...chatReply(state, reply.text), failures: { aggregate: reportFailure(config, "aggregate", failureToRecord(error, config)) }, calls: [record(RUN_NAME, usageOf(error), false)] };
     }
   };
+  return async function aggregateNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    return inChat(task, state, config, await decide(state, config));
+  };
+}
+
+/**
+ * In a chat run (ui/views.ts), the decision as a view, and the turn's answer message: ERC's recognised emotion
+ * (without `respond`, whose reply the responder writes), ERG's chosen reply.
+ */
+async function inChat(task: Task, state: State, config: LangGraphRunnableConfig, update: Update): Promise<Update> {
+  const kind = answerKind(task, (await runEnv(config)).options);
+  const id = answerId(state.messages, config, kind);
+  if (!id) return update;
+  const recognized = state.recognized?.emotion;
+  if (task === "erc") {
+    const e = update.emotion!;
+    const view = showView(config, id, { key: "decision", name: "decision", props: { task, emotion: e.emotion, confidence: e.confidence, decidedBy: e.decidedBy, rationale: e.rationale } });
+    const answer = kind === "label" ? { messages: [new AIMessage({ id, content: `You seem to feel **${e.emotion}** (confidence ${e.confidence.toFixed(2)}).` })] } : {};
+    return withView({ ...update, ...answer }, view);
+  }
+  const reply = update.reply!;
+  const view = showView(config, id, {
+    key: "decision",
+    name: "decision",
+    props: { task, author: reply.author, ...(reply.rationale ? { rationale: reply.rationale } : {}), ...(recognized ? { recognized } : {}) },
+  });
+  return withView({ ...update, ...chatReply(state, reply.text, id) }, view);
 }

@@ -3,15 +3,11 @@
  * dialogue and budget (`transcript`), so the parallel nodes of one run share the work and say the same note.
  */
 import type { ResolvedModel } from "../models/types.js";
+import { setting } from "../core/settings.js";
 import { NAMED_SPEAKERS } from "../prompts/erc.js";
 import { render } from "../prompts/render.js";
+import { EmptyDialogueError } from "../state/state.js";
 
-export class EmptyDialogueError extends Error {
-  constructor() {
-    super("The dialogue is empty: give at least one non-empty turn from the speaker.");
-    this.name = "EmptyDialogueError";
-  }
-}
 
 /**
  * A context window we assume when the provider does not say: small enough for most local models. Overridable with
@@ -24,8 +20,7 @@ const CHARS_PER_TOKEN = 3;
 
 /** Characters of dialogue that fit in the model's context. */
 export function dialogueBudgetChars(model: Pick<ResolvedModel, "contextTokens"> | undefined): number {
-  const env = Number(process.env.INSIDEOUT_CONTEXT_TOKENS);
-  const tokens = Number.isFinite(env) && env > 0 ? env : (model?.contextTokens ?? DEFAULT_CONTEXT_TOKENS);
+  const tokens = setting("INSIDEOUT_CONTEXT_TOKENS") ?? model?.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
   return Math.max(200, (tokens - RESERVED_TOKENS) * CHARS_PER_TOKEN);
 }
 

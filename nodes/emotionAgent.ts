@@ -16,6 +16,7 @@ import type { AgentEmotion } from "../taxonomy/agents.js";
 import type { State, Update } from "../state/state.js";
 import { failureToRecord, opinionSchema, record, repairEmotion, usageOf } from "./common.js";
 import { dialogueFor, reportFailure, runEnv } from "./env.js";
+import { answerId, answerKind, showView, withView } from "../ui/views.js";
 
 export type Task = "erc" | "erg";
 
@@ -31,9 +32,11 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
     // An answer-level failure, set-up included, goes into `failures`: parallel branches that throw together surface as
     // one opaque AggregateError, while the aggregator re-raises a shared cause (bad model, empty dialogue) clearly.
     // Failures that are not results (unreachable model, storage) are thrown on: the example stays unfinished.
+    let answer: string | undefined;
     try {
       const env = await runEnv(config);
       if (!env.options.agents.includes(emotion)) return {};
+      answer = answerId(state.messages, config, answerKind(task, env.options));
       const { text: dialogue, note } = dialogueFor(env, state);
       const notes = note ? { notes: [note] } : {};
       const persona = PERSONAS[emotion];
@@ -51,7 +54,8 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
           config,
           schemaName: "opinion",
         });
-        return { opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
+        const view = showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, ...value } });
+        return withView({ opinions: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes }, view);
       }
       const recognized = state.recognized?.emotion ?? "an emotion that is not yet clear";
       const shared = render(AGENT_ERG, { emotion: recognized });
@@ -61,10 +65,12 @@ export function emotionAgent(emotion: AgentEmotion, task: Task) {
         config,
         schemaName: "candidate",
       });
-      return { candidates: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes };
+      const view = showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, ...value } });
+      return withView({ candidates: { [emotion]: value }, failures: { [emotion]: null }, calls: [record(runName, usage, true)], ...notes }, view);
     } catch (error) {
       const failure = reportFailure(config, emotion, failureToRecord(error, config));
-      return { failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] };
+      const view = showView(config, answer, { key: emotion, name: "agent_view", props: { agent: emotion, task, failed: failure } });
+      return withView({ failures: { [emotion]: failure }, calls: [record(runName, usageOf(error), false)] }, view);
     }
   };
 }

@@ -10,6 +10,7 @@ import type { State, Update } from "../state/state.js";
 import { record } from "./common.js";
 import { dialogueFor, runEnv, type RunEnv } from "./env.js";
 import { chatReply } from "./turns.js";
+import { answerId } from "../ui/views.js";
 
 const RUN_NAME = "respond";
 
@@ -18,7 +19,7 @@ export async function askResponder(
   env: RunEnv,
   state: State,
   config: LangGraphRunnableConfig,
-  how: { model: ResolvedModel; runName: string; sample?: number },
+  how: { model: ResolvedModel; runName: string; sample?: number; toChat?: boolean },
 ): Promise<{ text: string; usage: Usage; note?: string }> {
   const { text: dialogue, note } = dialogueFor(env, state);
   const emotion = state.emotion?.emotion ?? state.recognized?.emotion;
@@ -26,13 +27,14 @@ export async function askResponder(
   const { text, usage } = await invokeText(
     how.model,
     [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
-    { runName: how.runName, config, ...(how.sample !== undefined ? { sample: how.sample } : {}) },
+    { runName: how.runName, config, toChat: how.toChat ?? false, ...(how.sample !== undefined ? { sample: how.sample } : {}) },
   );
   return { text, usage, ...(note ? { note } : {}) };
 }
 
 export async function respond(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const env = await runEnv(config);
-  const { text, usage, note } = await askResponder(env, state, config, { model: env.model, runName: RUN_NAME });
-  return { reply: { text, author: "responder" }, ...chatReply(state, text), calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
+  // The reply is what the chat shows: its tokens stream to the client as the model writes them.
+  const { text, usage, note } = await askResponder(env, state, config, { model: env.model, runName: RUN_NAME, toChat: true });
+  return { reply: { text, author: "responder" }, ...chatReply(state, text, answerId(state.messages, config, "reply")), calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
 }

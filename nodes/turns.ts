@@ -10,7 +10,8 @@
  */
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { State, Update } from "../state/state.js";
-import { EmptyDialogueError } from "./dialogue.js";
+import { LABEL_ID_PREFIX } from "../ui/views.js";
+import { EmptyDialogueError } from "../state/state.js";
 
 export class ConversationError extends Error {
   constructor(message: string) {
@@ -43,7 +44,8 @@ function turnsOfMessages(messages: readonly BaseMessage[]): string[] {
   for (const m of messages) {
     const side = sideOf(m);
     const text = m.text.trim();
-    if (!side || text === "") continue;
+    // ERC's answer in a chat (the recognised emotion, ui/views.ts) is a note to the user, not the Listener's words.
+    if (!side || text === "" || m.id?.startsWith(LABEL_ID_PREFIX)) continue;
     if (turns.length === 0 && side === "listener") continue;
     const last = turns[turns.length - 1];
     if (last?.side === side) last.text += `\n${text}`;
@@ -103,7 +105,10 @@ export function turnsChecked<S extends Conversation, C, R>(route: (state: S, con
   };
 }
 
-/** The update that gives a reply back to a chat: the AIMessage appended to `messages`, when the turns came as messages. */
-export function chatReply(state: Conversation, text: string): Update {
-  return fromMessages(state) ? { messages: [new AIMessage(text)] } : {};
+/**
+ * The update that gives a reply back to a chat: the AIMessage appended to `messages`, when the turns came as messages;
+ * with `id` (a chat run's answer message, ui/views.ts), the one the agents' views are attached to.
+ */
+export function chatReply(state: Conversation, text: string, id?: string): Update {
+  return fromMessages(state) ? { messages: [new AIMessage(id ? { id, content: text } : text)] } : {};
 }

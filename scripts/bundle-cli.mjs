@@ -6,11 +6,7 @@ import { chmodSync } from "node:fs";
 import { build } from "esbuild";
 
 await build({
-  // The eval's worker threads start from worker.js next to the chunk that starts them (evaluations/workerPool.ts).
-  entryPoints: [
-    { in: "dist/cli/main.js", out: "insideout" },
-    { in: "dist/evaluations/worker.js", out: "worker" },
-  ],
+  entryPoints: [{ in: "dist/cli/main.js", out: "insideout" }],
   outdir: "dist/bundle",
   bundle: true,
   // A command's action still loads only what it runs: dynamic imports become chunks.

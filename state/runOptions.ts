@@ -10,8 +10,8 @@ import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
 export type TaskName = "erc" | "erg";
 
 /** Self-consistency's defaults: five samples, as many as InsideOut's agents, at a temperature that lets them differ. */
-export const DEFAULT_SAMPLES = 5;
-export const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
+const DEFAULT_SAMPLES = 5;
+const DEFAULT_SAMPLE_TEMPERATURE = 0.7;
 const MAX_SAMPLES = 32;
 
 const common = {
@@ -19,13 +19,13 @@ const common = {
     .string()
     .default("auto")
     .describe(
-      "provider:model, e.g. openai:gpt-4o-mini, ollama:llama3.2, local:./model.gguf; auto picks a default. On a server, local models only as local:default or by file name from its INSIDEOUT_MODELS_DIR",
+      "provider:model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, google-genai:gemini-2.5-flash, gigachat:GigaChat-2-Max, ollama:llama3.2, local:./model.gguf; auto: openai:gpt-4o-mini with OPENAI_API_KEY or OPENAI_BASE_URL, else the embedded local model. On a server, local models only as local:default or by file name from its INSIDEOUT_MODELS_DIR",
     ),
   agents: z
     .array(z.enum(ALL_AGENTS))
     .min(1)
     .default([...EKMAN_AGENTS])
-    .describe("Emotion agents that take part; the five Ekman emotions by default, surprise may be added"),
+    .describe(`Emotion agents that take part (${ALL_AGENTS.join(", ")}); the five Ekman emotions by default`),
   labels: z
     .string()
     .default("ed32")

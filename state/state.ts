@@ -1,25 +1,17 @@
 /**
- * One state for every InsideOut graph. Keys written by the parallel emotion agents (opinions, candidates, failures,
- * calls) have reducers, so the branches merge instead of overwriting each other.
+ * One state for every InsideOut graph; keys the parallel agents write (opinions, candidates, failures, calls) have
+ * reducers, so their branches merge. A zod state, because that is the form for which the LangGraph API server shows
+ * Studio the state, input, output and context schemas. The input is the conversation only (`InsideOutInput`:
+ * `dialogue` or `messages`; nodes/turns.ts reads either), validated before any node runs.
  *
- * A zod object with its reducers in LangGraph's schema registry, rather than a `StateSchema` or an `Annotation.Root`:
- * the LangGraph API server (langgraph-api 1.5) reports no context schema for a `StateSchema` state, and no state
- * schema for an `Annotation` state (even with zod input, output and context options); with a zod state it reports
- * state, input, output and context schemas to Studio. The input schema is the conversation only (`InsideOutInput`):
- * `dialogue` (strings) or `messages` (LangChain messages, as `MessagesAnnotation` holds them, so that Studio's chat view,
- * agent-chat-ui and a user's messages-based graph can talk to ours). LangGraph validates the run's input against it, so
- * an empty dialogue is one error before any node runs; which key holds the turns, and the checks that look at both,
- * are `nodes/turns.ts`'s, checked at START too.
- *
- * Written in Zod 3 (`zod/v3`, which zod 4 keeps exporting) rather than Zod 4: LangGraph builds and parses with fresh
- * copies of a zod state at every node update, which Zod 3 does several times faster (docs/bench.md, "The zod state").
- * Sub-schemas are built per use (`opinion()`, `dialogue()`), not shared, so that the JSON schemas Studio gets are inline,
- * without `$ref`s. Everything else in the project is Zod 4.
+ * Zod 3 (`zod/v3`): LangGraph re-parses a zod state at every update, which Zod 3 does several times faster
+ * (docs/bench.md, "The zod state"). Sub-schemas are built per use, so Studio's JSON schemas stay inline (no `$ref`).
  */
 import type { BaseMessage } from "@langchain/core/messages";
 import { MessagesZodMeta } from "@langchain/langgraph";
 import { withLangGraph } from "@langchain/langgraph/zod";
 import { z } from "zod/v3";
+import { reduceUi, type UiEvent } from "../ui/views.js";
 
 const opinion = () =>
   z.object({
@@ -93,14 +85,22 @@ const failuresByNode = () =>
     default: () => ({}),
   });
 
+export class EmptyDialogueError extends Error {
+  constructor() {
+    super("The dialogue is empty: give at least one non-empty turn from the speaker.");
+    this.name = "EmptyDialogueError";
+  }
+}
+
 /** The conversation, oldest turn first; turns alternate Speaker, Listener, Speaker, … and end with the Speaker. */
 const dialogue = () =>
   z
     .array(z.string())
     // Checked when the run starts (LangGraph validates the input against the graph's input schema), so an empty
-    // dialogue is one error before any LLM call rather than one error per parallel agent.
-    .refine((turns) => turns.some((t) => t.trim() !== ""), {
-      message: "The dialogue is empty: give at least one non-empty turn from the speaker.",
+    // dialogue is one error before any LLM call rather than one error per parallel agent. Thrown, not returned as an
+    // issue: zod passes a refinement's own error on, so the run's error is this one line, not a list of zod issues.
+    .superRefine((turns) => {
+      if (!turns.some((t) => t.trim() !== "")) throw new EmptyDialogueError();
     })
     .describe("Turns, oldest first, alternating Speaker/Listener, ending with the Speaker");
 
@@ -153,6 +153,11 @@ export const InsideOutState = z.object({
   emotion: FinalEmotion.optional(),
   /** The final reply (ERG, or ERC with `respond`). */
   reply: FinalReply.optional(),
+  /** In a chat run, the agents' views as generative UI, attached to the turn's answer message (ui/views.ts). */
+  ui: withLangGraph(z.array(z.custom<UiEvent>()), {
+    reducer: { fn: reduceUi },
+    default: () => [],
+  }),
 });
 
 export type State = z.infer<typeof InsideOutState>;

@@ -30,12 +30,6 @@ export interface CacheStats {
   unreadable: number;
 }
 
-/** The counts of several connections (e.g. an eval's worker threads) together. */
-export function addCacheStats(a: CacheStats, b: CacheStats | undefined): CacheStats {
-  if (!b) return a;
-  return { hits: a.hits + b.hits, misses: a.misses + b.misses, writes: a.writes + b.writes, unreadable: a.unreadable + b.unreadable };
-}
-
 const KIND: StoredFileKind = {
   name: "The LLM cache",
   whenDamaged: "delete it (it only saves LLM calls) or run with --no-cache",
@@ -71,7 +65,7 @@ export class SqliteAnswerCache implements AnswerCache {
   private counts: CacheStats = { hits: 0, misses: 0, writes: 0, unreadable: 0 };
   private readonly getStmt: Database.Statement<[string], Row>;
   private readonly putStmt: Database.Statement<[string, string, string, string, string]>;
-  /** Read from the environment once: enumerating process.env cost ~40 µs per put. */
+  /** Read from the environment once: enumerating the environment cost ~40 µs per put. */
   private readonly secrets = secretValues();
 
   private constructor(

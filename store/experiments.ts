@@ -44,7 +44,7 @@ export class ExperimentStore<R = unknown> {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { record: string }>;
   private readonly putStmt: Database.Statement<[string, number, string, string]>;
-  /** Read from the environment once: enumerating process.env costs ~40 µs. */
+  /** Read from the environment once: enumerating the environment costs ~40 µs. */
   private readonly secrets = secretValues();
 
   private constructor(path: string, db: Database.Database) {

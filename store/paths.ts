@@ -3,6 +3,7 @@ import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, read
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir } from "../core/settings.js";
 
 /** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
 export function repoRoot(): string | undefined {
@@ -30,15 +31,8 @@ export function developmentDataDir(...parts: string[]): string | undefined {
   return existsSync(shared) ? shared : undefined;
 }
 
-/** `$INSIDEOUT_CACHE_DIR`, else `$XDG_CACHE_HOME/insideout`, else `~/.cache/insideout`. */
-export function insideoutCacheDir(): string {
-  if (process.env.INSIDEOUT_CACHE_DIR) return resolve(process.env.INSIDEOUT_CACHE_DIR);
-  if (process.env.XDG_CACHE_HOME) return join(resolve(process.env.XDG_CACHE_HOME), "insideout");
-  return join(homedir(), ".cache", "insideout");
-}
-
 export function defaultLlmCachePath(): string {
-  return join(insideoutCacheDir(), "llm-cache.sqlite");
+  return join(cacheDir(), "llm-cache.sqlite");
 }
 
 /** `file` as a person reads it in a message: the home folder shown as `~`. */

@@ -2,7 +2,3 @@
 export const EKMAN_AGENTS = ["anger", "disgust", "fear", "happiness", "sadness"] as const;
 export const ALL_AGENTS = [...EKMAN_AGENTS, "surprise"] as const;
 export type AgentEmotion = (typeof ALL_AGENTS)[number];
-
-export function isAgentEmotion(x: string): x is AgentEmotion {
-  return (ALL_AGENTS as readonly string[]).includes(x);
-}

@@ -7,22 +7,26 @@ import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
-import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
+import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
+
+/** chat's methods: none samples, so chat has no self-consistency flags. */
+const CHAT_METHODS = ["baseline", "erc+baseline", "erc+insideout"];
 
 export function chatCommand(): Command {
   const cmd = new Command("chat")
     .description("Talk with an empathetic assistant (ERG), seeing the emotion agents' views as it goes; /help lists chat's commands, Ctrl-C or /quit ends")
-    .addOption(new Option("--method <method>", "ERG method").choices(["baseline", "erc+baseline", "erc+insideout"]).default("erc+insideout"))
+    .addOption(new Option("--method <method>", "ERG method").choices(CHAT_METHODS).default("erc+insideout"))
     .option("--save <file>", "append each exchange to this JSONL file as it happens");
-  addGraphOptions(cmd, { file: false }).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
+  addGraphOptions(cmd, "erg", CHAT_METHODS, { file: false }).action(async (o: GraphCommandOptions & { method: string; save?: string }) => {
     // chat's turns are typed (or piped: `insideout chat < turns.txt`); a dialogue file is for recognize and respond.
     if (o.file !== undefined) {
       throw new Error("chat takes your turns as you type them, not --file: pipe them instead (insideout chat < FILE), or use recognize/respond --file FILE.");
     }
     // Loaded only when the command runs (cli/main.ts).
-    const [{ validateOptions }, { runnerFor }, { effectiveSpec }] = await Promise.all([import("../run.js"), import("../remote.js"), import("../../models/factory.js")]);
+    const [{ runLocally }, { runRemotely }, { effectiveSpec }] = await Promise.all([import("../run.js"), import("../remote.js"), import("../../models/factory.js")]);
     // Everything that can be checked is, before the first turn is paid for: options, label set, method, --save.
-    const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
+    const run = checkRun("erg", o.method, givenRunOptions(cmd));
+    const { options } = run;
     const transcript = o.save ? openTranscript(o.save) : undefined;
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
     let turns: string[] = [];
@@ -51,7 +55,7 @@ export function chatCommand(): Command {
       }
       const line = parsed.text;
       turns.push(line);
-      const result = await runnerFor(o.server)("erg", o.method, [...turns], options, (node, update) => {
+      const result = await (o.server ? runRemotely.bind(null, o.server) : runLocally)(run, [...turns], (node, update) => {
         if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);
         const c = update.candidates?.[node];
         if (c) process.stdout.write(`  ${node}: ${c.reply}\n`);

@@ -1,11 +1,13 @@
-/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD), and make ED a LangSmith dataset. */
+/** `insideout data fetch` and `insideout data upload`: get EmpatheticDialogues (or MELD, EQ-Bench, EmoBench), and make ED a LangSmith dataset. */
 import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
+import { isSet } from "../../core/settings.js";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
-import { defaultDataDir, fetchedDataDir } from "../../evaluations/data/ed.js";
 import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
-import { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "../../evaluations/data/meld.js";
-import { DEFAULT_DATASET_NAME, ED_SPLITS, type EdSplit } from "../../evaluations/data/types.js";
+import { fetchRelease, type Release } from "../../evaluations/data/fetchRelease.js";
+import { defaultEqBenchDir, EQBENCH_RELEASE, fetchedEqBenchDir } from "../../evaluations/data/eqbench.js";
+import { defaultEmoBenchDir, EMOBENCH_RELEASE, fetchedEmoBenchDir } from "../../evaluations/data/emobench.js";
+import { DEFAULT_DATASET_NAME, defaultDataDir, defaultMeldDir, ED_SPLITS, fetchedDataDir, fetchedMeldDir, MELD_SPLITS, type EdSplit } from "../../evaluations/data/index.js";
 
 const MB = 1024 * 1024;
 
@@ -54,14 +56,21 @@ interface FetchCommandOptions {
 
 function fetchCommand(): Command {
   return new Command("fetch")
-    .description("Download a dataset: ed (the official EmpatheticDialogues release, converted to MoEL-format JSONL) or meld (MELD's test and dev CSVs, checksummed), into the cache folder")
-    .addArgument(new Argument("[dataset]", "ed or meld").choices(["ed", "meld"]).default("ed"))
+    .description(
+      "Download a dataset: ed (the official EmpatheticDialogues release, converted to MoEL-format JSONL), meld (MELD's test and dev CSVs), " +
+        "eqbench (EQ-Bench v2's 171 questions) or emobench (EmoBench's EU and EA), checksummed, into the cache folder",
+    )
+    .addArgument(new Argument("[dataset]", "ed, meld, eqbench or emobench").choices(["ed", "meld", "eqbench", "emobench"]).default("ed"))
     .option("--url <url>", `ed: archive URL or local .tar.gz (default ${DEFAULT_ED_URL}); meld: folder URL or local folder of the CSVs (default ${DEFAULT_MELD_URL})`)
-    .option("--dir <dir>", `output folder (default: ${fetchedDataDir()} for ed, ${fetchedMeldDir()} for meld)`)
+    .option("--dir <dir>", `output folder (default: ${fetchedDataDir()} for ed, ${fetchedMeldDir()} for meld, ${fetchedEqBenchDir()}, ${fetchedEmoBenchDir()})`)
     .option("--force", "download again even if the files are there")
     .option("--keep-archive", "ed: keep the downloaded .tar.gz")
     .option("--json", "print a JSON summary")
-    .action(async (dataset: "ed" | "meld", o: FetchCommandOptions) => (dataset === "meld" ? fetchMeldAction(o) : fetchEdAction(o)));
+    .action(async (dataset: "ed" | "meld" | "eqbench" | "emobench", o: FetchCommandOptions) => {
+      if (dataset === "eqbench") return fetchReleaseAction("EQ-Bench v2", EQBENCH_RELEASE, fetchedEqBenchDir(), defaultEqBenchDir(), o);
+      if (dataset === "emobench") return fetchReleaseAction("EmoBench", EMOBENCH_RELEASE, fetchedEmoBenchDir(), defaultEmoBenchDir(), o);
+      return dataset === "meld" ? fetchMeldAction(o) : fetchEdAction(o);
+    });
 }
 
 /**
@@ -107,6 +116,18 @@ async function fetchMeldAction(o: FetchCommandOptions): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+async function fetchReleaseAction(name: string, release: Release, fetchedDir: string, usedDir: string, o: FetchCommandOptions): Promise<void> {
+  if (o.keepArchive) throw new Error(`--keep-archive is for ed: ${name}'s files come one by one, with no archive.`);
+  const result = await downloaded(name, o, (onProgress) =>
+    fetchRelease(release, { ...(o.url ? { url: o.url } : {}), dir: o.dir ?? fetchedDir, force: o.force ?? false, onProgress }),
+  );
+  if (!result) return;
+  const lines = [`Downloaded ${name} from ${result.url} (sha256 checked):`];
+  for (const f of Object.values(result.files)) lines.push(`  ${f.items} items  ${f.file}`);
+  if (usedDir !== result.dir) lines.push(`Note: ${name} is currently read from ${usedDir} (the development copy).`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
 async function fetchEdAction(o: FetchCommandOptions): Promise<void> {
   const result = await downloaded("EmpatheticDialogues", o, (onProgress) =>
     fetchEmpatheticDialogues({
@@ -144,7 +165,7 @@ function uploadCommand(): Command {
     .option("--json", "print a JSON summary")
     .addHelpText("after", "\nNeeds LANGSMITH_API_KEY; LANGSMITH_ENDPOINT selects the server (self-hosted or EU).")
     .action(async (o: { dataset: string; splits: string; limit?: string; seed: string; dataDir?: string; json?: boolean }) => {
-      if (!process.env.LANGSMITH_API_KEY && !process.env.LANGCHAIN_API_KEY && !process.env.LANGSMITH_ENDPOINT) {
+      if (!isSet("LANGSMITH_API_KEY") && !isSet("LANGSMITH_ENDPOINT")) {
         throw new Error("LANGSMITH_API_KEY is not set: export it (and LANGSMITH_ENDPOINT for a self-hosted server) to upload a dataset.");
       }
       const limit = parseCount("--limit", o.limit);
@@ -180,7 +201,7 @@ function uploadCommand(): Command {
 
 export function dataCommand(): Command {
   return new Command("data")
-    .description("Get EmpatheticDialogues or MELD (fetch), and make EmpatheticDialogues a LangSmith dataset (upload)")
+    .description("Get EmpatheticDialogues, MELD, EQ-Bench or EmoBench (fetch), and make EmpatheticDialogues a LangSmith dataset (upload)")
     .addCommand(fetchCommand())
     .addCommand(uploadCommand());
 }

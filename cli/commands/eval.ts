@@ -1,27 +1,22 @@
-import { Command, InvalidArgumentError, Option } from "commander";
-import { integer, positiveInt, rpmOption, tpmOption, workersArg } from "../args.js";
+import { Command, Option } from "commander";
+import { integer, positiveInt, rpmOption, tpmOption } from "../args.js";
 import { methodNames } from "../../graphs/methodNames.js";
 import type { EvalResult } from "../../evaluations/run.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
-import { DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES, type RunOptions } from "../../state/runOptions.js";
-import type { EvalOptions } from "../../evaluations/options.js";
-import { ALL_AGENTS } from "../../taxonomy/agents.js";
-import { type TaskName } from "../../state/runOptions.js";
+import type { TaskName } from "../../state/runOptions.js";
+import { addRunOptions, givenRunOptions } from "../options.js";
 
 interface EvalCommandOptions {
   task: TaskName;
   method: string;
-  model?: string;
   judgeModel?: string;
   judge: boolean;
-  labels?: string;
   data: string;
   limit?: number;
   seed: number;
   concurrency: number;
   rpm?: number;
   tpm?: number;
-  workers: number | "auto";
   out?: string;
   langsmith?: boolean;
   dataset?: string;
@@ -32,11 +27,6 @@ interface EvalCommandOptions {
   progress: boolean;
   /** Read by cli/main.ts's preAction hook (core/tracing.ts hideTracedData) before anything is traced. */
   hideInputs?: boolean;
-  agents?: string;
-  aggregation?: RunOptions["aggregation"];
-  temperature?: number;
-  samples?: number;
-  sampleTemperature?: number;
 }
 
 function summary(r: EvalResult, m: ExperimentMetrics, server: string | undefined, batchCostText: (s: NonNullable<EvalResult["batch"]>) => string): string {
@@ -60,7 +50,6 @@ function summary(r: EvalResult, m: ExperimentMetrics, server: string | undefined
   }
   lines.push(
     `cost: ${m.cost.llmCalls} LLM calls, ${m.cost.promptTokens} prompt + ${m.cost.completionTokens} completion tokens; ${(m.cost.wallMs / 1000).toFixed(1)} s` +
-      (r.workers ? ` on ${r.workers} worker threads` : "") +
       (server ? ` · graphs run on ${server}` : "") +
       (r.cache ? ` · cache ${r.cache.hits} hits / ${r.cache.misses} misses${r.cache.unreadable ? ` (${r.cache.unreadable} unreadable entries)` : ""}` : "") +
       (r.batch ? batchCostText(r.batch) : ""),
@@ -93,43 +82,8 @@ export function problems(r: EvalResult): string | undefined {
   return undefined;
 }
 
-export function parseTemperature(v: string): number {
-  const t = Number(v);
-  if (v.trim() === "" || !Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError(`expected a number from 0 to 2, got "${v}"`);
-  return t;
-}
-
-/** Self-consistency's samples differ only when sampled above temperature 0. */
-export function parseSampleTemperature(v: string): number {
-  const t = parseTemperature(v);
-  if (t === 0) throw new InvalidArgumentError("expected a temperature above 0: at 0 every sample is the same answer");
-  return t;
-}
-
-/** The run options `eval` and `reproduce` share: which agents, how they are aggregated, sampling. */
-export function addMethodOptions(cmd: Command): Command {
-  return cmd
-    .option("--agents <list>", `InsideOut methods: comma-separated emotion agents (${ALL_AGENTS.join(", ")}; default the five Ekman ones)`)
-    .addOption(new Option("-a, --aggregation <strategy>", "InsideOut and self-consistency: llm (the paper), vote or weighted (ERG: llm or weighted; ERG self-consistency: llm)").choices(["llm", "vote", "weighted"]))
-    .addOption(new Option("-t, --temperature <t>", "sampling temperature of the evaluated model (the judge uses 0)").default(0).argParser(parseTemperature))
-    .addOption(new Option("--samples <k>", `self-consistency: how many times the plain recogniser (or responder) is asked (default ${DEFAULT_SAMPLES})`).argParser(positiveInt))
-    .addOption(
-      new Option("--sample-temperature <t>", `self-consistency: the samples' temperature, above 0 (default ${DEFAULT_SAMPLE_TEMPERATURE}; the aggregator uses --temperature)`).argParser(
-        parseSampleTemperature,
-      ),
-    );
-}
-
-/** The options of addMethodOptions as EvalOptions. */
-export function methodOptions(o: Pick<EvalCommandOptions, "agents" | "aggregation" | "temperature" | "samples" | "sampleTemperature">): Partial<EvalOptions> {
-  return {
-    ...(o.agents !== undefined ? { agents: o.agents.split(",").map((a) => a.trim()).filter(Boolean) as RunOptions["agents"] } : {}),
-    ...(o.aggregation !== undefined ? { aggregation: o.aggregation } : {}),
-    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-    ...(o.samples !== undefined ? { samples: o.samples } : {}),
-    ...(o.sampleTemperature !== undefined ? { sampleTemperature: o.sampleTemperature } : {}),
-  };
-}
+/** The methods of either task: eval and reproduce offer every run option any of them reads (ERC's are a superset). */
+export const ALL_METHODS: readonly string[] = [...methodNames("erc"), ...methodNames("erg")];
 
 export function evalCommand(): Command {
   const cmd = new Command("eval")
@@ -140,22 +94,15 @@ export function evalCommand(): Command {
     )
     .addOption(new Option("--task <task>", "erc: emotion recognition; erg: empathetic response generation").choices(["erc", "erg"]).makeOptionMandatory())
     .requiredOption("--method <method>", `erc: ${methodNames("erc").join(", ")}; erg: ${methodNames("erg").join(", ")}`)
-    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "ERG: the LLM judge's model (default: the --model)")
     .option("--no-judge", "ERG: do not run the LLM judge")
-    .option("-l, --labels <set>", "label set: ed32, ed18, meld7, or a JSON label-set file (default: the data's own, ed32 or meld7 for meld:*)")
     .option("--data <source>", "ed:test, ed:valid, meld:test, meld:dev (MELD, multi-party), or a JSONL/CSV file", "ed:test")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
-  return addMethodOptions(cmd)
+  return addRunOptions(cmd, "erc", ALL_METHODS, { noDefault: ["labels"] })
     .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
-    .addOption(
-      new Option("--workers <n>", "threads running the examples' graphs: auto (openai:/ollama: models at --concurrency ≥ 16: one per CPU, 8 examples in flight each at least; none with LangSmith tracing) or a number, 0 for none")
-        .default("auto")
-        .argParser(workersArg),
-    )
     .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-<options that differ from the defaults, e.g. vote-no-fear>][-n<limit>])")
     .option("--langsmith", "upload the experiment to LangSmith, against the dataset of `insideout data upload`")
     .option("--dataset <name>", "with --langsmith: the LangSmith dataset name")
@@ -172,9 +119,10 @@ export function evalCommand(): Command {
         "  insideout eval --task erc --method insideout --data meld:test   # MELD: meld7 labels, weighted-F1 too\n" +
         "  insideout eval --task erc --method insideout --model openai:gpt-4o-mini --server http://127.0.0.1:2024   # graphs on `npm run dev`\n" +
         "  insideout eval --task erc --method self-consistency --samples 5 --sample-temperature 0.7 --limit 200\n" +
+        "--labels defaults to the data's own label set: ed32, or meld7 for meld:*.\n" +
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
-    .action(async (o: EvalCommandOptions) => {
+    .action(async (o: EvalCommandOptions, command: Command) => {
       // Loaded only when the command runs (cli/main.ts).
       const [{ resumableOnInterrupt }, { progressBar, silentProgress }, { runEval }, { BATCH_PRICE_SHARE, batchCostText }] = await Promise.all([
         import("../interrupt.js"),
@@ -187,30 +135,27 @@ export function evalCommand(): Command {
         runEval({
           task: o.task,
           method: o.method,
-          ...(o.model !== undefined ? { model: o.model } : {}),
+          options: givenRunOptions(command),
           ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
           judge: o.judge,
-          ...(o.labels !== undefined ? { labels: o.labels } : {}),
           data: o.data,
           ...(o.limit !== undefined ? { limit: o.limit } : {}),
           seed: o.seed,
           concurrency: o.concurrency,
           ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
           ...(o.tpm !== undefined ? { tpm: o.tpm } : {}),
-          workers: o.workers,
           ...(o.out !== undefined ? { out: o.out } : {}),
           langsmith: o.langsmith === true,
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
           cache: o.cache,
           ...(o.batch ? { batch: true } : {}),
           ...(o.server !== undefined ? { server: o.server } : {}),
-          ...methodOptions(o),
           progress,
         }),
       );
       if (o.json) {
-        const { outDir, resumed, ran, unfinished, errored, cache, workers, batch, examplesPerSecond, reports, metrics } = result;
-        const run = { outDir, resumed, ran, unfinished, errored, cache, workers, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
+        const { outDir, resumed, ran, unfinished, errored, cache, batch, examplesPerSecond, reports, metrics } = result;
+        const run = { outDir, resumed, ran, unfinished, errored, cache, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
         process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
       } else if (result.metrics) {
         process.stdout.write(summary(result, result.metrics, o.server, batchCostText));

@@ -8,12 +8,12 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import type { CompareView } from "../../evaluations/compare.js";
 import type { EvalOptions } from "../../evaluations/options.js";
-import { addMethodOptions, methodOptions, problems } from "./eval.js";
+import { ALL_METHODS, problems } from "./eval.js";
 import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methodNames.js";
 import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
-import type { RunOptions } from "../../state/runOptions.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
-import { type TaskName } from "../../state/runOptions.js";
+import { addRunOptions, givenRunOptions } from "../options.js";
+import type { TaskName } from "../../state/runOptions.js";
 
 interface TableSpec {
   task: TaskName;
@@ -47,7 +47,6 @@ const runsOf = (t: TableSpec): readonly TableRun[] =>
 
 interface ReproduceOptions {
   table: string;
-  model?: string;
   judgeModel?: string;
   limit?: number;
   data: string;
@@ -58,11 +57,6 @@ interface ReproduceOptions {
   batch?: boolean;
   server?: string;
   progress: boolean;
-  agents?: string;
-  aggregation?: RunOptions["aggregation"];
-  temperature?: number;
-  samples?: number;
-  sampleTemperature?: number;
 }
 
 export function reproduceCommand(): Command {
@@ -73,7 +67,6 @@ export function reproduceCommand(): Command {
         .choices(Object.keys(TABLES))
         .makeOptionMandatory(),
     )
-    .option("-m, --model <provider:model>", "model under evaluation (default: auto)")
     .option("--judge-model <provider:model>", "tables 3–4: the judge (the paper used GPT-4; default: the --model)")
     .addOption(new Option("--limit <n>", "a seeded sample of n examples instead of the whole split").argParser(positiveInt))
     .option("--data <source>", "ed:test (the paper's split), ed:valid, or a JSONL/CSV file", "ed:test")
@@ -84,13 +77,14 @@ export function reproduceCommand(): Command {
     .option("--batch", "openai: models: send the requests through the OpenAI Batch API (half the price; see eval --batch)")
     .option("--server <url>", "run the graphs on a LangGraph server (npm run dev, or a deployment: docs/studio.md); needs --model; the judge runs here")
     .option("--no-progress", "no progress bars on stderr");
-  return addMethodOptions(cmd)
+  // The label set is the table's.
+  return addRunOptions(cmd, "erc", ALL_METHODS, { omit: ["labels"] })
     .addHelpText(
       "after",
       "\nExample:\n  insideout reproduce --table 1 --model openai:gpt-4o-mini\n  insideout reproduce --table 4 --model openai:gpt-4o-mini --judge-model openai:gpt-4o --limit 500\n" +
         "  insideout reproduce --table ablation --model openai:gpt-4o-mini --limit 500",
     )
-    .action(async (o: ReproduceOptions) => {
+    .action(async (o: ReproduceOptions, command: Command) => {
       // Loaded only when the command runs (cli/main.ts).
       const [{ compareText, loadAndCompare, writeCompare }, { progressBar, silentProgress }, { runEval }, { planEval }, { variantParts }, { resumableOnInterrupt }] = await Promise.all([
         import("../../evaluations/compare.js"),
@@ -103,20 +97,17 @@ export function reproduceCommand(): Command {
       const table = TABLES[o.table]!;
       const runs = runsOf(table);
       // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
-      if (table.runs && (o.agents !== undefined || o.aggregation !== undefined)) {
+      const chosen = givenRunOptions(command);
+      if (table.runs && (chosen.agents !== undefined || chosen.aggregation !== undefined)) {
         throw new Error(`--table ${o.table} sets the agents and the aggregation itself (one run per choice): leave out --agents and --aggregation.`);
       }
-      const chosen = methodOptions(o);
-      const slug = (o.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
+      const slug = (chosen.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
       const variant = variantParts(chosen, runs.some((r) => isSelfConsistency(r.method))).map((p) => `-${p.replace(/[^A-Za-z0-9._+-]+/g, "-")}`).join("");
       const root = o.out ?? path.join("experiments", `${/^\d+$/.test(o.table) ? `table${o.table}` : o.table}-${slug}${variant}${o.limit ? `-n${o.limit}` : ""}`);
       const evalOf = (run: TableRun): EvalOptions => ({
         task: table.task,
         method: run.method,
-        ...chosen,
-        ...run.options,
-        labels: table.labels,
-        ...(o.model !== undefined ? { model: o.model } : {}),
+        options: { ...chosen, ...run.options, labels: table.labels },
         ...(o.judgeModel !== undefined ? { judgeModel: o.judgeModel } : {}),
         judge: table.task === "erg",
         ...(o.limit !== undefined ? { limit: o.limit } : {}),

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { addGraphOptions, toRunOptions, type GraphCommandOptions } from "../options.js";
+import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
 import { methodNames } from "../../graphs/methodNames.js";
 
 export function respondCommand(): Command {
@@ -15,20 +15,20 @@ export function respondCommand(): Command {
         .choices(methodNames("erg"))
         .default("erc+insideout"),
     );
-  addGraphOptions(cmd).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
+  addGraphOptions(cmd, "erg", methodNames("erg")).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
     // Loaded only when the command runs (cli/main.ts).
-    const [{ validateOptions }, { readDialogue }, { runnerFor }, { formatResult }] = await Promise.all([
+    const [{ runLocally }, { readDialogue }, { runRemotely }, { formatResult }] = await Promise.all([
       import("../run.js"),
       import("../dialogue.js"),
       import("../remote.js"),
       import("../format.js"),
     ]);
     // Checked before the dialogue is read and before any model call: a run that cannot work costs nothing.
-    const options = validateOptions(toRunOptions(o), { task: "erg", method: o.method });
+    const run = checkRun("erg", o.method, givenRunOptions(cmd));
     const dialogue = await readDialogue(turns, o.file);
     const live = !o.json && process.stderr.isTTY;
     // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
-    const result = await runnerFor(o.server)("erg", o.method, dialogue, options, o.json ? undefined : (node, update) => {
+    const result = await (o.server ? runRemotely.bind(null, o.server) : runLocally)(run, dialogue, o.json ? undefined : (node, update) => {
       if (live) for (const [name, c] of Object.entries(update.candidates ?? {})) process.stderr.write(`  ${name.padEnd(10)} proposes: ${c.reply}\n`);
     });
     process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);

@@ -122,20 +122,6 @@ function parseInteger(value: string | undefined, column: string, file: string, l
   return Number.parseInt(value, 10);
 }
 
-/** One data row; undefined for a blank line. Throws DataFileError for a row that cannot be read. */
-export function parseEdCsvRow(
-  text: string,
-  file: string,
-  line: number,
-  warnings: LoadWarning[],
-  options: EdCsvOptions = {},
-): EdCsvRow | undefined {
-  const stripped = text.trim();
-  if (stripped === "") return undefined;
-  const [row] = splitRows([{ line, text: stripped }]);
-  return row && edRow(row, file, warnings, options);
-}
-
 function edRow({ line, fields }: RowFields, file: string, warnings: LoadWarning[], options: EdCsvOptions): EdCsvRow {
   if (fields.length < 6) {
     throw new DataFileError(

@@ -1,30 +1,25 @@
 /**
- * Loading evaluation examples: the named EmpatheticDialogues splits (`ed:test`, `ed:valid`), MELD's (`meld:test`,
- * `meld:dev`, data/meld.ts), or any JSONL/CSV file, and a seeded sample of them.
+ * EmpatheticDialogues: where its splits are (`ed:test`, `ed:valid`, `ed:train`), and the JSONL reader for them and
+ * for any examples file (loaded through index.ts, the datasets' entry point).
  *
  * JSONL lines may be in any of three shapes: MoEL's split as in `derived/ed_*_moel_format.jsonl` (context, target,
  * emotion, situation, conv_id), our own Example (id, dialogue, emotion, reference), or a whole conversation as in
  * `derived/ed_*_conversations.jsonl` (utterances, emotion), which gives one example per listener turn.
  */
-import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
-import { conversationExamples, loadEdCsv } from "./csv.js";
+import { cacheDir, setting } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
+import { conversationExamples } from "./csv.js";
 import { DataFileError, readLines } from "./lines.js";
-import { isMeldHeader, loadMeldCsv, loadMeldSplit } from "./meld.js";
-import { ED_SPLITS, exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
-
-export { DataFileError } from "./lines.js";
-export { repoRoot } from "../../store/paths.js";
+import { exampleId, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
 const KNOWN_EMOTIONS: ReadonlySet<string> = new Set(ED32_LABELS);
 
 /** Where `insideout data fetch` puts the converted files. */
 export function fetchedDataDir(): string {
-  return join(insideoutCacheDir(), "empathetic_dialogues");
+  return join(cacheDir(), "empathetic_dialogues");
 }
 
 /**
@@ -32,8 +27,8 @@ export function fetchedDataDir(): string {
  * exists; else the folder `insideout data fetch` writes to.
  */
 export function defaultDataDir(): string {
-  const env = process.env.INSIDEOUT_DATA_DIR;
-  if (env) return resolve(env);
+  const set = setting("INSIDEOUT_DATA_DIR");
+  if (set) return resolve(set);
   return developmentDataDir("empathetic_dialogues", "derived") ?? fetchedDataDir();
 }
 
@@ -117,7 +112,7 @@ function examplesOfRecord(value: unknown, file: string, line: number, warnings: 
     return conversationExamples({
       convId: r.conv_id,
       emotion: checkEmotion(r.emotion, file, line),
-      ...(r.situation !== undefined ? { situation: r.situation } : {}),
+      situation: r.situation,
       utterances: r.utterances,
     });
   }
@@ -158,68 +153,4 @@ export async function loadJsonl(file: string, warnings: LoadWarning[] = []): Pro
     out.push(ex);
   }
   return out;
-}
-
-export type DatasetSource = `ed:${EdSplit}` | "meld:test" | "meld:dev" | (string & {});
-
-export interface LoadOptions {
-  /** Folder of `ed_<split>_moel_format.jsonl`; default `defaultDataDir()`. */
-  dataDir?: string;
-  /** Collects non-fatal problems (e.g. CSV rows with extra fields). */
-  warnings?: LoadWarning[];
-}
-
-/** The label set a dataset's gold labels are written in: `meld7` for `meld:*`, else `ed32`. */
-export function defaultLabelsFor(source: DatasetSource): string {
-  return /^meld:/.test(source) ? "meld7" : "ed32";
-}
-
-/** The first line of a file, or "" (bounded, like every read of a data file). */
-async function firstLine(file: string): Promise<string> {
-  for await (const { text } of readLines(file)) return text;
-  return "";
-}
-
-/**
- * `ed:test`, `ed:valid` (`ed:train` after `insideout data fetch`), `meld:test`, `meld:dev`, or the path of a JSONL
- * file or of a CSV in either release's format (told apart by its header).
- */
-export async function loadDataset(source: DatasetSource, options: LoadOptions = {}): Promise<Example[]> {
-  const warnings = options.warnings ?? [];
-  const meld = /^meld:(.*)$/.exec(source);
-  if (meld) return loadMeldSplit(source, meld[1]!);
-  const named = /^ed:(.+)$/.exec(source);
-  if (named) {
-    const split = named[1] as EdSplit;
-    if (!ED_SPLITS.includes(split)) {
-      throw new Error(`Unknown dataset ${source}: use ed:test, ed:valid, ed:train, meld:test, meld:dev or a file path.`);
-    }
-    const dir = options.dataDir ?? defaultDataDir();
-    const file = edSplitFile(split, dir);
-    if (!existsSync(file)) {
-      throw new Error(
-        `EmpatheticDialogues ${split} split not found (${file}): run \`insideout data fetch\`, or set INSIDEOUT_DATA_DIR to a folder holding ed_${split}_moel_format.jsonl.`,
-      );
-    }
-    return loadJsonl(file, warnings);
-  }
-  if (!existsSync(source)) throw new Error(`Dataset file not found: ${source}`);
-  if (statSync(source).isDirectory()) throw new Error(`Dataset ${source} is a folder: give a JSONL or CSV file.`);
-  if (/\.csv$/i.test(source)) return isMeldHeader(await firstLine(source)) ? loadMeldCsv(source, warnings) : loadEdCsv(source, warnings);
-  return loadJsonl(source, warnings);
-}
-
-/**
- * A deterministic sample of n examples: each example is ranked by sha256(seed, id) and the n lowest are kept, in
- * their original order. It depends only on (ids, n, seed): not on the input order, nor on any earlier call (no
- * shared random state), and a larger n keeps every example of a smaller one, so `--limit` can grow a run.
- */
-export function sample<T extends { id: string }>(examples: readonly T[], n: number, seed: number | string = 0): T[] {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`sample size must be a non-negative integer, got ${n}`);
-  if (n >= examples.length) return [...examples];
-  const rank = (id: string): string => createHash("sha256").update(`${String(seed)}\u0000${id}`).digest("hex");
-  const ranked = examples.map((ex, i) => ({ i, key: rank(ex.id) }));
-  ranked.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
-  const keep = new Set(ranked.slice(0, n).map((r) => r.i));
-  return examples.filter((_, i) => keep.has(i));
 }

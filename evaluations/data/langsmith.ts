@@ -12,7 +12,7 @@
 import { Client } from "langsmith";
 import type { Example as LsExample, ExampleCreate, ExampleUpdate, KVMap } from "langsmith/schemas";
 import { langsmithClientOptions, langsmithFailure, reachLangSmith } from "../../core/langsmithErrors.js";
-import { loadDataset, sample } from "./ed.js";
+import { loadDataset, sample } from "./index.js";
 import { DEFAULT_DATASET_NAME, type EdSplit, type Example } from "./types.js";
 
 const BATCH = 100;

@@ -3,7 +3,8 @@
  * (node's readline would silently replace it with U+FFFD) and memory stays flat on large files.
  */
 import { createReadStream } from "node:fs";
-import { formatBytes, limitFromEnv } from "../../core/inputLimits.js";
+import { formatBytes } from "../../core/inputLimits.js";
+import { setting } from "../../core/settings.js";
 
 export class DataFileError extends Error {
   constructor(
@@ -39,21 +40,14 @@ function decodeLine(bytes: Buffer, file: string, number: number): string {
   return text;
 }
 
-/** Bytes one line of a data file may hold; INSIDEOUT_MAX_DATA_LINE_BYTES overrides. EmpatheticDialogues lines are < 10 KiB. */
-export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
-/** Bytes a data file may hold in all; INSIDEOUT_MAX_DATA_BYTES overrides. ED's train split is ~30 MiB. */
-export const DEFAULT_MAX_FILE_BYTES = 256 << 20;
-
 export interface LineLimits {
   lineBytes: number;
   fileBytes: number;
 }
 
-export function lineLimits(env: NodeJS.ProcessEnv = process.env): LineLimits {
-  return {
-    lineBytes: limitFromEnv("INSIDEOUT_MAX_DATA_LINE_BYTES", DEFAULT_MAX_LINE_BYTES, env),
-    fileBytes: limitFromEnv("INSIDEOUT_MAX_DATA_BYTES", DEFAULT_MAX_FILE_BYTES, env),
-  };
+/** Bytes one line of a data file may hold (EmpatheticDialogues lines are < 10 KiB), and a whole file (its train split is ~30 MiB). */
+export function lineLimits(): LineLimits {
+  return { lineBytes: setting("INSIDEOUT_MAX_DATA_LINE_BYTES"), fileBytes: setting("INSIDEOUT_MAX_DATA_BYTES") };
 }
 
 function lineTooLong(file: string, number: number, limits: LineLimits): DataFileError {

@@ -12,7 +12,8 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { MELD7_LABELS } from "../../taxonomy/labelSets.js";
-import { developmentDataDir, insideoutCacheDir } from "../../store/paths.js";
+import { cacheDir, setting } from "../../core/settings.js";
+import { developmentDataDir } from "../../store/paths.js";
 import { DataFileError, readLines, type Line } from "./lines.js";
 import type { Example, LoadWarning } from "./types.js";
 
@@ -31,13 +32,13 @@ export function meldFileName(split: MeldSplit): string {
 
 /** Where `insideout data fetch meld` puts the files. */
 export function fetchedMeldDir(): string {
-  return join(insideoutCacheDir(), "meld");
+  return join(cacheDir(), "meld");
 }
 
 /** `$INSIDEOUT_MELD_DIR`; else the development copy `<repo>/../shared/data/meld` if it exists; else the fetch folder. */
 export function defaultMeldDir(): string {
-  const env = process.env.INSIDEOUT_MELD_DIR;
-  if (env) return resolve(env);
+  const set = setting("INSIDEOUT_MELD_DIR");
+  if (set) return resolve(set);
   return developmentDataDir("meld") ?? fetchedMeldDir();
 }
 

@@ -5,6 +5,7 @@
  * timeouts, masked errors, and a byte cap on the files read.
  */
 import { OpenAIClient, toFile } from "@langchain/openai";
+import { setting } from "../../core/settings.js";
 import { resilientFetch, sleep } from "../limits.js";
 import { openaiConnection } from "../openai.js";
 
@@ -33,22 +34,14 @@ const MAX_FILE_BYTES = 1024 ** 3;
 /** Batches looked through when a killed run's uploaded file is matched to the batch it may have become. */
 const MAX_LISTED = 2000;
 
-function envMs(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 1) throw new Error(`${name} must be a number of milliseconds ≥ 1, got "${raw}".`);
-  return n;
-}
-
 /** How often a pending batch is asked about (INSIDEOUT_BATCH_POLL_MS, default 30 s). */
 export function batchPollMs(): number {
-  return envMs("INSIDEOUT_BATCH_POLL_MS", 30_000);
+  return setting("INSIDEOUT_BATCH_POLL_MS");
 }
 
 /** Quiet time after a stage's last request before it is submitted (INSIDEOUT_BATCH_SETTLE_MS, default 200 ms). */
 export function batchSettleMs(): number {
-  return envMs("INSIDEOUT_BATCH_SETTLE_MS", 200);
+  return setting("INSIDEOUT_BATCH_SETTLE_MS");
 }
 
 export interface BatchStatus {

@@ -9,8 +9,9 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { cacheDir, SettingError, setting, type Environment } from "../../core/settings.js";
 import { DEFAULT_LOCAL_MODEL } from "../defaultLocal.js";
-import { cacheDir, downloadFile, ensurePinnedModel } from "../download.js";
+import { downloadFile, ensurePinnedModel } from "../download.js";
 import type { ModelOptions, ResolvedModel } from "../types.js";
 import { ChatLocalLlama } from "./chatModel.js";
 import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
@@ -35,45 +36,37 @@ export class LocalModelError extends Error {
   }
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, key: string, min: number): number | undefined {
-  const raw = env[key];
-  if (raw === undefined || raw === "") return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new LocalModelError(`${key}="${raw}" must be a whole number ≥ ${min}`);
-  return n;
-}
-
 /**
  * Engine settings: explicit options first, then INSIDEOUT_LOCAL_THREADS (threads.ts), INSIDEOUT_LOCAL_SEQUENCES,
  * INSIDEOUT_LOCAL_CONTEXT and INSIDEOUT_LOCAL_BATCH, else the defaults (engine.ts DEFAULT_ENGINE_CONFIG; threads by
  * the cores busy at the first load).
  */
-export async function engineConfigFrom(options: LocalModelOptions, env: NodeJS.ProcessEnv = process.env): Promise<EngineConfig> {
+export async function engineConfigFrom(options: LocalModelOptions, env?: Environment): Promise<EngineConfig> {
   const threads = options.threads ?? (await threadsFromEnv(env));
-  const batchSize = options.batchSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_BATCH", 1) ?? DEFAULT_ENGINE_CONFIG.batchSize;
+  const batchSize = options.batchSize ?? setting("INSIDEOUT_LOCAL_BATCH", env) ?? DEFAULT_ENGINE_CONFIG.batchSize;
   return {
-    sequences: options.sequences ?? intFromEnv(env, "INSIDEOUT_LOCAL_SEQUENCES", 1) ?? DEFAULT_ENGINE_CONFIG.sequences,
-    contextSize: options.contextSize ?? intFromEnv(env, "INSIDEOUT_LOCAL_CONTEXT", 256) ?? DEFAULT_ENGINE_CONFIG.contextSize,
+    sequences: options.sequences ?? setting("INSIDEOUT_LOCAL_SEQUENCES", env) ?? DEFAULT_ENGINE_CONFIG.sequences,
+    contextSize: options.contextSize ?? setting("INSIDEOUT_LOCAL_CONTEXT", env) ?? DEFAULT_ENGINE_CONFIG.contextSize,
     ...(threads !== undefined ? { threads } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
   };
 }
 
 /** INSIDEOUT_LOCAL_MAX_STRING: the longest string (characters) the grammar lets a structured answer hold. */
-function grammarLimitsFrom(env: NodeJS.ProcessEnv): Partial<GrammarLimits> {
-  const maxStringLength = intFromEnv(env, "INSIDEOUT_LOCAL_MAX_STRING", 1);
+function grammarLimitsFrom(): Partial<GrammarLimits> {
+  const maxStringLength = setting("INSIDEOUT_LOCAL_MAX_STRING");
   return maxStringLength !== undefined ? { maxStringLength } : {};
 }
 
 /** `hf:owner/repo/path/file.gguf#revision` → its download URL and cache path. */
-export function parseHfUri(uri: string, env: NodeJS.ProcessEnv = process.env): { url: string; dest: string } {
+export function parseHfUri(uri: string, env?: Environment): { url: string; dest: string } {
   const m = /^hf:([\w.-]+)\/([\w.-]+)\/(.+?\.gguf)(?:#([\w.-]+))?$/i.exec(uri);
   if (!m) {
     throw new LocalModelError(`Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
   }
   const [, owner, repo, file, revision] = m as unknown as [string, string, string, string, string | undefined];
   const rev = revision ?? "main";
-  const endpoint = (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, "");
+  const endpoint = setting("HF_ENDPOINT", env).replace(/\/+$/, "");
   return {
     url: `${endpoint}/${owner}/${repo}/resolve/${rev}/${file.split("/").map(encodeURIComponent).join("/")}`,
     dest: join(cacheDir(env), "models", "hf", owner, repo, rev, ...file.split("/")),
@@ -116,20 +109,20 @@ function checkHeader(path: string): void {
 const downloads = new Map<string, Promise<string>>();
 
 /** Where the GGUF for `local:<name>` is, downloading it once per process (and once per cache) if needed. */
-export async function resolveLocalPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function resolveLocalPath(name: string): Promise<string> {
   if (name === "default") {
     let pending = downloads.get("default");
     if (!pending) {
       // INSIDEOUT_DEFAULT_MODEL_URL: a mirror of the same file (the checksum still has to match).
-      const url = env.INSIDEOUT_DEFAULT_MODEL_URL || undefined;
-      pending = ensurePinnedModel(DEFAULT_LOCAL_MODEL, { env, ...(url ? { url } : {}) });
+      const url = setting("INSIDEOUT_DEFAULT_MODEL_URL");
+      pending = ensurePinnedModel(DEFAULT_LOCAL_MODEL, url ? { url } : {});
       downloads.set("default", pending);
       pending.catch(() => downloads.delete("default"));
     }
     return pending;
   }
   if (name.startsWith("hf:")) {
-    const { url, dest } = parseHfUri(name, env);
+    const { url, dest } = parseHfUri(name);
     let pending = downloads.get(dest);
     if (!pending) {
       pending = (async () => {
@@ -172,16 +165,16 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
   try {
     contextTokens = (await localEngine(modelPath, engine)).contextSize;
   } catch (error) {
-    if (error instanceof LocalRuntimeError) throw error;
+    if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
     throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const fields = {
     modelPath,
     temperature: options.temperature ?? 0,
     seed: options.seed,
-    maxTokens: options.maxTokens ?? intFromEnv(process.env, "INSIDEOUT_LOCAL_MAX_TOKENS", 1),
+    maxTokens: options.maxTokens ?? setting("INSIDEOUT_LOCAL_MAX_TOKENS"),
     engine,
-    grammarLimits: grammarLimitsFrom(process.env),
+    grammarLimits: grammarLimitsFrom(),
   };
   // Every run (and every eval worker) resolves its model once: hand out one chat-model object per distinct setting.
   const key = JSON.stringify(fields);

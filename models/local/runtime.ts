@@ -5,6 +5,7 @@
  * opts into node-llama-cpp's detection (`auto`, `cuda`, `vulkan`, `metal`).
  */
 import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaOptions } from "node-llama-cpp";
+import { SettingError, setting } from "../../core/settings.js";
 import { LocalRuntimeError } from "./runtimeError.js";
 import { poolThreads } from "./threads.js";
 
@@ -16,31 +17,25 @@ export const BUILD_HINT =
 
 let runtime: Promise<Llama> | undefined;
 
-function gpuOption(env: NodeJS.ProcessEnv): LlamaOptions["gpu"] {
-  const v = env.INSIDEOUT_LLAMA_GPU?.trim().toLowerCase();
-  if (!v || v === "false" || v === "0" || v === "cpu") return false;
-  if (v === "auto" || v === "cuda" || v === "vulkan" || v === "metal") return v;
-  throw new LocalRuntimeError(`INSIDEOUT_LLAMA_GPU="${v}" is not one of false, auto, cuda, vulkan, metal`);
+function gpuOption(): LlamaOptions["gpu"] {
+  const gpu = setting("INSIDEOUT_LLAMA_GPU");
+  return gpu === "false" ? false : gpu;
 }
 
-function buildOption(env: NodeJS.ProcessEnv): "never" | "auto" {
-  return env.INSIDEOUT_LLAMA_BUILD === "auto" ? "auto" : "never";
-}
-
-export function llamaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Llama> {
+export function llamaRuntime(): Promise<Llama> {
   runtime ??= (async () => {
     try {
-      const maxThreads = poolThreads(env);
+      const maxThreads = poolThreads();
       return await getLlama({
-        gpu: gpuOption(env),
-        build: buildOption(env),
+        gpu: gpuOption(),
+        build: setting("INSIDEOUT_LLAMA_BUILD"),
         logLevel: LlamaLogLevel.error,
         progressLogs: false,
         ...(maxThreads !== undefined ? { maxThreads } : {}),
       });
     } catch (error) {
       runtime = undefined;
-      if (error instanceof LocalRuntimeError) throw error;
+      if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
       if (error instanceof NoBinaryFoundError) {
         throw new LocalRuntimeError(`node-llama-cpp has no llama.cpp binary that works on this machine: ${BUILD_HINT}.`, { cause: error });
       }

@@ -8,7 +8,7 @@
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LocalRuntimeError } from "./runtimeError.js";
+import { setting, type Environment } from "../../core/settings.js";
 
 /** Threads for `busy` busy cores out of `cores`. */
 export function defaultThreads(cores: number, busy: number): number {
@@ -49,29 +49,20 @@ export function defaultThreadsOnce(): Promise<number> {
   return chosen;
 }
 
-/**
- * INSIDEOUT_LOCAL_THREADS (or the older INSIDEOUT_THREADS) when set; its `threads` is undefined for 0 (node-llama-cpp's
- * own choice).
- */
-function threadsSetting(env: NodeJS.ProcessEnv): { threads: number | undefined } | undefined {
-  for (const key of ["INSIDEOUT_LOCAL_THREADS", "INSIDEOUT_THREADS"]) {
-    const raw = env[key];
-    if (raw === undefined || raw === "") continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new LocalRuntimeError(`${key}="${raw}" is not a whole number of threads (0: node-llama-cpp's choice)`);
-    return { threads: n === 0 ? undefined : n };
-  }
-  return undefined;
+/** INSIDEOUT_LOCAL_THREADS (or its older name INSIDEOUT_THREADS) when set; `threads` is undefined for 0 (node-llama-cpp's choice). */
+function threadsSetting(env?: Environment): { threads: number | undefined } | undefined {
+  const n = setting("INSIDEOUT_LOCAL_THREADS", env);
+  return n === undefined ? undefined : { threads: n === 0 ? undefined : n };
 }
 
 /** A context's threads: the setting, else the default; undefined is node-llama-cpp's own choice. */
-export async function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+export async function threadsFromEnv(env?: Environment): Promise<number | undefined> {
   const set = threadsSetting(env);
   return set ? set.threads : defaultThreadsOnce();
 }
 
 /** The runtime's thread pool, which every context's threads fit in: the setting, else the most the default gives. */
-export function poolThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const set = threadsSetting(env);
+export function poolThreads(): number | undefined {
+  const set = threadsSetting();
   return set ? set.threads : defaultThreads(availableParallelism(), 0);
 }

@@ -1,12 +1,14 @@
 /**
  * A loopback OpenAI-compatible server with canned, persona-aware answers, for trying the CLI without a model and for
  * the README's sample output: `npx tsx tests/helpers/demoServer.ts 18080` then OPENAI_BASE_URL=http://127.0.0.1:18080/v1.
- * It answers as OpenAI does: `stream: true` as SSE chunks (a LangGraph server streams the agents' messages), anything
- * but POST /v1/chat/completions a 404 JSON error, a body that is not a chat request a 400 JSON error.
+ * It answers as OpenAI does: `stream: true` as SSE chunks, a few words each (a chat client shows the reply as it
+ * comes), each completion its own id, anything but POST /v1/chat/completions a 404 JSON error, a body that is not a
+ * chat request a 400 JSON error. A structured request gets a valid answer whatever its schema and label set, sent as
+ * `response_format`, a tool, or (structured output by prompt) in the prompt's text.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFromSchema, requestedSchema, promptOf, type ChatRequest } from "./openaiServer.js";
+import { answerFromSchema, requestedSchema, promptOf, type ChatRequest, type JsonSchema } from "./openaiServer.js";
 import { roleOf } from "./roles.js";
 
 const VIEWS: Record<string, [string, number, string, string]> = {
@@ -17,17 +19,38 @@ const VIEWS: Record<string, [string, number, string, string]> = {
   sadness: ["excited", 0.7, "Relief after a long search, mostly joy.", "After all that waiting, you deserve this happiness."],
 };
 
+/** Labels to answer when the label set lacks the persona's own, first one present wins (else the set's first). */
+const CHEERFUL = ["excited", "joyful", "joy", "happy", "happiness", "content"];
+
+/** The JSON schema that structured output by prompt writes into the prompt (models/ask.ts), if the prompt has one. */
+function schemaInPrompt(req: ChatRequest): JsonSchema | undefined {
+  const text = promptOf(req);
+  const at = text.indexOf("valid against this JSON schema:");
+  if (at < 0) return undefined;
+  const body = text.slice(text.indexOf("{", at));
+  try {
+    return JSON.parse(body.slice(0, body.lastIndexOf("}") + 1)) as JsonSchema;
+  } catch {
+    return undefined;
+  }
+}
+
 function answer(req: ChatRequest): string {
   const role = roleOf(promptOf(req));
-  const schema = requestedSchema(req);
+  const schema = requestedSchema(req) ?? schemaInPrompt(req);
   if (!schema) return "Congratulations! That is wonderful news. What are you looking forward to most?";
   const view = role.kind === "agent" ? VIEWS[role.emotion] : undefined;
   const value = answerFromSchema(schema, (prop, options) => {
-    if (prop === "emotion") return view?.[0] ?? "excited";
+    if (prop === "emotion") {
+      const wanted = [view?.[0], ...CHEERFUL].find((label) => label !== undefined && options.includes(label));
+      return wanted ?? options[0];
+    }
     if (prop === "choice") return options.includes("happiness") ? "happiness" : options[0];
     return options[0];
   }) as Record<string, unknown>;
-  if ("confidence" in value) value.confidence = view?.[1] ?? 0.85;
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  const confidence = schema.properties?.confidence;
+  if ("confidence" in value && (confidence?.maximum ?? 1) >= 0.85 && (confidence?.minimum ?? 0) <= 0.4) value.confidence = view?.[1] ?? 0.85;
   if ("rationale" in value) value.rationale = view?.[2] ?? "The speaker is thrilled about the new job.";
   if ("reply" in value) value.reply = view?.[3] ?? "Congratulations!";
   return JSON.stringify(value);
@@ -54,13 +77,23 @@ function chatRequestOf(body: string): ChatRequest | string {
   return q as ChatRequest;
 }
 
-/** `stream: true`: the answer as chat.completion.chunk events, a few words per chunk, then usage if asked, [DONE]. */
-function streamAnswer(res: ServerResponse, q: ChatRequest, content: string, usage: Record<string, number>): void {
-  const base = { id: "demo", object: "chat.completion.chunk", created: 0, model: q.model };
+/** Each completion's own id, as OpenAI gives: a chat client keys its messages by it. */
+let completions = 0;
+const completionId = () => `chatcmpl-demo-${++completions}`;
+
+/**
+ * `stream: true`: the answer as chat.completion.chunk events, a few words per chunk (`chunkMs` apart, so that a
+ * client shows it growing), then usage if asked, [DONE].
+ */
+async function streamAnswer(res: ServerResponse, q: ChatRequest, content: string, usage: Record<string, number>): Promise<void> {
+  const base = { id: completionId(), object: "chat.completion.chunk", created: 0, model: q.model };
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   const pieces = content.match(/\S+\s*|\s+/g) ?? [""];
-  pieces.forEach((piece, i) => send({ ...base, choices: [{ index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, finish_reason: null }] }));
+  for (const [i, piece] of pieces.entries()) {
+    if (i > 0 && chunkMs > 0) await new Promise((r) => setTimeout(r, chunkMs));
+    send({ ...base, choices: [{ index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, finish_reason: null }] });
+  }
   send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
   if ((q.stream_options as { include_usage?: boolean } | undefined)?.include_usage) send({ ...base, choices: [], usage });
   res.end("data: [DONE]\n\n");
@@ -78,10 +111,19 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   const promptTokens = Math.round(JSON.stringify(q.messages).length / 4);
   const completionTokens = Math.round(content.length / 4);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-  if (q.stream === true) return streamAnswer(res, q, content, usage);
+  if (q.stream === true) {
+    streamAnswer(res, q, content, usage).catch((e: unknown) => res.destroy(e instanceof Error ? e : new Error(String(e))));
+    return;
+  }
+  // Unstreamed, the answer takes as long as its chunks would have.
+  const pieces = content.match(/\S+\s*|\s+/g)?.length ?? 1;
+  setTimeout(() => sendCompletion(res, q, content, usage), chunkMs * (pieces - 1));
+}
+
+function sendCompletion(res: ServerResponse, q: ChatRequest, content: string, usage: Record<string, number>): void {
   res.writeHead(200, { "content-type": "application/json" });
   res.end(JSON.stringify({
-    id: "demo", object: "chat.completion", created: 0, model: q.model,
+    id: completionId(), object: "chat.completion", created: 0, model: q.model,
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
     usage,
   }));
@@ -91,6 +133,16 @@ const arg = process.argv[2] ?? "18080";
 const port = Number(arg);
 if (!/^\d+$/.test(arg) || port > 65535) {
   process.stderr.write(`demo server: the port must be a number from 0 to 65535, got "${arg}".\n`);
+  process.exit(2);
+}
+/**
+ * Optional second argument: milliseconds between an answer's chunks, a few words each (0, the default, answers at
+ * once): a model that takes its time, so a client can be seen showing the run as it goes.
+ */
+const chunkArg = process.argv[3] ?? "0";
+const chunkMs = Number(chunkArg);
+if (!/^\d+$/.test(chunkArg) || chunkMs > 10_000) {
+  process.stderr.write(`demo server: the chunk delay must be a number of milliseconds from 0 to 10000, got "${chunkArg}".\n`);
   process.exit(2);
 }
 const server = createServer((req, res) => {

@@ -1,27 +1,36 @@
 /**
- * Reference values from NLTK (Debian's python3-nltk: `apt-get install -y python3-nltk`), computed at test time in a
- * Python child process, so metric tests compare with an independent implementation rather than with themselves.
+ * Reference values from NLTK (Debian's python3-nltk: `apt-get install -y python3-nltk`) and other Python references
+ * (`runPython(script, input, module)`), computed at test time in a Python child process, so metric tests compare with
+ * an independent implementation rather than with themselves.
  */
 import { spawnSync } from "node:child_process";
 
-let cached: string | undefined;
+const found = new Map<string, string>();
 
-/** A python3 that can import nltk: $INSIDEOUT_PYTHON, then Debian's /usr/bin/python3, then python3 on PATH. */
-export function pythonWithNltk(): string {
-  if (cached) return cached;
+/** A python3 that can import `module`: $INSIDEOUT_PYTHON, then Debian's /usr/bin/python3, then python3 on PATH. */
+export function pythonWith(module: string): string {
+  const known = found.get(module);
+  if (known) return known;
   const candidates = [process.env.INSIDEOUT_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
   for (const py of candidates) {
-    const r = spawnSync(py, ["-c", "import nltk"], { encoding: "utf8" });
-    if (r.status === 0) return (cached = py);
+    const r = spawnSync(py, ["-c", `import ${module}`], { encoding: "utf8" });
+    if (r.status === 0) {
+      found.set(module, py);
+      return py;
+    }
   }
   throw new Error(
-    `No python3 with NLTK found (tried ${candidates.join(", ")}): run "apt-get install -y python3-nltk" or set INSIDEOUT_PYTHON.`,
+    `No python3 with ${module} found (tried ${candidates.join(", ")}): install it (e.g. "apt-get install -y python3-${module}") or set INSIDEOUT_PYTHON.`,
   );
 }
 
-/** Runs a Python script that reads JSON on stdin and writes JSON on stdout. */
-export function runPython<T>(script: string, input: unknown): T {
-  const r = spawnSync(pythonWithNltk(), ["-c", script], {
+export function pythonWithNltk(): string {
+  return pythonWith("nltk");
+}
+
+/** Runs a Python script that reads JSON on stdin and writes JSON on stdout, with a python3 that can import `module`. */
+export function runPython<T>(script: string, input: unknown, module = "nltk"): T {
+  const r = spawnSync(pythonWith(module), ["-c", script], {
     input: JSON.stringify(input),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,

@@ -73,19 +73,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Each completion's own id, as OpenAI gives: a messages-based graph keys its messages by it. */
+let completions = 0;
+
 export function completion(req: ChatRequest, answer: string | { toolCall: { name: string; arguments: string } }) {
+  const n = ++completions;
   const message =
     typeof answer === "string"
       ? { role: "assistant", content: answer }
       : {
           role: "assistant",
           content: null,
-          tool_calls: [{ id: "call_1", type: "function", function: answer.toolCall }],
+          tool_calls: [{ id: `call_${n}`, type: "function", function: answer.toolCall }],
         };
-  const promptTokens = req.messages.reduce((n, m) => n + (m.content ?? "").split(/\s+/).length, 0);
+  // Content is a text or a list of parts (LangChain v1 agents send their system prompt as parts).
+  const promptTokens = req.messages.reduce((n, m) => n + (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")).split(/\s+/).length, 0);
   const completionTokens = (typeof answer === "string" ? answer : answer.toolCall.arguments).split(/\s+/).length;
   return {
-    id: "chatcmpl-test",
+    id: `chatcmpl-test-${n}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: req.model,
@@ -101,7 +106,7 @@ function streamedCompletion(req: ChatRequest, answer: string | { toolCall: { nam
   const delta =
     typeof answer === "string"
       ? { role: "assistant", content: answer }
-      : { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: answer.toolCall }] };
+      : { role: "assistant", content: null, tool_calls: [{ index: 0, id: full.choices[0]!.message.tool_calls![0]!.id, type: "function", function: answer.toolCall }] };
   const events: unknown[] = [
     { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: full.choices[0]!.finish_reason }] },

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { checkRun } from "../../cli/options.js";
 import { runLocally } from "../../cli/run.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
@@ -91,7 +92,7 @@ describe("blank turns", () => {
     const before = openai.requests.length;
     process.env.OPENAI_BASE_URL = openai.url;
     process.env.OPENAI_API_KEY = "sk-test";
-    await expect(runLocally("erc", "baseline", ["I lost my job.", "  ", "It was my dream job."], { model: "openai:m" })).rejects.toThrow(
+    await expect(runLocally(checkRun("erc", "baseline", { model: "openai:m" }), ["I lost my job.", "  ", "It was my dream job."])).rejects.toThrow(
       /^Turn 2 of 3 in the dialogue is blank/,
     );
     expect(openai.requests.length).toBe(before);

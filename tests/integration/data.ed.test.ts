@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadEdCsv } from "../../evaluations/data/csv.js";
-import { loadDataset } from "../../evaluations/data/ed.js";
+import { loadDataset } from "../../evaluations/data/index.js";
 import type { Example } from "../../evaluations/data/types.js";
 
 const ED = resolve(process.cwd(), "..", "shared", "data", "empathetic_dialogues");

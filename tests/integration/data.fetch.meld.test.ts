@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dataCommand } from "../../cli/commands/data.js";
-import { loadDataset } from "../../evaluations/data/ed.js";
+import { loadDataset } from "../../evaluations/data/index.js";
 import { fetchMeld, MAX_MELD_FILE_BYTES, type MeldFetchResult } from "../../evaluations/data/fetchMeld.js";
 import { REPO } from "../helpers/cli.js";
 

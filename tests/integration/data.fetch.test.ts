@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dataCommand } from "../../cli/commands/data.js";
-import { loadDataset } from "../../evaluations/data/ed.js";
+import { loadDataset } from "../../evaluations/data/index.js";
 import { fetchEmpatheticDialogues, type FetchResult } from "../../evaluations/data/fetch.js";
 
 const HEADER = "conv_id,utterance_idx,context,prompt,speaker_idx,utterance,selfeval,tags";

@@ -82,7 +82,7 @@ describe("eval --batch", () => {
     "sends one batch per stage, no direct chat call, and gets the metrics of the same eval without --batch",
     async () => {
       chatOut = path.join(dir, "chat");
-      const chatRun = await spawnCli(args(chatOut, ["--concurrency", "16", "--workers", "0", "--no-progress"]), env(chat.url, path.join(dir, "cache-chat"))).done;
+      const chatRun = await spawnCli(args(chatOut, ["--concurrency", "16", "--no-progress"]), env(chat.url, path.join(dir, "cache-chat"))).done;
       expect(finishedRun(chatRun).n).toBe(LIMIT);
 
       batchOut = path.join(dir, "batch");
@@ -162,7 +162,7 @@ describe("eval --batch", () => {
         "eval", "--task", "erg", "--method", "erc+insideout", "--model", "openai:oracle", "--limit", "60", "--seed", "5", "--out", out, "--json", "--no-progress", ...extra,
       ];
       const chatErg = path.join(dir, "erg-chat");
-      finishedRun(await spawnCli(erg(chatErg, ["--workers", "0"]), env(chat.url, path.join(dir, "cache-erg-chat"))).done);
+      finishedRun(await spawnCli(erg(chatErg, []), env(chat.url, path.join(dir, "cache-erg-chat"))).done);
       const before = batchApi.created.length;
       const calls = batchApi.chatCalls;
       const batchErg = path.join(dir, "erg-batch");

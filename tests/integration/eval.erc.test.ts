@@ -55,7 +55,7 @@ function readPredictions(out: string): Array<{ id: string; error?: string; predi
 async function evalErc(labels: "ed32" | "ed18", out: string, extra: string[] = []) {
   const started = performance.now();
   const { done } = spawnCli(
-    ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--labels", labels, "--concurrency", "32", "--workers", "2", "--out", out, "--json", ...extra],
+    ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--labels", labels, "--concurrency", "32", "--out", out, "--json", ...extra],
     env(),
   );
   const r = await done;
@@ -111,8 +111,8 @@ describe("re-running a finished experiment", () => {
     async () => {
       const first = JSON.parse(readFileSync(path.join(dir, "full-ed32", "metrics.json"), "utf8")) as Metrics & Record<string, unknown>;
       const before = server.requests.length;
-      // In the eval's own thread this time (the first runs used two worker threads): same records from the cache.
-      const { metrics } = await evalErc("ed32", path.join(dir, "again-ed32"), ["--workers", "0"]);
+      // Again: same records from the cache.
+      const { metrics } = await evalErc("ed32", path.join(dir, "again-ed32"));
       // A non-JSON answer makes ChatOpenAI's structured call throw inside the model call, before LangChain stores
       // it in the cache, so those examples (and only those) are asked again; every successful answer is a hit.
       const asked = server.requests.slice(before);

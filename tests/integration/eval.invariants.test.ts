@@ -49,7 +49,7 @@ async function server(handler: Handler, delayMs = 0): Promise<FakeOpenAI> {
 const alwaysAfraid: Handler = () => JSON.stringify({ emotion: "afraid", confidence: 0.5, rationale: "r" });
 
 function evalArgs(out: string, extra: string[] = []): string[] {
-  return ["eval", "--task", "erc", "--method", "baseline", "--data", data, "--out", out, "--workers", "0", "--concurrency", "4", "--no-progress", "--json", ...extra];
+  return ["eval", "--task", "erc", "--method", "baseline", "--data", data, "--out", out, "--concurrency", "4", "--no-progress", "--json", ...extra];
 }
 
 function env(url: string, cacheDir = path.join(dir, "cache"), more: Record<string, string> = {}) {

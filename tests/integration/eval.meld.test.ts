@@ -153,7 +153,7 @@ describe("eval --task erc --data meld:test, all 2610 utterances", () => {
       const out = path.join(dir, "meld-test");
       const started = performance.now();
       const { done } = spawnCli(
-        ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--data", "meld:test", "--concurrency", "32", "--workers", "2", "--out", out, "--json"],
+        ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--data", "meld:test", "--concurrency", "32", "--out", out, "--json"],
         env(),
       );
       const r = await done;
@@ -189,7 +189,7 @@ describe("eval --task erc --data meld:test, all 2610 utterances", () => {
     async () => {
       const out = path.join(dir, "meld-dev-vote");
       const r = await spawnCli(
-        ["eval", "--task", "erc", "--method", "insideout", "--aggregation", "vote", "--model", "openai:oracle", "--data", "meld:dev", "--limit", "40", "--concurrency", "16", "--workers", "0", "--out", out, "--json"],
+        ["eval", "--task", "erc", "--method", "insideout", "--aggregation", "vote", "--model", "openai:oracle", "--data", "meld:dev", "--limit", "40", "--concurrency", "16", "--out", out, "--json"],
         env(),
       ).done;
       const m = JSON.parse(r.stdout || "null") as Metrics | null;

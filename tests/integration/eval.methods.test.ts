@@ -138,7 +138,7 @@ async function cli(args: string[], cache?: string) {
 }
 
 async function evalRun(task: "erc" | "erg", method: string, out: string, extra: string[] = [], cache?: string) {
-  const r = await cli(["eval", "--task", task, "--method", method, "--model", "openai:oracle", "--data", data, "--out", path.join(dir, out), "--workers", "0", "--concurrency", "4", "--json", ...extra], cache);
+  const r = await cli(["eval", "--task", task, "--method", method, "--model", "openai:oracle", "--data", data, "--out", path.join(dir, out), "--concurrency", "4", "--json", ...extra], cache);
   if (r.code !== 0) throw new Error(`eval exited ${r.code}: ${r.stderr.slice(-1500)}`);
   return { metrics: JSON.parse(r.stdout) as Metrics, requests: r.requests };
 }
@@ -172,7 +172,7 @@ describe("eval: InsideOut's options", () => {
 
   it("a resumed run with another aggregation, agent list or temperature is refused in one line, before any call", async () => {
     for (const extra of [["--aggregation", "weighted"], ["--agents", "anger,fear"], ["--aggregation", "vote", "--temperature", "0.3"]]) {
-      const r = await cli(["eval", "--task", "erc", "--method", "insideout", "--model", "openai:oracle", "--data", data, "--out", path.join(dir, "io-vote"), "--workers", "0", ...extra]);
+      const r = await cli(["eval", "--task", "erc", "--method", "insideout", "--model", "openai:oracle", "--data", data, "--out", path.join(dir, "io-vote"), ...extra]);
       expect(r.code).not.toBe(0);
       expect(r.requests).toBe(0);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

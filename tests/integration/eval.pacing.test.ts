@@ -1,6 +1,6 @@
 /**
  * Pacing by the provider's rate limits (models/pacing.ts), end to end: the built CLI's `insideout eval` at
- * --concurrency 16 with two worker threads, against a loopback OpenAI-compatible server that enforces a requests and a
+ * --concurrency 16, against a loopback OpenAI-compatible server that enforces a requests and a
  * tokens bucket as OpenAI describes them (bench/buckets.ts: full at the start, refilled continuously, rejected requests
  * counted). Learnt from the headers alone, and with --rpm against a server that sends no rate-limit headers. Few
  * requests are answered 429, the run takes about the buckets' ideal time (generous bound), and the results are exact:
@@ -43,7 +43,7 @@ async function run(limits: BucketLimits, withHeaders: boolean, extra: string[]) 
   const data = path.join(dir, "slice.jsonl");
   writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
   const { done } = spawnCli(
-    ["eval", "--task", "erc", "--method", "insideout", "--model", "openai:paced", "--data", data, "--concurrency", "16", "--workers", "2", "--no-cache", "--out", path.join(dir, "out"), "--json", ...extra],
+    ["eval", "--task", "erc", "--method", "insideout", "--model", "openai:paced", "--data", data, "--concurrency", "16", "--no-cache", "--out", path.join(dir, "out"), "--json", ...extra],
     { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test-not-a-real-key", INSIDEOUT_CACHE_DIR: path.join(dir, "cache") },
   );
   const r = await done;

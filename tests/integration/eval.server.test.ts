@@ -240,7 +240,6 @@ describe("eval --server on the dev server", () => {
   it("options that cannot apply on a server are refused with one line before the server is asked", async () => {
     const before = openai.requests.length;
     const cases: [string[], RegExp][] = [
-      [["--workers", "2"], /--workers cannot be used with --server/],
       [["--batch"], /--batch cannot be used with --server/],
       [["--tpm", "1000"], /--rpm and --tpm cannot be used with --server/],
       [["--labels", path.join(REPO, "package.json")], /with --server use a built-in label set \(ed32, ed18, meld7\)/],

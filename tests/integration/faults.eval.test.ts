@@ -80,11 +80,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// The reference runs keep the graphs in the eval's own thread, the faulty and killed ones use two worker threads:
-// equal outcomes also show that the worker threads change nothing in the results.
-const evalArgs = (out: string, limit: number, workers: number) => [
+const evalArgs = (out: string, limit: number) => [
   "eval", "--task", "erc", "--method", "baseline", "--model", "openai:oracle", "--labels", "ed32",
-  "--limit", String(limit), "--seed", "11", "--concurrency", "16", "--workers", String(workers), "--out", out, "--json", "--no-progress",
+  "--limit", String(limit), "--seed", "11", "--concurrency", "16", "--out", out, "--json", "--no-progress",
 ];
 const env = (server: FakeOpenAI, cache: string) => ({
   OPENAI_BASE_URL: server.url,
@@ -123,11 +121,11 @@ describe("eval under faults", () => {
     async () => {
       const LIMIT = 500;
       const ref = path.join(dir, "clean");
-      const r0 = await spawnCli(evalArgs(ref, LIMIT, 0), env(clean, path.join(dir, "cache-clean"))).done;
+      const r0 = await spawnCli(evalArgs(ref, LIMIT), env(clean, path.join(dir, "cache-clean"))).done;
       finishedRun(r0);
 
       const out = path.join(dir, "faulty");
-      const r1 = await spawnCli(evalArgs(out, LIMIT, 2), env(faulty, path.join(dir, "cache-faulty"))).done;
+      const r1 = await spawnCli(evalArgs(out, LIMIT), env(faulty, path.join(dir, "cache-faulty"))).done;
       finishedRun(r1);
       // Every kind of fault happened, and about a fifth of the requests failed once.
       for (const f of FAULTS) expect(injected.get(f) ?? 0).toBeGreaterThan(0);
@@ -149,7 +147,7 @@ describe("eval under faults", () => {
       const LIMIT = 300;
       const KILLS = 3;
       const ref = path.join(dir, "whole");
-      finishedRun(await spawnCli(evalArgs(ref, LIMIT, 0), env(clean, path.join(dir, "cache-whole"))).done);
+      finishedRun(await spawnCli(evalArgs(ref, LIMIT), env(clean, path.join(dir, "cache-whole"))).done);
 
       const out = path.join(dir, "killed");
       const cache = path.join(dir, "cache-killed");
@@ -158,7 +156,7 @@ describe("eval under faults", () => {
       for (let k = 0; k < KILLS; k++) {
         // Kill somewhere between what is stored now and the end, leaving room for the next kill.
         const target = stored + Math.max(5, Math.floor(random() * ((LIMIT - stored) / 2)));
-        const run = spawnCli(evalArgs(out, LIMIT, 2), env(faulty, cache));
+        const run = spawnCli(evalArgs(out, LIMIT), env(faulty, cache));
         const deadline = Date.now() + 120_000;
         while (storedRows(out) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         run.child.kill("SIGKILL");
@@ -170,7 +168,7 @@ describe("eval under faults", () => {
         expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
         stored = now;
       }
-      const last = await spawnCli(evalArgs(out, LIMIT, 2), env(faulty, cache)).done;
+      const last = await spawnCli(evalArgs(out, LIMIT), env(faulty, cache)).done;
       const summary = finishedRun(last) as unknown as { n: number; run: { resumed: number; ran: number } };
       expect(summary.n).toBe(LIMIT);
       expect(summary.run.resumed).toBe(stored);

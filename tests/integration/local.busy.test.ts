@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, REPO } from "../helpers/cli.js";
-import { writeTinyGguf } from "../helpers/tinyGguf.js";
+import { writeTinyGguf } from "../../bench/tinyGguf.js";
 
 // Under 2 minutes at a load average of 18 on 2 cores; the old default (4 threads there) gave no answer in 300 s.
 const BOUND_MS = 240_000;

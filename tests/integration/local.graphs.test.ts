@@ -17,7 +17,7 @@ import { disposeLlamaRuntime } from "../../models/local/runtime.js";
 import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { ModelResolver } from "../../models/factory.js";
 import { withModels } from "../../nodes/env.js";
-import { writeTinyGguf } from "../helpers/tinyGguf.js";
+import { writeTinyGguf } from "../../bench/tinyGguf.js";
 
 const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"];
 const dialogue = ["I finally got the job I wanted!", "Congratulations, that is great news.", "I still can't believe it."];

@@ -11,8 +11,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { cacheDir } from "../../core/settings.js";
 import {
-  cacheDir,
   ChecksumMismatchError,
   DownloadError,
   downloadFile,

@@ -14,7 +14,7 @@ import { ChatLocalLlama } from "../../models/local/chatModel.js";
 import { disposeLocalEngines, localEngine, modelLoadCount } from "../../models/local/engine.js";
 import { disposeLlamaRuntime } from "../../models/local/runtime.js";
 import { invokeStructured, invokeText } from "../../models/structured.js";
-import { writeTinyGguf } from "../helpers/tinyGguf.js";
+import { writeTinyGguf } from "../../bench/tinyGguf.js";
 
 const ED32 = [
   "afraid", "angry", "annoyed", "anticipating", "anxious", "apprehensive", "ashamed", "caring", "confident", "content",

@@ -77,6 +77,6 @@ describe("an answer that is not JSON", () => {
 
   it("a bad INSIDEOUT_STRUCTURED_OUTPUT is a clear error", async () => {
     process.env.INSIDEOUT_STRUCTURED_OUTPUT = "xml";
-    await expect(resolveModel("openai:m")).rejects.toThrow(/INSIDEOUT_STRUCTURED_OUTPUT must be one of/);
+    await expect(resolveModel("openai:m")).rejects.toThrow(/INSIDEOUT_STRUCTURED_OUTPUT="xml" must be one of/);
   });
 });

@@ -13,6 +13,7 @@ import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { GRAPH_IDS, builderFor } from "../../graphs/methods.js";
 import type { State } from "../../state/state.js";
+import { checkRun } from "../../cli/options.js";
 import { runRemotely } from "../../cli/remote.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { startDevServer, type DevServer } from "../helpers/devServer.js";
@@ -118,7 +119,8 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(input.properties.dialogue?.type).toBe("array");
       expect(input.properties.messages?.langgraph_type).toBe("messages");
       // Studio's state view and the run's output: every key of the state.
-      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
+      // `ui`: the agents' views a chat client shows (ui/views.ts).
+      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers", "ui"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
         expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }
@@ -133,6 +135,8 @@ describe("npm run dev (langgraphjs dev)", () => {
     const status = (await client.runs.get(thread.thread_id, run.run_id)).status;
     expect(status).toBe("error");
     expect(JSON.stringify(done)).toMatch(/The dialogue is empty/);
+    // One readable line, not zod's list of issues (a JSON array over many lines).
+    expect(JSON.stringify(done)).not.toMatch(/ZodError|\\n/);
     // No node ran: the thread's state has no node's writes, and the model was never asked.
     const state = await client.threads.getState(thread.thread_id);
     expect(state.next).toEqual([]);
@@ -219,7 +223,7 @@ describe("npm run dev (langgraphjs dev)", () => {
 
   it("runRemotely streams each agent's view as it finishes and returns the local RunResult", async () => {
     const seen: string[] = [];
-    const remote = await runRemotely(dev.url, "erg", "erc+insideout", dialogue, { model: MODEL }, (node, update) => {
+    const remote = await runRemotely(dev.url, checkRun("erg", "erc+insideout", { model: MODEL }), dialogue, (node, update) => {
       if (update.candidates?.[node] || update.recognized || update.reply) seen.push(node);
     });
     expect(seen.sort()).toEqual(["aggregate", "anger", "disgust", "fear", "happiness", "recognize", "sadness"]);

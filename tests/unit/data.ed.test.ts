@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "@jest/globals";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultDataDir, loadDataset, loadJsonl, sample } from "../../evaluations/data/ed.js";
+import { loadJsonl } from "../../evaluations/data/ed.js";
+import { defaultDataDir, loadDataset, sample } from "../../evaluations/data/index.js";
 import { readLines } from "../../evaluations/data/lines.js";
 import type { LoadWarning } from "../../evaluations/data/types.js";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "@jest/globals";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultLabelsFor, loadDataset } from "../../evaluations/data/ed.js";
+import { defaultLabelsFor, loadDataset } from "../../evaluations/data/index.js";
 import { loadMeldCsv } from "../../evaluations/data/meld.js";
 
 const HEADER = "Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,Season,Episode,StartTime,EndTime";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveModel } from "../../models/factory.js";
 import { checkGgufHeader, GgufHeaderError } from "../../models/local/ggufHeader.js";
-import { buildTinyGguf, ggufEntryBytes, ggufHeaderBytes } from "../helpers/tinyGguf.js";
+import { buildTinyGguf, ggufEntryBytes, ggufHeaderBytes } from "../../bench/tinyGguf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "insideout-gguf-"));
 const write = (name: string, bytes: Buffer) => {

@@ -70,7 +70,8 @@ describe("langgraph.json", () => {
     const { mod, symbol } = await load(entry.path);
     const graph = mod[symbol] as CompiledStateGraph<unknown, unknown, string>;
     const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {}).sort();
-    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers"];
+    // `ui`: the agents' views a chat client shows (ui/views.ts).
+    const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers", "ui"];
     expect(keys(getUpdateTypeSchema(graph))).toEqual(stateKeys);
     // A run gives the dialogue as turns (with speakers for a multi-party one) or as chat messages.
     expect(keys(getInputTypeSchema(graph))).toEqual(["dialogue", "messages", "speakers"]);

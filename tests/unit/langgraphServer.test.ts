@@ -10,7 +10,7 @@ import { runError, serverUrl, transportFailure } from "../../core/langgraphServe
 import { InvalidRunOptionError } from "../../state/runOptions.js";
 import { InvalidAnswerError } from "../../models/structured.js";
 import { AllAgentsFailedError } from "../../nodes/aggregate.js";
-import { EmptyDialogueError } from "../../nodes/dialogue.js";
+import { EmptyDialogueError } from "../../state/state.js";
 import { ConversationError } from "../../nodes/turns.js";
 
 const URL = "http://127.0.0.1:2024";

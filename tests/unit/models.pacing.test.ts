@@ -1,13 +1,9 @@
 /**
  * Pacing by rate limits (models/pacing.ts): OpenAI's header and 429-body formats read from hand-written examples of
- * them, the request estimate worked out by hand, and the shared buckets' waits (real timers, generous bounds), also
- * across a worker thread.
+ * them, the request estimate worked out by hand, and the shared buckets' waits (real timers, generous bounds).
  */
 import { describe, expect, it } from "@jest/globals";
-import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { estimateRequest, Pacer, pacingStatus, parseDuration, rateHeaders, waitFromBody, waitFromReset } from "../../models/pacing.js";
-import { REPO } from "../helpers/cli.js";
 
 describe("OpenAI's durations", () => {
   it.each([
@@ -176,24 +172,5 @@ describe("the shared buckets", () => {
     await expect(waiting).rejects.toThrow("stopped");
     // Had it kept its place, the next would wait two requests' worth (2 s) instead of one.
     expect(await timed(pacer.admit(cost))).toBeLessThan(1900);
-  });
-
-  it("are one for a worker thread given the buffer", async () => {
-    const pacer = new Pacer();
-    pacer.setLimits({ rpm: 600 });
-    const module = path.join(REPO, "dist/models/pacing.js");
-    const worker = new Worker(
-      `const { workerData, parentPort } = require("node:worker_threads");
-       import(${JSON.stringify(module)}).then(async ({ Pacer }) => {
-         const p = new Pacer(workerData);
-         await Promise.all(Array.from({ length: 599 }, () => p.admit({ key: "http://127.0.0.1:1 m", tokens: 10 })));
-         parentPort.postMessage("done");
-       });`,
-      { eval: true, workerData: pacer.shared },
-    );
-    await new Promise((resolve, reject) => worker.once("message", resolve).once("error", reject));
-    await worker.terminate();
-    // The worker emptied the bucket this thread sees: the next request waits (~100 ms).
-    expect(await timed(pacer.admit(cost))).toBeGreaterThanOrEqual(60);
   });
 });

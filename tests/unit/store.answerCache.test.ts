@@ -5,7 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { StorageError } from "../../core/errors.js";
 import type { CachedAnswer } from "../../models/types.js";
-import { addCacheStats, SqliteAnswerCache } from "../../store/answerCache.js";
+import { SqliteAnswerCache } from "../../store/answerCache.js";
 import { damageMiddle, modeOf } from "../helpers/store.js";
 
 const dirs: string[] = [];
@@ -183,13 +183,5 @@ describe("SqliteAnswerCache", () => {
     const file = path.join(root, "plain-file", "llm-cache.sqlite");
     expect(() => SqliteAnswerCache.open(file)).toThrow(StorageError);
     expect(() => SqliteAnswerCache.open(file)).toThrow(new RegExp(`^Cannot open ${escape(file)} \\(.*\\): check that its folder exists and is writable, or point INSIDEOUT_CACHE_DIR elsewhere\\.$`));
-  });
-});
-
-describe("addCacheStats", () => {
-  it("adds every count, and leaves a total alone when there is nothing to add", () => {
-    const a = { hits: 1, misses: 2, writes: 3, unreadable: 4 };
-    expect(addCacheStats(a, { hits: 10, misses: 20, writes: 30, unreadable: 40 })).toEqual({ hits: 11, misses: 22, writes: 33, unreadable: 44 });
-    expect(addCacheStats(a, undefined)).toEqual(a);
   });
 });

@@ -11,7 +11,7 @@
  * streamed to the file, so a model of hundreds of megabytes never sits in memory whole.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { mulberry32 } from "../../evaluations/metrics/stats.js";
+import { mulberry32 } from "../evaluations/metrics/stats.js";
 
 export interface TinyGgufOptions {
   /** `qwen2` adds the attention biases Qwen2 has; both are llama-style decoders. */

@@ -1,0 +1,77 @@
+/**
+ * Agreement between raters, per dimension: each pair's items rated by both (matched by id), quadratic-weighted κ and
+ * Spearman's ρ. The experts' consensus is their median per item and dimension, as Kumar et al. 2025 define
+ * "experts" (np.median of the three experts' ratings; an item one of them did not rate has none).
+ */
+import type { RatingFile } from "./data/ratings.js";
+import { quadraticKappaTest, spearman } from "./metrics/agreement.js";
+
+export interface AgreementRow {
+  dimension: string;
+  a: string;
+  b: string;
+  /** Items both rated on this dimension. */
+  n: number;
+  kappa: number;
+  /** Two-sided p-value of κ ≠ 0 (large-sample, statsmodels' variance). */
+  kappaP: number;
+  spearman: number;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A rater whose rating of each item is the median of `raters`' (items and dimensions all of them have). */
+export function medianRater(name: string, raters: readonly RatingFile[]): RatingFile {
+  if (raters.length === 0) throw new Error(`the consensus ${name} needs at least one rating file.`);
+  const [first, ...rest] = raters;
+  const dimensions = first!.dimensions.filter((d) => rest.every((r) => r.dimensions.includes(d)));
+  const ratings = new Map<string, Map<string, number>>();
+  for (const item of first!.ratings.keys()) {
+    if (!rest.every((r) => r.ratings.has(item))) continue;
+    ratings.set(item, new Map(dimensions.map((d) => {
+      const values = raters.map((r) => r.ratings.get(item)!.get(d)!);
+      return [d, values.some(Number.isNaN) ? Number.NaN : median(values)];
+    })));
+  }
+  return { name, file: raters.map((r) => r.file).join(","), idColumn: first!.idColumn, dimensions, ratings };
+}
+
+/** Both raters' ratings of the items both rated on `dimension`, in `a`'s item order. */
+export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (const [item, ra] of a.ratings) {
+    const va = ra.get(dimension);
+    const vb = b.ratings.get(item)?.get(dimension);
+    if (va === undefined || vb === undefined || Number.isNaN(va) || Number.isNaN(vb)) continue;
+    x.push(va);
+    y.push(vb);
+  }
+  return { x, y };
+}
+
+export function agreement(a: RatingFile, b: RatingFile, dimension: string): AgreementRow {
+  const { x, y } = pairedRatings(a, b, dimension);
+  const { kappa, p } = quadraticKappaTest(x, y);
+  return { dimension, a: a.name, b: b.name, n: x.length, kappa, kappaP: p, spearman: spearman(x, y) };
+}
+
+/** Every pair of `raters` (in the order given) on every dimension both have, dimensions in first-seen order. */
+export function agreementTable(raters: readonly RatingFile[]): AgreementRow[] {
+  const dimensions = [...new Set(raters.flatMap((r) => r.dimensions))];
+  const rows: AgreementRow[] = [];
+  for (const d of dimensions) {
+    for (let i = 0; i < raters.length; i++) {
+      for (let j = i + 1; j < raters.length; j++) {
+        const a = raters[i]!;
+        const b = raters[j]!;
+        if (a.dimensions.includes(d) && b.dimensions.includes(d)) rows.push(agreement(a, b, d));
+      }
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,63 @@
+/**
+ * `insideout agreement` and `insideout score --eqbench` through the built CLI on the shared files: Kumar et al.'s
+ * published κ table (EmpatheticDialogues) and EQ-Bench's published scores; bad input is one line and exit 1.
+ */
+import { describe, expect, it } from "@jest/globals";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import { REPO, runCli } from "../helpers/cli.js";
+
+const ANNOTATIONS = path.resolve(REPO, "../shared/data/judge_calibration/annotations");
+const ED = path.join(ANNOTATIONS, "empatheticdialogues");
+const RESULTS = path.resolve(REPO, "../shared/data/eq_bench/results");
+
+describe("insideout agreement", () => {
+  it("reproduces the published κ of every EmpatheticDialogues pair (experts = median of the three, llm = Gemini)", async () => {
+    const f = (n: string): string => path.join(ED, `${n}_ratings.csv`);
+    const r = await runCli(["agreement", f("expert1"), f("expert2"), f("expert3"), f("gemini"), f("crowd"), "--median", `experts=${f("expert1")},${f("expert2")},${f("expert3")}`, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ dimension: string; a: string; b: string; n: number; kappa: number }>;
+    const name: Record<string, string> = { expert1: "expert1_ratings", expert2: "expert2_ratings", expert3: "expert3_ratings", llm: "gemini_ratings", crowd: "crowd_ratings", experts: "experts" };
+    const published = (parse(readFileSync(path.join(ANNOTATIONS, "table_kappa.csv"), "utf8"), { columns: true }) as Array<Record<string, string>>).filter(
+      (p) => p.Dataset === "Empathetic Dialogues",
+    );
+    for (const p of published) {
+      const [a, b] = [...p["Annotator Pair"]!.matchAll(/'(\w+)'/g)].map((m) => name[m[1]!]!);
+      const row = rows.find((x) => x.dimension === p.Dimension && ((x.a === a && x.b === b) || (x.a === b && x.b === a)))!;
+      expect(row.n).toBe(50);
+      expect(Math.abs(row.kappa - Number(p["Weighted Cohen's Kappa"]))).toBeLessThanOrEqual(0.005);
+    }
+  });
+
+  it("names the missing id column in one line and exits 1", async () => {
+    const r = await runCli(["agreement", path.join(ED, "expert1_ratings.csv"), path.join(ED, "expert2_ratings.csv"), "--id", "item"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('no column "item"');
+  });
+});
+
+describe("insideout score --eqbench", () => {
+  it("rescores every held results file to its published score within 0.02 and its parseable count", async () => {
+    const files = readdirSync(RESULTS).filter((f) => f.endsWith(".json"));
+    const r = await runCli(["score", "--eqbench", ...files.map((f) => path.join(RESULTS, f)), "--json"]);
+    expect(r.code).toBe(0);
+    const runs = JSON.parse(r.stdout) as Array<{ file: string; run: { score: number; parseable: number } }>;
+    expect(runs).toHaveLength(files.length);
+    for (const { file, run } of runs) {
+      const published = JSON.parse(readFileSync(path.join(RESULTS, file), "utf8")) as { benchmark_score: number; n_questions_parseable: number };
+      expect(Math.abs(run.score - published.benchmark_score)).toBeLessThanOrEqual(0.02);
+      expect(run.parseable).toBe(published.n_questions_parseable);
+    }
+  });
+
+  it("refuses a file that is not an EQ-Bench results file in one line", async () => {
+    const r = await runCli(["score", "--eqbench", path.join(ED, "expert1_ratings.csv")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("is not JSON");
+  });
+});
