@@ -11,12 +11,11 @@ import { builder as ercSelfConsistencyErg } from "./erc_self_consistency_erg.js"
 import { builder as erg } from "./erg.js";
 import { builder as selfConsistencyErc } from "./self_consistency_erc.js";
 import { builder as selfConsistencyErg } from "./self_consistency_erg.js";
-import { RUN_OPTIONS, type TaskName } from "../state/runOptions.js";
+import type { TaskName } from "../state/runOptions.js";
+import { GRAPH_IDS, knownMethod } from "./methodNames.js";
 
-export const ERC_METHODS = ["baseline", "insideout", "self-consistency"] as const;
-export const ERG_METHODS = ["baseline", "erc+baseline", "erc+insideout", "self-consistency", "erc+self-consistency"] as const;
-/** The methods of the paper's own tables (`reproduce --table 1`…`4`). */
-export const PAPER_METHODS = { erc: ["baseline", "insideout"], erg: ["baseline", "erc+baseline", "erc+insideout"] } as const;
+// The names and the options' rules live in methodNames.ts: the CLI declares and checks a run without loading any graph.
+export { ERC_METHODS, ERG_METHODS, GRAPH_IDS, PAPER_METHODS, checkMethodOptions, isSelfConsistency, methodNames, type MethodOptions } from "./methodNames.js";
 
 const BUILDERS = {
   erc: { baseline: baselineErc, insideout: erc, "self-consistency": selfConsistencyErc },
@@ -29,21 +28,6 @@ const BUILDERS = {
   },
 } as const;
 
-export const GRAPH_IDS = {
-  erc: { baseline: "baseline_erc", insideout: "erc", "self-consistency": "self_consistency_erc" },
-  erg: {
-    baseline: "baseline_erg",
-    "erc+baseline": "erc_baseline_erg",
-    "erc+insideout": "erg",
-    "self-consistency": "self_consistency_erg",
-    "erc+self-consistency": "erc_self_consistency_erg",
-  },
-} as const;
-
-export function methodNames(task: TaskName): readonly string[] {
-  return task === "erc" ? ERC_METHODS : ERG_METHODS;
-}
-
 /** The uncompiled graph of a task × method; an unknown method is a one-line error naming the valid ones. */
 /**
  * A graph picked at run time, typed as the InsideOut ERC builder: every graph takes the same dialogue and writes the
@@ -52,59 +36,11 @@ export function methodNames(task: TaskName): readonly string[] {
 export type MethodBuilder = typeof erc;
 
 export function builderFor(task: TaskName, method: string): MethodBuilder {
-  const table = BUILDERS[task] as Record<string, unknown>;
-  const b = table[method];
-  if (!b) throw new Error(`Unknown ${task} method "${method}": use ${methodNames(task).join(", ")}.`);
-  return b as MethodBuilder;
+  knownMethod(task, method);
+  return (BUILDERS[task] as Record<string, unknown>)[method] as MethodBuilder;
 }
 
 export function graphIdFor(task: TaskName, method: string): string {
   builderFor(task, method);
   return (GRAPH_IDS[task] as Record<string, string>)[method]!;
-}
-
-/** The run options a method's choice depends on (a subset of RunOptions, so callers need not build a whole one). */
-export interface MethodOptions {
-  aggregation: "llm" | "vote" | "weighted";
-  agents: readonly string[];
-  respond?: boolean;
-}
-
-/** Methods whose graph has emotion agents and the aggregate agent; only they read `agents`. */
-const WITH_AGENTS: Readonly<Record<TaskName, readonly string[]>> = { erc: ["insideout"], erg: ["erc+insideout"] };
-
-/** Methods that sample the plain recogniser or responder k times; only they read `samples` and `sampleTemperature`. */
-export function isSelfConsistency(method: string): boolean {
-  return method === "self-consistency" || method === "erc+self-consistency";
-}
-
-/**
- * Refuses, in one line, a task × method × options that cannot run as asked, before any model call: each of these
- * would otherwise fail once the run had started (after the agents had been paid for), or silently do less than was
- * asked. Baselines ignore `agents` (nothing to refuse there).
- */
-export function checkMethodOptions(task: TaskName, method: string, options: MethodOptions): void {
-  builderFor(task, method);
-  const fail = (problem: string): never => {
-    throw new Error(`${task.toUpperCase()} method ${method}: ${problem}.`);
-  };
-  // The aggregations a task offers are its schema's (ERG's replies carry a confidence, not a label to vote on); said
-  // here with the method's name, before the graph's context schema would refuse them.
-  const aggregations: readonly string[] = RUN_OPTIONS[task].shape.aggregation.unwrap().options;
-  if (!aggregations.includes(options.aggregation)) fail(`aggregation cannot be ${options.aggregation} (replies carry no label): use ${aggregations.join(" or ")}`);
-  if (task === "erg") {
-    if (options.respond) fail("respond is for ERC; every ERG method replies already");
-    // The plain responder's samples carry no confidence of their own to weigh.
-    if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");
-  } else if (options.respond && !WITH_AGENTS.erc.includes(method)) {
-    // The baseline graph has no responder: the option would be ignored and no reply come back.
-    fail("respond needs the insideout method (this one only recognises)");
-  }
-  if (!WITH_AGENTS[task].includes(method)) return;
-  const seen = new Set<string>();
-  for (const a of options.agents) {
-    // The agent would run once, but nodes/aggregate.ts reads opinions per listed agent: its view would count twice.
-    if (seen.has(a)) fail(`the agent "${a}" is listed twice in --agents: list each once`);
-    seen.add(a);
-  }
 }

@@ -6,17 +6,12 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
-import { compareText, loadAndCompare, writeCompare, type CompareView } from "../../evaluations/compare.js";
-import { progressBar, silentProgress } from "../../evaluations/progress.js";
-import { runEval } from "../../evaluations/run.js";
-import { planEval } from "../../evaluations/plan.js";
+import type { CompareView } from "../../evaluations/compare.js";
 import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_METHODS, problems } from "./eval.js";
-import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methods.js";
+import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methodNames.js";
 import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
-import { variantParts } from "../../evaluations/variant.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
-import { resumableOnInterrupt } from "../interrupt.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
 import type { TaskName } from "../../state/runOptions.js";
 
@@ -90,6 +85,15 @@ export function reproduceCommand(): Command {
         "  insideout reproduce --table ablation --model openai:gpt-4o-mini --limit 500",
     )
     .action(async (o: ReproduceOptions, command: Command) => {
+      // Loaded only when the command runs (cli/main.ts).
+      const [{ compareText, loadAndCompare, writeCompare }, { progressBar, silentProgress }, { runEval }, { planEval }, { variantParts }, { resumableOnInterrupt }] = await Promise.all([
+        import("../../evaluations/compare.js"),
+        import("../../evaluations/progress.js"),
+        import("../../evaluations/run.js"),
+        import("../../evaluations/plan.js"),
+        import("../../evaluations/variant.js"),
+        import("../interrupt.js"),
+      ]);
       const table = TABLES[o.table]!;
       const runs = runsOf(table);
       // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
