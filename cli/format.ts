@@ -1,5 +1,5 @@
 /** Human-readable output of a run. */
-import { isSelfConsistency } from "../graphs/methods.js";
+import { isSelfConsistency } from "../graphs/methodNames.js";
 import type { RunResult } from "./run.js";
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

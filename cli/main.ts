@@ -13,7 +13,11 @@ import { reproduceCommand } from "./commands/reproduce.js";
 import { respondCommand } from "./commands/respond.js";
 import { scoreCommand } from "./commands/score.js";
 import { explain } from "./errors.js";
-import { flushTraces, hideTracedData, scrubSecretsFromTraces } from "../core/tracing.js";
+
+// Start-up: these modules define the commands only (commander, option declarations, names). A command's action
+// imports what it runs when it runs (LangChain, the graphs, providers), so `--help` and argument errors answer at
+// once; a new command keeps to that (tests/integration/cli.startup.test.ts checks it). Users run this file bundled,
+// each dynamic import a chunk (scripts/bundle-cli.mjs).
 
 // Parallel branches each hang an abort listener on the run's signal; more than ten agents and calls is normal here.
 EventEmitter.defaultMaxListeners = 64;
@@ -37,10 +41,14 @@ program.addCommand(dataCommand());
 program.addCommand(evalCommand());
 program.addCommand(reproduceCommand());
 
+/** Loaded before a command's action runs; none is loaded for help, the version or an argument error. */
+let tracing: typeof import("../core/tracing.js") | undefined;
+
 // Before any command runs: the tracing client reads the hide settings when it is created.
-program.hook("preAction", (_program, action) => {
-  hideTracedData(action.opts().hideInputs === true);
-  scrubSecretsFromTraces();
+program.hook("preAction", async (_program, action) => {
+  tracing = await import("../core/tracing.js");
+  tracing.hideTracedData(action.opts().hideInputs === true);
+  tracing.scrubSecretsFromTraces();
 });
 
 program
@@ -50,4 +58,4 @@ program
     process.exitCode = 1;
   })
   // Traces are sent in the background: wait for them, or the last runs of a command never reach LangSmith.
-  .finally(() => flushTraces().catch((e: unknown) => process.stderr.write(`insideout: could not send traces: ${explain(e)}\n`)));
+  .finally(() => tracing?.flushTraces().catch((e: unknown) => process.stderr.write(`insideout: could not send traces: ${explain(e)}\n`)));

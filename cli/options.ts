@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { z } from "zod";
-import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
+import { checkMethodOptions, isSelfConsistency } from "../graphs/methodNames.js";
 import { RUN_OPTIONS, RunOptions, type TaskName } from "../state/runOptions.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { loadLabelSet } from "../taxonomy/labelSets.js";

@@ -4,15 +4,13 @@
  * (state/runOptions.ts); the server resolves the model with its own environment (keys, OPENAI_BASE_URL).
  */
 import type { StreamMode } from "@langchain/langgraph-sdk";
-import { runOnServer, serverClient, ServerRunFailure } from "../core/langgraphServer.js";
+import { ServerRunFailure } from "../core/errors.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
 import { builtinLabelSet } from "../taxonomy/labelSets.js";
 import type { CheckedRun } from "./options.js";
 import { summarize, type ProgressListener, type RunResult } from "./run.js";
-
-export { serverClient } from "../core/langgraphServer.js";
 
 /** A failed server run as one line naming the server (the graph's own failures, too, as the server's). */
 function serverError(url: string, error: unknown): Error {
@@ -33,6 +31,8 @@ export async function runRemotely(server: string, run: CheckedRun, dialogue: str
   const { task, method, options } = run;
   dialogue = checkedTurns(dialogue);
   const graphId = graphIdFor(task, method);
+  // The LangGraph SDK is loaded only for runs on a server: a local run does not pay for it at start-up.
+  const { runOnServer, serverClient } = await import("../core/langgraphServer.js");
   const client = serverClient(server);
   // The server resolves `auto` with its own environment: the model it used is read from the metadata of the agents'
   // messages, so that the result names it as a local run does.

@@ -6,7 +6,7 @@
 import { basename, extname, join, resolve } from "node:path";
 import { setting } from "../core/settings.js";
 import { runContext } from "../state/runOptions.js";
-import { checkMethodOptions, isSelfConsistency } from "../graphs/methods.js";
+import { checkMethodOptions, isSelfConsistency } from "../graphs/methodNames.js";
 import { capabilitiesOf, effectiveSpec, resolveModel } from "../models/factory.js";
 import type { RateLimits } from "../models/pacing.js";
 import type { ExperimentConfig } from "../store/experiments.js";

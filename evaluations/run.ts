@@ -24,7 +24,7 @@ import type { LabelSet } from "../taxonomy/labelSet.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
 import { writeArtifacts } from "./artifacts.js";
 import { startBatch, type BatchStats } from "./batch.js";
-import type { Example } from "./data/index.js";
+import { DEFAULT_DATASET_NAME, type Example } from "./data/index.js";
 import { startExecutor } from "./executor.js";
 import { openExperiment, type OpenExperiment } from "./experiment.js";
 import { experimentMetrics } from "./experimentMetrics.js";
@@ -39,9 +39,6 @@ import { type TaskName } from "../state/runOptions.js";
 
 export type { EvalOptions, EvalResult } from "./options.js";
 export { defaultOutDir } from "./plan.js";
-
-/** The dataset `insideout data upload` creates (evaluations/data/langsmith.ts, DEFAULT_DATASET_NAME). */
-export const DEFAULT_LANGSMITH_DATASET = "insideout-empathetic-dialogues";
 
 /** Examples in a row that got no answer before the run stops: more than a transient fault, less than a wasted split. */
 const MAX_CONSECUTIVE_UNFINISHED = 10;
@@ -118,7 +115,7 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   if (pending.length === 0) return { resumed, attempted: 0 };
   // Before any model call: the LangSmith dataset must hold every example.
   if (plan.o.langsmith) await reachLangSmith();
-  const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_LANGSMITH_DATASET, pending)) : undefined;
+  const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_DATASET_NAME, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
   const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;

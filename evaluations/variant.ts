@@ -5,7 +5,7 @@
  * default runs keep the names they always had and variants never share one.
  */
 import { RunOptions } from "../state/runOptions.js";
-import { isSelfConsistency } from "../graphs/methods.js";
+import { isSelfConsistency } from "../graphs/methodNames.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 
 /** The run options an experiment records beside its method (metrics.json `options`). */

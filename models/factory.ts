@@ -7,7 +7,7 @@
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
-import { openaiModel } from "./openai.js";
+import { importOptional } from "./optionalPackage.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
 /** What a provider's models can do, asked by the eval before it plans threads, batches and pacing. */
@@ -22,15 +22,22 @@ export interface ProviderCapabilities {
 
 const NONE: ProviderCapabilities = { batchApi: false, paced: false, local: false };
 
+// Each integration is imported only when one of its models is asked for (a command's start-up waits for none it does
+// not use); its capabilities are known without it. node-llama-cpp, @langchain/anthropic and langchain-gigachat are
+// optional peer dependencies (700, 16 and 11 MB), installed by those who use their models.
 const providers = new Map<string, { make: ProviderFactory; can: ProviderCapabilities }>([
-  ["openai", { make: openaiModel, can: { batchApi: true, paced: true, local: false } }],
-  // node-llama-cpp and @langchain/ollama take seconds to import: load them only when such a model is asked for.
+  ["openai", { make: async (name, options) => (await import("./openai.js")).openaiModel(name, options), can: { batchApi: true, paced: true, local: false } }],
   ["ollama", { make: async (name, options) => (await import("./ollama.js")).ollamaModel(name, options), can: NONE }],
-  ["local", { make: async (name, options) => (await import("./local/provider.js")).localModel(name, options), can: { ...NONE, local: true } }],
-  // Each integration is imported only when one of its models is asked for.
-  ["anthropic", { make: async (name, options) => (await import("./anthropic.js")).anthropicModel(name, options), can: NONE }],
+  [
+    "local",
+    {
+      make: async (name, options) => (await importOptional("node-llama-cpp", "local: models", () => import("./local/provider.js"))).localModel(name, options),
+      can: { ...NONE, local: true },
+    },
+  ],
+  ["anthropic", { make: async (name, options) => (await importOptional("@langchain/anthropic", "anthropic: models", () => import("./anthropic.js"))).anthropicModel(name, options), can: NONE }],
   ["google-genai", { make: async (name, options) => (await import("./googleGenai.js")).googleGenaiModel(name, options), can: NONE }],
-  ["gigachat", { make: async (name, options) => (await import("./gigachat.js")).gigachatModel(name, options), can: NONE }],
+  ["gigachat", { make: async (name, options) => (await importOptional("langchain-gigachat", "gigachat: models", () => import("./gigachat.js"))).gigachatModel(name, options), can: NONE }],
 ]);
 
 /** A provider of this thread only (tests' scripted models, the bench's instant one): none of the capabilities above. */

@@ -1,7 +1,7 @@
 /** `insideout agreement`: how far raters agree (quadratic-weighted κ, Spearman's ρ) per rated dimension. */
 import { Command } from "commander";
-import { agreementTable, medianRater, type AgreementRow } from "../../evaluations/agreement.js";
-import { readRatingFile, type RatingFile } from "../../evaluations/data/ratings.js";
+import type { AgreementRow } from "../../evaluations/agreement.js";
+import type { RatingFile } from "../../evaluations/data/ratings.js";
 
 interface AgreementOptions {
   id?: string;
@@ -52,6 +52,8 @@ export function agreementCommand(): Command {
     .action(async (files: string[], o: AgreementOptions) => {
       const consensus = o.median.map(parseMedian);
       if (files.length + consensus.length < 2) throw new Error("agreement needs at least two rating files (or one and a --median consensus).");
+      // Loaded only when the command runs (cli/main.ts).
+      const [{ agreementTable, medianRater }, { readRatingFile }] = await Promise.all([import("../../evaluations/agreement.js"), import("../../evaluations/data/ratings.js")]);
       const cache = new Map<string, Promise<RatingFile>>();
       const read = (f: string): Promise<RatingFile> => {
         if (!cache.has(f)) cache.set(f, readRatingFile(f, o.id));

@@ -8,9 +8,6 @@ import { Command, Option } from "commander";
 import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
-import { runRemotely } from "../remote.js";
-import { runLocally } from "../run.js";
-import { effectiveSpec } from "../../models/factory.js";
 
 /** chat's methods: none samples, so chat has no self-consistency flags. */
 const CHAT_METHODS = ["baseline", "erc+baseline", "erc+insideout"];
@@ -25,6 +22,8 @@ export function chatCommand(): Command {
     if (o.file !== undefined) {
       throw new Error("chat takes your turns as you type them, not --file: pipe them instead (insideout chat < FILE), or use recognize/respond --file FILE.");
     }
+    // Loaded only when the command runs (cli/main.ts).
+    const [{ runLocally }, { runRemotely }, { effectiveSpec }] = await Promise.all([import("../run.js"), import("../remote.js"), import("../../models/factory.js")]);
     // Everything that can be checked is, before the first turn is paid for: options, label set, method, --save.
     const run = checkRun("erg", o.method, givenRunOptions(cmd));
     const { options } = run;

@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
 import { nonNegativeInt, positiveInt } from "../args.js";
-import { compareText, loadAndCompare, writeCompare } from "../../evaluations/compare.js";
 
 export function compareCommand(): Command {
   return new Command("compare")
@@ -15,6 +14,8 @@ export function compareCommand(): Command {
     .addOption(new Option("--seed <n>", "bootstrap seed, for reproducible intervals and p-values").default(1).argParser(nonNegativeInt))
     .addHelpText("after", "\nExample:\n  insideout compare runs/erc-baseline runs/erc-insideout --out runs/compare")
     .action(async (dirs: string[], o: { json?: boolean; out?: string; resamples: number; seed: number }) => {
+      // Loaded only when the command runs (cli/main.ts).
+      const { compareText, loadAndCompare, writeCompare } = await import("../../evaluations/compare.js");
       const { comparison, experiments } = await loadAndCompare(dirs, { resamples: o.resamples, seed: o.seed });
       if (o.out) await writeCompare(o.out, comparison, experiments);
       process.stdout.write(o.json ? `${JSON.stringify(comparison, null, 2)}\n` : compareText(comparison, experiments));

@@ -3,12 +3,11 @@ import { Argument, Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { isSet } from "../../core/settings.js";
 import { DEFAULT_ED_URL, fetchEmpatheticDialogues } from "../../evaluations/data/fetch.js";
-import { DEFAULT_DATASET_NAME, uploadToLangSmith } from "../../evaluations/data/langsmith.js";
 import { DEFAULT_MELD_URL, fetchMeld } from "../../evaluations/data/fetchMeld.js";
 import { fetchRelease, type Release } from "../../evaluations/data/fetchRelease.js";
 import { defaultEqBenchDir, EQBENCH_RELEASE, fetchedEqBenchDir } from "../../evaluations/data/eqbench.js";
 import { defaultEmoBenchDir, EMOBENCH_RELEASE, fetchedEmoBenchDir } from "../../evaluations/data/emobench.js";
-import { defaultDataDir, defaultMeldDir, ED_SPLITS, fetchedDataDir, fetchedMeldDir, MELD_SPLITS, type EdSplit } from "../../evaluations/data/index.js";
+import { DEFAULT_DATASET_NAME, defaultDataDir, defaultMeldDir, ED_SPLITS, fetchedDataDir, fetchedMeldDir, MELD_SPLITS, type EdSplit } from "../../evaluations/data/index.js";
 
 const MB = 1024 * 1024;
 
@@ -170,6 +169,8 @@ function uploadCommand(): Command {
         throw new Error("LANGSMITH_API_KEY is not set: export it (and LANGSMITH_ENDPOINT for a self-hosted server) to upload a dataset.");
       }
       const limit = parseCount("--limit", o.limit);
+      // Loaded only when the command runs (cli/main.ts): the LangSmith client is most of `data`'s start-up.
+      const { uploadToLangSmith } = await import("../../evaluations/data/langsmith.js");
       const bar = progressBar("uploading [{bar}] {value}/{total} examples", !o.json);
       let result;
       try {

@@ -1,13 +1,9 @@
 import { Command, Option } from "commander";
 import { integer, positiveInt, rpmOption, tpmOption } from "../args.js";
-import { resumableOnInterrupt } from "../interrupt.js";
-import { methodNames } from "../../graphs/methods.js";
-import { progressBar, silentProgress } from "../../evaluations/progress.js";
-import { runEval, type EvalResult } from "../../evaluations/run.js";
-import { BATCH_PRICE_SHARE, batchCostText } from "../../evaluations/batch.js";
+import { methodNames } from "../../graphs/methodNames.js";
+import type { EvalResult } from "../../evaluations/run.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
 import { BENCHMARK_TASKS, RUN_OPTIONS, type TaskName } from "../../state/runOptions.js";
-import { withLanguage } from "../../evaluations/data/benchmarkExamples.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
 
 interface EvalCommandOptions {
@@ -34,7 +30,7 @@ interface EvalCommandOptions {
   hideInputs?: boolean;
 }
 
-function summary(r: EvalResult, m: ExperimentMetrics, server?: string): string {
+function summary(r: EvalResult, m: ExperimentMetrics, server: string | undefined, batchCostText: (s: NonNullable<EvalResult["batch"]>) => string): string {
   const lines = [
     `${m.task} ${m.method} · ${m.model} · ${m.labels} · ${m.split}: ${m.n} examples (${r.ran} run now, ${r.resumed} from the store), ${m.errors} errors`,
   ];
@@ -160,6 +156,14 @@ export function evalCommand(): Command {
         "Re-running the same command resumes an interrupted experiment; a different configuration needs a new --out.",
     )
     .action(async (o: EvalCommandOptions, command: Command) => {
+      // Loaded only when the command runs (cli/main.ts).
+      const [{ resumableOnInterrupt }, { progressBar, silentProgress }, { runEval }, { BATCH_PRICE_SHARE, batchCostText }, { withLanguage }] = await Promise.all([
+        import("../interrupt.js"),
+        import("../../evaluations/progress.js"),
+        import("../../evaluations/run.js"),
+        import("../../evaluations/batch.js"),
+        import("../../evaluations/data/benchmarkExamples.js"),
+      ]);
       const progress = o.progress ? progressBar(`${o.task ?? o.data} ${o.method}`) : silentProgress;
       const data = withLanguage(o.data, o.lang);
       const result = await resumableOnInterrupt(() => progress.stop(), () =>
@@ -189,7 +193,7 @@ export function evalCommand(): Command {
         const run = { outDir, resumed, ran, unfinished, errored, cache, ...(batch ? { batch: { ...batch, priceShare: BATCH_PRICE_SHARE } } : {}), examplesPerSecond, reports };
         process.stdout.write(`${JSON.stringify({ ...(metrics ?? {}), run }, null, 2)}\n`);
       } else if (result.metrics) {
-        process.stdout.write(summary(result, result.metrics, o.server));
+        process.stdout.write(summary(result, result.metrics, o.server, batchCostText));
       }
       const problem = problems(result);
       if (problem) {

@@ -2,7 +2,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { calibrationTable, CONSENSUS, judgeConversations, type CalibrationRow } from "../../evaluations/calibrate.js";
+import type { CalibrationRow } from "../../evaluations/calibrate.js";
 import {
   CALIBRATION_CONVERSATIONS,
   defaultCalibrationDir,
@@ -12,10 +12,6 @@ import {
   readCalibrationRater,
 } from "../../evaluations/data/judgeCalibration.js";
 import type { RatingFile } from "../../evaluations/data/ratings.js";
-import { ModelResolver } from "../../models/factory.js";
-import { Semaphore } from "../../models/limits.js";
-import { ED_HUMAN_RUBRIC } from "../../prompts/edHumanRubric.js";
-import { SqliteAnswerCache } from "../../store/answerCache.js";
 import { defaultLlmCachePath } from "../../store/paths.js";
 
 interface CalibrateOptions {
@@ -31,9 +27,10 @@ interface CalibrateOptions {
 
 const f2 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
 
-export function formatCalibration(rows: readonly CalibrationRow[], experts: readonly string[]): string {
-  const header = ["dimension", "rater", ...experts.map((e) => `κ ${e}`), `κ ${CONSENSUS}`, "n"];
-  const cells = [header, ...rows.map((r) => [r.dimension, r.rater, ...experts.map((e) => f2(r.kappa[e])), f2(r.kappa[CONSENSUS]), String(r.n)])];
+/** One column per rater compared with (the experts, then their consensus). */
+export function formatCalibration(rows: readonly CalibrationRow[], against: readonly string[]): string {
+  const header = ["dimension", "rater", ...against.map((e) => `κ ${e}`), "n"];
+  const cells = [header, ...rows.map((r) => [r.dimension, r.rater, ...against.map((e) => f2(r.kappa[e])), String(r.n)])];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
   return cells.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
@@ -54,6 +51,14 @@ function writeRatings(file: string, rater: RatingFile): void {
 }
 
 async function calibrate(o: CalibrateOptions): Promise<void> {
+  // Loaded only when the command runs (cli/main.ts): the judge's LangChain, the model's provider, the SQLite cache.
+  const [{ calibrationTable, CONSENSUS, judgeConversations }, { ModelResolver }, { Semaphore }, { ED_HUMAN_RUBRIC }, { SqliteAnswerCache }] = await Promise.all([
+    import("../../evaluations/calibrate.js"),
+    import("../../models/factory.js"),
+    import("../../models/limits.js"),
+    import("../../prompts/edHumanRubric.js"),
+    import("../../store/answerCache.js"),
+  ]);
   const dir = o.dataDir ?? defaultCalibrationDir();
   const concurrency = positive("--concurrency", o.concurrency);
   const limit = o.limit === undefined ? undefined : positive("--limit", o.limit);
@@ -79,7 +84,7 @@ async function calibrate(o: CalibrateOptions): Promise<void> {
       return;
     }
     process.stdout.write(
-      `${formatCalibration(rows, experts.map((e) => e.name))}\n\n` +
+      `${formatCalibration(rows, [...experts.map((e) => e.name), CONSENSUS])}\n\n` +
         `Judge ${model.spec} on ${conversations.length} conversations: ${usage.calls} requests` +
         (stats ? ` (cache ${stats.hits} hits / ${stats.misses} misses)` : "") +
         `. Quadratic-weighted Cohen's κ over the items both rated; "${CONSENSUS}" is the experts' median per item, as Kumar et al. 2025 define their experts' rating.\n`,

@@ -1,10 +1,6 @@
 import { Command, Option } from "commander";
-import { readDialogue } from "../dialogue.js";
-import { formatOpinion, formatResult } from "../format.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
-import { runRemotely } from "../remote.js";
-import { runLocally } from "../run.js";
-import { methodNames } from "../../graphs/methods.js";
+import { methodNames } from "../../graphs/methodNames.js";
 
 export function recognizeCommand(): Command {
   const cmd = new Command("recognize")
@@ -17,6 +13,13 @@ export function recognizeCommand(): Command {
     )
     .addHelpText("after", '\nExample:\n  insideout recognize --model openai:gpt-4o-mini "I finally got the job!" "Congratulations!" "I still can\'t believe it."');
   addGraphOptions(cmd, "erc", methodNames("erc")).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
+    // Loaded only when the command runs: LangChain and the graphs take most of a second to import (cli/main.ts).
+    const [{ runLocally }, { readDialogue }, { runRemotely }, { formatOpinion, formatResult }] = await Promise.all([
+      import("../run.js"),
+      import("../dialogue.js"),
+      import("../remote.js"),
+      import("../format.js"),
+    ]);
     // Checked before the dialogue is read and before any model call: a run that cannot work costs nothing.
     const run = checkRun("erc", o.method, givenRunOptions(cmd));
     const dialogue = await readDialogue(turns, o.file);

@@ -6,22 +6,15 @@
  */
 import path from "node:path";
 import { Command, Option } from "commander";
-import { compareText, loadAndCompare, writeCompare, type CompareView } from "../../evaluations/compare.js";
-import { progressBar, silentProgress } from "../../evaluations/progress.js";
-import { runEval } from "../../evaluations/run.js";
-import { planEval } from "../../evaluations/plan.js";
+import type { CompareView } from "../../evaluations/compare.js";
 import type { EvalOptions } from "../../evaluations/options.js";
 import { ALL_METHODS, problems } from "./eval.js";
-import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methods.js";
+import { isSelfConsistency, PAPER_METHODS } from "../../graphs/methodNames.js";
 import { ABLATION_PAIRS, ABLATION_RUNS, type TableRun } from "../../evaluations/ablation.js";
-import { variantParts } from "../../evaluations/variant.js";
 import { positiveInt, rpmOption, tpmOption } from "../args.js";
-import { resumableOnInterrupt } from "../interrupt.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
 import type { RunOptions, TaskName } from "../../state/runOptions.js";
-import { exampleScores, readRecords, SUITE_BENCHMARKS, SUITE_METHODS, suiteTable, type SuiteRun } from "../../evaluations/suite.js";
-import { tableToMarkdown } from "../../evaluations/report/render.js";
-import { writeFileAtomic } from "../../evaluations/files.js";
+import type { SuiteRun } from "../../evaluations/suite.js";
 
 interface TableSpec {
   task: Extract<TaskName, "erc" | "erg">;
@@ -94,6 +87,15 @@ export function reproduceCommand(): Command {
     )
     .action(async (o: ReproduceOptions, command: Command) => {
       if (o.table === "suite") return reproduceSuite(o, givenRunOptions(command));
+      // Loaded only when the command runs (cli/main.ts).
+      const [{ compareText, loadAndCompare, writeCompare }, { progressBar, silentProgress }, { runEval }, { planEval }, { variantParts }, { resumableOnInterrupt }] = await Promise.all([
+        import("../../evaluations/compare.js"),
+        import("../../evaluations/progress.js"),
+        import("../../evaluations/run.js"),
+        import("../../evaluations/plan.js"),
+        import("../../evaluations/variant.js"),
+        import("../interrupt.js"),
+      ]);
       const table = TABLES[o.table]!;
       const runs = runsOf(table);
       // The ablation's runs choose agents and aggregation themselves: a global choice would be silently overridden.
@@ -154,6 +156,17 @@ export function reproduceCommand(): Command {
 /** `--table suite` (evaluations/suite.ts): every run planned first, then run in turn (each resumable), then one table. */
 async function reproduceSuite(o: ReproduceOptions, chosen: Partial<RunOptions>): Promise<void> {
   if (o.data !== "ed:test") throw new Error("--table suite reads each benchmark's own data: leave out --data.");
+  // Loaded only when the command runs (cli/main.ts).
+  const [{ exampleScores, readRecords, SUITE_BENCHMARKS, SUITE_METHODS, suiteTable }, { tableToMarkdown }, { writeFileAtomic }, { progressBar, silentProgress }, { runEval }, { planEval }, { resumableOnInterrupt }] =
+    await Promise.all([
+      import("../../evaluations/suite.js"),
+      import("../../evaluations/report/render.js"),
+      import("../../evaluations/files.js"),
+      import("../../evaluations/progress.js"),
+      import("../../evaluations/run.js"),
+      import("../../evaluations/plan.js"),
+      import("../interrupt.js"),
+    ]);
   const slug = (chosen.model ?? "auto").replace(/[^A-Za-z0-9._-]+/g, "-");
   const root = o.out ?? path.join("experiments", `suite-${slug}${o.limit ? `-n${o.limit}` : ""}`);
   const runs = SUITE_BENCHMARKS.flatMap((benchmark) => SUITE_METHODS.map((method) => ({ benchmark, method })));

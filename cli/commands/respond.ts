@@ -1,10 +1,6 @@
 import { Command, Option } from "commander";
-import { readDialogue } from "../dialogue.js";
-import { formatResult } from "../format.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
-import { runRemotely } from "../remote.js";
-import { runLocally } from "../run.js";
-import { methodNames } from "../../graphs/methods.js";
+import { methodNames } from "../../graphs/methodNames.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")
@@ -20,6 +16,13 @@ export function respondCommand(): Command {
         .default("erc+insideout"),
     );
   addGraphOptions(cmd, "erg", methodNames("erg")).action(async (turns: string[], o: GraphCommandOptions & { method: string }) => {
+    // Loaded only when the command runs (cli/main.ts).
+    const [{ runLocally }, { readDialogue }, { runRemotely }, { formatResult }] = await Promise.all([
+      import("../run.js"),
+      import("../dialogue.js"),
+      import("../remote.js"),
+      import("../format.js"),
+    ]);
     // Checked before the dialogue is read and before any model call: a run that cannot work costs nothing.
     const run = checkRun("erg", o.method, givenRunOptions(cmd));
     const dialogue = await readDialogue(turns, o.file);

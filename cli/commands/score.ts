@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { scoreLabelFiles, scoreTextFiles, type LabelScores, type TextScores } from "../../evaluations/score.js";
 import { EQBENCH_QUESTIONS_FILE, defaultEqBenchDir, loadEqBenchQuestions, loadEqBenchResults } from "../../evaluations/data/eqbench.js";
-import { REVISIONS, rescoreRun, type RescoredRun, type Revision } from "../../evaluations/eqbench/rescore.js";
+import type { RescoredRun, Revision } from "../../evaluations/eqbench/rescore.js";
 
 interface ScoreOptions {
   hyp?: string;
@@ -99,6 +99,8 @@ export function formatEqBenchScores(rows: ReadonlyArray<{ file: string; run: Res
 }
 
 async function scoreEqBench(files: readonly string[], o: ScoreOptions): Promise<void> {
+  // Loaded only when the command runs (cli/main.ts).
+  const { REVISIONS, rescoreRun } = await import("../../evaluations/eqbench/rescore.js");
   if (!(REVISIONS as readonly string[]).includes(o.revision)) throw new Error(`--revision must be one of ${REVISIONS.join(", ")}, not "${o.revision}".`);
   const questions = await loadEqBenchQuestions(o.questions);
   const rows: Array<{ file: string; run: RescoredRun }> = [];

@@ -17,7 +17,7 @@ import { ED_SPLITS, type EdSplit, type Example, type LoadWarning } from "./types
 
 export { defaultDataDir, fetchedDataDir } from "./ed.js";
 export { defaultMeldDir, fetchedMeldDir, MELD_SPLITS } from "./meld.js";
-export { ED_SPLITS, type BenchmarkGold, type EdSplit, type Example, type LoadWarning } from "./types.js";
+export { DEFAULT_DATASET_NAME, ED_SPLITS, type BenchmarkGold, type EdSplit, type Example, type LoadWarning } from "./types.js";
 
 export type DatasetSource = `ed:${EdSplit}` | "meld:test" | "meld:dev" | (string & {});
 

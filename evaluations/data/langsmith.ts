@@ -13,9 +13,8 @@ import { Client } from "langsmith";
 import type { Example as LsExample, ExampleCreate, ExampleUpdate, KVMap } from "langsmith/schemas";
 import { langsmithClientOptions, langsmithFailure, reachLangSmith } from "../../core/langsmithErrors.js";
 import { loadDataset, sample } from "./index.js";
-import type { EdSplit, Example } from "./types.js";
+import { DEFAULT_DATASET_NAME, type EdSplit, type Example } from "./types.js";
 
-export const DEFAULT_DATASET_NAME = "insideout-empathetic-dialogues";
 const BATCH = 100;
 
 export interface UploadOptions {

@@ -37,6 +37,9 @@ export interface LoadWarning {
   message: string;
 }
 
+/** The LangSmith dataset `insideout data upload` creates and `eval --langsmith` runs against by default. */
+export const DEFAULT_DATASET_NAME = "insideout-empathetic-dialogues";
+
 /** `ed:test` and friends: the named EmpatheticDialogues splits. */
 export type EdSplit = "train" | "valid" | "test";
 export const ED_SPLITS: readonly EdSplit[] = ["train", "valid", "test"];

@@ -1,10 +1,10 @@
-/** Runs the built `insideout` CLI (dist/, as users get it) in a child process, asynchronously. */
+/** Runs the built `insideout` CLI (dist/bundle/, as users get it: scripts/bundle-cli.mjs) in a child process, asynchronously. */
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = path.join(REPO, "dist/cli/main.js");
+export const CLI = path.join(REPO, "dist/bundle/insideout.js");
 
 export interface CliResult {
   code: number;

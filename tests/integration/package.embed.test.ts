@@ -1,12 +1,13 @@
 /**
  * InsideOut inside someone else's app, as npm delivers it: `npm pack` of this repository (the build `npm test` made),
- * installed into a scratch app that has its own @langchain/core. The app must end up with one copy of
- * @langchain/core, type-check the README's library example under `tsc --strict`, run it against a loopback model
- * server, and have the `insideout` command.
+ * installed into a scratch app with the peers the README names (`npm i insideout @langchain/core @langchain/langgraph`).
+ * The app must stay small (no local-model runtime unless asked for), end up with one copy of @langchain/core,
+ * type-check the README's library example under `tsc --strict` without skipLibCheck (our declaration files too, with
+ * only those packages installed), run it against a loopback model server, and have the `insideout` command.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +21,21 @@ const ours = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) a
 };
 let app: string;
 let server: FakeOpenAI;
+/** node_modules after `npm i` of insideout and its peers, before the app adds TypeScript: bytes on disk, seconds. */
+let installed: { bytes: number; seconds: number };
+
+const MIB = 1024 * 1024;
+
+/** Disk usage of a folder as `du` counts it (allocated blocks; symbolic links not followed). */
+function diskBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += lstatSync(p).blocks * 512;
+    if (entry.isDirectory()) total += diskBytes(p);
+  }
+  return total;
+}
 
 /** The README's library example (the code block after "Use in your own LangGraph app"), as a user pastes it. */
 function readmeExample(): string {
@@ -30,7 +46,13 @@ function readmeExample(): string {
 
 beforeAll(async () => {
   app = mkdtempSync(path.join(tmpdir(), "insideout-app-"));
-  await run("npm", ["pack", "--ignore-scripts", "--pack-destination", app], { cwd: REPO });
+  // The build is `npm test`'s; prepack and postpack only add and remove the command's launcher (bin/).
+  await run("npm", ["run", "prepack"], { cwd: REPO });
+  try {
+    await run("npm", ["pack", "--ignore-scripts", "--pack-destination", app], { cwd: REPO });
+  } finally {
+    await run("npm", ["run", "postpack"], { cwd: REPO });
+  }
   const tarball = readdirSync(app).find((f) => f.endsWith(".tgz"))!;
   writeFileSync(
     path.join(app, "package.json"),
@@ -38,13 +60,17 @@ beforeAll(async () => {
       name: "scratch-app",
       private: true,
       type: "module",
-      dependencies: { insideout: `file:./${tarball}`, "@langchain/core": ours.devDependencies["@langchain/core"], typescript: ours.devDependencies.typescript },
+      dependencies: {
+        insideout: `file:./${tarball}`,
+        "@langchain/core": ours.devDependencies["@langchain/core"],
+        "@langchain/langgraph": ours.devDependencies["@langchain/langgraph"],
+      },
       allowScripts: ours.allowScripts,
     }),
   );
   writeFileSync(
     path.join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, outDir: "out" }, include: ["app.ts", "chat.ts"] }),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out" }, include: ["app.ts", "chat.ts"] }),
   );
   writeFileSync(path.join(app, "app.ts"), readmeExample());
   // A messages-based call with the app's own @langchain/core messages: the last message must be ERG's reply.
@@ -58,7 +84,11 @@ const last = out.messages.at(-1);
 console.log(last?.getType(), last?.content === out.reply?.text, out.messages.length);
 `,
   );
+  const started = performance.now();
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
+  installed = { bytes: diskBytes(path.join(app, "node_modules")), seconds: (performance.now() - started) / 1000 };
+  // The app's own compiler, added after the size was taken: it is not part of what InsideOut costs.
+  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--save-dev", `typescript@${ours.devDependencies.typescript}`], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
   server = await startFakeOpenAI(
     roleHandler({
       emotion: (role) => (role.kind === "agent" ? "sad" : "devastated"),
@@ -74,6 +104,16 @@ afterAll(async () => {
 });
 
 describe("the packed package in a scratch app", () => {
+  // In du's megabytes (MiB), the unit of the issue's figures (920 MB, 677 MB of them node-llama-cpp's builds).
+  it("installs in at most 150 MB, without the local-model runtime", () => {
+    process.stderr.write(`insideout with its peers: ${(installed.bytes / MIB).toFixed(0)} MB in node_modules, installed in ${installed.seconds.toFixed(0)} s\n`);
+    expect(installed.bytes).toBeLessThanOrEqual(150 * MIB);
+    // Optional peer dependencies: npm leaves them out unless the app asks for them.
+    for (const pkg of ["node-llama-cpp", "@node-llama-cpp", "@langchain/anthropic", "langchain-gigachat"]) {
+      expect([pkg, existsSync(path.join(app, "node_modules", pkg))]).toEqual([pkg, false]);
+    }
+  });
+
   it("shares the app's @langchain/core: one copy", async () => {
     const { stdout } = await run("npm", ["ls", "@langchain/core", "--all", "--parseable"], { cwd: app });
     const copies = new Set(stdout.trim().split("\n").filter(Boolean));
