@@ -29,7 +29,8 @@ export type SettingType =
 
 export type SettingGroup = "models" | "local" | "files" | "langsmith" | "providers" | "server";
 
-interface Entry {
+/** One row of the table (also what docs/settings.md is made from). */
+export interface SettingEntry {
   type: SettingType;
   group: SettingGroup;
   /** What it does, one sentence for docs/settings.md. */
@@ -147,7 +148,7 @@ export const SETTINGS = {
     type: "text", group: "providers", aliases: ["OLLAMA_BASE_URL"], defaultText: "127.0.0.1:11434",
     doc: "The Ollama server, as the ollama CLI takes it (host, host:port or URL); OLLAMA_BASE_URL is ChatOllama's name.",
   },
-} as const satisfies Record<string, Entry>;
+} as const satisfies Record<string, SettingEntry>;
 
 export type SettingName = keyof typeof SETTINGS;
 type Table = typeof SETTINGS;
@@ -166,7 +167,7 @@ export class SettingError extends NotAResult {
 
 /** The name and value that set `name`: the first of it and its aliases that is not empty. */
 function given(name: SettingName, env: Environment): { name: string; raw: string } | undefined {
-  const entry: Entry = SETTINGS[name];
+  const entry: SettingEntry = SETTINGS[name];
   for (const key of [name, ...(entry.aliases ?? [])]) {
     const raw = env[key];
     if (raw !== undefined && raw.trim() !== "") return { name: key, raw };
@@ -174,7 +175,7 @@ function given(name: SettingName, env: Environment): { name: string; raw: string
   return undefined;
 }
 
-function parse(name: string, raw: string, entry: Entry): number | boolean | string {
+function parse(name: string, raw: string, entry: SettingEntry): number | boolean | string {
   const bad = (what: string) => new SettingError(`${name}="${raw}" must be ${what}.`);
   switch (entry.type) {
     case "whole": {
@@ -202,7 +203,7 @@ function parse(name: string, raw: string, entry: Entry): number | boolean | stri
 
 /** The value of setting `name` in `env` (the process's environment by default); a bad value is a SettingError. */
 export function setting<N extends SettingName>(name: N, env: Environment = process.env): SettingValue<N> {
-  const entry: Entry = SETTINGS[name];
+  const entry: SettingEntry = SETTINGS[name];
   const found = given(name, env);
   return (found ? parse(found.name, found.raw, entry) : entry.default) as SettingValue<N>;
 }

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SETTINGS, type SettingGroup, type SettingName } from "../core/settings.js";
+import { SETTINGS, type SettingEntry, type SettingGroup, type SettingName } from "../core/settings.js";
 
 const GROUPS: [SettingGroup, string][] = [
   ["models", "Model requests"],
@@ -15,17 +15,7 @@ const GROUPS: [SettingGroup, string][] = [
   ["langsmith", "LangSmith"],
 ];
 
-interface Row {
-  type: string;
-  doc: string;
-  default?: number | boolean | string;
-  defaultText?: string;
-  min?: number;
-  choices?: readonly string[];
-  aliases?: readonly string[];
-}
-
-function typeText(s: Row): string {
+function typeText(s: SettingEntry): string {
   switch (s.type) {
     case "whole":
       return `whole number ≥ ${s.min ?? 0}`;
@@ -40,7 +30,7 @@ function typeText(s: Row): string {
   }
 }
 
-function defaultText(s: Row): string {
+function defaultText(s: SettingEntry): string {
   if (s.default !== undefined) return `\`${String(s.default)}\``;
   return s.defaultText ?? "unset";
 }
@@ -61,7 +51,7 @@ export function settingsPage(): string {
   ];
   for (const [group, title] of GROUPS) {
     lines.push("", `## ${title}`, "", "| Variable | Type | Default | What it does |", "| --- | --- | --- | --- |");
-    for (const [name, entry] of Object.entries(SETTINGS) as [SettingName, Row][]) {
+    for (const [name, entry] of Object.entries(SETTINGS) as [SettingName, SettingEntry][]) {
       if ((SETTINGS[name] as { group: SettingGroup }).group !== group) continue;
       const names = [`\`${name}\``, ...(entry.aliases ?? []).map((a) => `(also \`${a}\`)`)].join(" ");
       lines.push(`| ${names} | ${typeText(entry)} | ${defaultText(entry)} | ${entry.doc} |`);
