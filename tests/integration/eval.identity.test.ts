@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 function args(out: string, more: string[] = []): string[] {
-  return ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--workers", "0", "--no-progress", "--no-cache", "--json", ...more];
+  return ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--no-progress", "--no-cache", "--json", ...more];
 }
 
 const env = (url: string) => ({ OPENAI_BASE_URL: url, OPENAI_API_KEY: "sk-identity-0123456789", INSIDEOUT_MAX_RETRIES: "0" });

@@ -25,7 +25,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const args = (out: string) => ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--workers", "0", "--concurrency", "2", "--no-progress", "--no-cache", "--json"];
+const args = (out: string) => ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--data", data, "--out", out, "--concurrency", "2", "--no-progress", "--no-cache", "--json"];
 const env = (url: string) => ({ OPENAI_BASE_URL: url, OPENAI_API_KEY: "sk-test-waits-0123456789" });
 
 describe("waits longer than a server may ask for", () => {
