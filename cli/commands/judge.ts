@@ -1,5 +1,4 @@
 /** `insideout judge calibrate`: how far our LLM judge agrees with human experts, on data whose experts are known. */
-import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import type { CalibrationRow } from "../../evaluations/calibrate.js";
@@ -41,19 +40,19 @@ function positive(name: string, value: string): number {
   return n;
 }
 
-/** The judge's ratings as a CSV that `insideout agreement` reads; written whole or not at all. */
-function writeRatings(file: string, rater: RatingFile): void {
+/** The judge's ratings as a CSV that `insideout agreement` reads. */
+function ratingsCsv(rater: RatingFile): string {
   const lines = [["conv_id", ...rater.dimensions].join(",")];
   for (const [id, r] of rater.ratings) lines.push([JSON.stringify(id), ...rater.dimensions.map((d) => String(r.get(d)))].join(","));
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${lines.join("\n")}\n`);
-  renameSync(tmp, file);
+  return `${lines.join("\n")}\n`;
 }
 
 async function calibrate(o: CalibrateOptions): Promise<void> {
   // Loaded only when the command runs (cli/main.ts): the judge's LangChain, the model's provider, the SQLite cache.
-  const [{ calibrationTable, CONSENSUS, judgeConversations }, { ModelResolver }, { Semaphore }, { ED_HUMAN_RUBRIC }, { SqliteAnswerCache }] = await Promise.all([
+  const [{ calibrationTable, CONSENSUS, judgeConversations }, { saveCalibration }, { writeFileAtomic }, { ModelResolver }, { Semaphore }, { ED_HUMAN_RUBRIC }, { SqliteAnswerCache }] = await Promise.all([
     import("../../evaluations/calibrate.js"),
+    import("../../evaluations/calibrationRecord.js"),
+    import("../../evaluations/files.js"),
     import("../../models/factory.js"),
     import("../../models/limits.js"),
     import("../../prompts/edHumanRubric.js"),
@@ -76,8 +75,11 @@ async function calibrate(o: CalibrateOptions): Promise<void> {
       },
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
-    if (o.out) writeRatings(o.out, judge);
+    if (o.out) await writeFileAtomic(o.out, ratingsCsv(judge));
     const rows = calibrationTable(experts, [judge, ...others], ED_HUMAN_RUBRIC.criteria);
+    // Kept for Table 4, which says how far its judge agreed with the experts.
+    const kappa = Object.fromEntries(rows.filter((r) => r.rater === judge.name && Number.isFinite(r.kappa[CONSENSUS])).map((r) => [r.dimension, r.kappa[CONSENSUS]!]));
+    await saveCalibration(model.spec, { date: new Date().toISOString().slice(0, 10), conversations: conversations.length, kappa });
     const stats = cache?.stats();
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ judge: model.spec, conversations: conversations.length, consensus: CONSENSUS, rows, usage, ...(stats ? { cache: stats } : {}) }, null, 2)}\n`);

@@ -149,8 +149,16 @@ export function reproduceCommand(): Command {
       const pairs = table.pairs?.map(([a, b]) => [path.join(root, a), path.join(root, b)] as const);
       const { comparison, experiments } = await loadAndCompare(dirs, pairs ? { pairs } : {});
       await writeCompare(root, comparison, experiments);
-      process.stdout.write(`${table.title}\n${compareText(comparison, experiments, table.view)}Wrote ${root}/compare.md and ${root}/compare.html\n`);
+      process.stdout.write(`${table.title}\n${compareText(comparison, experiments, table.view)}${table.view === "judge" ? await judgeCalibrationLines(experiments) : ""}Wrote ${root}/compare.md and ${root}/compare.html\n`);
     });
+}
+
+/** Table 4's judges, each with how far it agreed with human experts when `judge calibrate` checked it. */
+async function judgeCalibrationLines(experiments: readonly { metrics: { judgeModel?: string | null } }[]): Promise<string> {
+  const { calibrationLine, loadCalibrations } = await import("../../evaluations/calibrationRecord.js");
+  const judges = [...new Set(experiments.map((e) => e.metrics.judgeModel).filter((j): j is string => !!j))];
+  const known = loadCalibrations();
+  return judges.map((j) => `${calibrationLine(j, known[j])}\n`).join("");
 }
 
 /** `--table suite` (evaluations/suite.ts): every run planned first, then run in turn (each resumable), then one table. */

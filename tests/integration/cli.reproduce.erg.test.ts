@@ -5,7 +5,7 @@
  * tests/unit/report.tables.test.ts, here only its layout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { answerFromSchema, promptOf, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
@@ -66,8 +66,24 @@ describe("insideout reproduce --table 3 and --table 4", () => {
     }
     expect(r.stdout).toContain("Paired bootstrap test of judge scores on the shared examples — judge openai:judge-m");
     expect(r.stdout).not.toMatch(/BLEU|ROUGE|Distinct/);
+    expect(r.stdout).toContain("Judge openai:judge-m is not checked against human experts: run insideout judge calibrate --judge-model openai:judge-m.\n");
     const md = readFileSync(path.join(out, "compare.md"), "utf8");
     expect(md).toContain("erc+insideout · m (ERG, n=4, judge openai:judge-m)");
     expect(md.indexOf("## Table 3:")).toBeLessThan(md.indexOf("## Table 4:"));
+  });
+
+  it("table 4 says how far its judge agreed with human experts once judge calibrate has checked it", async () => {
+    // As `insideout judge calibrate` records it (tests/integration/judge.calibrate.test.ts): hand-written figures.
+    const record = { "openai:judge-m": { date: "2026-12-01", conversations: 50, kappa: { empathy: 0.6149, relevance: 0.4, fluency: 0.2049 } } };
+    mkdirSync(path.join(dir, "cache"), { recursive: true });
+    writeFileSync(path.join(dir, "cache", "judge-calibration.json"), JSON.stringify(record));
+    const before = server.requests.length;
+    const r = await runCli(args("4"), env());
+    expect(r.code).toBe(0);
+    expect(server.requests.length).toBe(before);
+    expect(r.stdout).toContain(
+      "Judge openai:judge-m against human experts (insideout judge calibrate, 50 EmpatheticDialogues conversations, 2026-12-01): " +
+        "quadratic-weighted κ with the experts' median empathy 0.61, relevance 0.40, fluency 0.20.\n",
+    );
   });
 });

@@ -76,6 +76,17 @@ describe("judge calibrate", () => {
     expect(written.length).toBe(50);
     for (const r of written) expect(Number(r.fluency)).toBe(Number(expert1.get(r.conv_id!)!.fluency));
 
+    // Kept for Table 4 (cli.reproduce.erg shows it printed): the judge's κ with the experts' median, per criterion.
+    const record = JSON.parse(readFileSync(path.join(dir, "cache", "judge-calibration.json"), "utf8")) as Record<string, { conversations: number; kappa: Record<string, number> }>;
+    expect(Object.keys(record)).toEqual(["openai:judge"]);
+    expect(record["openai:judge"]!.conversations).toBe(50);
+    const judgeRow = (dimension: string) => m.rows.find((r) => r.dimension === dimension && r.rater === "judge openai:judge")!;
+    expect(record["openai:judge"]!.kappa).toEqual({
+      empathy: judgeRow("empathy").kappa["experts (median)"],
+      relevance: judgeRow("relevance").kappa["experts (median)"],
+      fluency: judgeRow("fluency").kappa["experts (median)"],
+    });
+
     const again = await runCli(args, env);
     expect(again.code).toBe(0);
     expect(server.requests.length).toBe(50);
