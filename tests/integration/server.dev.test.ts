@@ -53,6 +53,9 @@ const methodOf: Record<string, [TaskName, string]> = Object.fromEntries(
   ),
 );
 
+/** The graphs that take a dialogue (the benchmark graphs take a question: tests/integration/eval.benchmarks.test.ts). */
+const DIALOGUE_GRAPHS = Object.keys(config.graphs).filter((id) => (methodOf[id]![0] as string) !== "benchmark");
+
 /** What a run decided, without timings and token counts (which differ between any two runs). */
 function outcome(s: Partial<State>) {
   return {
@@ -105,6 +108,12 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(a.description).toBe(config.graphs[a.graph_id]!.description);
       const schemas = await client.assistants.getSchemas(a.assistant_id);
       const [task] = methodOf[a.graph_id]!;
+      if ((task as string) === "benchmark") {
+        // A benchmark question instead of a dialogue; its options are checked in eval.benchmarks.
+        const input = schemas.input_schema as { properties: Record<string, unknown> };
+        expect(Object.keys(input.properties)).toContain("question");
+        continue;
+      }
       const context = schemas.context_schema as { properties: Record<string, { enum?: string[]; default?: unknown; description?: string }> };
       // ERC: vote, and an optional reply after the label; ERG replies already, and replies carry no label to vote on.
       const expected = ["agents", "aggregation", "labels", "model", ...(task === "erc" ? ["respond"] : []), "sampleTemperature", "samples", "temperature"];
@@ -120,14 +129,15 @@ describe("npm run dev (langgraphjs dev)", () => {
       expect(input.properties.messages?.langgraph_type).toBe("messages");
       // Studio's state view and the run's output: every key of the state.
       // `ui`: the agents' views a chat client shows (ui/views.ts).
-      const stateKeys = ["calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "recognized", "reply", "speakers", "ui"];
+      // `question`, `answers`, `answer`: the benchmark graphs' (one state serves every graph).
+      const stateKeys = ["answer", "answers", "calls", "candidates", "dialogue", "emotion", "failures", "messages", "notes", "opinions", "question", "recognized", "reply", "speakers", "ui"];
       for (const schema of [schemas.state_schema, schemas.output_schema]) {
         expect(Object.keys((schema as { properties: object }).properties).sort()).toEqual(stateKeys);
       }
     }
   });
 
-  it.each(Object.keys(config.graphs))("%s: an empty dialogue is one error before any node runs", async (id) => {
+  it.each(DIALOGUE_GRAPHS)("%s: an empty dialogue is one error before any node runs", async (id) => {
     const before = openai.requests.length;
     const thread = await client.threads.create();
     const run = await client.runs.create(thread.thread_id, id, { input: { dialogue: ["", "  "] }, context: { model: MODEL } });
@@ -182,7 +192,7 @@ describe("npm run dev (langgraphjs dev)", () => {
     expect(openai.requests.length).toBe(before);
   });
 
-  it.each(Object.keys(config.graphs))("%s: runs.wait on the server equals a direct invocation", async (id) => {
+  it.each(DIALOGUE_GRAPHS)("%s: runs.wait on the server equals a direct invocation", async (id) => {
     const [task, method] = methodOf[id]!;
     const context = runContext({ model: MODEL }, task);
     // A graph chosen at run time takes either task's options; LangGraph checks them against the graph's own schema.
