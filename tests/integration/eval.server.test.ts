@@ -155,6 +155,26 @@ describe("eval --server on the dev server", () => {
   );
 
   it(
+    "a benchmark task on the server (EmoBench EA, InsideOut): the same records as the local eval",
+    async () => {
+      const args = (out: string, extra: string[] = []) => [
+        "eval", "--data", "emobench:ea", "--method", "insideout", "--model", "openai:oracle", "--limit", "3", "--seed", "3",
+        "--out", out, "--json", "--no-progress", ...extra,
+      ];
+      const local = path.join(dir, "emobench-local");
+      const served = path.join(dir, "emobench-served");
+      finishedRun(await spawnCli(args(local), localEnv("k")).done);
+      finishedRun(await spawnCli(args(served, ["--server", dev.url]), serverEnv("l")).done);
+      expect(predictions(served)).toEqual(predictions(local));
+      expect(stable(served)).toEqual(stable(local));
+      expect(predictions(served)).toHaveLength(3);
+      // Five agents and the aggregator answered on the server for each question.
+      for (const record of predictions(served)) expect(record.usage.llmCalls).toBe(6);
+    },
+    300_000,
+  );
+
+  it(
     "reproduce --server: every method of the table on the server, then compared",
     async () => {
       const root = path.join(dir, "table1");
