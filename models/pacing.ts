@@ -45,6 +45,8 @@ interface Buckets {
   holdUntil: number;
   /** Nonzero: no refill until the answer to this request (or a later one) is back. */
   frozenAt: number;
+  /** Requests let through and not yet answered, by seq: their token costs. */
+  outstanding: Map<number, number>;
 }
 
 /** What a request took from the buckets; handed back with the answer's headers. */
@@ -107,7 +109,7 @@ export class Pacer {
   private bucketsOf(key: string): Buckets {
     let b = this.byKey.get(key);
     if (!b) {
-      b = { rpm: 0, tpm: 0, reqLevel: 0, tokLevel: 0, reqKnown: false, tokKnown: false, at: 0, reqSent: 0, tokSent: 0, applied: 0, holdUntil: 0, frozenAt: 0 };
+      b = { rpm: 0, tpm: 0, reqLevel: 0, tokLevel: 0, reqKnown: false, tokKnown: false, at: 0, reqSent: 0, tokSent: 0, applied: 0, holdUntil: 0, frozenAt: 0, outstanding: new Map() };
       this.byKey.set(key, b);
     }
     return b;
@@ -166,6 +168,7 @@ export class Pacer {
     b.tokSent += cost.tokens;
     if (full && b.frozenAt === 0) b.frozenAt = b.reqSent;
     const ticket: Ticket = { buckets: b, seq: b.reqSent, tokensAfter: b.tokSent, cost };
+    b.outstanding.set(ticket.seq, cost.tokens);
     if (held > maxWaitMs) {
       // A hold the server asked for (a 429, its reset headers) longer than a server may: said at once, not waited out.
       this.giveBack(ticket);
@@ -188,6 +191,7 @@ export class Pacer {
 
   private giveBack(ticket: Ticket): void {
     const b = ticket.buckets;
+    b.outstanding.delete(ticket.seq);
     const [rpm, tpm] = this.refill(b, Date.now());
     if (Number.isFinite(rpm)) b.reqLevel = Math.min(rpm, b.reqLevel + 1);
     if (Number.isFinite(tpm)) b.tokLevel = Math.min(tpm, b.tokLevel + Math.min(ticket.cost.tokens, tpm * 0.995));
@@ -205,17 +209,27 @@ export class Pacer {
     if (h.limitRequests && h.limitRequests > 0) b.rpm = h.limitRequests;
     if (h.limitTokens && h.limitTokens > 0) b.tpm = h.limitTokens;
     const [rpm, tpm] = this.caps(b);
+    b.outstanding.delete(ticket.seq);
     if (ticket.seq >= b.applied) {
       // The server's figure is as of the request's arrival; what it refilled since is not counted (when it
-      // arrived is not known): erring low by the answer's latency.
+      // arrived is not known): erring low by the answer's latency. Requests let through before this one and not yet
+      // answered may reach the server after it (one busy thread sends them late): counted as not in its figure.
+      let olderRequests = 0;
+      let olderTokens = 0;
+      for (const [seq, tokens] of b.outstanding) {
+        if (seq < ticket.seq) {
+          olderRequests++;
+          olderTokens += tokens;
+        }
+      }
       let applied = false;
       if (h.remainingRequests !== undefined && Number.isFinite(rpm)) {
-        b.reqLevel = Math.min(rpm, h.remainingRequests) - (b.reqSent - ticket.seq);
+        b.reqLevel = Math.min(rpm, h.remainingRequests) - (b.reqSent - ticket.seq) - olderRequests;
         b.reqKnown = true;
         applied = true;
       }
       if (h.remainingTokens !== undefined && Number.isFinite(tpm)) {
-        b.tokLevel = Math.min(tpm, h.remainingTokens) - (b.tokSent - ticket.tokensAfter);
+        b.tokLevel = Math.min(tpm, h.remainingTokens) - (b.tokSent - ticket.tokensAfter) - olderTokens;
         b.tokKnown = true;
         applied = true;
       }
