@@ -160,6 +160,19 @@ describe("the shared buckets", () => {
     expect(await timed(pacer.admit(cost))).toBeGreaterThanOrEqual(350);
   });
 
+  it("count a request let through earlier but not yet answered as missing from a later answer's remaining figure", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 600 });
+    const a = await pacer.admit(cost);
+    const b = await pacer.admit(cost);
+    // B reached the server first, which had 1 request left then; A (let through before B) is still on its way.
+    pacer.observe(b!, { remainingRequests: 1 });
+    // Hand-worked at 10 a second: the level is 1 - 0 sent after B - 1 (A) = 0; the next request takes it to -1 and
+    // waits until it is back to 1, ~200 ms (without counting A: level 1, ~100 ms).
+    expect(await timed(pacer.admit(cost))).toBeGreaterThanOrEqual(170);
+    pacer.observe(a!, {});
+  });
+
   it("give a waiting request's cost back when it is aborted", async () => {
     const pacer = new Pacer();
     pacer.setLimits({ rpm: 60 });
