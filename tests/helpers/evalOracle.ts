@@ -5,13 +5,18 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLI, REPO } from "./cli.js";
 import { answerFromSchema, requestedSchema, promptOf, type ChatRequest } from "./openaiServer.js";
 import { roleOf } from "./roles.js";
 
 export const ED_TEST = path.resolve(REPO, "../shared/data/empathetic_dialogues/derived/ed_test_moel_format.jsonl");
+
+/** The first `n` examples of ED's test split, written to `file` as a data file of their own. */
+export function writeEdSlice(file: string, n: number): void {
+  writeFileSync(file, readFileSync(ED_TEST, "utf8").split("\n").slice(0, n).join("\n") + "\n");
+}
 
 /** The ed32 labels and our ed18 grouping, written out again here so that the test does not trust the product's taxonomy. */
 export const ED32 = [

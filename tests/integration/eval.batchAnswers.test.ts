@@ -3,10 +3,10 @@
  * is without --batch: the example stays unfinished, no metrics are written, and the request is asked again next run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ED_TEST, spawnCli } from "../helpers/evalOracle.js";
+import { writeEdSlice, spawnCli } from "../helpers/evalOracle.js";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
 
 const N = 4;
@@ -17,7 +17,7 @@ const apis: FakeBatchApi[] = [];
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-batch-answers-"));
   data = path.join(dir, "first.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
 });
 
 afterAll(async () => {

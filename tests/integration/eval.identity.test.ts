@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { ED_TEST, spawnCli } from "../helpers/evalOracle.js";
+import { writeEdSlice, spawnCli } from "../helpers/evalOracle.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 const N = 6;
@@ -20,7 +20,7 @@ let b: FakeOpenAI;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-identity-"));
   data = path.join(dir, "first.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
   // Two servers that answer differently: mixing their records would report neither's accuracy.
   a = await startFakeOpenAI(() => JSON.stringify({ emotion: "afraid", confidence: 0.5, rationale: "r" }));
   b = await startFakeOpenAI(() => JSON.stringify({ emotion: "angry", confidence: 0.5, rationale: "r" }));

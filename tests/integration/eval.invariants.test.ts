@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { dialogueText, ED_TEST, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { dialogueText, ED_TEST, writeEdSlice, readEdTest, spawnCli } from "../helpers/evalOracle.js";
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type Handler } from "../helpers/openaiServer.js";
 import Database from "better-sqlite3";
 
@@ -31,7 +31,7 @@ const servers: FakeOpenAI[] = [];
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-invariants-"));
   data = path.join(dir, "first20.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
 });
 
 afterAll(async () => {

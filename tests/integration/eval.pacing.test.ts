@@ -7,11 +7,11 @@
  * every agent says one label and the aggregator "devastated", so accuracy is the share of gold "devastated".
  */
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RateLimitBuckets, type BucketLimits } from "../../bench/buckets.js";
-import { ED_TEST, readEdTest, spawnCli } from "../helpers/evalOracle.js";
+import { writeEdSlice, readEdTest, spawnCli } from "../helpers/evalOracle.js";
 import { roleHandler, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 const N = 30;
@@ -41,7 +41,7 @@ async function run(limits: BucketLimits, withHeaders: boolean, extra: string[]) 
   );
   dir = mkdtempSync(path.join(tmpdir(), "insideout-pacing-"));
   const data = path.join(dir, "slice.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
   const { done } = spawnCli(
     ["eval", "--task", "erc", "--method", "insideout", "--model", "openai:paced", "--data", data, "--concurrency", "16", "--no-cache", "--out", path.join(dir, "out"), "--json", ...extra],
     { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test-not-a-real-key", INSIDEOUT_CACHE_DIR: path.join(dir, "cache") },

@@ -4,10 +4,10 @@
  * else leaves the example unfinished with the reason (eval exits 1, no metrics), and recognize exits non-zero.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ED_TEST, spawnCli } from "../helpers/evalOracle.js";
+import { writeEdSlice, spawnCli } from "../helpers/evalOracle.js";
 import { runCli } from "../helpers/cli.js";
 import { startFakeLangGraph, type FakeLangGraph, type RunRequest } from "../helpers/fakeLangGraph.js";
 
@@ -19,7 +19,7 @@ const servers: FakeLangGraph[] = [];
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-server-state-"));
   data = path.join(dir, "first.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@
  * 60 s) stops `eval` in seconds with the wait named, as `recognize` does, instead of holding every request for hours.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ED_TEST, spawnCli } from "../helpers/evalOracle.js";
+import { writeEdSlice, spawnCli } from "../helpers/evalOracle.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 const N = 6;
@@ -17,7 +17,7 @@ const servers: FakeOpenAI[] = [];
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-waits-"));
   data = path.join(dir, "first.jsonl");
-  writeFileSync(data, readFileSync(ED_TEST, "utf8").split("\n").slice(0, N).join("\n") + "\n");
+  writeEdSlice(data, N);
 });
 
 afterAll(async () => {
