@@ -4,6 +4,7 @@
  * key, a storage error), or a run of consecutive examples that got no answer from the model (the server is down).
  * Unfinished examples are never stored, so the next run retries them.
  */
+import { setMaxListeners } from "node:events";
 import type { Example } from "./data/index.js";
 import { unfinishedOf, type Outcome, type Unfinished } from "./exampleRunner.js";
 import type { PredictionRecord } from "./record.js";
@@ -34,7 +35,10 @@ export class ExampleQueue {
   constructor(
     private readonly run: (example: Example, signal: AbortSignal) => Promise<Outcome>,
     private readonly o: QueueOptions,
-  ) {}
+  ) {
+    // One listener per example in flight: at a concurrency above Node's default of 10 that is no leak, not a warning.
+    setMaxListeners(Math.max(10, o.concurrency + 1), this.controller.signal);
+  }
 
   get stopped(): boolean {
     return this.controller.signal.aborted;
