@@ -98,10 +98,17 @@ export function formatDialogue(turns: readonly string[] | undefined, maxChars = 
   return fitted(turns, maxChars, speakers).text;
 }
 
+/**
+ * Each turn is one line of the transcript, so a line break inside a turn (or a name) becomes a space: otherwise a turn
+ * holding "\nListener: …" would forge a turn of its own in every prompt.
+ */
+const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
+const oneLine = (text: string): string => text.replace(LINE_BREAKS, " ").trim();
+
 function fitted(turns: readonly string[] | undefined, maxChars: number, speakers?: readonly string[]): Transcript {
-  const kept = (turns ?? []).map((t) => t.trim());
+  const kept = (turns ?? []).map(oneLine);
   if (kept.length === 0 || kept.every((t) => t === "")) throw new EmptyDialogueError();
-  const names = speakers?.map((s) => s.trim());
+  const names = speakers?.map(oneLine);
   const header = names ? `${speakersLine(names)}\n` : "";
   const fit = Number.isFinite(maxChars) ? fitDialogue(kept, Math.max(0, maxChars - header.length), names) : { turns: kept };
   const offset = kept.length - fit.turns.length;
