@@ -7,7 +7,7 @@ export { graph as ergGraph, builder as ergBuilder } from "./graphs/erg.js";
 export { graph as baselineErcGraph, builder as baselineErcBuilder } from "./graphs/baseline_erc.js";
 export { graph as baselineErgGraph, builder as baselineErgBuilder } from "./graphs/baseline_erg.js";
 export { graph as ercBaselineErgGraph, builder as ercBaselineErgBuilder } from "./graphs/erc_baseline_erg.js";
-export { ErcRunOptions, ErgRunOptions, RunOptions, runContext, type TaskName } from "./state/runOptions.js";
+export { ErcRunOptions, ErgRunOptions, RunOptions, type TaskName } from "./state/runOptions.js";
 export { builderFor, ERC_METHODS, ERG_METHODS } from "./graphs/methods.js";
 export type { State, Opinion, Candidate, FinalEmotion, FinalReply } from "./state/state.js";
 export { ModelResolver, registerProvider, resolveModel } from "./models/factory.js";

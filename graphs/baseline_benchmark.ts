@@ -6,11 +6,14 @@ import { END, START, StateGraph } from "@langchain/langgraph";
 import { answerQuestion, questionChecked } from "../nodes/answerQuestion.js";
 import { BenchmarkRunOptions } from "../state/runOptions.js";
 import { BenchmarkInput, InsideOutState } from "../state/state.js";
+import { withCallerContext } from "./context.js";
 
-export const builder = new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
-  .addNode("answerer", answerQuestion)
-  .addConditionalEdges(START, questionChecked(() => "answerer"), ["answerer"])
-  .addEdge("answerer", END);
+export const builder = withCallerContext(
+  new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
+    .addNode("answerer", answerQuestion)
+    .addConditionalEdges(START, questionChecked(() => "answerer"), ["answerer"])
+    .addEdge("answerer", END),
+);
 
 export const graph = builder.compile();
 graph.name = "baseline_benchmark";

@@ -10,24 +10,27 @@ import { emotionAgent } from "../nodes/emotionAgent.js";
 import { ALL_AGENTS } from "../taxonomy/agents.js";
 import { BenchmarkRunOptions } from "../state/runOptions.js";
 import { BenchmarkInput, InsideOutState } from "../state/state.js";
+import { withCallerContext } from "./context.js";
 import { selectedAgents } from "./fanout.js";
 
-export const builder = new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
-  .addNode("anger", emotionAgent("anger", "benchmark"))
-  .addNode("disgust", emotionAgent("disgust", "benchmark"))
-  .addNode("fear", emotionAgent("fear", "benchmark"))
-  .addNode("happiness", emotionAgent("happiness", "benchmark"))
-  .addNode("sadness", emotionAgent("sadness", "benchmark"))
-  .addNode("surprise", emotionAgent("surprise", "benchmark"))
-  .addNode("aggregate", aggregate("benchmark"))
-  .addConditionalEdges(START, questionChecked(selectedAgents), [...ALL_AGENTS])
-  .addEdge("anger", "aggregate")
-  .addEdge("disgust", "aggregate")
-  .addEdge("fear", "aggregate")
-  .addEdge("happiness", "aggregate")
-  .addEdge("sadness", "aggregate")
-  .addEdge("surprise", "aggregate")
-  .addEdge("aggregate", END);
+export const builder = withCallerContext(
+  new StateGraph({ state: InsideOutState, input: BenchmarkInput, context: BenchmarkRunOptions })
+    .addNode("anger", emotionAgent("anger", "benchmark"))
+    .addNode("disgust", emotionAgent("disgust", "benchmark"))
+    .addNode("fear", emotionAgent("fear", "benchmark"))
+    .addNode("happiness", emotionAgent("happiness", "benchmark"))
+    .addNode("sadness", emotionAgent("sadness", "benchmark"))
+    .addNode("surprise", emotionAgent("surprise", "benchmark"))
+    .addNode("aggregate", aggregate("benchmark"))
+    .addConditionalEdges(START, questionChecked(selectedAgents), [...ALL_AGENTS])
+    .addEdge("anger", "aggregate")
+    .addEdge("disgust", "aggregate")
+    .addEdge("fear", "aggregate")
+    .addEdge("happiness", "aggregate")
+    .addEdge("sadness", "aggregate")
+    .addEdge("surprise", "aggregate")
+    .addEdge("aggregate", END),
+);
 
 export const graph = builder.compile();
 graph.name = "benchmark";

@@ -10,16 +10,19 @@ import { sample } from "../nodes/sample.js";
 import { turnsChecked } from "../nodes/turns.js";
 import { ErgRunOptions } from "../state/runOptions.js";
 import { InsideOutInput, InsideOutState, SampleInput } from "../state/state.js";
+import { withCallerContext } from "./context.js";
 import { eachSample } from "./fanout.js";
 
-export const builder = new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
-  .addNode("recognize", recognize)
-  .addNode("sample", sample("erg"), { input: SampleInput })
-  .addNode("aggregate", aggregate("erg", "samples"))
-  .addConditionalEdges(START, turnsChecked(() => "recognize"), ["recognize"])
-  .addConditionalEdges("recognize", eachSample("sample"), ["sample"])
-  .addEdge("sample", "aggregate")
-  .addEdge("aggregate", END);
+export const builder = withCallerContext(
+  new StateGraph({ state: InsideOutState, input: InsideOutInput, context: ErgRunOptions })
+    .addNode("recognize", recognize)
+    .addNode("sample", sample("erg"), { input: SampleInput })
+    .addNode("aggregate", aggregate("erg", "samples"))
+    .addConditionalEdges(START, turnsChecked(() => "recognize"), ["recognize"])
+    .addConditionalEdges("recognize", eachSample("sample"), ["sample"])
+    .addEdge("sample", "aggregate")
+    .addEdge("aggregate", END),
+);
 
 export const graph = builder.compile();
 graph.name = "erc_self_consistency_erg";

@@ -1,5 +1,8 @@
-/** The graphs' fan-outs: to the emotion agents a run selected, and to self-consistency's k samples. */
-import { Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
+/**
+ * The graphs' branches: the fan-outs to the emotion agents a run selected and to self-consistency's k samples, and
+ * ERC's optional reply.
+ */
+import { END, Send, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runOptions } from "../state/runOptions.js";
 import { sampleNames } from "../state/state.js";
 import type { AgentEmotion } from "../taxonomy/agents.js";
@@ -20,4 +23,9 @@ export function selectedAgents(_state: unknown, config: LangGraphRunnableConfig)
 export function eachSample<S extends object>(node: string) {
   return (state: S, config: LangGraphRunnableConfig): Send[] =>
     sampleNames(runOptions(config).samples).map((_, i) => new Send(node, { ...state, sample: i + 1 }));
+}
+
+/** After an ERC graph's decision: the responder when the run asked for a reply (`respond`), else the end. */
+export function respondIfAsked(_state: unknown, config: LangGraphRunnableConfig): "respond" | typeof END {
+  return runOptions(config, "erc").respond ? "respond" : END;
 }

@@ -85,9 +85,6 @@ export function checkMethodOptions(task: TaskName, method: string, options: Meth
     if (options.respond) fail("respond is for ERC; every ERG method replies already");
     // The plain responder's samples carry no confidence of their own to weigh.
     if (isSelfConsistency(method) && options.aggregation !== "llm") fail("aggregation must be llm (the responder's samples carry no confidence to weigh)");
-  } else if (options.respond && !WITH_AGENTS.erc.includes(method)) {
-    // The baseline graph has no responder: the option would be ignored and no reply come back.
-    fail("respond needs the insideout method (this one only recognises)");
   }
   if (!WITH_AGENTS[task].includes(method)) return;
   const seen = new Set<string>();

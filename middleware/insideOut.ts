@@ -22,7 +22,7 @@ export interface InsideOutMiddlewareOptions {
   model?: string;
   /** The emotion agents that take part (run option `agents`; the five Ekman emotions by default). */
   agents?: AgentEmotion[];
-  /** Any other run options (labels, aggregation, temperature, …), as `runContext` takes them. */
+  /** Any other run options (labels, aggregation, temperature, …), as an ERC graph takes them in its `context`. */
   options?: Omit<NonNullable<Parameters<typeof runContext>[0]>, "model" | "agents" | "respond">;
 }
 

@@ -4,7 +4,7 @@
  * candidate its own agent was most confident in). A benchmark question: consolidates the answers (nodes/aggregateAnswers.ts). It runs on whatever opinions survived; if the LLM aggregation itself
  * fails, the confidence-weighted vote stands in and the failure is recorded.
  */
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { invokeStructured } from "../models/structured.js";
@@ -21,7 +21,7 @@ import { aggregateOpinions } from "./strategies.js";
 import { chatReply } from "./turns.js";
 import type { Task } from "./emotionAgent.js";
 import { sampleNames } from "../state/state.js";
-import { answerId, answerKind, showView, withView } from "../ui/views.js";
+import { answerId, answerKind, labelAnswer, showView, withView } from "../ui/views.js";
 
 /** Who the aggregate agent listens to: InsideOut's emotion agents, or self-consistency's samples (nodes/sample.ts). */
 export type Voices = "agents" | "samples";
@@ -158,15 +158,14 @@ export function aggregate(task: Task, voices: Voices = "agents") {
  * (without `respond`, whose reply the responder writes), ERG's chosen reply.
  */
 async function inChat(task: Exclude<Task, "benchmark">, state: State, config: LangGraphRunnableConfig, update: Update): Promise<Update> {
-  const kind = answerKind(task, (await runEnv(config)).options);
-  const id = answerId(state.messages, config, kind);
+  const { options } = await runEnv(config);
+  const id = answerId(state.messages, config, answerKind(task, options));
   if (!id) return update;
   const recognized = state.recognized?.emotion;
   if (task === "erc") {
     const e = update.emotion!;
     const view = showView(config, id, { key: "decision", name: "decision", props: { task, emotion: e.emotion, confidence: e.confidence, decidedBy: e.decidedBy, rationale: e.rationale } });
-    const answer = kind === "label" ? { messages: [new AIMessage({ id, content: `You seem to feel **${e.emotion}** (confidence ${e.confidence.toFixed(2)}).` })] } : {};
-    return withView({ ...update, ...answer }, view);
+    return withView({ ...update, ...labelAnswer(state.messages, config, options, e) }, view);
   }
   const reply = update.reply!;
   const view = showView(config, id, {

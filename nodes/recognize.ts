@@ -8,6 +8,7 @@ import { render } from "../prompts/render.js";
 import type { Opinion, State, Update } from "../state/state.js";
 import { opinionSchema, repairEmotion, record } from "./common.js";
 import { dialogueFor, runEnv, type RunEnv } from "./env.js";
+import { labelAnswer } from "../ui/views.js";
 
 const RUN_NAME = "recognize";
 
@@ -33,4 +34,10 @@ export async function recognize(state: State, config: LangGraphRunnableConfig): 
   const env = await runEnv(config);
   const { value, usage, note } = await askRecognizer(env, state, config, { model: env.model, runName: RUN_NAME });
   return { recognized: value, emotion: { ...value, decidedBy: "recognizer" }, calls: [record(RUN_NAME, usage, true)], ...(note ? { notes: [note] } : {}) };
+}
+
+/** Baseline ERC's recogniser, whose label is the run's answer: in a chat, ERC's answer message as InsideOut's. */
+export async function recognizeAndAnswer(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const update = await recognize(state, config);
+  return { ...update, ...labelAnswer(state.messages, config, (await runEnv(config)).options, update.emotion!) };
 }

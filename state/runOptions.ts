@@ -216,9 +216,10 @@ function parse(task: TaskName | "any", raw: unknown): RunOptions {
 }
 
 /**
- * Complete run options from a partial set, defaults filled in: `graph.invoke(input, { context: runContext({ model }) })`.
- * With a task, checked against its schema (ERG: no vote, `respond` false); "any": any run's (every aggregation), for
- * a caller that checks the task's own with the method's rules (graphs/methods.ts checkMethodOptions).
+ * Complete run options from a partial set, defaults filled in and checked before anything runs (an eval's plan, the
+ * middleware's options); a graph's own callers pass the partial set as its `context` (graphs/context.ts). With a
+ * task, checked against its schema (ERG: no vote, `respond` false); "any": any run's (every aggregation), for a caller
+ * that checks the task's own with the method's rules (graphs/methods.ts checkMethodOptions).
  */
 export function runContext(options: Partial<z.input<typeof ErgRunOptions>>, task: "erg"): ErgRunOptions;
 export function runContext(options: Partial<z.input<typeof RunOptions>>, task: TaskName | "any"): RunOptions;

@@ -60,6 +60,22 @@ export function answerId(messages: readonly BaseMessage[] | undefined, config: L
   return (kind === "label" ? LABEL_ID_PREFIX : REPLY_ID_PREFIX) + turn;
 }
 
+/**
+ * ERC's answer in a chat run without `respond`, whichever node decided the emotion (the aggregate agent, baseline's
+ * recogniser): a note to the user, marked by its id as no turn of the dialogue (nodes/turns.ts). With `respond` the
+ * responder's reply is the answer, so nothing here.
+ */
+export function labelAnswer(
+  messages: readonly BaseMessage[] | undefined,
+  config: LangGraphRunnableConfig,
+  options: { respond: boolean },
+  decided: { emotion: string; confidence: number },
+): Update {
+  const id = answerId(messages, config, answerKind("erc", options));
+  if (!id || options.respond) return {};
+  return { messages: [new AIMessage({ id, content: `You seem to feel **${decided.emotion}** (confidence ${decided.confidence.toFixed(2)}).` })] };
+}
+
 /** The kind of answer a run of `task` gives: ERC without `respond` answers with the emotion alone. */
 export function answerKind(task: "erc" | "erg", options: { respond: boolean }): "label" | "reply" {
   return task === "erc" && !options.respond ? "label" : "reply";

@@ -11,7 +11,7 @@
  *   const chat = buildChatGraph(new ChatOpenAI({ model: "gpt-4o-mini" }));
  *   const out = await chat.invoke(
  *     { messages: [new HumanMessage("My dog died last week.")] },
- *     { context: runContext({ model: "openai:gpt-4o-mini" }) }, // InsideOut's run options: its model, agents, …
+ *     { context: { model: "openai:gpt-4o-mini" } }, // InsideOut's run options: its model, agents, …
  *   );
  *   out.emotion?.emotion; // e.g. "devastated"
  *   out.messages.at(-1);  // the agent's reply

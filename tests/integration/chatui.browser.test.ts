@@ -135,7 +135,7 @@ describe("agent-chat-ui against npm run dev", () => {
     await page.close();
   }, 300_000);
 
-  it("erc with respond (an assistant made for it): the responder's reply grows token by token, and no JSON shows", async () => {
+  it("erc with respond (an assistant made for it, named by its UUID): the reply grows token by token, the agents' views show, no JSON", async () => {
     const res = await fetch(`${dev.url}/assistants`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -148,7 +148,12 @@ describe("agent-chat-ui against npm run dev", () => {
       // The reply's beginning shown before its end: it came in pieces, as the model wrote it.
       const partial = snaps.filter((s) => s.chat.split("Congratulations! That is").length - 1 === i + 1 && s.chat.split(RESPONDER).length - 1 === i);
       expect(partial.length).toBeGreaterThan(0);
-      expect(snaps[snaps.length - 1]!.chat.split(RESPONDER).length - 1).toBe(i + 1);
+      const last = snaps[snaps.length - 1]!;
+      expect(last.chat.split(RESPONDER).length - 1).toBe(i + 1);
+      // The components load under the assistant's UUID too (ui/http.ts): the five readings and the decision.
+      const views = viewsOf(last, i * 6);
+      expect(views).toHaveLength(6);
+      expect(views.some((v) => v.startsWith("Aggregate agent decided excited (0.85)"))).toBe(true);
     }
     await page.close();
   }, 300_000);

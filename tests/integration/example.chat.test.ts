@@ -7,7 +7,6 @@ import { describe, expect, it } from "@jest/globals";
 import { HumanMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph";
 import { buildChatGraph } from "../../examples/emotion-aware-chat/graph.js";
-import { runContext } from "../../state/runOptions.js";
 import { ScriptedChatModel, opinion, scripted, type ScriptCall } from "../helpers/scriptedModel.js";
 
 /** InsideOut's model: the agents say sad (or joyful once the speaker got the job); the aggregator decides from that. */
@@ -24,7 +23,7 @@ describe("examples/emotion-aware-chat", () => {
     const chatModel = new ScriptedChatModel(() => "I'm so sorry. Do you want to talk about him?");
     const out = await buildChatGraph(chatModel).invoke(
       { messages: [new HumanMessage("My dog died last week.")] },
-      { context: runContext({ model: spec }) },
+      { context: { model: spec } },
     );
     expect(insideOutModel.calls).toHaveLength(6); // five agents and the aggregator
     expect(out.emotion).toMatchObject({ emotion: "devastated", decidedBy: "llm" });
@@ -43,7 +42,7 @@ describe("examples/emotion-aware-chat", () => {
     const { spec, model: insideOutModel } = scripted(insideOut);
     const chatModel = new ScriptedChatModel(() => "I hear you.");
     const chat = buildChatGraph(chatModel, { checkpointer: new MemorySaver() });
-    const options = { context: runContext({ model: spec }), configurable: { thread_id: "t1" } };
+    const options = { context: { model: spec }, configurable: { thread_id: "t1" } };
     await chat.invoke({ messages: [new HumanMessage("My dog died last week.")] }, options);
     const out = await chat.invoke({ messages: [new HumanMessage("But I got the job today!")] }, options);
     expect(out.emotion?.emotion).toBe("excited");

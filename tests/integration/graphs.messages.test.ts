@@ -12,6 +12,7 @@ import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ercBaselineErgBuilder } from "../../graphs/erc_baseline_erg.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
+import { builder as selfConsistencyErcBuilder } from "../../graphs/self_consistency_erc.js";
 import { opinion, scripted, type ScriptCall } from "../helpers/scriptedModel.js";
 
 /** What the prompts must show of the three-turn conversation below, written out by hand. */
@@ -103,8 +104,9 @@ describe("messages in, the reply out as an AIMessage", () => {
     const out = await baselineErcBuilder.compile().invoke({ messages } as never, { context: runContext({ model: spec }) });
     expect(userPrompts(model.calls)).toEqual([TRANSCRIPT]);
     expect(out.emotion?.emotion).toBe("lonely");
-    // ERC without respond writes no reply, so no message.
-    expect(out.messages).toHaveLength(3);
+    // ERC without respond answers with the recognised emotion: one AI message after the three.
+    expect(out.messages).toHaveLength(4);
+    expect(out.messages.at(-1)!.content).toBe("You seem to feel **lonely** (confidence 0.80).");
   });
 
   it("system and tool messages are ignored, a leading AI greeting dropped, and one side's consecutive messages one turn", async () => {
@@ -125,8 +127,30 @@ describe("messages in, the reply out as an AIMessage", () => {
     ]);
   });
 
+  // Every ERC graph answers a chat as InsideOut's does: the emotion it decided, as an AI message of its own. Its
+  // confidence: the recogniser's own (0.7), or a vote's share of the voices (all of them say sad: 1).
+  it.each([
+    ["erc", ercBuilder, { aggregation: "vote" }, 5, "1.00"],
+    ["baseline_erc", baselineErcBuilder, {}, 1, "0.70"],
+    ["self_consistency_erc", selfConsistencyErcBuilder, { aggregation: "vote", samples: 3 }, 3, "1.00"],
+  ] as const)("%s answers with the recognised emotion, which a second turn does not read as the Listener's", async (_name, builder, options, calls, confidence) => {
+    const { spec, model } = scripted(() => opinion("sad", 0.7));
+    const graph = builder.compile({ checkpointer: new MemorySaver() });
+    const config = { context: { ...options, model: spec }, configurable: { thread_id: `label-${_name}` } };
+    const first = await graph.invoke({ messages: [new HumanMessage("My dog died last week.")] }, config);
+    expect(model.calls).toHaveLength(calls);
+    expect(typesOf(first.messages)).toEqual(["human", "ai"]);
+    expect(first.messages[1]!.content).toBe(`You seem to feel **sad** (confidence ${confidence}).`);
+    const second = await graph.invoke({ messages: [new HumanMessage("The house feels empty.")] }, config);
+    expect(typesOf(second.messages)).toEqual(["human", "ai", "human", "ai"]);
+    // Both of the speaker's turns, and no Listener: the first answer was a note to the user.
+    expect(new Set(userPrompts(model.calls.slice(calls)))).toEqual(new Set(["Conversation:\nSpeaker: My dog died last week.\nThe house feels empty."]));
+  });
+
   it.each([
     ["erc with respond", ercBuilder, runContext({ aggregation: "vote", respond: true })],
+    ["baseline_erc with respond", baselineErcBuilder, runContext({ respond: true })],
+    ["self_consistency_erc with respond", selfConsistencyErcBuilder, runContext({ aggregation: "vote", samples: 2, respond: true })],
     ["baseline_erg", baselineErgBuilder, runContext({}, "erg")],
     ["erc_baseline_erg", ercBaselineErgBuilder, runContext({}, "erg")],
   ] as const)("%s appends the responder's reply", async (_name, builder, context) => {

@@ -2,8 +2,9 @@
  * InsideOut inside someone else's app, as npm delivers it: `npm pack` of this repository (the build `npm test` made),
  * installed into a scratch app with the peers the README names (`npm i insideout @langchain/core @langchain/langgraph`).
  * The app must stay small (no local-model runtime unless asked for), end up with one copy of @langchain/core,
- * type-check the README's library example under `tsc --strict` without skipLibCheck (our declaration files too, with
- * only those packages installed), run it against a loopback model server, and have the `insideout` command.
+ * type-check the README's library example and every graph called with its run options as `context` under `tsc
+ * --strict` without skipLibCheck (our declaration files too, with only those packages installed), run the example
+ * against a loopback model server, and have the `insideout` command.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFile } from "node:child_process";
@@ -35,6 +36,44 @@ function diskBytes(dir: string): number {
     if (entry.isDirectory()) total += diskBytes(p);
   }
   return total;
+}
+
+/**
+ * Every graph of langgraph.json called as LangGraph's users call a graph, its run options as `context` (some of them,
+ * the others defaulted): `invoke`, `stream`, and as a node of the app's own graph. Wrong option values are type
+ * errors (`@ts-expect-error` fails the compile if they type-check). Compiled only: chat.ts runs one.
+ */
+function contextTyping(): string {
+  const ids = Object.keys((JSON.parse(readFileSync(path.join(REPO, "langgraph.json"), "utf8")) as { graphs: object }).graphs);
+  const question = `{ question: { kind: "ea" as const, scenario: "s", subject: "Sam", options: { choice: ["a", "b"] }, language: "en" as const } }`;
+  const calls = ids.map((id, i) => {
+    const input = id.includes("benchmark") ? question : `{ dialogue: ["I lost my job today."] }`;
+    return `  await g${i}.invoke(${input}, { context: { model } });
+  for await (const chunk of await g${i}.stream(${input}, { context: { model, temperature: 0.3 }, streamMode: "updates" })) void chunk;
+  // @ts-expect-error temperature is a number
+  await g${i}.invoke(${input}, { context: { model, temperature: "hot" } });`;
+  });
+  return `import { HumanMessage } from "@langchain/core/messages";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+${ids.map((id, i) => `import { graph as g${i} } from "insideout/graphs/${id}.js";`).join("\n")}
+import { graph as erc } from "insideout/graphs/erc.js";
+import { graph as erg } from "insideout/graphs/erg.js";
+import { builder } from "insideout/graphs/erg.js";
+
+const model = "openai:gpt-4o-mini";
+export async function everyGraph(): Promise<void> {
+${calls.join("\n")}
+  await erc.invoke({ dialogue: ["I lost my job today."] }, { context: { model, agents: ["sadness", "fear"], aggregation: "vote", respond: true } });
+  await builder.compile().invoke({ dialogue: ["I lost my job today."] }, { context: { model } });
+  // @ts-expect-error ERG's replies carry no label to vote on
+  await erg.invoke({ dialogue: ["I lost my job today."] }, { context: { model, aggregation: "vote" } });
+  // @ts-expect-error an agent is one of the emotions
+  await erc.invoke({ dialogue: ["I lost my job today."] }, { context: { model, agents: ["anxiety"] } });
+  // InsideOut ERC as a node of the app's own chat graph, its options in the app graph's context.
+  const chat = new StateGraph(MessagesAnnotation).addNode("insideout", erc).addEdge(START, "insideout").addEdge("insideout", END).compile();
+  await chat.invoke({ messages: [new HumanMessage("I lost my job today.")] }, { context: { model } });
+}
+`;
 }
 
 /** The README's library example (the code block after "Use in your own LangGraph app"), as a user pastes it. */
@@ -70,16 +109,16 @@ beforeAll(async () => {
   );
   writeFileSync(
     path.join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out" }, include: ["app.ts", "chat.ts"] }),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out" }, include: ["app.ts", "chat.ts", "typing.ts"] }),
   );
   writeFileSync(path.join(app, "app.ts"), readmeExample());
+  writeFileSync(path.join(app, "typing.ts"), contextTyping());
   // A messages-based call with the app's own @langchain/core messages: the last message must be ERG's reply.
   writeFileSync(
     path.join(app, "chat.ts"),
     `import { HumanMessage } from "@langchain/core/messages";
-import { runContext } from "insideout";
 import { graph } from "insideout/graphs/erg.js";
-const out = await graph.invoke({ messages: [new HumanMessage("I lost my job today.")] }, { context: runContext({ model: "openai:gpt-4o-mini" }, "erg") });
+const out = await graph.invoke({ messages: [new HumanMessage("I lost my job today.")] }, { context: { model: "openai:gpt-4o-mini" } });
 const last = out.messages.at(-1);
 console.log(last?.getType(), last?.content === out.reply?.text, out.messages.length);
 `,
@@ -120,7 +159,7 @@ describe("the packed package in a scratch app", () => {
     expect(copies).toEqual(new Set([path.join(app, "node_modules/@langchain/core")]));
   });
 
-  it("type-checks the README's example under tsc --strict and runs it", async () => {
+  it("type-checks the README's example and every graph's { context: { model } } under tsc --strict, and runs the example", async () => {
     await run(process.execPath, [path.join(app, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: app });
     const { stdout } = await run(process.execPath, ["out/app.js"], {
       cwd: app,

@@ -176,6 +176,22 @@ describe("npm run dev (langgraphjs dev)", () => {
     for (const req of asked) expect(req.messages.some((m) => String(m.content).endsWith(shown))).toBe(true);
   });
 
+  it("an assistant named by its UUID gets its graph's view components, as a client that names the graph does", async () => {
+    // What LoadExternalComponent asks for (its namespace is the assistant id the client was given).
+    const components = (namespace: string) =>
+      fetch(`${dev.url}/ui/${namespace}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "agent_view" }) });
+    const byGraph = await components("erc");
+    expect(byGraph.status).toBe(200);
+    const html = await byGraph.text();
+    expect(html).toMatch(/<script src="[^"]*\/ui\/erc\/[^"]+\.js" onload='__LGUI_erc\.render\("agent_view"/);
+    const { assistant_id: id } = await client.assistants.create({ graphId: "erc", name: "erc-vote", context: { aggregation: "vote" } });
+    const byUuid = await components(id);
+    expect([byUuid.status, await byUuid.text()]).toEqual([200, html]);
+    // An assistant that does not exist: no components, as for an unknown graph id.
+    expect((await components("00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await components("no_such_graph")).status).toBe(404);
+  });
+
   it("a messages-based run that ends with an AI message, or gives both keys, is one error before any call", async () => {
     const before = openai.requests.length;
     const context = { model: MODEL };

@@ -24,11 +24,11 @@ const AGENTS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise"];
 const EXPECTED_NODES: Record<string, string[]> = {
   erc: [...AGENTS, "aggregate", "respond"],
   erg: ["recognize", ...AGENTS, "aggregate"],
-  baseline_erc: ["recognize"],
+  baseline_erc: ["recognize", "respond"],
   baseline_erg: ["respond"],
   erc_baseline_erg: ["recognize", "respond"],
-  // Self-consistency: one sample node that LangGraph's Send runs k times, and the aggregator.
-  self_consistency_erc: ["sample", "aggregate"],
+  // Self-consistency: one sample node that LangGraph's Send runs k times, and the aggregator (ERC: then the responder if asked).
+  self_consistency_erc: ["sample", "aggregate", "respond"],
   self_consistency_erg: ["sample", "aggregate"],
   erc_self_consistency_erg: ["recognize", "sample", "aggregate"],
   // The benchmark questions (EQ-Bench, EmoBench): the same agents and aggregator, or the plain answerer.

@@ -14,14 +14,12 @@ describe("checkMethodOptions", () => {
     ["erg", "erc+baseline", { aggregation: "vote" }, /aggregation cannot be vote/],
     ["erg", "erc+insideout", { respond: true }, /respond is for ERC; every ERG method replies already/],
     ["erg", "baseline", { respond: true }, /respond is for ERC/],
-    ["erc", "baseline", { respond: true }, /^ERC method baseline: respond needs the insideout method/],
     ["erc", "insideout", { agents: ["anger", "fear", "anger"] }, /the agent "anger" is listed twice/],
     ["erg", "erc+insideout", { agents: ["sadness", "sadness"] }, /the agent "sadness" is listed twice/],
     ["erc", "nope", {}, /Unknown erc method "nope": use baseline, insideout, self-consistency\./],
     // The plain responder's samples carry no confidence to weigh, and no label to vote on.
     ["erg", "self-consistency", { aggregation: "weighted" }, /^ERG method self-consistency: aggregation must be llm/],
     ["erg", "erc+self-consistency", { aggregation: "weighted" }, /aggregation must be llm/],
-    ["erc", "self-consistency", { respond: true }, /respond needs the insideout method/],
     ["erg", "insideout", {}, /Unknown erg method "insideout"/],
     // EQ-Bench's answers are four ratings (averaged), EmoBench's a chosen option (voted on), ERC's a label.
     ["eqbench", "insideout", { aggregation: "vote" }, /^EQBENCH method insideout: aggregation cannot be vote \(.*\): use llm or mean or median\.$/],
@@ -49,6 +47,9 @@ describe("checkMethodOptions", () => {
     ["erg", "erc+baseline", { agents: ["fear", "fear"], respond: false }],
     ["erc", "self-consistency", { aggregation: "vote" }],
     ["erc", "self-consistency", { aggregation: "weighted" }],
+    // Every ERC graph replies after its decision when asked to.
+    ["erc", "baseline", { respond: true }],
+    ["erc", "self-consistency", { respond: true }],
     ["erg", "erc+self-consistency", { aggregation: "llm" }],
     ["eqbench", "insideout", { aggregation: "mean" }],
     ["eqbench", "self-consistency", { aggregation: "median" }],
