@@ -12,12 +12,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What the lookup passes on of the caller's request: its credentials, as the server's auth reads them. */
 const FORWARDED = ["authorization", "x-api-key", "cookie"];
 
+/**
+ * This server, as the connection reached it: the socket's local address and port, which @hono/node-server (the
+ * LangGraph server's HTTP layer) hands to routes as `env.incoming`. Not the request's Host header, which the caller
+ * writes: the lookups below would otherwise go, with the caller's credentials, wherever a caller pointed them.
+ */
+function ownOrigin(env: unknown): string | undefined {
+  const socket = (env as { incoming?: { socket?: { localAddress?: string; localPort?: number } } } | undefined)?.incoming?.socket;
+  const address = socket?.localAddress;
+  const port = socket?.localPort;
+  if (!address || !port) return undefined;
+  const host = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export const app = new Hono();
 
 app.post("/ui/:agent", async (c, next) => {
   const agent = c.req.param("agent");
   if (!UUID.test(agent)) return next();
-  const origin = new URL(c.req.url).origin;
+  const origin = ownOrigin(c.env);
+  if (!origin) return c.text(`UI not found for assistant "${agent}"`, 404);
   const headers = new Headers();
   for (const name of FORWARDED) {
     const value = c.req.header(name);

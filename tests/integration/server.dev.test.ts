@@ -6,6 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client } from "@langchain/langgraph-sdk";
@@ -187,6 +189,27 @@ describe("npm run dev (langgraphjs dev)", () => {
     const { assistant_id: id } = await client.assistants.create({ graphId: "erc", name: "erc-vote", context: { aggregation: "vote" } });
     const byUuid = await components(id);
     expect([byUuid.status, await byUuid.text()]).toEqual([200, html]);
+    // A Host header the caller writes does not steer the lookup: a server it names is never asked.
+    let trapped = 0;
+    const trap = createServer((_req, res) => {
+      trapped++;
+      res.end(JSON.stringify({ graph_id: "erc" }));
+    });
+    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+    const forged = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `${dev.url}/ui/${id}`,
+        { method: "POST", headers: { host: `127.0.0.1:${(trap.address() as AddressInfo).port}`, "content-type": "application/json" } },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on("error", reject).end(JSON.stringify({ name: "agent_view" }));
+    });
+    trap.close();
+    expect([forged.status, trapped]).toEqual([200, 0]);
+    expect(forged.body).toBe(html);
     // An assistant that does not exist: no components, as for an unknown graph id.
     expect((await components("00000000-0000-4000-8000-000000000000")).status).toBe(404);
     expect((await components("no_such_graph")).status).toBe(404);
