@@ -20,12 +20,18 @@ export function openRegularFile(file: string, what: string): number {
   }
 }
 
-/** The whole of a regular file, refused above `maxBytes` before it is read (its size is known from fstat). */
-export function readRegularFile(file: string, what: string, maxBytes: number): Buffer {
+/**
+ * The whole of a regular file, refused above `maxBytes` before it is read (its size is known from fstat); `limitName`
+ * is the setting that raises the limit, named in the refusal.
+ */
+export function readRegularFile(file: string, what: string, maxBytes: number, limitName?: string): Buffer {
   const fd = openRegularFile(file, what);
   try {
     const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new Error(`${what} ${file} holds ${size} bytes, more than ${formatBytes(maxBytes)}: is it the right file?`);
+    if (size > maxBytes) {
+      const raise = limitName ? `, or raise ${limitName} (now ${maxBytes})` : "";
+      throw new Error(`${what} ${file} holds ${size} bytes, more than ${formatBytes(maxBytes)}: is it the right file${raise}?`);
+    }
     // Read no further than the limit, even if the file grows meanwhile.
     const buf = Buffer.alloc(Math.min(size, maxBytes) + 1);
     let n = 0;

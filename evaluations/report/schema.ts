@@ -7,6 +7,7 @@
  * be written for an experiment that lacks, say, judge scores or agent opinions.
  */
 import { readRegularFile } from "../../core/regularFile.js";
+import { setting } from "../../core/settings.js";
 import path from "node:path";
 import { z } from "zod";
 
@@ -157,12 +158,10 @@ export function parsePredictions(text: string, file = "predictions.jsonl"): Pred
   return out;
 }
 
-/** Bytes an experiment's metrics.json or predictions.jsonl may hold here (ED's test split: ~30 MiB of predictions). */
-export const MAX_EXPERIMENT_FILE_BYTES = 256 << 20;
-
 async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return readRegularFile(file, "The experiment file", MAX_EXPERIMENT_FILE_BYTES).toString("utf8");
+    // ED's test split makes ~30 MiB of predictions.
+    return readRegularFile(file, "The experiment file", setting("INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES"), "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES").toString("utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
