@@ -149,7 +149,7 @@ const WHY_NOT: Readonly<Record<string, (file: string) => string>> = {
 export function openTranscript(file: string): Transcript {
   let fd: number;
   try {
-    fd = openOwnFile(file, 0o007);
+    fd = openOwnFile(file);
   } catch (e) {
     if (e instanceof NotOurFileError) throw new Error(`Cannot write --save ${file}: ${e.message.replace(/^Refusing to write \S+: /, "")}`);
     const code = (e as NodeJS.ErrnoException).code ?? "";
