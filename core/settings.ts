@@ -66,6 +66,10 @@ export const SETTINGS = {
   },
   INSIDEOUT_BATCH_POLL_MS: { type: "whole", group: "models", min: 1, default: 30_000, doc: "How often a pending OpenAI batch (--batch) is asked about, in ms." },
   INSIDEOUT_BATCH_SETTLE_MS: { type: "whole", group: "models", min: 1, default: 200, doc: "Quiet time after a stage's last request before its batch is submitted, in ms." },
+  INSIDEOUT_MAX_BATCH_FILE_BYTES: {
+    type: "whole", group: "models", min: 1, default: 1024 ** 3,
+    doc: "Bytes of a Batch API output or error file (read line by line; each line holds at most INSIDEOUT_MAX_ANSWER_BYTES of answer).",
+  },
   INSIDEOUT_CONTEXT_TOKENS: {
     type: "whole", group: "models", min: 1, defaultText: "the model's context, else 8192",
     doc: "The context window prompts are cut to fit (turns and rationales).",

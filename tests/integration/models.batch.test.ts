@@ -121,4 +121,48 @@ describe("Batch API collector", () => {
     collector.close();
     store.close();
   });
+
+  it("a completed batch whose output file is gone (404) is one line naming the batch; the next run asks again", async () => {
+    const store = openStore("gone");
+    const collector = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    const ask = await chatThrough(collector);
+    const before = server.created.length;
+    server.filesGone = true;
+    try {
+      const error = await ask("lost answer").then(() => undefined, (e: unknown) => e);
+      const failure = notAResultIn(error);
+      expect(failure).toBeInstanceOf(ModelCallFailure);
+      const batch = server.created.at(-1)!.id;
+      expect(failure!.message.split("\n")).toHaveLength(1);
+      expect(failure!.message).toMatch(new RegExp(`batch ${batch} ended completed, but its output file file-out-\\d+ is gone from the server \\(HTTP 404\\).*run the same command again`));
+      expect(failure!.message).not.toMatch(/no such model|--model/);
+    } finally {
+      server.filesGone = false;
+    }
+    collector.close();
+    // The request was released: the next run submits it again, and gets its answer.
+    const next = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    await expect((await chatThrough(next))("lost answer")).resolves.toMatchObject({ content: "rewsna tsol" });
+    expect(server.created.length).toBe(before + 2);
+    next.close();
+    store.close();
+  });
+
+  it("lines for requests it does not hold are read past, not kept: 64 MB of them around the answers", async () => {
+    const store = openStore("padded");
+    const collector = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    const ask = await chatThrough(collector);
+    server.padOutput = { bytes: 64 * 1024 ** 2, lineBytes: 256 * 1024 };
+    try {
+      const heap = process.memoryUsage().heapUsed;
+      const answers = await Promise.all([ask("first"), ask("second")]);
+      expect(answers.map((a) => a.content)).toEqual(["tsrif", "dnoces"]);
+      // Nothing of the 64 MB stays behind (the answers' own lines are a few hundred bytes).
+      expect(process.memoryUsage().heapUsed - heap).toBeLessThan(32 * 1024 ** 2);
+    } finally {
+      delete server.padOutput;
+    }
+    collector.close();
+    store.close();
+  });
 });
