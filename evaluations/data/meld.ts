@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { MELD7_LABELS } from "../../taxonomy/labelSets.js";
 import { cacheDir, setting } from "../../core/settings.js";
+import { controlCharAt, controlCharName, isBlankTurn, turnProblem } from "../../core/turnText.js";
 import { developmentDataDir } from "../../store/paths.js";
 import { DataFileError, readLines, type Line } from "./lines.js";
 import { checkDialogueSize } from "./checkExample.js";
@@ -143,8 +144,14 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
     }
     const text = field("Utterance").trim();
     const speaker = field("Speaker").trim();
-    if (text === "") throw new DataFileError(`empty Utterance on line ${line} of ${file}`, file, line);
-    if (speaker === "") throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
+    // The utterance is the last turn of its example, checked as every turn is (core/turnText.ts); the speaker's name
+    // goes into the prompt beside it.
+    const where = `of example dia${dialogueId}_utt${utteranceId} on line ${line} of ${file}`;
+    if (isBlankTurn(text)) throw new DataFileError(`empty Utterance on line ${line} of ${file}`, file, line);
+    const problem = turnProblem(text);
+    if (problem) throw new DataFileError(`the Utterance (a turn) ${where} ${problem}`, file, line);
+    if (isBlankTurn(speaker)) throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
+    if (controlCharAt(speaker) >= 0) throw new DataFileError(`the Speaker ${where} holds the control character ${controlCharName(speaker.charCodeAt(controlCharAt(speaker)))}: remove it`, file, line);
 
     if (dialogue?.id !== dialogueId) {
       const earlier = seen.get(dialogueId);
