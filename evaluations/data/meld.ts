@@ -4,9 +4,10 @@
  * Emotion, Sentiment, Dialogue_ID, Utterance_ID, …); the rows of one Dialogue_ID, in file order, are a conversation.
  *
  * Each utterance is one example, as in the usual ERC setting: the conversation up to and including it (its turns shared
- * with the dialogue's other examples: prefix.ts), with each turn's speaker name (`speakers`), and its gold emotion. Ids are MELD's own clip names (`dia<D>_utt<U>`). Lines come
- * from `readLines` (its caps, UTF-8 check, line numbers); csv-parse splits them a batch at a time. The release has no
- * line break inside a field; one would be reported as an unclosed quote on its line.
+ * with the dialogue's other examples: prefix.ts), with each turn's speaker name (`speakers`), and its gold emotion.
+ * Ids are MELD's own clip names (`dia<D>_utt<U>`). Lines come from `readLines` (its caps, UTF-8 check, line numbers);
+ * csv-parse splits them a batch at a time. The release has no line break inside a field; one would be reported as an
+ * unclosed quote on its line.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -151,7 +152,8 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
     const problem = turnProblem(text);
     if (problem) throw new DataFileError(`the Utterance (a turn) ${where} ${problem}`, file, line);
     if (isBlankTurn(speaker)) throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
-    if (controlCharAt(speaker) >= 0) throw new DataFileError(`the Speaker ${where} holds the control character ${controlCharName(speaker.charCodeAt(controlCharAt(speaker)))}: remove it`, file, line);
+    const control = controlCharAt(speaker);
+    if (control >= 0) throw new DataFileError(`the Speaker ${where} holds the control character ${controlCharName(speaker.charCodeAt(control))}: remove it`, file, line);
 
     if (dialogue?.id !== dialogueId) {
       const earlier = seen.get(dialogueId);

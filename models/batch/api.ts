@@ -37,7 +37,7 @@ export interface BatchOutcome {
 
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 /** Bytes of an output or error file (INSIDEOUT_MAX_BATCH_FILE_BYTES, default 1 GiB). */
-export function batchFileBytes(): number {
+function batchFileBytes(): number {
   return setting("INSIDEOUT_MAX_BATCH_FILE_BYTES");
 }
 /** Room for a line's wrapper (custom_id, status, ids) around an answer of INSIDEOUT_MAX_ANSWER_BYTES. */
