@@ -8,6 +8,7 @@ import { dialogueLimits, formatBytes, type DialogueLimits } from "../core/inputL
 import { checkedTurns, turnsOfLines } from "./turns.js";
 import { NotOurFileError, openOwnFile } from "../store/paths.js";
 import { openRegularFile } from "../core/regularFile.js";
+import { controlCharAt } from "../core/turnText.js";
 
 /** The byte offset of the first invalid UTF-8 sequence, or -1 if the bytes are valid UTF-8. */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
@@ -57,16 +58,11 @@ async function readBounded(stream: AsyncIterable<Buffer | string>, source: strin
   return Buffer.concat(chunks, size);
 }
 
-/** C0 control characters other than tab, newlines, form feed and escape: a text dialogue has none, binary files do. */
-function isBinaryChar(code: number): boolean {
-  return code < 0x20 && !(code >= 0x09 && code <= 0x0d) && code !== 0x1b;
-}
-
 /** Refuses text that holds control characters (a binary file, /dev/zero under the limit), naming where. */
 function checkText(text: string, source: string): string {
-  for (let i = 0; i < text.length; i++) {
+  const i = controlCharAt(text);
+  if (i >= 0) {
     const code = text.charCodeAt(i);
-    if (!isBinaryChar(code)) continue;
     const line = text.slice(0, i).split("\n").length;
     const hex = code.toString(16).padStart(2, "0");
     throw new Error(`${source} looks binary, not a text dialogue: control byte 0x${hex} on line ${line}. Give one turn per line of text.`);
@@ -149,7 +145,7 @@ const WHY_NOT: Readonly<Record<string, (file: string) => string>> = {
 export function openTranscript(file: string): Transcript {
   let fd: number;
   try {
-    fd = openOwnFile(file, 0o007);
+    fd = openOwnFile(file);
   } catch (e) {
     if (e instanceof NotOurFileError) throw new Error(`Cannot write --save ${file}: ${e.message.replace(/^Refusing to write \S+: /, "")}`);
     const code = (e as NodeJS.ErrnoException).code ?? "";

@@ -3,8 +3,9 @@
  * does not wait forever) and checked with fstat on what was opened, so that a FIFO, a device such as /dev/zero or a
  * socket is one line, not a hang or all the memory.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants as fsConstants, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { formatBytes } from "./inputLimits.js";
+import { splitLines, type RawLine } from "./lines.js";
 
 /** Opens `file` for reading; throws one line naming `what` and the file when it is not a regular file. */
 export function openRegularFile(file: string, what: string): number {
@@ -20,12 +21,15 @@ export function openRegularFile(file: string, what: string): number {
   }
 }
 
-/** The whole of a regular file, refused above `maxBytes` before it is read (its size is known from fstat). */
-export function readRegularFile(file: string, what: string, maxBytes: number): Buffer {
+/**
+ * The whole of a regular file, refused above `maxBytes` before it is read (its size is known from fstat); `limitName`
+ * is the setting that raises the limit, named in the refusal.
+ */
+export function readRegularFile(file: string, what: string, maxBytes: number, limitName?: string): Buffer {
   const fd = openRegularFile(file, what);
   try {
     const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new Error(`${what} ${file} holds ${size} bytes, more than ${formatBytes(maxBytes)}: is it the right file?`);
+    if (size > maxBytes) throw tooLarge(file, what, size, maxBytes, limitName);
     // Read no further than the limit, even if the file grows meanwhile.
     const buf = Buffer.alloc(Math.min(size, maxBytes) + 1);
     let n = 0;
@@ -35,4 +39,25 @@ export function readRegularFile(file: string, what: string, maxBytes: number): B
   } finally {
     closeSync(fd);
   }
+}
+
+function tooLarge(file: string, what: string, size: number, maxBytes: number, limitName?: string): Error {
+  const raise = limitName ? `, or raise ${limitName} (now ${maxBytes})` : "";
+  return new Error(`${what} ${file} holds ${size} bytes, more than ${formatBytes(maxBytes)}: is it the right file${raise}?`);
+}
+
+/**
+ * The lines of a regular file (core/lines.ts), a line at a time, refused above `maxBytes` in all as readRegularFile
+ * refuses it (no line is longer than the whole).
+ */
+export async function* regularFileLines(file: string, what: string, maxBytes: number, limitName?: string): AsyncGenerator<RawLine> {
+  const fd = openRegularFile(file, what);
+  const size = fstatSync(fd).size;
+  if (size > maxBytes) {
+    closeSync(fd);
+    throw tooLarge(file, what, size, maxBytes, limitName);
+  }
+  // Leaving early (a throw here or in the consumer) closes the stream.
+  const source = createReadStream(file, { fd }) as AsyncIterable<Buffer>;
+  yield* splitLines(source, { lineBytes: maxBytes, totalBytes: maxBytes }, () => new Error(`${what} ${file} grew beyond ${formatBytes(maxBytes)} while being read.`));
 }

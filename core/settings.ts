@@ -66,6 +66,10 @@ export const SETTINGS = {
   },
   INSIDEOUT_BATCH_POLL_MS: { type: "whole", group: "models", min: 1, default: 30_000, doc: "How often a pending OpenAI batch (--batch) is asked about, in ms." },
   INSIDEOUT_BATCH_SETTLE_MS: { type: "whole", group: "models", min: 1, default: 200, doc: "Quiet time after a stage's last request before its batch is submitted, in ms." },
+  INSIDEOUT_MAX_BATCH_FILE_BYTES: {
+    type: "whole", group: "models", min: 1, default: 1024 ** 3,
+    doc: "Bytes of a Batch API output or error file (read line by line; each line holds at most INSIDEOUT_MAX_ANSWER_BYTES of answer).",
+  },
   INSIDEOUT_CONTEXT_TOKENS: {
     type: "whole", group: "models", min: 1, defaultText: "the model's context, else 8192",
     doc: "The context window prompts are cut to fit (turns and rationales).",
@@ -106,6 +110,13 @@ export const SETTINGS = {
   INSIDEOUT_MAX_TURNS: { type: "whole", group: "files", min: 1, default: 1000, doc: "Turns in one dialogue." },
   INSIDEOUT_MAX_DATA_LINE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of one line of a --data file." },
   INSIDEOUT_MAX_DATA_BYTES: { type: "whole", group: "files", min: 1, default: 256 << 20, doc: "Bytes of a whole --data file, and of each file data fetch extracts." },
+  INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
+  INSIDEOUT_MAX_GROUP_MEMBERS: { type: "whole", group: "files", min: 1, default: 4096, doc: "Gold labels the groups of a label set may hold together." },
+  INSIDEOUT_MAX_TEXTS_BYTES: { type: "whole", group: "files", min: 1, default: 64 << 20, doc: "Bytes of a file of texts that score reads (--hyp, --ref)." },
+  INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES: {
+    type: "whole", group: "files", min: 1, default: 256 << 20,
+    doc: "Bytes of an experiment's metrics.json or predictions.jsonl that report and compare read.",
+  },
 
   // A LangGraph server's runs (core/access.ts).
   INSIDEOUT_LABELS_DIR: { type: "path", group: "server", defaultText: "none: built-in label sets only", doc: "Folder of label-set files a server's runs may name (by file name)." },

@@ -9,7 +9,7 @@ import { emoBenchCorrect, emoBenchMetrics, eqBenchMetrics, eqBenchScoreOf, type 
 import { bootstrapCI } from "./metrics/stats.js";
 import { scoreTexts, type TextScores } from "./score.js";
 import { JUDGE_CRITERIA, type JudgeCriterion } from "./judge.js";
-import type { PredictionRecord } from "./record.js";
+import type { ScoredRecord } from "./record.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import type { Valence } from "../taxonomy/labelSets.js";
 import { normalizeLabel } from "../taxonomy/normalize.js";
@@ -80,7 +80,7 @@ const ci = (values: number[], scale = 1): [number, number] => {
   return [c.low * scale, c.high * scale];
 };
 
-export function ercMetrics(records: readonly PredictionRecord[], labelSet: LabelSet): ErcMetrics {
+export function ercMetrics(records: readonly ScoredRecord[], labelSet: LabelSet): ErcMetrics {
   const gold: string[] = [];
   const pred: Array<string | null> = [];
   for (const r of records) {
@@ -110,7 +110,7 @@ export function ercMetrics(records: readonly PredictionRecord[], labelSet: Label
   };
 }
 
-export function ergMetrics(records: readonly PredictionRecord[]): ErgMetrics {
+export function ergMetrics(records: readonly ScoredRecord[]): ErgMetrics {
   const withRef = records.filter((r) => r.reference !== null);
   const hyp = withRef.map((r) => (r.error ? "" : (r.prediction.reply ?? "")));
   const ref = withRef.map((r) => r.reference ?? "");
@@ -148,7 +148,7 @@ export function ergMetrics(records: readonly PredictionRecord[]): ErgMetrics {
  * opinion) whose opinion equals the final label; in ERG, the share of examples with a chosen reply where the agent's
  * candidate was the one chosen.
  */
-export function agentAgreement(records: readonly PredictionRecord[], task: TaskName, labelSet: LabelSet): Record<string, number> {
+export function agentAgreement(records: readonly ScoredRecord[], task: TaskName, labelSet: LabelSet): Record<string, number> {
   const hits = new Map<string, { agree: number; total: number }>();
   const bump = (agent: string, agree: boolean): void => {
     const h = hits.get(agent) ?? { agree: 0, total: 0 };
@@ -169,8 +169,8 @@ export function agentAgreement(records: readonly PredictionRecord[], task: TaskN
   return Object.fromEntries([...hits].sort(([a], [b]) => a.localeCompare(b)).map(([a, h]) => [a, pct(h.agree / h.total)]));
 }
 
-export function costMetrics(records: readonly PredictionRecord[], wallMs: number): CostMetrics {
-  const sum = (f: (r: PredictionRecord) => number): number => records.reduce((a, r) => a + f(r), 0);
+export function costMetrics(records: readonly ScoredRecord[], wallMs: number): CostMetrics {
+  const sum = (f: (r: ScoredRecord) => number): number => records.reduce((a, r) => a + f(r), 0);
   const n = Math.max(records.length, 1);
   const promptTokens = sum((r) => r.usage.promptTokens);
   const completionTokens = sum((r) => r.usage.completionTokens);
@@ -184,7 +184,7 @@ export function costMetrics(records: readonly PredictionRecord[], wallMs: number
   };
 }
 
-export function experimentMetrics(records: readonly PredictionRecord[], meta: ExperimentMeta, labelSet: LabelSet): ExperimentMetrics {
+export function experimentMetrics(records: readonly ScoredRecord[], meta: ExperimentMeta, labelSet: LabelSet): ExperimentMetrics {
   const { wallMs, ...rest } = meta;
   const errors = records.filter((r) => r.error).length;
   const out: ExperimentMetrics = {
@@ -206,7 +206,7 @@ export function experimentMetrics(records: readonly PredictionRecord[], meta: Ex
 }
 
 /** A benchmark question's result: EQ-Bench's score (null: not parseable), or EmoBench's right fields. An error has no answer. */
-export function benchmarkResult(r: PredictionRecord): { eqbench: number | null } | { correct: Record<string, boolean> } {
+export function benchmarkResult(r: ScoredRecord): { eqbench: number | null } | { correct: Record<string, boolean> } {
   const b = r.benchmark;
   if (!b) throw new Error(`Example ${r.id} has no benchmark question.`);
   const answer = r.error ? undefined : b.answer;
@@ -214,7 +214,7 @@ export function benchmarkResult(r: PredictionRecord): { eqbench: number | null }
 }
 
 /** EQ-Bench's or EmoBench's metrics of a benchmark experiment's records. */
-export function benchmarkMetrics(records: readonly PredictionRecord[]): { eqbench: EqBenchMetrics } | { emobench: EmoBenchMetrics } {
+export function benchmarkMetrics(records: readonly ScoredRecord[]): { eqbench: EqBenchMetrics } | { emobench: EmoBenchMetrics } {
   const results = records.map(benchmarkResult);
   if (results.every((x) => "eqbench" in x)) return { eqbench: eqBenchMetrics(results.map((x) => x.eqbench)) };
   return {

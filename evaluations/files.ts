@@ -17,15 +17,24 @@ const KIND: StoredFileKind = {
   elsewhere: "write to another folder",
 };
 
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+/**
+ * Writes `content` to `file` atomically. Content given as parts (the lines of predictions.jsonl) is written part by
+ * part, masked each, so a large file is never one string in memory; a part must not split a secret.
+ */
+export async function writeFileAtomic(file: string, content: string | Iterable<string>): Promise<void> {
   // Same directory as the target: rename is atomic only within one file system.
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     ensurePrivateDir(dirname(resolve(file)));
-    await writeFile(tmp, maskSecrets(content), { encoding: "utf8", mode: 0o600, flag: "wx" });
+    const masked = typeof content === "string" ? maskSecrets(content) : maskedParts(content);
+    await writeFile(tmp, masked, { encoding: "utf8", mode: 0o600, flag: "wx" });
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw storageFailure(e, file, KIND);
   }
+}
+
+function* maskedParts(parts: Iterable<string>): Generator<string> {
+  for (const part of parts) yield maskSecrets(part);
 }

@@ -36,6 +36,16 @@ export interface PredictionRecord {
   };
 }
 
+/** A record as metrics read it: all but its inputs (its dialogue so far, which over a long conversation adds up). */
+export type ScoredRecord = Omit<PredictionRecord, "inputs">;
+
+/** `record` without its inputs. */
+export function scoredRecord(record: PredictionRecord): ScoredRecord {
+  const scored: Partial<PredictionRecord> = { ...record };
+  delete scored.inputs;
+  return scored as ScoredRecord;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** What is wrong with a stored record's shape, for the fields reports and metrics read; undefined when nothing. */

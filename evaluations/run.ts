@@ -33,7 +33,7 @@ import type { EvalOptions, EvalResult } from "./options.js";
 import { planEval, type EvalPlan } from "./plan.js";
 import { silentProgress } from "./progress.js";
 import { ExampleQueue, type QueueReport } from "./queue.js";
-import type { PredictionRecord } from "./record.js";
+import { scoredRecord, type PredictionRecord, type ScoredRecord } from "./record.js";
 import { Tally } from "./tally.js";
 import { type TaskName } from "../state/runOptions.js";
 
@@ -49,9 +49,15 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const exp = openExperiment(plan);
   try {
     const run = await runExamples(plan, exp);
-    const records = plan.examples.map((e) => exp.store.get(e.id));
-    const missing = records.filter((r) => r === undefined).length;
-    const finished = records.filter((r): r is PredictionRecord => r !== undefined);
+    // Records are held without their inputs (each holds its dialogue so far: a long conversation's add up to far more
+    // than the data); predictions.jsonl reads them from the store again, one at a time.
+    let missing = 0;
+    const finished: ScoredRecord[] = [];
+    for (const e of plan.examples) {
+      const record = exp.store.get(e.id);
+      if (record) finished.push(scoredRecord(record));
+      else missing++;
+    }
     const seconds = (performance.now() - wallStart) / 1000;
     const base = {
       outDir: plan.outDir,
@@ -82,7 +88,10 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       },
       plan.labelSet,
     );
-    const reports = await writeArtifacts(plan.outDir, finished, metrics);
+    const stored = function* () {
+      for (const e of plan.examples) yield exp.store.get(e.id)!;
+    };
+    const reports = await writeArtifacts(plan.outDir, stored(), metrics);
     return { ...base, metrics, reports };
   } finally {
     exp.close();

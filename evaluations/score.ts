@@ -2,6 +2,7 @@
  * Scoring of any system's outputs, shared by `insideout score` and the evaluation reports. Text scores are ×100.
  */
 import { readRegularFile } from "../core/regularFile.js";
+import { setting } from "../core/settings.js";
 import { bleuFromCounts, corpusBleu } from "./metrics/bleu.js";
 import { classificationReport, type ClassificationReport } from "./metrics/classification.js";
 import { distinctN } from "./metrics/distinct.js";
@@ -39,13 +40,11 @@ export function splitLines(content: string): string[] {
   return lines;
 }
 
-/** Bytes a file of texts to score may hold: ED's test references are ~0.5 MiB; /dev/zero or a stray dump is refused. */
-export const MAX_TEXTS_FILE_BYTES = 64 << 20;
-
 export function readLines(path: string): string[] {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path, "The file", MAX_TEXTS_FILE_BYTES);
+    // ED's test references are ~0.5 MiB; /dev/zero or a stray dump is refused.
+    bytes = readRegularFile(path, "The file", setting("INSIDEOUT_MAX_TEXTS_BYTES"), "INSIDEOUT_MAX_TEXTS_BYTES");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw code ? new Error(`Cannot read ${path}: ${code}`) : e;

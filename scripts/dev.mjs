@@ -6,7 +6,7 @@
 // The server runs in its own process group so that Ctrl-C / SIGTERM stop it and every worker it forked (tsx watch
 // spawns the API process): nothing is left listening on the port. We exit with the server's exit code.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -61,6 +61,29 @@ if (busy) {
   process.stderr.write(`dev: cannot listen on ${args.host}:${args.port}: ${why}.\n`);
   process.exit(1);
 }
+
+/**
+ * The server keeps its threads (dialogues: personal data) in .langgraph_api/ under the project: owner-only. Its
+ * processes inherit our umask, so what they create is 0600 (folders 0700); what an earlier run left is brought there.
+ */
+function ownerOnlyState() {
+  process.umask(0o077);
+  const dir = path.join(root, ".langgraph_api");
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return; // not made yet: the umask covers it
+  }
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) return;
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isFile() && (uid === undefined || lstatSync(file).uid === uid)) chmodSync(file, 0o600);
+  }
+}
+ownerOnlyState();
 
 const bin = path.join(root, "node_modules/.bin/langgraphjs");
 const child = spawn(bin, ["dev", "--port", args.port, "--host", args.host, "--no-browser", "--config", root, ...args.rest], {

@@ -71,11 +71,10 @@ function notOurs(fd: number): string | undefined {
 
 /**
  * Opens `file` for appending, creating it owner-only, never through a symbolic link (O_NOFOLLOW: a planted or dangling
- * link is refused) and never a FIFO or device (O_NONBLOCK, then fstat); an existing file must be this user's, and
- * loses the permission bits in `revoke` (default: all but the owner's; a chat transcript keeps its group's, which a
- * user may have given on purpose, and loses the world's). Returns the descriptor; NotOurFileError otherwise.
+ * link is refused) and never a FIFO or device (O_NONBLOCK, then fstat); an existing file must be this user's, and is
+ * made owner-only (0600 at most): what we append to holds dialogues. Returns the descriptor; NotOurFileError otherwise.
  */
-export function openOwnFile(file: string, revoke = 0o077): number {
+export function openOwnFile(file: string): number {
   let fd: number;
   try {
     fd = openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
@@ -88,7 +87,7 @@ export function openOwnFile(file: string, revoke = 0o077): number {
     const why = notOurs(fd);
     if (why) throw new NotOurFileError(file, why);
     const mode = fstatSync(fd).mode & 0o777;
-    if (mode & revoke) fchmodSync(fd, mode & ~revoke);
+    if (mode & 0o077) fchmodSync(fd, mode & 0o700);
     return fd;
   } catch (e) {
     closeSync(fd);

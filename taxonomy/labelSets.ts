@@ -5,6 +5,7 @@
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { setting } from "../core/settings.js";
 import type { LabelSet } from "./labelSet.js";
 import { cleanLabel } from "./normalize.js";
 
@@ -56,10 +57,6 @@ export const VALENCE: Readonly<Record<string, Valence>> = Object.fromEntries([
 /** One way a label set is written: labels alone (each its own gold label), or groups with the gold labels they stand for. */
 type Entry = { label: string; members?: readonly string[] };
 
-/** Labels a set may hold: each is in every prompt and every answer schema (ED has 32, MELD 7). */
-export const MAX_LABELS = 256;
-/** Gold labels all groups may hold together. */
-export const MAX_GROUP_MEMBERS = 4096;
 
 /**
  * A checked label set: labels in their canonical form (cleanLabel), none blank or twice, every group with members,
@@ -72,9 +69,14 @@ function buildLabelSet(name: string, entries: readonly Entry[], source?: string)
   };
   if (entries.length === 0) fail("has no labels: list at least two");
   if (entries.length === 1) fail(`has only one label ("${entries[0]!.label}"): a classification needs at least two`);
-  if (entries.length > MAX_LABELS) fail(`has ${entries.length} labels, more than ${MAX_LABELS}: every prompt lists them all, so this is not a label set to choose among`);
+  // Each label is in every prompt and every answer schema (ED has 32, MELD 7).
+  const maxLabels = setting("INSIDEOUT_MAX_LABELS");
+  if (entries.length > maxLabels) {
+    fail(`has ${entries.length} labels, more than ${maxLabels}: every prompt lists them all, so this is not a label set to choose among (the limit is INSIDEOUT_MAX_LABELS)`);
+  }
   const memberCount = entries.reduce((n, e) => n + (e.members?.length ?? 0), 0);
-  if (memberCount > MAX_GROUP_MEMBERS) fail(`has ${memberCount} group members, more than ${MAX_GROUP_MEMBERS}`);
+  const maxMembers = setting("INSIDEOUT_MAX_GROUP_MEMBERS");
+  if (memberCount > maxMembers) fail(`has ${memberCount} group members, more than ${maxMembers} (the limit is INSIDEOUT_MAX_GROUP_MEMBERS)`);
   const rawOf = new Map<string, string>();
   const labels: string[] = [];
   for (const [i, e] of entries.entries()) {

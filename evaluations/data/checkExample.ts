@@ -1,9 +1,11 @@
 /**
  * Every example of a data file is checked when it is read, before the first paid call, with the limits a dialogue
- * typed at the CLI has (core/inputLimits.ts): no blank turn (turns alternate by position, so one cannot be dropped),
- * at most INSIDEOUT_MAX_TURNS turns and INSIDEOUT_MAX_DIALOGUE_BYTES bytes. One DataFileError naming the line otherwise.
+ * typed at the CLI has: every turn text a turn may hold (core/turnText.ts: no control character such as NUL, not
+ * blank), at most INSIDEOUT_MAX_TURNS turns and INSIDEOUT_MAX_DIALOGUE_BYTES bytes (core/inputLimits.ts). One
+ * DataFileError naming the file, the line, the example and the turn otherwise.
  */
 import { dialogueLimits, formatBytes } from "../../core/inputLimits.js";
+import { turnProblem } from "../../core/turnText.js";
 import { DataFileError } from "./lines.js";
 import type { Example } from "./types.js";
 
@@ -21,11 +23,12 @@ export function checkDialogueSize(turns: number, bytes: number, what: string, fi
 
 /** `example`, read from `line` of `file`, once its dialogue passes the checks above. */
 export function checkedExample(example: Example, file: string, line: number): Example {
-  const where = `the dialogue on line ${line} of ${file}`;
-  const blank = example.dialogue.findIndex((t) => t.trim() === "");
-  if (blank >= 0) {
-    throw new DataFileError(`turn ${blank + 1} of ${example.dialogue.length} in ${where} is blank: turns alternate Speaker and Listener, so a blank one cannot be dropped`, file, line);
+  const where = `example ${example.id} on line ${line} of ${file}`;
+  const dialogue = example.dialogue;
+  for (const [i, turn] of dialogue.entries()) {
+    const problem = turnProblem(turn);
+    if (problem) throw new DataFileError(`turn ${i + 1} of ${dialogue.length} in ${where} ${problem}`, file, line);
   }
-  checkDialogueSize(example.dialogue.length, example.dialogue.reduce((n, t) => n + Buffer.byteLength(t) + 1, 0), where, file, line);
+  checkDialogueSize(dialogue.length, dialogue.reduce((n, t) => n + Buffer.byteLength(t) + 1, 0), where, file, line);
   return example;
 }

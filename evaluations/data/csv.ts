@@ -29,6 +29,7 @@
 import { parse } from "csv-parse/sync";
 import { ED32_LABELS } from "../../taxonomy/labelSets.js";
 import { checkedExample } from "./checkExample.js";
+import { prefixExample } from "./prefix.js";
 import { DataFileError, readLines } from "./lines.js";
 import { exampleId, type Example, type LoadWarning } from "./types.js";
 
@@ -222,15 +223,9 @@ export function conversationExamples(conv: {
 }): Example[] {
   const out: Example[] = [];
   for (let k = 1; k < conv.utterances.length; k += 2) {
-    const ex: Example = {
-      id: exampleId(conv.convId, k),
-      dialogue: conv.utterances.slice(0, k),
-      emotion: conv.emotion,
-      reference: conv.utterances[k] ?? null,
-      convId: conv.convId,
-    };
-    if (conv.situation !== undefined) ex.situation = conv.situation;
-    out.push(ex);
+    const fields = { id: exampleId(conv.convId, k), emotion: conv.emotion, reference: conv.utterances[k] ?? null, convId: conv.convId };
+    // The conversation's turns, shared by its examples (prefix.ts).
+    out.push(prefixExample(conv.situation !== undefined ? { ...fields, situation: conv.situation } : fields, conv.utterances, k));
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import { openRegularFile } from "../../core/regularFile.js";
 import { formatBytes } from "../../core/inputLimits.js";
 import { setting } from "../../core/settings.js";
+import { splitLines } from "../../core/lines.js";
 
 export class DataFileError extends Error {
   constructor(
@@ -24,7 +25,6 @@ export interface Line {
   text: string;
 }
 
-const NEWLINE = 0x0a;
 // Reusable: a non-streaming decode() starts afresh each time.
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -68,44 +68,16 @@ function fileTooLong(file: string, number: number, limits: LineLimits): DataFile
 }
 
 /**
- * Yields every line of `file` (without its terminator). Splitting on the byte 0x0A is safe in UTF-8: that byte never
- * occurs inside a multi-byte sequence. A final empty line after the last newline is not yielded. Reading stops with a
- * DataFileError as soon as a line or the whole file passes `limits`, so /dev/zero or an endless line costs only the
- * limit in memory and time.
+ * Yields every line of `file` (without its terminator; a final empty line after the last newline is not yielded).
+ * Reading stops with a DataFileError as soon as a line or the whole file passes `limits`, so /dev/zero or an endless
+ * line costs only the limit in memory and time.
  */
 export async function* readLines(file: string, limits: LineLimits = lineLimits()): AsyncGenerator<Line> {
-  // Unfinished line: its parts, so that a long line is joined once rather than copied at every chunk.
-  let parts: Buffer[] = [];
-  let partBytes = 0;
-  let number = 0;
-  let total = 0;
-  const take = (rest: Buffer): Buffer => {
-    const whole = parts.length === 0 ? rest : Buffer.concat([...parts, rest]);
-    parts = [];
-    partBytes = 0;
-    return whole;
-  };
   // Leaving early (a throw here or in the consumer) closes the stream.
   const fd = openRegularFile(file, "The data file");
-  for await (const chunk of createReadStream(file, { fd }) as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limits.fileBytes) throw fileTooLong(file, number + 1, limits);
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      number++;
-      if (partBytes + nl - start > limits.lineBytes) throw lineTooLong(file, number, limits);
-      yield { number, text: decodeLine(take(chunk.subarray(start, nl)), file, number) };
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      partBytes += chunk.length - start;
-      if (partBytes > limits.lineBytes) throw lineTooLong(file, number + 1, limits);
-      // A copy, so that the chunk it points into can be freed.
-      parts.push(Buffer.from(chunk.subarray(start)));
-    }
-  }
-  if (partBytes > 0) {
-    number++;
-    yield { number, text: decodeLine(take(Buffer.alloc(0)), file, number) };
+  const source = createReadStream(file, { fd }) as AsyncIterable<Buffer>;
+  for await (const line of splitLines(source, { lineBytes: limits.lineBytes, totalBytes: limits.fileBytes }, (n) => fileTooLong(file, n, limits))) {
+    if (line.tooLong) throw lineTooLong(file, line.number, limits);
+    yield { number: line.number, text: decodeLine(line.bytes, file, line.number) };
   }
 }

@@ -3,19 +3,22 @@
  * plus neutral). The release's `<split>_sent_emo.csv` files are quoted CSV with a header (Sr No., Utterance, Speaker,
  * Emotion, Sentiment, Dialogue_ID, Utterance_ID, …); the rows of one Dialogue_ID, in file order, are a conversation.
  *
- * Each utterance is one example, as in the usual ERC setting: the conversation up to and including it, with each
- * turn's speaker name (`speakers`), and its gold emotion. Ids are MELD's own clip names (`dia<D>_utt<U>`). Lines come
- * from `readLines` (its caps, UTF-8 check, line numbers); csv-parse splits them a batch at a time. The release has no
- * line break inside a field; one would be reported as an unclosed quote on its line.
+ * Each utterance is one example, as in the usual ERC setting: the conversation up to and including it (its turns shared
+ * with the dialogue's other examples: prefix.ts), with each turn's speaker name (`speakers`), and its gold emotion.
+ * Ids are MELD's own clip names (`dia<D>_utt<U>`). Lines come from `readLines` (its caps, UTF-8 check, line numbers);
+ * csv-parse splits them a batch at a time. The release has no line break inside a field; one would be reported as an
+ * unclosed quote on its line.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { MELD7_LABELS } from "../../taxonomy/labelSets.js";
 import { cacheDir, setting } from "../../core/settings.js";
+import { controlCharAt, controlCharName, isBlankTurn, turnProblem } from "../../core/turnText.js";
 import { developmentDataDir } from "../../store/paths.js";
 import { DataFileError, readLines, type Line } from "./lines.js";
 import { checkDialogueSize } from "./checkExample.js";
+import { prefixExample } from "./prefix.js";
 import type { Example, LoadWarning } from "./types.js";
 
 export type MeldSplit = "test" | "dev";
@@ -142,8 +145,15 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
     }
     const text = field("Utterance").trim();
     const speaker = field("Speaker").trim();
-    if (text === "") throw new DataFileError(`empty Utterance on line ${line} of ${file}`, file, line);
-    if (speaker === "") throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
+    // The utterance is the last turn of its example, checked as every turn is (core/turnText.ts); the speaker's name
+    // goes into the prompt beside it.
+    const where = `of example dia${dialogueId}_utt${utteranceId} on line ${line} of ${file}`;
+    if (isBlankTurn(text)) throw new DataFileError(`empty Utterance on line ${line} of ${file}`, file, line);
+    const problem = turnProblem(text);
+    if (problem) throw new DataFileError(`the Utterance (a turn) ${where} ${problem}`, file, line);
+    if (isBlankTurn(speaker)) throw new DataFileError(`empty Speaker on line ${line} of ${file}`, file, line);
+    const control = controlCharAt(speaker);
+    if (control >= 0) throw new DataFileError(`the Speaker ${where} holds the control character ${controlCharName(speaker.charCodeAt(control))}: remove it`, file, line);
 
     if (dialogue?.id !== dialogueId) {
       const earlier = seen.get(dialogueId);
@@ -171,14 +181,8 @@ export async function* readMeldExamples(file: string, _warnings: LoadWarning[] =
     dialogue.lastUtterance = BigInt(utteranceId);
     // Every example holds its conversation so far: one beyond a dialogue's limits is refused here, at its line.
     checkDialogueSize(dialogue.turns.length, dialogue.bytes, `dialogue ${dialogueId} on line ${line} of ${file}`, file, line);
-    yield {
-      id: `dia${dialogueId}_utt${utteranceId}`,
-      dialogue: [...dialogue.turns],
-      speakers: [...dialogue.speakers],
-      emotion,
-      reference: null,
-      convId: `dia${dialogueId}`,
-    };
+    // The dialogue's turns so far, shared with its other examples.
+    yield prefixExample({ id: `dia${dialogueId}_utt${utteranceId}`, emotion, reference: null, convId: `dia${dialogueId}` }, dialogue.turns, dialogue.turns.length, dialogue.speakers);
   }
   if (!index) throw new DataFileError(`${file} is empty: expected MELD's header (${MELD_COLUMNS.join(", ")}, …)`, file, 0);
 }

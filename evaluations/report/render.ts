@@ -4,7 +4,7 @@
  */
 import type { Chart } from "./charts.js";
 import { escapeHtml as esc, mdTable } from "./format.js";
-import type { Prediction } from "./schema.js";
+import { SHOWN_EXAMPLES, type Prediction } from "./schema.js";
 import type { Table } from "./tables.js";
 
 export function tableToMarkdown(t: Table): string {
@@ -52,12 +52,12 @@ function opinionsHtml(p: Prediction): string {
  * A few examples with their dialogues and the agents' opinions, so a reader sees what was asked and how the answer
  * came about; the first ones are open. Everything in them is user data, escaped.
  */
-export function examplesToHtml(preds: readonly Prediction[], limit = 12, open = 3): string {
+export function examplesToHtml(preds: readonly Prediction[], limit = SHOWN_EXAMPLES, open = 3): string {
   if (!preds.length) return "";
   const items = preds.slice(0, limit).map((p, i) => {
     // Multi-party dialogues (MELD) name each turn's speaker; two-party ones alternate speaker and listener.
-    const who = p.inputs.speakers;
-    const turns = p.inputs.dialogue
+    const who = p.inputs?.speakers;
+    const turns = (p.inputs?.dialogue ?? [])
       .map((t, i) => `<li class="${i % 2 ? "listener" : "speaker"}">${who?.[i] ? `<b>${esc(who[i])}:</b> ` : ""}${esc(t)}</li>`)
       .join("");
     const predicted = p.error

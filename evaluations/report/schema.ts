@@ -6,7 +6,8 @@
  * Objects are loose (unknown keys are kept and ignored) and most parts are optional, because a report should still
  * be written for an experiment that lacks, say, judge scores or agent opinions.
  */
-import { readRegularFile } from "../../core/regularFile.js";
+import { readRegularFile, regularFileLines } from "../../core/regularFile.js";
+import { setting } from "../../core/settings.js";
 import path from "node:path";
 import { z } from "zod";
 
@@ -46,7 +47,12 @@ export const PredictionSchema = z.looseObject({
   latencyMs: num.default(0),
   error: optText,
 });
-export type Prediction = z.infer<typeof PredictionSchema>;
+/** A prediction as read back (checked by PredictionSchema); its inputs are kept only for the first SHOWN_EXAMPLES. */
+type ReadShape = Omit<typeof PredictionSchema.shape, "inputs"> & { inputs: z.ZodOptional<typeof PredictionSchema.shape.inputs> };
+export type Prediction = z.infer<z.ZodObject<ReadShape, z.core.$loose>>;
+
+/** Predictions a report shows with their dialogues (report/render.ts); the others are read without them. */
+export const SHOWN_EXAMPLES = 12;
 
 const interval = z.tuple([num, num]);
 
@@ -140,29 +146,41 @@ export function parseMetrics(text: string, file = "metrics.json"): Metrics {
   return parsed.data;
 }
 
-export function parsePredictions(text: string, file = "predictions.jsonl"): Prediction[] {
+/**
+ * The predictions of predictions.jsonl, read a line at a time, each checked; undefined when there is no such file.
+ * Inputs past the first SHOWN_EXAMPLES are dropped as they are read: each holds its dialogue so far, which over a long
+ * conversation adds up to far more than everything else.
+ */
+async function readPredictions(file: string): Promise<Prediction[] | undefined> {
   const out: Prediction[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === "") return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${file}:${i + 1} is not JSON: ${(e as Error).message}`);
+  const limit = setting("INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES");
+  try {
+    for await (const { number, bytes } of regularFileLines(file, "The experiment file", limit, "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES")) {
+      const line = bytes!.toString("utf8");
+      if (line.trim() === "") continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (e) {
+        throw new Error(`${file}:${number} is not JSON: ${(e as Error).message}`);
+      }
+      const parsed = PredictionSchema.safeParse(raw);
+      if (!parsed.success) throw new Error(`${file}:${number}: ${issueText(parsed.error)}`);
+      const prediction: Prediction = parsed.data;
+      if (out.length >= SHOWN_EXAMPLES) delete prediction.inputs;
+      out.push(prediction);
     }
-    const parsed = PredictionSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${file}:${i + 1}: ${issueText(parsed.error)}`);
-    out.push(parsed.data);
-  });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
   return out;
 }
 
-/** Bytes an experiment's metrics.json or predictions.jsonl may hold here (ED's test split: ~30 MiB of predictions). */
-export const MAX_EXPERIMENT_FILE_BYTES = 256 << 20;
-
+/** metrics.json, or undefined when there is none. */
 async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return readRegularFile(file, "The experiment file", MAX_EXPERIMENT_FILE_BYTES).toString("utf8");
+    return readRegularFile(file, "The experiment file", setting("INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES"), "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES").toString("utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
@@ -180,7 +198,5 @@ export async function readExperiment(dir: string): Promise<Experiment> {
     throw new Error(`${dir} is not an experiment directory: it has no metrics.json (run \`insideout eval --out ${dir}\` first)`);
   }
   const metrics = parseMetrics(metricsText, metricsFile);
-  const predFile = path.join(dir, "predictions.jsonl");
-  const predText = await readIfPresent(predFile);
-  return { dir, metrics, predictions: predText === undefined ? [] : parsePredictions(predText, predFile) };
+  return { dir, metrics, predictions: (await readPredictions(path.join(dir, "predictions.jsonl"))) ?? [] };
 }

@@ -2,11 +2,14 @@
  * The OpenAI Batch API through the OpenAI SDK (re-exported by @langchain/openai as `OpenAIClient`): upload a JSONL
  * file of requests (`files.create`), create a batch from it (`batches.create`), poll it (`batches.retrieve`) and read
  * its output and error files (`files.content`). Its HTTP goes through our resilient fetch (models/limits.ts): retries,
- * timeouts, masked errors, and a byte cap on the files read.
+ * timeouts, masked errors, and a byte cap on the files read. Those files are read as a stream of lines, each bounded,
+ * keeping only the lines of the requests waited for: memory follows the answers kept, not the file's size.
  */
 import { OpenAIClient, toFile } from "@langchain/openai";
+import { splitLines } from "../../core/lines.js";
+import { formatBytes } from "../../core/inputLimits.js";
 import { setting } from "../../core/settings.js";
-import { resilientFetch, sleep } from "../limits.js";
+import { resilientFetch, sleep, type FetchLike } from "../limits.js";
 import { openaiConnection } from "../openai.js";
 
 /** The endpoint every line of our batches asks (chat completions: what ChatOpenAI sends). */
@@ -26,11 +29,19 @@ export interface BatchOutcome {
   lines: Map<string, BatchLine>;
   /** Why the whole batch failed, in the server's words, when it did. */
   reason?: string;
+  /** Lines skipped for being longer than an answer may be (their requests have no line). */
+  oversized?: number;
+  /** A file the batch names that the server no longer has (HTTP 404): its lines are lost. */
+  missingFile?: { fileId: string; which: "output" | "error" };
 }
 
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
-/** Output and error files: OpenAI's input limit is 200 MB; the answers of 50 000 requests are well under this. */
-const MAX_FILE_BYTES = 1024 ** 3;
+/** Bytes of an output or error file (INSIDEOUT_MAX_BATCH_FILE_BYTES, default 1 GiB). */
+function batchFileBytes(): number {
+  return setting("INSIDEOUT_MAX_BATCH_FILE_BYTES");
+}
+/** Room for a line's wrapper (custom_id, status, ids) around an answer of INSIDEOUT_MAX_ANSWER_BYTES. */
+const LINE_WRAPPER_BYTES = 64 * 1024;
 /** Batches looked through when a killed run's uploaded file is matched to the batch it may have become. */
 const MAX_LISTED = 2000;
 
@@ -64,7 +75,8 @@ export class BatchApi {
       apiKey,
       ...(baseURL ? { baseURL } : {}),
       // Uploads and downloads of whole files: more time per attempt than one answer, and a cap for files, not answers.
-      fetch: resilientFetch({ timeoutMs: 300_000, totalMs: 900_000, maxAnswerBytes: MAX_FILE_BYTES, provider: "openai batch" }),
+      // The transport's cap is a backstop: the line reader's own bound (half of it) names the file first.
+      fetch: resilientFetch({ timeoutMs: 300_000, totalMs: 900_000, maxAnswerBytes: 2 * batchFileBytes(), provider: "openai batch" }, jsonLinesFiles),
       maxRetries: 0,
       timeout: 960_000,
     });
@@ -93,8 +105,11 @@ export class BatchApi {
     });
   }
 
-  /** Polls until the batch ends, telling `onStatus` whenever its status or counts change; then reads its files. */
-  async wait(batchId: string, onStatus: (s: BatchStatus) => void, signal?: AbortSignal): Promise<BatchOutcome> {
+  /**
+   * Polls until the batch ends, telling `onStatus` whenever its status or counts change; then reads its files, keeping
+   * the lines whose custom_id `wanted` accepts.
+   */
+  async wait(batchId: string, onStatus: (s: BatchStatus) => void, signal?: AbortSignal, wanted: (customId: string) => boolean = () => true): Promise<BatchOutcome> {
     let last = "";
     for (;;) {
       const b = await this.call(signal, (o) => this.client.batches.retrieve(batchId, o));
@@ -104,11 +119,13 @@ export class BatchApi {
       if (now !== last) onStatus(status);
       last = now;
       if (TERMINAL.has(b.status)) {
-        const lines = new Map<string, BatchLine>();
-        // The error file first, so that an answer in the output file wins for a custom_id present in both.
-        for (const fileId of [b.error_file_id, b.output_file_id]) if (fileId) for (const l of await this.lines(fileId, signal)) lines.set(l.custom_id, l);
+        const outcome: BatchOutcome = { batchId, status: b.status as BatchOutcome["status"], lines: new Map() };
         const reason = b.errors?.data?.map((e) => e.message).find((m) => m);
-        return { batchId, status: b.status as BatchOutcome["status"], lines, ...(reason ? { reason } : {}) };
+        if (reason) outcome.reason = reason;
+        // The error file first, so that an answer in the output file wins for a custom_id present in both.
+        const files = [["error", b.error_file_id], ["output", b.output_file_id]] as const;
+        for (const [which, fileId] of files) if (fileId) await this.readLines(outcome, which, fileId, wanted, signal);
+        return outcome;
       }
       await sleep(this.pollMs, signal);
     }
@@ -131,19 +148,52 @@ export class BatchApi {
     }
   }
 
-  private async lines(fileId: string, signal?: AbortSignal): Promise<BatchLine[]> {
-    const text = await this.call(signal, async (o) => (await this.client.files.content(fileId, o)).text());
-    const out: BatchLine[] = [];
-    for (const raw of text.split("\n")) {
-      if (!raw.trim()) continue;
-      let line: unknown;
-      try {
-        line = JSON.parse(raw);
-      } catch {
-        continue; // a line we cannot read answers nothing: its request counts as unanswered
-      }
-      if (line && typeof line === "object" && typeof (line as BatchLine).custom_id === "string") out.push(line as BatchLine);
+  /** Reads one of the batch's files into `outcome`, line by line; a file the server no longer has is noted, not thrown. */
+  private async readLines(outcome: BatchOutcome, which: "output" | "error", fileId: string, wanted: (customId: string) => boolean, signal?: AbortSignal): Promise<void> {
+    const bounds = { lineBytes: setting("INSIDEOUT_MAX_ANSWER_BYTES") + LINE_WRAPPER_BYTES, totalBytes: batchFileBytes() };
+    const tooMuch = () =>
+      new Error(`its ${which} file ${fileId} holds more than ${formatBytes(bounds.totalBytes)}: raise INSIDEOUT_MAX_BATCH_FILE_BYTES (now ${bounds.totalBytes}) if that is right`);
+    try {
+      // Read within the call, so that the run's signal also stops the download.
+      await this.call(signal, async (o) => {
+        const body = (await this.client.files.content(fileId, o)).body;
+        if (!body) return;
+        for await (const raw of splitLines(body as AsyncIterable<Uint8Array>, bounds, tooMuch)) {
+          if (raw.tooLong) {
+            outcome.oversized = (outcome.oversized ?? 0) + 1;
+            continue;
+          }
+          const line = parseLine(raw.bytes);
+          if (line && wanted(line.custom_id)) outcome.lines.set(line.custom_id, line);
+        }
+      });
+    } catch (e) {
+      if (!(e instanceof OpenAIClient.NotFoundError)) throw e;
+      outcome.missingFile ??= { fileId, which };
     }
-    return out;
   }
 }
+
+/** One line of a batch file, or undefined: a line we cannot read answers nothing (its request counts as unanswered). */
+function parseLine(bytes: Buffer): BatchLine | undefined {
+  let line: unknown;
+  try {
+    line = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  return line && typeof line === "object" && typeof (line as BatchLine).custom_id === "string" ? (line as BatchLine) : undefined;
+}
+
+/**
+ * Output and error files are JSON Lines, which OpenAI serves as application/octet-stream: labelled as what they are,
+ * the transport passes them on as a stream (capped) instead of holding a whole file, which may be hundreds of MB.
+ */
+const jsonLinesFiles: FetchLike = async (input, init) => {
+  const res = await fetch(input, init);
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (!res.ok || !/\/files\/[^/?]+\/content(\?|$)/.test(url)) return res;
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "application/x-ndjson");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+};

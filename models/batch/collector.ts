@@ -152,7 +152,7 @@ export class BatchCollector implements BatchTransport {
         this.notify(`Batch API: resuming ${id}, submitted by an earlier run`);
       }
       this.records.recordBatch(inputFileId, id);
-      return this.settle(await this.api.wait(id, (s) => this.progress(s), signal));
+      return this.settle(await this.api.wait(id, (s) => this.progress(s), signal, this.ours(inputFileId)));
     } catch (e) {
       throw this.failure(e, `could not resume the batch of file ${inputFileId}${id ? ` (${id})` : ""} (the next run tries again)`);
     }
@@ -208,15 +208,25 @@ export class BatchCollector implements BatchTransport {
     this.counts.submitted++;
     this.notify(`Batch API: submitted ${batchId} with ${keys.length} request${keys.length === 1 ? "" : "s"}`);
     try {
-      return this.settle(await this.api.wait(batchId, (s) => this.progress(s), signal));
+      return this.settle(await this.api.wait(batchId, (s) => this.progress(s), signal, this.ours(inputFileId)));
     } catch (e) {
       throw this.failure(e, `could not poll batch ${batchId} (the next run polls it again)`);
     }
   }
 
+  /** Whether a line of a batch's files answers a request of ours in it: the lines of nothing we wait for are not kept. */
+  private ours(inputFileId: string): (customId: string) => boolean {
+    return (customId) => this.records.find(customId)?.inputFileId === inputFileId;
+  }
+
   private settle(o: BatchOutcome): BatchOutcome {
     const failed = [...o.lines.values()].filter((l) => !answered(l)).length;
-    if (failed || o.status !== "completed") this.notify(`Batch API: ${o.batchId} ended ${o.status}${failed ? `, ${failed} line${failed === 1 ? "" : "s"} without an answer` : ""}`);
+    const notes = [
+      ...(failed ? [`${failed} line${failed === 1 ? "" : "s"} without an answer`] : []),
+      ...(o.oversized ? [`${o.oversized} line${o.oversized === 1 ? "" : "s"} longer than an answer may be, skipped`] : []),
+      ...(o.missingFile ? [`its ${o.missingFile.which} file ${o.missingFile.fileId} is gone`] : []),
+    ];
+    if (notes.length || o.status !== "completed") this.notify(`Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`);
     return o;
   }
 
@@ -274,6 +284,11 @@ function unanswered(o: BatchOutcome, line: BatchLine | undefined, endpoint: stri
     why = `batch ${o.batchId} failed${o.reason ? `: ${o.reason}` : ""}`;
   } else if (o.status === "cancelled") {
     why = `batch ${o.batchId} was cancelled before answering this request`;
+  } else if (!line && o.missingFile) {
+    // Its answers are lost with the file: releasing the request lets the next run submit it anew.
+    why = `batch ${o.batchId} ended ${o.status}, but its ${o.missingFile.which} file ${o.missingFile.fileId} is gone from the server (HTTP 404), so its answers cannot be read`;
+  } else if (!line && o.oversized) {
+    why = `batch ${o.batchId} has no readable line for this request (${o.oversized} of its lines were longer than INSIDEOUT_MAX_ANSWER_BYTES and skipped)`;
   } else if (!line) {
     why = `batch ${o.batchId} has no line for this request`;
   } else {

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import { completion, type ChatRequest, type Handler } from "./openaiServer.js";
 
 interface StoredBatch {
@@ -33,7 +34,26 @@ export interface FakeBatchApi {
   polls: number;
   /** While true, batches stay in progress. */
   hold: boolean;
+  /** While true, a batch's output and error files are gone: their content is answered 404 (the batch still names them). */
+  filesGone: boolean;
+  /**
+   * Served before the lines of every output file: `bytes` of lines of `lineBytes` each for custom_ids of no request
+   * (a hostile or confused server's), generated as they are sent.
+   */
+  padOutput?: { bytes: number; lineBytes: number };
+  /** Bytes of output and error files sent. */
+  fileBytesSent: number;
   close(): Promise<void>;
+}
+
+/** Lines of about `lineBytes` each, `bytes` in all, answering custom_ids that no request has. */
+function* padding(bytes: number, lineBytes: number): Generator<Buffer> {
+  const filler = "x".repeat(Math.max(0, lineBytes - 120));
+  for (let sent = 0, i = 0; sent < bytes; i++) {
+    const line = Buffer.from(`${JSON.stringify({ id: `req_pad${i}`, custom_id: `pad-${i}`, response: { status_code: 200, body: { choices: [], filler } }, error: null })}\n`);
+    sent += line.length;
+    yield line;
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -50,7 +70,7 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
   const files = new Map<string, Buffer>();
   const batches: StoredBatch[] = [];
   let fileSeq = 0;
-  const state: FakeBatchApi = { url: "", created: [], chatCalls: 0, polls: 0, hold: false, close: async () => {} };
+  const state: FakeBatchApi = { url: "", created: [], chatCalls: 0, polls: 0, hold: false, filesGone: false, fileBytesSent: 0, close: async () => {} };
 
   /** Answers every line of a finished batch: the output file (2xx) and the error file (the rest). */
   async function finish(b: StoredBatch): Promise<void> {
@@ -124,8 +144,24 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
         const content = /^\/files\/([^/]+)\/content$/.exec(path);
         if (req.method === "GET" && content) {
           const bytes = files.get(content[1]!);
-          if (!bytes) return json(res, 404, { error: { message: "no such file" } });
-          return res.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+          const output = content[1]!.startsWith("file-out-");
+          if (!bytes || (state.filesGone && output)) return json(res, 404, { error: { message: "No such File object" } });
+          res.writeHead(200, { "content-type": "application/octet-stream" });
+          if (!state.padOutput || !output) {
+            state.fileBytesSent += bytes.length;
+            return res.end(bytes);
+          }
+          const { bytes: padBytes, lineBytes } = state.padOutput;
+          // Streamed with back-pressure: the server holds one line at a time, not the file.
+          Readable.from((function* () {
+            for (const line of padding(padBytes, lineBytes)) {
+              state.fileBytesSent += line.length;
+              yield line;
+            }
+            state.fileBytesSent += bytes.length;
+            yield bytes;
+          })()).pipe(res);
+          return;
         }
         if (req.method === "POST" && path === "/batches") {
           const asked = JSON.parse(body.toString("utf8")) as { input_file_id: string; endpoint: string; completion_window: string; metadata?: Record<string, string> };

@@ -36,7 +36,7 @@ describe("insideout chat", () => {
     }
   });
 
-  it("--save appends to a transcript that already exists, and leaves its permissions as they were", async () => {
+  it("--save appends to a transcript that already exists, and makes it owner-only (it holds dialogues)", async () => {
     const server = await startFakeOpenAI((req) => JSON.stringify(answerFromSchema(requestedSchema(req)!)));
     const save = path.join(mkdtempSync(path.join(tmpdir(), "chat-")), "old.jsonl");
     writeFileSync(save, '{"user":"earlier","reply":"yes"}\n', { mode: 0o640 });
@@ -45,7 +45,7 @@ describe("insideout chat", () => {
       expect(r.code).toBe(0);
       const saved = readFileSync(save, "utf8").trim().split("\n").map((l) => JSON.parse(l));
       expect(saved.map((s) => s.user)).toEqual(["earlier", "Hello."]);
-      expect(statSync(save).mode & 0o777).toBe(0o640);
+      expect(statSync(save).mode & 0o777).toBe(0o600);
     } finally {
       await server.close();
     }

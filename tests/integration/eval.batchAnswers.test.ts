@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeEdSlice, spawnCli } from "../helpers/evalOracle.js";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
+import { answerFromSchema, requestedSchema } from "../helpers/openaiServer.js";
 
 const N = 4;
 let dir: string;
@@ -43,4 +44,31 @@ describe("eval --batch: a line that is no completion", () => {
     expect(r.stderr).toMatch(new RegExp(`${N} of ${N} examples unfinished`));
     expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
   }, 60_000);
+
+  it("a completed batch whose output file is gone: one line naming the batch, on every run; the requests asked again", async () => {
+    const api = await startFakeBatchApi((req) => JSON.stringify(answerFromSchema(requestedSchema(req)!)));
+    apis.push(api);
+    api.filesGone = true;
+    const out = path.join(dir, "gone");
+    const run = () =>
+      spawnCli(
+        ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--labels", "ed32", "--data", data, "--out", out, "--batch", "--no-progress", "--no-cache", "--json"],
+        { OPENAI_BASE_URL: api.url, OPENAI_API_KEY: "sk-test-batch-gone", INSIDEOUT_BATCH_POLL_MS: "50" },
+      ).done;
+    for (const batch of ["batch_1", "batch_2"]) {
+      const r = await run();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`batch ${batch} ended completed, but its output file file-out-\\d+ is gone from the server \\(HTTP 404\\)`));
+      expect(r.stderr).not.toMatch(/no such model|check --model/);
+      expect(r.stderr).toMatch(new RegExp(`${N} of ${N} examples unfinished`));
+      expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
+    }
+    // Each run submitted the requests anew (the file of the last one was gone); once it is there, the run finishes.
+    expect(api.created).toHaveLength(2);
+    api.filesGone = false;
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(api.created).toHaveLength(3);
+    expect(existsSync(path.join(out, "metrics.json"))).toBe(true);
+  }, 90_000);
 });

@@ -121,4 +121,70 @@ describe("Batch API collector", () => {
     collector.close();
     store.close();
   });
+
+  it("a completed batch whose output file is gone (404) is one line naming the batch; the next run asks again", async () => {
+    const store = openStore("gone");
+    const collector = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    const ask = await chatThrough(collector);
+    const before = server.created.length;
+    server.filesGone = true;
+    try {
+      const error = await ask("lost answer").then(() => undefined, (e: unknown) => e);
+      const failure = notAResultIn(error);
+      expect(failure).toBeInstanceOf(ModelCallFailure);
+      const batch = server.created.at(-1)!.id;
+      expect(failure!.message.split("\n")).toHaveLength(1);
+      expect(failure!.message).toMatch(new RegExp(`batch ${batch} ended completed, but its output file file-out-\\d+ is gone from the server \\(HTTP 404\\).*run the same command again`));
+      expect(failure!.message).not.toMatch(/no such model|--model/);
+    } finally {
+      server.filesGone = false;
+    }
+    collector.close();
+    // The request was released: the next run submits it again, and gets its answer.
+    const next = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    await expect((await chatThrough(next))("lost answer")).resolves.toMatchObject({ content: "rewsna tsol" });
+    expect(server.created.length).toBe(before + 2);
+    next.close();
+    store.close();
+  });
+
+  it("lines for requests it does not hold, and lines longer than an answer may be, are read past: 64 MB of them", async () => {
+    const store = openStore("padded");
+    const notes: string[] = [];
+    const collector = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50, notify: (l) => notes.push(l) });
+    const ask = await chatThrough(collector);
+    // 5 MB lines: each longer than INSIDEOUT_MAX_ANSWER_BYTES (4 MB) and its wrapper, so skipped unparsed.
+    server.padOutput = { bytes: 64 * 1024 ** 2, lineBytes: 5 * 1024 ** 2 };
+    try {
+      const heap = process.memoryUsage().heapUsed;
+      const answers = await Promise.all([ask("first"), ask("second")]);
+      expect(answers.map((a) => a.content)).toEqual(["tsrif", "dnoces"]);
+      // Nothing of the 64 MB stays behind (the answers' own lines are a few hundred bytes).
+      expect(process.memoryUsage().heapUsed - heap).toBeLessThan(32 * 1024 ** 2);
+      expect(notes.join("\n")).toMatch(/ended completed, 13 lines longer than an answer may be, skipped/);
+    } finally {
+      delete server.padOutput;
+    }
+    collector.close();
+    store.close();
+  });
+
+  it("an output file larger than INSIDEOUT_MAX_BATCH_FILE_BYTES is one line saying so, read no further", async () => {
+    const store = openStore("too-much");
+    process.env.INSIDEOUT_MAX_BATCH_FILE_BYTES = String(1024 ** 2);
+    const collector = new BatchCollector(new BatchApi(), store.batches(), { settleMs: 50 });
+    const ask = await chatThrough(collector);
+    server.padOutput = { bytes: 8 * 1024 ** 2, lineBytes: 1024 };
+    try {
+      const failure = notAResultIn(await ask("too much").then(() => undefined, (e: unknown) => e));
+      expect(failure).toBeInstanceOf(ModelCallFailure);
+      expect(failure!.message.split("\n")).toHaveLength(1);
+      expect(failure!.message).toMatch(/could not poll batch batch_\d+ .*its output file file-out-\d+ holds more than 1 MiB: raise INSIDEOUT_MAX_BATCH_FILE_BYTES \(now 1048576\)/);
+    } finally {
+      delete server.padOutput;
+      delete process.env.INSIDEOUT_MAX_BATCH_FILE_BYTES;
+    }
+    collector.close();
+    store.close();
+  });
 });

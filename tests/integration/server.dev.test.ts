@@ -5,7 +5,7 @@
  * over HTTP against an OpenAI-compatible server on 127.0.0.1, used by the dev server and by this process alike.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -213,6 +213,19 @@ describe("npm run dev (langgraphjs dev)", () => {
     // An assistant that does not exist: no components, as for an unknown graph id.
     expect((await components("00000000-0000-4000-8000-000000000000")).status).toBe(404);
     expect((await components("no_such_graph")).status).toBe(404);
+  });
+
+  it("the threads it keeps in .langgraph_api (dialogues) are owner-only", async () => {
+    const dir = path.join(REPO, ".langgraph_api");
+    const marker = "My cat went missing on a rainy night.";
+    const thread = await client.threads.create();
+    await client.runs.wait(thread.thread_id, "erg", { input: { messages: [{ type: "human", content: marker }] }, context: { model: MODEL } });
+    // The server writes its state a few seconds after a change.
+    const holding = () => readdirSync(dir).filter((f) => readFileSync(path.join(dir, f), "utf8").includes(marker));
+    for (let i = 0; i < 40 && holding().length === 0; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(holding().length).toBeGreaterThan(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(dir)) expect([f, statSync(path.join(dir, f)).mode & 0o777]).toEqual([f, 0o600]);
   });
 
   it("a messages-based run that ends with an AI message, or gives both keys, is one error before any call", async () => {

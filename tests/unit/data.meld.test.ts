@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultLabelsFor, loadDataset } from "../../evaluations/data/index.js";
 import { loadMeldCsv } from "../../evaluations/data/meld.js";
+import { examplesFingerprint } from "../../evaluations/identity.js";
+import { createHash } from "node:crypto";
 
 const HEADER = "Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,Season,Episode,StartTime,EndTime";
 const dir = mkdtempSync(join(tmpdir(), "io-meld-"));
@@ -50,6 +52,37 @@ describe("a MELD CSV", () => {
     [["conv_id,utterance_idx,context", "a,b,c"], /line 1 of .* is not a MELD header: no Utterance, Speaker/],
   ])("refuses a bad file with one line naming where (%#)", async (lines, message) => {
     await expect(loadMeldCsv(csv(lines))).rejects.toThrow(message);
+  });
+
+  it("shares one conversation's turns among its examples: 20 000 turns load in linear memory, the sha256 that of copies", async () => {
+    // 20 000 short turns: copied per prefix, their arrays alone were 20 000² / 2 × 2 pointers, about 3.2 GB.
+    const turns = Array.from({ length: 20_000 }, (_, i) => `turn ${i} of a long scene`);
+    const file = csv([HEADER, ...turns.map((t, i) => `${i + 1},${t},Speaker${i % 3},neutral,neutral,5,${i},1,1,a,b`)], "\n");
+    const saved = process.env.INSIDEOUT_MAX_TURNS;
+    process.env.INSIDEOUT_MAX_TURNS = "20000";
+    try {
+      global.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      const examples = await loadMeldCsv(file);
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(200 * 1024 ** 2);
+      expect(examples).toHaveLength(20_000);
+      expect(examples[2]!.dialogue).toEqual(turns.slice(0, 3));
+      expect(examples[2]!.speakers).toEqual(["Speaker0", "Speaker1", "Speaker2"]);
+      expect(examples[19_999]!.dialogue).toEqual(turns);
+      // A record or an upload reads the example as JSON: the same as a copied prefix's.
+      expect(JSON.parse(JSON.stringify(examples[1]))).toEqual({ id: "dia5_utt1", dialogue: turns.slice(0, 2), speakers: ["Speaker0", "Speaker1"], emotion: "neutral", reference: null, convId: "dia5" });
+    } finally {
+      if (saved === undefined) delete process.env.INSIDEOUT_MAX_TURNS;
+      else process.env.INSIDEOUT_MAX_TURNS = saved;
+    }
+  });
+
+  it("the data's sha256 is that of each example's own copy of its turns (existing experiments still resume)", async () => {
+    const file = csv([HEADER, `1,Hi.,Ross,joy,positive,3,0,1,1,a,b`, `2,Hey.,Monica,neutral,neutral,3,1,1,1,a,b`]);
+    const hash = createHash("sha256");
+    hash.update(JSON.stringify(["dia3_utt0", ["Hi."], ["Ross"], null, "joy", null]) + "\n");
+    hash.update(JSON.stringify(["dia3_utt1", ["Hi.", "Hey."], ["Ross", "Monica"], null, "neutral", null]) + "\n");
+    expect(examplesFingerprint(await loadMeldCsv(file))).toBe(hash.digest("hex"));
   });
 
   it("reads a quote inside an unquoted field as text, as Python's csv module does", async () => {

@@ -81,14 +81,14 @@ describe.each(openers)("%s", (name, open) => {
     expect(statSync(file).mode & 0o777).toBe(0o644);
   });
 
-  it("takes the world's permissions from an existing file of ours (the group's too, but for a transcript)", () => {
+  it("makes an existing file of ours owner-only (0644 becomes 0600): each holds dialogues", () => {
     const d = folder();
     const file = path.join(d, "ours");
     // An empty file: SQLite makes a database of it, a transcript appends to it.
     writeFileSync(file, "");
     chmodSync(file, 0o644);
     open(file).close();
-    expect(statSync(file).mode & 0o777).toBe(name === "chat --save" ? 0o640 : 0o600);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });
 
