@@ -7,6 +7,7 @@
 import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
 import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
+import type { LocalEngines } from "./local/engine.js";
 import { importOptional } from "./optionalPackage.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
@@ -97,6 +98,8 @@ export interface ResolverDeps {
   files?: FileAccess;
   /** eval --batch: openai: requests go through the Batch API (models/batch/). */
   batch?: BatchTransport;
+  /** local: models run on these engines (default: the process's). */
+  engines?: LocalEngines;
 }
 
 export class ModelResolver {
@@ -107,7 +110,7 @@ export class ModelResolver {
     const { provider, name } = providerOf(effective);
     // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
     const chosen = provider === "local" && effective !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
-    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
+    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}), ...(this.deps.engines ? { engines: this.deps.engines } : {}) });
     // A model found by name keeps that name: the server's folder is none of the caller's business.
     const named = chosen === name ? model : { ...model, spec: effective, name };
     return this.deps.cache ? { ...named, cache: this.deps.cache } : named;

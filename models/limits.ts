@@ -24,7 +24,7 @@ import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
 import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
-import { announceRetry } from "./retryNotice.js";
+import { retryNotices, type RetryNotices } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -116,16 +116,15 @@ export async function limited<T>(limiter: Semaphore, call: () => Promise<T>): Pr
 const DEFAULT_MAX_CONCURRENCY = 32;
 let globalSemaphore: Semaphore | undefined;
 
-/** The process-wide limiter: INSIDEOUT_MAX_CONCURRENCY (default 32) concurrent model requests. */
+/**
+ * The process-wide limiter: INSIDEOUT_MAX_CONCURRENCY (default 32) concurrent model requests, the setting as it is
+ * when asked for (each model's resolution); waiting requests start at once if it grew.
+ */
 export function globalLimiter(): Semaphore {
-  globalSemaphore ??= new Semaphore(setting("INSIDEOUT_MAX_CONCURRENCY") ?? DEFAULT_MAX_CONCURRENCY);
+  const limit = setting("INSIDEOUT_MAX_CONCURRENCY") ?? DEFAULT_MAX_CONCURRENCY;
+  globalSemaphore ??= new Semaphore(limit);
+  globalSemaphore.setLimit(limit);
   return globalSemaphore;
-}
-
-/** Changes the process-wide limit (e.g. from `--concurrency`); waiting requests start at once if it grew. */
-export function setMaxConcurrency(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`The concurrency limit must be a positive integer, got ${n}.`);
-  globalLimiter().setLimit(n);
 }
 
 /** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date; undefined if absent or unreadable. */
@@ -422,6 +421,8 @@ export interface TransportOptions extends Partial<TransportLimits> {
   provider?: string;
   /** Paces completion requests by the server's rate limits (models/pacing.ts; default: the process's), or false. */
   pacer?: Pacer | false;
+  /** Where retries are announced (default: the process's notices). */
+  notices?: RetryNotices;
 }
 
 /** Header set on the last error answer handed back after retries: how many attempts were made. */
@@ -472,7 +473,7 @@ function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): 
  * to the global fetch, looked up on each request.
  */
 export function resilientFetch(options: TransportOptions = {}, fetchImpl?: FetchLike): FetchLike {
-  const { limiter, provider = "model server", pacer: pacerOption, ...overrides } = options;
+  const { limiter, provider = "model server", pacer: pacerOption, notices = retryNotices, ...overrides } = options;
   const send: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const limits = { ...defaultLimits(), ...stripUndefined(overrides) };
@@ -535,7 +536,7 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         const cause = kind === "timeout" ? undefined : a.error;
         throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause, detail: `${what}, ${tries}${inAll}` });
       }
-      announceRetry({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
+      notices.announce({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
       await sleep(wait, init?.signal);
       retry++;
     }

@@ -14,7 +14,7 @@ import { DEFAULT_LOCAL_MODEL } from "../defaultLocal.js";
 import { downloadFile, ensurePinnedModel } from "../download.js";
 import type { ModelOptions, ResolvedModel } from "../types.js";
 import { ChatLocalLlama } from "./chatModel.js";
-import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
+import { DEFAULT_ENGINE_CONFIG, processEngines, type EngineConfig, type LocalEngines } from "./engine.js";
 import type { GrammarLimits } from "./grammarSchema.js";
 import { checkGgufHeader, GgufHeaderError } from "./ggufHeader.js";
 import { LocalRuntimeError } from "./runtime.js";
@@ -154,16 +154,18 @@ function checkHeaderOnce(path: string): void {
   checkedHeaders.add(key);
 }
 
-const chats = new Map<string, ChatLocalLlama>();
+/** One chat-model object per engines' owner and distinct setting. */
+const chats = new WeakMap<LocalEngines, Map<string, ChatLocalLlama>>();
 
 export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
   const modelPath = await resolveLocalPath(name);
   // Downloaded files too (local:hf:… is not checksummed): checked once per path, size and time.
   checkHeaderOnce(modelPath);
   const engine = await engineConfigFrom(options);
+  const engines = options.engines ?? processEngines;
   let contextTokens: number;
   try {
-    contextTokens = (await localEngine(modelPath, engine)).contextSize;
+    contextTokens = (await engines.engine(modelPath, engine)).contextSize;
   } catch (error) {
     if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
     throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -178,10 +180,12 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
   };
   // Every run (and every eval worker) resolves its model once: hand out one chat-model object per distinct setting.
   const key = JSON.stringify(fields);
-  let chat = chats.get(key);
+  let own = chats.get(engines);
+  if (!own) chats.set(engines, (own = new Map()));
+  let chat = own.get(key);
   if (!chat) {
-    chat = new ChatLocalLlama(fields);
-    chats.set(key, chat);
+    chat = new ChatLocalLlama({ ...fields, engines });
+    own.set(key, chat);
   }
   // The file stands for the endpoint; its size and modification time tell a replaced file at the same path apart.
   const file = statSync(modelPath);
