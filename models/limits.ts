@@ -22,7 +22,7 @@
  */
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
-import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
+import { AnswerBodyError, cappedStream, readCapped } from "./answerBody.js";
 import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
 import { retryNotices, type RetryNotices } from "./retryNotice.js";
 
@@ -353,7 +353,7 @@ export function notACompletionBody(parsed: unknown): string | undefined {
 
 class NotACompletion extends Error {}
 
-function tooLargeError(e: AnswerTooLarge): TransportError {
+function tooLargeError(e: AnswerBodyError): TransportError {
   return new TransportError("too-large", `The model server sent ${e.message}.`, { detail: `sent ${e.message}` });
 }
 
@@ -402,12 +402,12 @@ async function attempt(
   } catch (error) {
     if (error instanceof TransportError) throw error;
     if (error instanceof NotACompletion) throw new TransportError("protocol", `The model server's answer is not a chat completion: ${error.message}.`);
-    if (error instanceof AnswerTooLarge) throw tooLargeError(error);
+    if (error instanceof AnswerBodyError && error.kind === "too-large") throw tooLargeError(error);
     if (init?.signal?.aborted) throw init.signal.reason ?? error;
     // Not a transient fault, so say so at once instead of backing off for half a minute.
     if (unreachableReason(error)) throw error;
     if (error instanceof TimeoutError) return { error, retryBecause: `no answer within ${formatDuration(limits.timeoutMs)}` };
-    if (error instanceof DroppedMidBody) return { error, retryBecause: error.message };
+    if (error instanceof AnswerBodyError) return { error, retryBecause: error.message };
     return { error, retryBecause: `the connection closed before an answer (${(error as Error).message})` };
   } finally {
     release();
@@ -529,7 +529,7 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         // No cause: the parser's message quotes the body, which the OpenAI client would search for "timed out".
         if (a.malformed) throw new TransportError("protocol", `The model server answered with malformed JSON ${tries}.`);
         if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
-        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof DroppedMidBody ? "dropped" : "connection";
+        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof AnswerBodyError ? "dropped" : "connection";
         const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
         // A timeout goes without its cause: the OpenAI client would see "TimeoutError" in it and throw its own
         // causeless timeout error instead of passing ours on.

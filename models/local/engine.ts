@@ -31,7 +31,8 @@ import {
   type PrioritizedBatchItem,
   type Token,
 } from "node-llama-cpp";
-import { llamaRuntime, LocalRuntimeError } from "./runtime.js";
+import { LocalModelError } from "./errors.js";
+import { llamaRuntime } from "./runtime.js";
 
 export interface EngineConfig {
   /** Parallel sequences in the one context: how many calls decode at once. */
@@ -159,7 +160,7 @@ export class LocalEngine {
       model = await llama.loadModel({ modelPath: path });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new LocalRuntimeError(`cannot load the GGUF model ${path}: ${why}`, { cause: error });
+      throw new LocalModelError("runtime", `cannot load the GGUF model ${path}: ${why}`, { cause: error });
     }
     const engine = new LocalEngine(path, config, llama, model, loads);
     await engine.createContext();
@@ -187,7 +188,8 @@ export class LocalEngine {
       });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new LocalRuntimeError(
+      throw new LocalModelError(
+        "runtime",
         `cannot create a ${sequences}-sequence context of ${contextSize} tokens for ${this.path} (${why}): lower INSIDEOUT_LOCAL_SEQUENCES or INSIDEOUT_LOCAL_CONTEXT`,
         { cause: error },
       );

@@ -16,8 +16,8 @@ import type { ModelOptions, ResolvedModel } from "../types.js";
 import { ChatLocalLlama } from "./chatModel.js";
 import { DEFAULT_ENGINE_CONFIG, processEngines, type EngineConfig, type LocalEngines } from "./engine.js";
 import type { GrammarLimits } from "./grammarSchema.js";
-import { checkGgufHeader, GgufHeaderError } from "./ggufHeader.js";
-import { LocalRuntimeError } from "./runtime.js";
+import { LocalModelError } from "./errors.js";
+import { checkGgufHeader } from "./ggufHeader.js";
 import { threadsFromEnv } from "./threads.js";
 
 export interface LocalModelOptions extends ModelOptions {
@@ -27,13 +27,6 @@ export interface LocalModelOptions extends ModelOptions {
   sequences?: number;
   contextSize?: number;
   batchSize?: number;
-}
-
-export class LocalModelError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LocalModelError";
-  }
 }
 
 /**
@@ -62,7 +55,7 @@ function grammarLimitsFrom(): Partial<GrammarLimits> {
 export function parseHfUri(uri: string, env?: Environment): { url: string; dest: string } {
   const m = /^hf:([\w.-]+)\/([\w.-]+)\/(.+?\.gguf)(?:#([\w.-]+))?$/i.exec(uri);
   if (!m) {
-    throw new LocalModelError(`Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
+    throw new LocalModelError("model", `Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
   }
   const [, owner, repo, file, revision] = m as unknown as [string, string, string, string, string | undefined];
   const rev = revision ?? "main";
@@ -82,6 +75,7 @@ function checkGguf(path: string, given: string): void {
   }
   if (!isFile) {
     throw new LocalModelError(
+      "model",
       `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
     );
   }
@@ -97,13 +91,8 @@ function checkHeader(path: string): void {
   } finally {
     closeSync(fd);
   }
-  if (magic.toString("latin1") !== "GGUF") throw new LocalModelError(`${path} is not a GGUF model file (it does not start with "GGUF").`);
-  try {
-    checkGgufHeader(path);
-  } catch (error) {
-    if (error instanceof GgufHeaderError) throw new LocalModelError(error.message);
-    throw error;
-  }
+  if (magic.toString("latin1") !== "GGUF") throw new LocalModelError("model", `${path} is not a GGUF model file (it does not start with "GGUF").`);
+  checkGgufHeader(path);
 }
 
 const downloads = new Map<string, Promise<string>>();
@@ -167,8 +156,8 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
   try {
     contextTokens = (await engines.engine(modelPath, engine)).contextSize;
   } catch (error) {
-    if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
-    throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (error instanceof LocalModelError || error instanceof SettingError) throw error;
+    throw new LocalModelError("model", `cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const fields = {
     modelPath,
