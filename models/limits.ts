@@ -351,7 +351,9 @@ export function notACompletionBody(parsed: unknown): string | undefined {
   return undefined;
 }
 
-class NotACompletion extends Error {}
+function notACompletionError(why: string): TransportError {
+  return new TransportError("protocol", `The model server's answer is not a chat completion: ${why}.`);
+}
 
 function tooLargeError(e: AnswerBodyError): TransportError {
   return new TransportError("too-large", `The model server sent ${e.message}.`, { detail: `sent ${e.message}` });
@@ -384,7 +386,7 @@ async function attempt(
     const asked = askedOf(input, init);
     if (isStream(type)) {
       const wrong = asked.chatCompletion ? notACompletion(asked, type, undefined) : undefined;
-      if (wrong) throw new NotACompletion(wrong);
+      if (wrong) throw notACompletionError(wrong);
       return { response: res };
     }
     let parsed: unknown;
@@ -397,11 +399,10 @@ async function attempt(
       }
     }
     const wrong = asked.chatCompletion ? notACompletion(asked, type, parsed) : undefined;
-    if (wrong) throw new NotACompletion(wrong);
+    if (wrong) throw notACompletionError(wrong);
     return { response: res };
   } catch (error) {
     if (error instanceof TransportError) throw error;
-    if (error instanceof NotACompletion) throw new TransportError("protocol", `The model server's answer is not a chat completion: ${error.message}.`);
     if (error instanceof AnswerBodyError && error.kind === "too-large") throw tooLargeError(error);
     if (init?.signal?.aborted) throw init.signal.reason ?? error;
     // Not a transient fault, so say so at once instead of backing off for half a minute.
