@@ -32,11 +32,18 @@ export function serverAccess(): FileAccess {
   return { kind: "named", ...(labelsDir ? { labelsDir } : {}), ...(modelsDir ? { modelsDir } : {}), hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
 }
 
-/** A run asked for a file it may not name. Its message never depends on whether the file exists. */
-export class AccessRefused extends Error {
-  constructor(message: string) {
+/**
+ * A run refused before it starts, the same way for every run: its options do not parse (`option`,
+ * state/runOptions.ts), or it asked for a file it may not name (`access`; the message never depends on whether the
+ * file exists).
+ */
+export class RunRefused extends Error {
+  constructor(
+    readonly kind: "option" | "access",
+    message: string,
+  ) {
     super(message);
-    this.name = "AccessRefused";
+    this.name = "RunRefused";
   }
 }
 

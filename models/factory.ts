@@ -4,7 +4,7 @@
  * and Studio use the default resolver (no cache, the process-wide limiter). Tests register scripted providers with
  * `registerProvider`.
  */
-import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { ANY_FILE, fileByName, RunRefused, quoted, type FileAccess } from "../core/access.js";
 import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
 import type { LocalEngines } from "./local/engine.js";
@@ -153,7 +153,7 @@ function localName(provider: string, name: string, files: FileAccess): string {
   const path = fileByName(files.modelsDir, name, ".gguf");
   if (path) return path;
   const ways = ["local:default", ...(files.modelsDir ? ["local:<name of a .gguf file in the server's INSIDEOUT_MODELS_DIR>"] : []), ...(files.hfModels ? ["local:hf:<owner>/<repo>/<file>.gguf"] : [])];
-  throw new AccessRefused(
+  throw new RunRefused("access", 
     `Model ${quoted(`local:${name}`)} is not available on this server: use ${ways.join(", ")}, or an openai: or ollama: model (a server loads local models only by name from the folder it allows; see docs/studio.md).`,
   );
 }
