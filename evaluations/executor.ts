@@ -41,7 +41,7 @@ export async function startExecutor(c: ExecutorConfig): Promise<ExampleRunner> {
  * experiment store (where its batches are recorded) is open; the plan's resolution checked the same names and keys.
  */
 async function batchModels(c: ExecutorConfig, batch: BatchTransport): Promise<EvalModels> {
-  const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: c.limiter, batch });
+  const resolver = new ModelResolver({ cache: c.cache, limiter: c.limiter, batch });
   const { runOptions, judgeSpec } = c.runner;
   return { run: await resolver.forRun(runOptions), ...(judgeSpec ? { judge: await resolver.resolve(judgeSpec, { temperature: 0 }) } : {}) };
 }

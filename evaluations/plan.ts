@@ -160,7 +160,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   }) : undefined;
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
-  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
+  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, limit: o.limit }));
   const config: ExperimentConfig = {
     task: o.task,
     method: o.method,
@@ -199,7 +199,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     config,
     variant,
     runner,
-    models: { ...(run ? { run } : {}), ...(judge ? { judge } : {}) },
+    models: { run, judge },
     limiter,
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
     ...(server ? { server } : {}),
