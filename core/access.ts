@@ -29,7 +29,8 @@ export const ANY_FILE: FileAccess = { kind: "any" };
 export function serverAccess(): FileAccess {
   const labelsDir = setting("INSIDEOUT_LABELS_DIR");
   const modelsDir = setting("INSIDEOUT_MODELS_DIR");
-  return { kind: "named", ...(labelsDir ? { labelsDir } : {}), ...(modelsDir ? { modelsDir } : {}), hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
+  // Unset settings are undefined (never ""), which the readers test for and JSON keys leave out.
+  return { kind: "named", labelsDir, modelsDir, hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
 }
 
 /**
