@@ -47,7 +47,7 @@ async function runMode(path: string, mode: ModeResult["mode"], sequences: number
   // Engines of this mode's own: the engine is made with its sequences first, and the models resolved later share it.
   const engines = new LocalEngines();
   try {
-    await engines.engine(path, await engineConfigFrom({ sequences, ...(threads !== undefined ? { threads } : {}) }));
+    await engines.engine(path, await engineConfigFrom({ sequences, threads }));
     const resolver = new ModelResolver({ engines });
     const model = await resolver.resolve(`local:${path}`);
     await invokeText(model, [new HumanMessage("warm-up")], { runName: "warm-up" });

@@ -72,7 +72,7 @@ async function rates(engine: LocalEngine, text: string): Promise<{ prompt: numbe
 async function runDialogues(path: string, sequences: number, threads: number | undefined, dialogues: string[][], log: (s: string) => void): Promise<ModeRun> {
   // Engines of this mode's own, the engine made with its sequences first: the models resolved later share it.
   const engines = new LocalEngines();
-  const engine = await engines.engine(path, await engineConfigFrom({ sequences, ...(threads !== undefined ? { threads } : {}) }));
+  const engine = await engines.engine(path, await engineConfigFrom({ sequences, threads }));
   const spec = `local:${path}`;
   const resolver = new ModelResolver({ engines });
   const graph = ercBuilder.compile();
@@ -130,7 +130,7 @@ export async function measureLocalModel(
     const picked = Array.from({ length: n }, (_, i) => testSplit[Math.floor((i * testSplit.length) / n)]!);
 
     const engines = new LocalEngines();
-    const engine = await engines.engine(file.path, await engineConfigFrom(defaultThreads !== undefined ? { threads: defaultThreads } : {}));
+    const engine = await engines.engine(file.path, await engineConfigFrom({ threads: defaultThreads }));
     const sample = `Conversation:\n${picked.map((d) => d.join("\n")).join("\n")}`;
     await rates(engine, `warm-up ${sample.slice(0, 200)}`);
     const r = await rates(engine, sample);
