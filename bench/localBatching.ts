@@ -4,28 +4,31 @@
  * One `erc` run (the five Ekman agents, `vote` aggregation so that the agents are the only LLM calls) on a tiny
  * random-weight GGUF, twice on the same weights: once with a context of 6 sequences, where the five parallel branches
  * decode together, and once with a context of 1 sequence, where the same five calls queue and decode one after
- * another. Each mode gets its own copy of the file, hence its own fresh engine, warmed up by one call before timing.
+ * another. Each mode gets engines of its own (a fresh engine), warmed up by one call before timing.
  * Prints both wall times and their ratio, from one run.
  *
  *   node dist/bench/localBatching.js [--size tiny|medium] [--gguf path.gguf] [--threads N] [--max-string N]
  *
  * `--size medium` writes a larger random model (512-wide, 8 layers, about 100 MB of F32 weights), where a decode step
  * costs real arithmetic and memory traffic as with a real model, rather than mostly fixed per-step overhead as with the
- * tiny one. With --gguf, a real model is used instead (both modes load it, so it needs twice the memory).
+ * tiny one. With --gguf, a real model is used instead (each mode loads it, and frees it before the next).
  */
 import { HumanMessage } from "@langchain/core/messages";
 import { EventEmitter } from "node:events";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { runContext } from "../state/runOptions.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
-import { resolveModel } from "../models/factory.js";
-import { disposeLocalEngines, localEngine, type EngineStats } from "../models/local/engine.js";
+import { exportSetting } from "../core/settings.js";
+import { ModelResolver } from "../models/factory.js";
+import { LocalEngines, type EngineStats } from "../models/local/engine.js";
+import { engineConfigFrom } from "../models/local/provider.js";
 import { disposeLlamaRuntime } from "../models/local/runtime.js";
 import { invokeText } from "../models/structured.js";
+import { withModels } from "../nodes/env.js";
 import { writeTinyGguf } from "./tinyGguf.js";
 
 const EKMAN = ["anger", "disgust", "fear", "happiness", "sadness"] as const;
@@ -40,28 +43,36 @@ export interface ModeResult {
   stats: EngineStats;
 }
 
-async function runMode(path: string, mode: ModeResult["mode"], sequences: number): Promise<ModeResult> {
-  // The engine takes its settings from the first resolution of this file.
-  process.env.INSIDEOUT_LOCAL_SEQUENCES = String(sequences);
-  const model = await resolveModel(`local:${path}`);
-  await invokeText(model, [new HumanMessage("warm-up")], { runName: "warm-up" });
-  const engine = await localEngine(path);
-  engine.resetCallStats();
-  const graph = ercBuilder.compile();
-  const started = performance.now();
-  const out = await graph.invoke(
-    { dialogue: DIALOGUE },
-    { context: runContext({ model: `local:${path}`, agents: [...EKMAN], aggregation: "vote" }) },
-  );
-  const wallMs = performance.now() - started;
-  return {
-    mode,
-    sequences,
-    wallMs,
-    completionTokens: out.calls.reduce((n, c) => n + c.completionTokens, 0),
-    failures: Object.keys(out.failures).length,
-    stats: engine.stats(),
-  };
+async function runMode(path: string, mode: ModeResult["mode"], sequences: number, threads: number | undefined): Promise<ModeResult> {
+  // Engines of this mode's own: the engine is made with its sequences first, and the models resolved later share it.
+  const engines = new LocalEngines();
+  try {
+    await engines.engine(path, await engineConfigFrom({ sequences, threads }));
+    const resolver = new ModelResolver({ engines });
+    const model = await resolver.resolve(`local:${path}`);
+    await invokeText(model, [new HumanMessage("warm-up")], { runName: "warm-up" });
+    const before = (await engines.engine(path)).stats();
+    const graph = ercBuilder.compile();
+    const started = performance.now();
+    const out = await graph.invoke(
+      { dialogue: DIALOGUE },
+      { context: runContext({ model: `local:${path}`, agents: [...EKMAN], aggregation: "vote" }), configurable: withModels(resolver) },
+    );
+    const wallMs = performance.now() - started;
+    const after = (await engines.engine(path)).stats();
+    return {
+      mode,
+      sequences,
+      wallMs,
+      completionTokens: out.calls.reduce((n, c) => n + c.completionTokens, 0),
+      failures: Object.keys(out.failures).length,
+      // The run's own counts, the warm-up call's taken out (its one call sets no peak the run does not reach).
+      stats: { ...after, calls: after.calls - before.calls, batches: after.batches - before.batches, promptTokens: after.promptTokens - before.promptTokens,
+        evaluatedPromptTokens: after.evaluatedPromptTokens - before.evaluatedPromptTokens, completionTokens: after.completionTokens - before.completionTokens },
+    };
+  } finally {
+    await engines.dispose();
+  }
 }
 
 const SIZES = {
@@ -77,25 +88,17 @@ export async function runLocalBatchingBench(
   ratio: number;
 }> {
   const dir = mkdtempSync(join(tmpdir(), "insideout-bench-"));
-  const saved = { ...process.env };
   try {
-    const source = opts.gguf ?? writeTinyGguf(join(dir, "random.gguf"), SIZES[opts.size ?? "tiny"]).path;
-    const batchedPath = join(dir, "batched.gguf");
-    const sequentialPath = join(dir, "sequential.gguf");
-    copyFileSync(source, batchedPath);
-    copyFileSync(source, sequentialPath);
+    const path = opts.gguf ?? writeTinyGguf(join(dir, "random.gguf"), SIZES[opts.size ?? "tiny"]).path;
     // One thread suits the tiny model best; bigger models want node-llama-cpp's default (all math cores).
     const threads = opts.threads ?? (opts.gguf || opts.size === "medium" ? undefined : 1);
-    if (threads !== undefined) process.env.INSIDEOUT_THREADS = String(threads);
-    process.env.INSIDEOUT_LOCAL_MAX_STRING = String(opts.maxString ?? (opts.gguf ? 300 : 40));
-    const sequential = await runMode(sequentialPath, "sequential", 1);
-    const batched = await runMode(batchedPath, "batched", 6);
+    // The grammar's string cap is a setting of this process (the bench runs as a process of its own).
+    exportSetting("INSIDEOUT_LOCAL_MAX_STRING", String(opts.maxString ?? (opts.gguf ? 300 : 40)));
+    const sequential = await runMode(path, "sequential", 1, threads);
+    const batched = await runMode(path, "batched", 6, threads);
     return { batched, sequential, ratio: sequential.wallMs / batched.wallMs };
   } finally {
-    await disposeLocalEngines();
     await disposeLlamaRuntime();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,8 +16,10 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runContext } from "../state/runOptions.js";
 import { builder as ercBuilder } from "../graphs/erc.js";
-import { defaultResolver, resolveModel } from "../models/factory.js";
-import { disposeLocalEngines, localEngine, type LocalEngine } from "../models/local/engine.js";
+import { exportSetting } from "../core/settings.js";
+import { ModelResolver } from "../models/factory.js";
+import { LocalEngines, type LocalEngine } from "../models/local/engine.js";
+import { engineConfigFrom } from "../models/local/provider.js";
 import { disposeLlamaRuntime } from "../models/local/runtime.js";
 import { threadsFromEnv } from "../models/local/threads.js";
 import { withModels } from "../nodes/env.js";
@@ -56,28 +58,28 @@ export interface LocalModelResult {
 /** One sequence: a fresh prompt's evaluation, then the same prompt again (kept) with `decode` tokens to generate. */
 async function rates(engine: LocalEngine, text: string): Promise<{ prompt: number; decode: number }> {
   const history = [{ type: "user" as const, text }];
-  engine.resetCallStats();
+  const before = engine.stats().evaluatedPromptTokens;
   let t = performance.now();
   await engine.generate({ history, temperature: 0, maxTokens: 1 });
   const promptSeconds = (performance.now() - t) / 1000;
-  const evaluated = engine.stats().evaluatedPromptTokens;
-  engine.resetCallStats();
+  const evaluated = engine.stats().evaluatedPromptTokens - before;
   t = performance.now();
   const r = await engine.generate({ history, temperature: 0, maxTokens: 48 });
   const decodeSeconds = (performance.now() - t) / 1000;
   return { prompt: evaluated / promptSeconds, decode: r.completionTokens / decodeSeconds };
 }
 
-async function runDialogues(path: string, sequences: number, dialogues: string[][], log: (s: string) => void): Promise<ModeRun> {
-  process.env.INSIDEOUT_LOCAL_SEQUENCES = String(sequences);
+async function runDialogues(path: string, sequences: number, threads: number | undefined, dialogues: string[][], log: (s: string) => void): Promise<ModeRun> {
+  // Engines of this mode's own, the engine made with its sequences first: the models resolved later share it.
+  const engines = new LocalEngines();
+  const engine = await engines.engine(path, await engineConfigFrom({ sequences, threads }));
   const spec = `local:${path}`;
-  await resolveModel(spec);
-  const engine = await localEngine(path);
+  const resolver = new ModelResolver({ engines });
   const graph = ercBuilder.compile();
   const run = (dialogue: string[]) =>
-    graph.invoke({ dialogue }, { context: runContext({ model: spec }), configurable: withModels(defaultResolver) });
+    graph.invoke({ dialogue }, { context: runContext({ model: spec }), configurable: withModels(resolver) });
   await run(dialogues[0]!);
-  engine.resetCallStats();
+  const warm = engine.stats();
   const perDialogue: number[] = [];
   let failedCalls = 0;
   for (const [i, dialogue] of dialogues.slice(1).entries()) {
@@ -88,17 +90,19 @@ async function runDialogues(path: string, sequences: number, dialogues: string[]
     log(`  ${sequences} sequence(s), ${engine.threads} thread(s), dialogue ${i + 1}/${dialogues.length - 1}: ${perDialogue.at(-1)!.toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
   }
   const s = engine.stats();
-  const threads = engine.threads;
-  await disposeLocalEngines();
+  const taken = engine.threads;
+  await engines.dispose();
+  // The timed dialogues' counts: the warm-up's taken out.
+  const per = (n: number, warmUp: number) => (n - warmUp) / perDialogue.length;
   return {
     sequences,
-    threads,
+    threads: taken,
     secondsPerDialogue: perDialogue.reduce((a, b) => a + b, 0) / perDialogue.length,
     perDialogue,
-    promptTokens: s.promptTokens / perDialogue.length,
-    evaluatedPromptTokens: s.evaluatedPromptTokens / perDialogue.length,
-    completionTokens: s.completionTokens / perDialogue.length,
-    calls: s.calls / perDialogue.length,
+    promptTokens: per(s.promptTokens, warm.promptTokens),
+    evaluatedPromptTokens: per(s.evaluatedPromptTokens, warm.evaluatedPromptTokens),
+    completionTokens: per(s.completionTokens, warm.completionTokens),
+    calls: per(s.calls, warm.calls),
     failedCalls,
   };
 }
@@ -109,33 +113,33 @@ export async function measureLocalModel(
 ): Promise<LocalModelResult> {
   const log = opts.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), "insideout-bench-local-"));
-  const saved = { ...process.env };
   try {
     const loadBefore = loadavg()[0]!;
     // The default threads (by the busy cores) are read once, first, as a user's first model load would.
-    process.env.INSIDEOUT_LOCAL_THREADS = String((await threadsFromEnv()) ?? 0);
+    const defaultThreads = await threadsFromEnv();
     // The words of every prompt and of the split: the vocabulary the prompts are tokenized with.
     const corpus = [ED32_LABELS.join(", "), Object.values(PERSONAS).join("\n"), Object.values(ercPrompts).join("\n"), ...testSplit.map((d) => d.join("\n"))].join("\n");
     const t = performance.now();
     const file = writeTinyGguf(join(dir, "qwen2.5-0.5b-shape-random-q4_k_m.gguf"), { ...QWEN25_05B, corpus });
     const writeSeconds = (performance.now() - t) / 1000;
     log(`wrote a ${(file.bytes / 1e6).toFixed(0)} MB GGUF of Qwen2.5-0.5B's shape in ${writeSeconds.toFixed(1)} s`);
-    process.env.INSIDEOUT_LOCAL_MAX_STRING = String(opts.maxString ?? 100);
+    // The grammar's string cap is a setting of this process (the bench runs in a process of its own).
+    exportSetting("INSIDEOUT_LOCAL_MAX_STRING", String(opts.maxString ?? 100));
     // Dialogues spread over the split (the first one warms up).
     const n = (opts.dialogues ?? 5) + 1;
     const picked = Array.from({ length: n }, (_, i) => testSplit[Math.floor((i * testSplit.length) / n)]!);
 
-    await resolveModel(`local:${file.path}`);
-    const engine = await localEngine(file.path);
+    const engines = new LocalEngines();
+    const engine = await engines.engine(file.path, await engineConfigFrom({ threads: defaultThreads }));
     const sample = `Conversation:\n${picked.map((d) => d.join("\n")).join("\n")}`;
     await rates(engine, `warm-up ${sample.slice(0, 200)}`);
     const r = await rates(engine, sample);
     const threads = engine.threads;
     log(`one sequence, ${threads} thread(s): ${r.prompt.toFixed(0)} prompt tokens/s, ${r.decode.toFixed(1)} decode tokens/s`);
-    await disposeLocalEngines();
+    await engines.dispose();
 
-    const batched = await runDialogues(file.path, 6, picked, log);
-    const sequential = await runDialogues(file.path, 1, picked, log);
+    const batched = await runDialogues(file.path, 6, defaultThreads, picked, log);
+    const sequential = await runDialogues(file.path, 1, defaultThreads, picked, log);
     return {
       fileMb: file.bytes / 1e6,
       writeSeconds,
@@ -148,10 +152,7 @@ export async function measureLocalModel(
       loadAfter: loadavg()[0]!,
     };
   } finally {
-    await disposeLocalEngines();
     await disposeLlamaRuntime();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
     rmSync(dir, { recursive: true, force: true });
   }
 }

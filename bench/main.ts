@@ -15,12 +15,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
 import { loadDataset } from "../evaluations/data/index.js";
-import { setMaxConcurrency } from "../models/limits.js";
+import { exportSetting } from "../core/settings.js";
+import { ModelResolver } from "../models/factory.js";
+import { Semaphore } from "../models/limits.js";
 import { registerInstant } from "./instantModel.js";
 import { measureLatency } from "./latency.js";
 import type { LocalModelResult, ModeRun } from "./localModel.js";
 import { measureOverhead } from "./overhead.js";
-import { pacingRows } from "./pacing.js";
+import { noTracing, pacingRows } from "./pacing.js";
 import { measureStartup } from "./startup.js";
 import { measureThroughput, measureTokens } from "./throughput.js";
 
@@ -54,9 +56,10 @@ function server(ms: number): Promise<string> {
   });
 }
 
+/** openai: models of this process go to `url` (the bench runs in a process of its own). */
 function useServer(url: string): void {
-  process.env.OPENAI_BASE_URL = url;
-  process.env.OPENAI_API_KEY = "bench-not-a-key";
+  exportSetting("OPENAI_BASE_URL", url);
+  exportSetting("OPENAI_API_KEY", "bench-not-a-key");
 }
 
 const f2 = (x: number) => x.toFixed(2);
@@ -64,8 +67,7 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 async function main(): Promise<void> {
   // Nothing leaves this machine: no tracing, whatever the caller's environment says.
-  process.env.LANGSMITH_TRACING = "false";
-  process.env.LANGCHAIN_TRACING_V2 = "false";
+  noTracing();
   const split = await loadDataset("ed:test");
   const dialogues = split.map((e) => e.dialogue);
   const rows: string[][] = [];
@@ -78,8 +80,6 @@ async function main(): Promise<void> {
   const C = 32;
   const url100 = await server(L100);
   useServer(url100);
-  // Each of the C dialogues in flight makes five agent calls at once: let them all through.
-  setMaxConcurrency(6 * C);
   const data = quick ? await sliceFile(500) : "ed:test";
   log(`(d, e) eval throughput over ${quick ? 500 : dialogues.length} examples at C = ${C}, L = ${L100} ms…`);
   const tp = await measureThroughput("openai:bench", C, data);
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
 
   useServer(url100);
   log("(f) tokens per dialogue…");
-  const tokens = await measureTokens("openai:bench", dialogues.slice(0, 256));
+  // 32 dialogues in flight, each making five agent calls at once: let them all through.
+  const tokens = await measureTokens("openai:bench", dialogues.slice(0, 256), new ModelResolver({ limiter: new Semaphore(6 * C) }));
   const [base, io] = tokens;
   rows.push(["f", "prompt tokens per dialogue, InsideOut / baseline", f2(io!.promptTokens / base!.promptTokens), "",
     `${io!.promptTokens.toFixed(0)} vs ${base!.promptTokens.toFixed(0)} (${io!.calls.toFixed(1)} vs ${base!.calls.toFixed(1)} calls)`]);

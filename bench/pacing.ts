@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exportSetting } from "../core/settings.js";
 import { loadDataset } from "../evaluations/data/index.js";
 import { runEval } from "../evaluations/run.js";
 
@@ -57,8 +58,9 @@ function startServer(c: PacingCase, children: ChildProcess[]): Promise<string> {
 
 export async function measurePacing(c: PacingCase, children: ChildProcess[]): Promise<PacingResult> {
   const url = await startServer(c, children);
-  process.env.OPENAI_BASE_URL = url;
-  process.env.OPENAI_API_KEY = "bench-not-a-key";
+  // openai: models of this process go to the case's server (the bench runs in a process of its own).
+  exportSetting("OPENAI_BASE_URL", url);
+  exportSetting("OPENAI_API_KEY", "bench-not-a-key");
   const dir = mkdtempSync(join(tmpdir(), "insideout-bench-pacing-"));
   try {
     const data = join(dir, "slice.jsonl");
@@ -79,6 +81,12 @@ export async function measurePacing(c: PacingCase, children: ChildProcess[]): Pr
   }
 }
 
+/** Nothing leaves this machine: no LangSmith tracing, whatever the caller's environment says. */
+export function noTracing(): void {
+  exportSetting("LANGSMITH_TRACING", "false");
+  exportSetting("LANGCHAIN_TRACING_V2", "false");
+}
+
 /** The (g) rows of the bench table. */
 export async function pacingRows(children: ChildProcess[], log: (s: string) => void): Promise<string[][]> {
   const rows: string[][] = [];
@@ -96,8 +104,7 @@ export async function pacingRows(children: ChildProcess[], log: (s: string) => v
 // Alone: the (g) rows only.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"))) {
   const children: ChildProcess[] = [];
-  process.env.LANGSMITH_TRACING = "false";
-  process.env.LANGCHAIN_TRACING_V2 = "false";
+  noTracing();
   pacingRows(children, (s) => process.stderr.write(`bench: ${s}\n`))
     .then((rows) => process.stdout.write(["| | measure | ratio | target | detail |", "|---|---|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n") + "\n"))
     .catch((e: unknown) => {

@@ -9,6 +9,8 @@ import { runContext } from "../state/runOptions.js";
 import { builderFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { runEval } from "../evaluations/run.js";
+import type { ModelResolver } from "../models/factory.js";
+import { withModels } from "../nodes/env.js";
 
 export interface ThroughputResult {
   examples: number;
@@ -82,14 +84,14 @@ export interface TokenResult {
 }
 
 /** Mean tokens per dialogue, as the provider reports them, for each ERC method on the same dialogues. */
-export async function measureTokens(model: string, dialogues: string[][]): Promise<TokenResult[]> {
+export async function measureTokens(model: string, dialogues: string[][], resolver: ModelResolver): Promise<TokenResult[]> {
   const out: TokenResult[] = [];
   for (const method of ["baseline", "insideout"]) {
     const graph = builderFor("erc", method).compile();
     const sum = { promptTokens: 0, completionTokens: 0, calls: 0 };
     for (let i = 0; i < dialogues.length; i += 32) {
       const states = await Promise.all(
-        dialogues.slice(i, i + 32).map((d) => graph.invoke({ dialogue: d }, { context: runContext({ model }) }) as Promise<Partial<State>>),
+        dialogues.slice(i, i + 32).map((d) => graph.invoke({ dialogue: d }, { context: runContext({ model }), configurable: withModels(resolver) }) as Promise<Partial<State>>),
       );
       for (const s of states) {
         for (const c of s.calls ?? []) {

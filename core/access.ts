@@ -29,14 +29,22 @@ export const ANY_FILE: FileAccess = { kind: "any" };
 export function serverAccess(): FileAccess {
   const labelsDir = setting("INSIDEOUT_LABELS_DIR");
   const modelsDir = setting("INSIDEOUT_MODELS_DIR");
-  return { kind: "named", ...(labelsDir ? { labelsDir } : {}), ...(modelsDir ? { modelsDir } : {}), hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
+  // Unset settings are undefined (never ""), which the readers test for and JSON keys leave out.
+  return { kind: "named", labelsDir, modelsDir, hfModels: setting("INSIDEOUT_ALLOW_HF_MODELS") };
 }
 
-/** A run asked for a file it may not name. Its message never depends on whether the file exists. */
-export class AccessRefused extends Error {
-  constructor(message: string) {
+/**
+ * A run refused before it starts, the same way for every run: its options do not parse (`option`,
+ * state/runOptions.ts), or it asked for a file it may not name (`access`; the message never depends on whether the
+ * file exists).
+ */
+export class RunRefused extends Error {
+  constructor(
+    readonly kind: "option" | "access",
+    message: string,
+  ) {
     super(message);
-    this.name = "AccessRefused";
+    this.name = "RunRefused";
   }
 }
 

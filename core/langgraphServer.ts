@@ -45,7 +45,7 @@ export function serverClient(url: string, o: { concurrency?: number } = {}): Cli
  */
 const RESULT_ERRORS = new Set(["InvalidAnswerError", "AllAgentsFailedError", "EmptyDialogueError", "ConversationError"]);
 /** The server refused the run's options or a file they name: every run would fail the same way. */
-const REFUSALS = new Set(["InvalidRunOptionError", "AccessRefused"]);
+const REFUSALS = new Set(["RunRefused"]);
 /** The model on the server got no answer (unreachable, key refused, rate-limited): not a result. */
 const MODEL_FAILURES = new Set(["ModelCallFailure"]);
 

@@ -225,7 +225,8 @@ export function isSet(name: SettingName, env: Environment = process.env): boolea
 }
 
 /**
- * Sets a variable for an SDK that reads it itself (langsmith's LANGSMITH_HIDE_*): the one write to the environment.
+ * Sets a variable of this process: for an SDK that reads it itself (langsmith's LANGSMITH_HIDE_*), or for a benchmark
+ * that steers the process it runs in. The one write to the environment.
  */
 export function exportSetting(name: SettingName, value: string): void {
   process.env[name] = value;

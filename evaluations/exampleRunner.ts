@@ -12,7 +12,8 @@ import { builderFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { ModelCallFailure, notAResultIn, ServerRunFailure, StorageError } from "../core/errors.js";
 import { traceCallbacks } from "../core/tracing.js";
-import type { ModelResolver } from "../models/factory.js";
+import type { RunModels } from "../models/factory.js";
+import type { AnswerCache, ResolvedModel } from "../models/types.js";
 import { failureToRecord, messageOf } from "../nodes/common.js";
 import { withRun } from "../nodes/env.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
@@ -22,7 +23,7 @@ import { judgeReply } from "./judge.js";
 import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
 import { type TaskName } from "../state/runOptions.js";
 
-/** What a runner needs besides its model resolver: plain data, as an experiment records it. */
+/** What a runner needs besides its models: plain data, as an experiment records it. */
 export interface RunnerConfig {
   task: TaskName;
   method: string;
@@ -32,6 +33,21 @@ export interface RunnerConfig {
   judgeSpec?: string;
   /** Under langsmith's evaluate(), whose run tree the graph's runs nest under; otherwise traced (if on) on their own. */
   inEvaluate?: boolean;
+}
+
+/** An eval's models, resolved once by its plan: the method's (none when a server runs the graphs) and the judge's. */
+export interface EvalModels {
+  run?: RunModels;
+  judge?: ResolvedModel;
+}
+
+/** The same models answering from the eval's LLM cache too, which is opened after the plan resolved them. */
+export function withCache(models: EvalModels, cache: AnswerCache): EvalModels {
+  const { run, judge } = models;
+  return {
+    ...(run ? { run: { model: { ...run.model, cache }, samplingModel: async () => ({ ...(await run.samplingModel()), cache }) } } : {}),
+    ...(judge ? { judge: { ...judge, cache } } : {}),
+  };
 }
 
 /** Why an example has no record. */
@@ -53,6 +69,10 @@ export type ExampleRunner = (example: Example, signal?: AbortSignal) => Promise<
  */
 export type GraphRun = (example: Example, signal?: AbortSignal) => Promise<Partial<State>>;
 
+function missing(what: string): never {
+  throw new Error(`The eval's plan resolved no model for ${what}.`);
+}
+
 export function unfinishedOf(error: unknown, signal?: AbortSignal): Unfinished {
   const e = notAResultIn(error);
   if (e instanceof ModelCallFailure) return { kind: `model:${e.kind}`, message: messageOf(e), stopsRun: e.stopsRun };
@@ -68,13 +88,10 @@ export function graphInput(example: Example): Pick<State, "dialogue" | "question
   return { dialogue: example.dialogue, ...(example.speakers ? { speakers: example.speakers } : {}) };
 }
 
-/**
- * The method's graph compiled in this thread, handed the run's models, resolved once for every example through
- * `resolver` (its cache and limit), and its label set.
- */
-async function localGraph(c: RunnerConfig, resolver: ModelResolver): Promise<GraphRun> {
+/** The method's graph compiled in this thread, handed the run's models (the same for every example) and its label set. */
+function localGraph(c: RunnerConfig, models: RunModels): GraphRun {
   const graph = builderFor(c.task, c.method).compile();
-  const { context, configurable } = withRun({ options: c.runOptions, labelSet: c.labelSet, ...(await resolver.forRun(c.runOptions)) });
+  const { context, configurable } = withRun({ options: c.runOptions, labelSet: c.labelSet, ...models });
   const callbacks = c.inEvaluate ? [] : traceCallbacks();
   return async (example, signal) =>
     (await graph.invoke(
@@ -86,11 +103,11 @@ async function localGraph(c: RunnerConfig, resolver: ModelResolver): Promise<Gra
     )) as Partial<State>;
 }
 
-/** `runGraph`: where the graph runs (default: here). The judge, if any, runs here, through `resolver`. */
-export async function exampleRunner(c: RunnerConfig, resolver: ModelResolver, runGraph?: GraphRun): Promise<ExampleRunner> {
+/** `runGraph`: where the graph runs (default: here, on `models.run`). The judge, if any, runs here. */
+export function exampleRunner(c: RunnerConfig, models: EvalModels, runGraph?: GraphRun): ExampleRunner {
   const { labelSet } = c;
-  const run = runGraph ?? (await localGraph(c, resolver));
-  const judge = c.judgeSpec ? await resolver.resolve(c.judgeSpec, { temperature: 0 }) : undefined;
+  const run = runGraph ?? localGraph(c, models.run ?? missing("the method's models"));
+  const judge = c.judgeSpec ? (models.judge ?? missing("the judge")) : undefined;
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
     const t0 = performance.now();

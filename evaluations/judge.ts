@@ -93,7 +93,7 @@ export async function judgeWithRubric<C extends string>(
     runName: JUDGE_RUN_NAME,
     schemaName: "rating",
     repair: (v) => repairScores(v, rubric.criteria, rubric.max),
-    ...(config ? { config } : {}),
+    config,
   });
   return { scores: value as Record<C, number>, usage };
 }

@@ -7,7 +7,8 @@ import { basename, extname, join, resolve } from "node:path";
 import { setting } from "../core/settings.js";
 import { runContext } from "../state/runOptions.js";
 import { checkMethodOptions, isSelfConsistency } from "../graphs/methodNames.js";
-import { capabilitiesOf, effectiveSpec, resolveModel } from "../models/factory.js";
+import { capabilitiesOf, effectiveSpec, ModelResolver } from "../models/factory.js";
+import { Semaphore } from "../models/limits.js";
 import type { RateLimits } from "../models/pacing.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 import { defaultLlmCachePath } from "../store/paths.js";
@@ -15,7 +16,7 @@ import type { LabelSet } from "../taxonomy/labelSet.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
 import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample, type Example } from "./data/index.js";
 import { checkBatchOptions } from "./batch.js";
-import type { RunnerConfig } from "./exampleRunner.js";
+import type { EvalModels, RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
 import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
@@ -39,8 +40,10 @@ export interface EvalPlan {
   /** The run options that make this experiment what it is, recorded in metrics.json (`options`). */
   variant: MethodVariant;
   runner: RunnerConfig;
+  /** The models, resolved once here under `limiter` and handed to the runner (the method's none on a server). */
+  models: EvalModels;
   /** Model requests in flight at once. */
-  requestLimit: number;
+  limiter: Semaphore;
   /** --rpm/--tpm. */
   rateLimits: RateLimits;
   /** The LangGraph server the graphs run on (undefined: in this process). */
@@ -148,14 +151,16 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     throw new Error("--batch cannot run self-consistency: a batch keys each request by its body, so the k identical samples would be one request; run it without --batch.");
   }
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
-  // the method's model with its own keys; the judge runs here.
-  const resolved = server ? undefined : await resolveModel(model, { temperature: runOptions.temperature });
-  const judge = judgeSpec ? await resolveModel(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
+  // the method's model with its own keys; the judge runs here. The runner gets these models.
+  const limiter = new Semaphore(requestLimitFor(concurrency));
+  const resolver = new ModelResolver({ limiter });
+  const run = server ? undefined : await resolver.forRun(runOptions);
+  const judge = judgeSpec ? await resolver.resolve(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
   }) : undefined;
   if (o.rpm !== undefined || o.tpm !== undefined) checkPaced([model, judgeSpec]);
 
-  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, ...(o.limit !== undefined ? { limit: o.limit } : {}) }));
+  const outDir = resolve(o.out ?? defaultOutDir({ task: o.task, method: o.method, model, labels, data, variant, limit: o.limit }));
   const config: ExperimentConfig = {
     task: o.task,
     method: o.method,
@@ -173,7 +178,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
     // Where the answers come from and what they are made of: another endpoint or edited data is another experiment.
-    ...identityEntries({ ...(resolved ? { model: resolved.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
+    ...identityEntries({ ...(run ? { model: run.model.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
   };
   const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).
@@ -194,7 +199,8 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     config,
     variant,
     runner,
-    requestLimit: requestLimitFor(concurrency),
+    models: { run, judge },
+    limiter,
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
     ...(server ? { server } : {}),
   };

@@ -15,11 +15,9 @@ import type { ExpectedAnswer } from "../core/serverAnswer.js";
 import { isBenchmarkTask } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
-import { ModelResolver, providerOf } from "../models/factory.js";
-import { Semaphore } from "../models/limits.js";
-import type { SqliteAnswerCache } from "../store/answerCache.js";
+import { providerOf } from "../models/factory.js";
 import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
-import { exampleRunner, graphInput, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
+import { exampleRunner, graphInput, type EvalModels, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
 import type { EvalOptions } from "./options.js";
 
 /**
@@ -61,9 +59,8 @@ export interface RemoteExecutorConfig {
   runner: RunnerConfig;
   /** Examples in flight at once: one server run each. */
   concurrency: number;
-  /** Judge requests in flight at once (the judge runs here). */
-  requestLimit: number;
-  cache?: SqliteAnswerCache;
+  /** The judge's, which runs here (the server resolves the method's model itself). */
+  models: EvalModels;
 }
 
 export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
@@ -80,6 +77,5 @@ export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<Exam
       metadata: { method: `${c.runner.task}:${c.runner.method}`, labels: c.runner.runOptions.labels, model: c.runner.runOptions.model, example: example.id },
       ...(signal ? { signal } : {}),
     })) as Partial<State>;
-  const resolver = new ModelResolver({ ...(c.cache ? { cache: c.cache } : {}), limiter: new Semaphore(c.requestLimit) });
-  return exampleRunner(c.runner, resolver, runGraph);
+  return exampleRunner(c.runner, c.models, runGraph);
 }

@@ -130,7 +130,8 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;
   const run = await startExecutor({
     runner: plan.runner,
-    requestLimit: plan.requestLimit,
+    models: plan.models,
+    limiter: plan.limiter,
     rateLimits: plan.rateLimits,
     cache: exp.cache,
     batch,

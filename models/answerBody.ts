@@ -5,21 +5,22 @@
  * past the cap.
  */
 
-/** An answer longer than the cap; nothing of it was parsed. */
-export class AnswerTooLarge extends Error {
-  constructor(readonly capBytes: number) {
-    super(`an answer larger than ${formatBytes(capBytes)}`);
-    this.name = "AnswerTooLarge";
+/**
+ * `too-large`: an answer longer than the cap, nothing of it parsed; `dropped`: the body broke off after the headers
+ * came (the server, or a proxy, closed the connection mid-answer).
+ */
+export class AnswerBodyError extends Error {
+  constructor(
+    readonly kind: "too-large" | "dropped",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "AnswerBodyError";
   }
 }
 
-/** The body broke off after the headers came: the server (or a proxy) closed the connection mid-answer. */
-export class DroppedMidBody extends Error {
-  constructor(options?: { cause?: unknown }) {
-    super("the connection closed before the answer ended", options);
-    this.name = "DroppedMidBody";
-  }
-}
+const overCap = (capBytes: number) => new AnswerBodyError("too-large", `an answer larger than ${formatBytes(capBytes)}`);
 
 /** "4 MB", "512 KB", "100 bytes": binary units, whole numbers where exact. */
 export function formatBytes(n: number): string {
@@ -44,12 +45,12 @@ function declaredTooLarge(res: Response, cap: number): boolean {
   return (encoding === "identity" || encoding === "") && Number.isFinite(length) && length > cap;
 }
 
-/** The body as text, at most `cap` decoded bytes; AnswerTooLarge past it, DroppedMidBody if the stream breaks. */
+/** The body as text, at most `cap` decoded bytes; an AnswerBodyError past it (`too-large`) or if the stream breaks (`dropped`). */
 export async function readCapped(res: Response, cap: number): Promise<string> {
   if (!res.body) return "";
   if (declaredTooLarge(res, cap)) {
     await res.body.cancel().catch(() => {});
-    throw new AnswerTooLarge(cap);
+    throw overCap(cap);
   }
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -59,13 +60,13 @@ export async function readCapped(res: Response, cap: number): Promise<string> {
     try {
       step = await reader.read();
     } catch (error) {
-      throw new DroppedMidBody({ cause: error });
+      throw new AnswerBodyError("dropped", "the connection closed before the answer ended", { cause: error });
     }
     if (step.done) break;
     total += step.value.byteLength;
     if (total > cap) {
       await reader.cancel().catch(() => {});
-      throw new AnswerTooLarge(cap);
+      throw overCap(cap);
     }
     chunks.push(step.value);
   }
@@ -73,17 +74,17 @@ export async function readCapped(res: Response, cap: number): Promise<string> {
 }
 
 /**
- * A streamed body passed on as it comes, erroring with `tooLarge(new AnswerTooLarge(cap))` once more than `cap` bytes
+ * A streamed body passed on as it comes, erroring with `tooLarge(<a too-large AnswerBodyError>)` once more than `cap` bytes
  * went through (the caller cancels the request there).
  */
-export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, tooLarge: (e: AnswerTooLarge) => Error): ReadableStream<Uint8Array> {
+export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, tooLarge: (e: AnswerBodyError) => Error): ReadableStream<Uint8Array> {
   let total = 0;
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         total += chunk.byteLength;
         if (total > cap) {
-          controller.error(tooLarge(new AnswerTooLarge(cap)));
+          controller.error(tooLarge(overCap(cap)));
           return;
         }
         controller.enqueue(chunk);

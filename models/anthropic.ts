@@ -35,11 +35,12 @@ export function anthropicModel(name: string, options: ModelOptions): ResolvedMod
       maxTokens: MAX_TOKENS,
       // As for OpenAI: our fetch retries and times each attempt; the SDK's and LangChain's own retries are off.
       clientOptions: {
-        fetch: resilientFetch({ timeoutMs, maxRetries, limiter, provider: "anthropic" }),
+        fetch: resilientFetch({ timeoutMs, maxRetries, limiter, provider: "anthropic", notices: options.notices }),
         timeout: Math.max(limits.totalMs, timeoutMs) + 10_000,
       },
       maxRetries: 0,
     }),
+    options.notices,
   );
   return {
     spec: `anthropic:${name}`,

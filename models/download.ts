@@ -27,7 +27,7 @@ export interface DownloadOptions {
   url: string;
   /** Final path; the download goes to `dest + ".part"` until verified. */
   dest: string;
-  /** Lower-case hex; when given, a mismatch deletes the file and throws ChecksumMismatchError. */
+  /** Lower-case hex; when given, a mismatch deletes the file and throws a DownloadError of kind `checksum`. */
   sha256?: string;
   expectedSize?: number;
   /** Label for progress output. */
@@ -53,22 +53,20 @@ export interface DownloadResult {
   requests: number;
 }
 
+/** `checksum`: the whole file arrived and is not the one asked for (deleted); `failed`: it did not arrive. */
 export class DownloadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    readonly kind: "failed" | "checksum" = "failed",
+  ) {
     super(message, options);
     this.name = "DownloadError";
   }
 }
 
-export class ChecksumMismatchError extends DownloadError {
-  constructor(
-    readonly path: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(`checksum mismatch for ${path}: expected sha256 ${expected}, got ${actual}; the file was deleted`);
-    this.name = "ChecksumMismatchError";
-  }
+function checksumMismatch(path: string, expected: string, actual: string): DownloadError {
+  return new DownloadError(`checksum mismatch for ${path}: expected sha256 ${expected}, got ${actual}; the file was deleted`, undefined, "checksum");
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -252,7 +250,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
   const digest = await sha256File(part);
   if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
     rmSync(part, { force: true });
-    throw new ChecksumMismatchError(opts.dest, opts.sha256.toLowerCase(), digest);
+    throw checksumMismatch(opts.dest, opts.sha256.toLowerCase(), digest);
   }
   renameSync(part, opts.dest);
   return { path: opts.dest, bytes, resumed: state.resumed, sha256: digest, requests };
@@ -291,7 +289,7 @@ export async function ensurePinnedModel(
     const result = await downloadFile({ ...opts, url, dest, sha256: model.sha256, expectedSize: model.sizeBytes, label: model.fileName });
     return result.path;
   } catch (error) {
-    if (error instanceof ChecksumMismatchError) throw error;
+    if (error instanceof DownloadError && error.kind === "checksum") throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new DownloadError(`No local model is cached and the default model could not be downloaded: ${why}. ${noModelHint()}`, {
       cause: error,

@@ -4,9 +4,10 @@
  * and Studio use the default resolver (no cache, the process-wide limiter). Tests register scripted providers with
  * `registerProvider`.
  */
-import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { ANY_FILE, fileByName, RunRefused, quoted, type FileAccess } from "../core/access.js";
 import { isSet, setting } from "../core/settings.js";
 import type { Semaphore } from "./limits.js";
+import type { LocalEngines } from "./local/engine.js";
 import { importOptional } from "./optionalPackage.js";
 import type { AnswerCache, BatchTransport, ModelOptions, ProviderFactory, ResolvedModel } from "./types.js";
 
@@ -97,6 +98,8 @@ export interface ResolverDeps {
   files?: FileAccess;
   /** eval --batch: openai: requests go through the Batch API (models/batch/). */
   batch?: BatchTransport;
+  /** local: models run on these engines (default: the process's). */
+  engines?: LocalEngines;
 }
 
 export class ModelResolver {
@@ -107,7 +110,7 @@ export class ModelResolver {
     const { provider, name } = providerOf(effective);
     // `auto` is the operator's own choice (INSIDEOUT_DEFAULT_LOCAL_MODEL may be a path): only names a caller gave are checked.
     const chosen = provider === "local" && effective !== spec ? name : localName(provider, name, this.deps.files ?? ANY_FILE);
-    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}) });
+    const model = await providers.get(provider)!.make(chosen, { ...options, ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}), ...(this.deps.batch ? { batch: this.deps.batch } : {}), ...(this.deps.engines ? { engines: this.deps.engines } : {}) });
     // A model found by name keeps that name: the server's folder is none of the caller's business.
     const named = chosen === name ? model : { ...model, spec: effective, name };
     return this.deps.cache ? { ...named, cache: this.deps.cache } : named;
@@ -150,7 +153,7 @@ function localName(provider: string, name: string, files: FileAccess): string {
   const path = fileByName(files.modelsDir, name, ".gguf");
   if (path) return path;
   const ways = ["local:default", ...(files.modelsDir ? ["local:<name of a .gguf file in the server's INSIDEOUT_MODELS_DIR>"] : []), ...(files.hfModels ? ["local:hf:<owner>/<repo>/<file>.gguf"] : [])];
-  throw new AccessRefused(
+  throw new RunRefused("access", 
     `Model ${quoted(`local:${name}`)} is not available on this server: use ${ways.join(", ")}, or an openai: or ollama: model (a server loads local models only by name from the folder it allows; see docs/studio.md).`,
   );
 }

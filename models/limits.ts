@@ -22,9 +22,9 @@
  */
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
-import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
+import { AnswerBodyError, cappedStream, readCapped } from "./answerBody.js";
 import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
-import { announceRetry } from "./retryNotice.js";
+import { retryNotices, type RetryNotices } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -116,16 +116,15 @@ export async function limited<T>(limiter: Semaphore, call: () => Promise<T>): Pr
 const DEFAULT_MAX_CONCURRENCY = 32;
 let globalSemaphore: Semaphore | undefined;
 
-/** The process-wide limiter: INSIDEOUT_MAX_CONCURRENCY (default 32) concurrent model requests. */
+/**
+ * The process-wide limiter: INSIDEOUT_MAX_CONCURRENCY (default 32) concurrent model requests, the setting as it is
+ * when asked for (each model's resolution); waiting requests start at once if it grew.
+ */
 export function globalLimiter(): Semaphore {
-  globalSemaphore ??= new Semaphore(setting("INSIDEOUT_MAX_CONCURRENCY") ?? DEFAULT_MAX_CONCURRENCY);
+  const limit = setting("INSIDEOUT_MAX_CONCURRENCY") ?? DEFAULT_MAX_CONCURRENCY;
+  globalSemaphore ??= new Semaphore(limit);
+  globalSemaphore.setLimit(limit);
   return globalSemaphore;
-}
-
-/** Changes the process-wide limit (e.g. from `--concurrency`); waiting requests start at once if it grew. */
-export function setMaxConcurrency(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`The concurrency limit must be a positive integer, got ${n}.`);
-  globalLimiter().setLimit(n);
 }
 
 /** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date; undefined if absent or unreadable. */
@@ -352,9 +351,11 @@ export function notACompletionBody(parsed: unknown): string | undefined {
   return undefined;
 }
 
-class NotACompletion extends Error {}
+function notACompletionError(why: string): TransportError {
+  return new TransportError("protocol", `The model server's answer is not a chat completion: ${why}.`);
+}
 
-function tooLargeError(e: AnswerTooLarge): TransportError {
+function tooLargeError(e: AnswerBodyError): TransportError {
   return new TransportError("too-large", `The model server sent ${e.message}.`, { detail: `sent ${e.message}` });
 }
 
@@ -385,7 +386,7 @@ async function attempt(
     const asked = askedOf(input, init);
     if (isStream(type)) {
       const wrong = asked.chatCompletion ? notACompletion(asked, type, undefined) : undefined;
-      if (wrong) throw new NotACompletion(wrong);
+      if (wrong) throw notACompletionError(wrong);
       return { response: res };
     }
     let parsed: unknown;
@@ -398,17 +399,16 @@ async function attempt(
       }
     }
     const wrong = asked.chatCompletion ? notACompletion(asked, type, parsed) : undefined;
-    if (wrong) throw new NotACompletion(wrong);
+    if (wrong) throw notACompletionError(wrong);
     return { response: res };
   } catch (error) {
     if (error instanceof TransportError) throw error;
-    if (error instanceof NotACompletion) throw new TransportError("protocol", `The model server's answer is not a chat completion: ${error.message}.`);
-    if (error instanceof AnswerTooLarge) throw tooLargeError(error);
+    if (error instanceof AnswerBodyError && error.kind === "too-large") throw tooLargeError(error);
     if (init?.signal?.aborted) throw init.signal.reason ?? error;
     // Not a transient fault, so say so at once instead of backing off for half a minute.
     if (unreachableReason(error)) throw error;
     if (error instanceof TimeoutError) return { error, retryBecause: `no answer within ${formatDuration(limits.timeoutMs)}` };
-    if (error instanceof DroppedMidBody) return { error, retryBecause: error.message };
+    if (error instanceof AnswerBodyError) return { error, retryBecause: error.message };
     return { error, retryBecause: `the connection closed before an answer (${(error as Error).message})` };
   } finally {
     release();
@@ -422,6 +422,8 @@ export interface TransportOptions extends Partial<TransportLimits> {
   provider?: string;
   /** Paces completion requests by the server's rate limits (models/pacing.ts; default: the process's), or false. */
   pacer?: Pacer | false;
+  /** Where retries are announced (default: the process's notices). */
+  notices?: RetryNotices;
 }
 
 /** Header set on the last error answer handed back after retries: how many attempts were made. */
@@ -472,7 +474,7 @@ function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): 
  * to the global fetch, looked up on each request.
  */
 export function resilientFetch(options: TransportOptions = {}, fetchImpl?: FetchLike): FetchLike {
-  const { limiter, provider = "model server", pacer: pacerOption, ...overrides } = options;
+  const { limiter, provider = "model server", pacer: pacerOption, notices = retryNotices, ...overrides } = options;
   const send: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const limits = { ...defaultLimits(), ...stripUndefined(overrides) };
@@ -528,14 +530,14 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         // No cause: the parser's message quotes the body, which the OpenAI client would search for "timed out".
         if (a.malformed) throw new TransportError("protocol", `The model server answered with malformed JSON ${tries}.`);
         if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
-        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof DroppedMidBody ? "dropped" : "connection";
+        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof AnswerBodyError ? "dropped" : "connection";
         const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
         // A timeout goes without its cause: the OpenAI client would see "TimeoutError" in it and throw its own
         // causeless timeout error instead of passing ours on.
         const cause = kind === "timeout" ? undefined : a.error;
         throw new TransportError(kind, `The model server failed ${tries}; last: ${a.retryBecause}.`, { cause, detail: `${what}, ${tries}${inAll}` });
       }
-      announceRetry({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
+      notices.announce({ where, cause: a.retryBecause.replace(/ \(.*\)$/, ""), waitMs: wait, attempt: attempts + 1, of: limits.maxRetries + 1 });
       await sleep(wait, init?.signal);
       retry++;
     }

@@ -43,7 +43,7 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       // Retries, the per-attempt timeout and the concurrency limit happen in this fetch (the client's documented
       // `fetch` option), where the Retry-After header is visible; the client's own retries are off so that attempts
       // are not multiplied. With --batch, the fetch hands the request to the Batch API instead (models/batch/).
-      configuration: { ...(baseURL ? { baseURL } : {}), fetch: batch?.fetch ?? resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai" }) },
+      configuration: { ...(baseURL ? { baseURL } : {}), fetch: batch?.fetch ?? resilientFetch({ timeoutMs, maxRetries, limiter, provider: "openai", notices: options.notices }) },
       temperature,
       modelKwargs: options.seed === undefined ? undefined : { seed: options.seed },
       // The client's own timeout covers all of our attempts (bounded by `totalMs` in the fetch) and a wait for the
@@ -52,6 +52,7 @@ export function openaiModel(name: string, options: ModelOptions): ResolvedModel 
       timeout: batch ? batch.maxWaitMs : Math.max(limits.totalMs, timeoutMs) + PACING_ALLOWANCE_MS + 10_000,
       maxRetries: 0,
     }),
+    options.notices,
   );
   return {
     spec: `openai:${name}`,

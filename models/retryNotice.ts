@@ -27,13 +27,12 @@ interface Window {
   timer?: NodeJS.Timeout;
 }
 
-const windows = new Map<string, Window>();
-
 export function retryNoticesOn(): boolean {
   return setting("INSIDEOUT_RETRY_NOTICES");
 }
 
-function writeLine(line: string): void {
+/** One whole line on stderr, first clearing, on a terminal, the line a progress bar may be drawing on. */
+export function stderrLine(line: string): void {
   process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}${line}\n`);
 }
 
@@ -41,31 +40,41 @@ export function retryLine(n: RetryNotice): string {
   return `insideout: ${n.where}: ${n.cause}, retrying in ${(n.waitMs / 1000).toFixed(1)} s (attempt ${n.attempt} of ${n.of})`;
 }
 
-/** Prints the notice, or counts it towards the current second's summary. `write` is for tests. */
-export function announceRetry(n: RetryNotice, write: (line: string) => void = writeLine, now = Date.now()): void {
-  if (!retryNoticesOn()) return;
-  const key = `${n.where}\u0000${n.cause}`;
-  const w = windows.get(key);
-  if (!w || now - w.printedAt >= WINDOW_MS) {
-    if (w?.timer) clearTimeout(w.timer);
-    const more = w && w.heldBack > 0 ? ` (+${w.heldBack} more like it)` : "";
-    write(retryLine(n) + more);
-    windows.set(key, { printedAt: now, heldBack: 0 });
-    return;
+/**
+ * The announcing windows of one owner: the process's (`retryNotices`, every transport's by default), or a caller's
+ * own (models/limits.ts `TransportOptions.notices`), e.g. each test's, so that no window or summary crosses over.
+ * Lines go to stderr, or where the owner says.
+ */
+export class RetryNotices {
+  private readonly windows = new Map<string, Window>();
+
+  /** `write`: where the lines go. */
+  constructor(private readonly write: (line: string) => void = stderrLine) {}
+
+  /** Prints the notice, or counts it towards the current second's summary. */
+  announce(n: RetryNotice, now = Date.now()): void {
+    const write = this.write;
+    if (!retryNoticesOn()) return;
+    const key = `${n.where}\u0000${n.cause}`;
+    const w = this.windows.get(key);
+    if (!w || now - w.printedAt >= WINDOW_MS) {
+      if (w?.timer) clearTimeout(w.timer);
+      const more = w && w.heldBack > 0 ? ` (+${w.heldBack} more like it)` : "";
+      write(retryLine(n) + more);
+      this.windows.set(key, { printedAt: now, heldBack: 0 });
+      return;
+    }
+    w.heldBack++;
+    // The summary comes at the end of the second even if nothing else is printed; it must not keep the process alive.
+    w.timer ??= setTimeout(() => {
+      w.timer = undefined;
+      if (w.heldBack === 0) return;
+      write(`insideout: ${n.where}: ${n.cause} on ${w.heldBack} more request${w.heldBack === 1 ? "" : "s"}, each retrying (up to ${n.of} attempts)`);
+      w.heldBack = 0;
+      w.printedAt = Date.now();
+    }, WINDOW_MS - (now - w.printedAt)).unref();
   }
-  w.heldBack++;
-  // The summary comes at the end of the second even if nothing else is printed; it must not keep the process alive.
-  w.timer ??= setTimeout(() => {
-    w.timer = undefined;
-    if (w.heldBack === 0) return;
-    write(`insideout: ${n.where}: ${n.cause} on ${w.heldBack} more request${w.heldBack === 1 ? "" : "s"}, each retrying (up to ${n.of} attempts)`);
-    w.heldBack = 0;
-    w.printedAt = Date.now();
-  }, WINDOW_MS - (now - w.printedAt)).unref();
 }
 
-/** Forgets the windows (tests). */
-export function resetRetryNotices(): void {
-  for (const w of windows.values()) if (w.timer) clearTimeout(w.timer);
-  windows.clear();
-}
+/** The process's notices. */
+export const retryNotices = new RetryNotices();

@@ -117,7 +117,7 @@ export async function invokeStructured<S extends z.ZodType>(
         messages: asked,
         ...(opts.sample !== undefined ? { sample: opts.sample } : {}),
       },
-      async () => (await askOnce(model, asked, schema, { runName: opts.runName, schemaName, ...(opts.config ? { config: opts.config } : {}) })).raw,
+      async () => (await askOnce(model, asked, schema, { runName: opts.runName, schemaName, config: opts.config })).raw,
       opts.config,
     );
     usage.promptTokens += got.promptTokens;

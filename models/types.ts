@@ -1,5 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Semaphore } from "./limits.js";
+import type { LocalEngines } from "./local/engine.js";
+import type { RetryNotices } from "./retryNotice.js";
 
 /**
  * How a provider is asked for structured output: `jsonSchema`, `functionCalling` and `jsonMode` go through
@@ -19,6 +21,10 @@ export interface ModelOptions {
   limiter?: Semaphore;
   /** openai: only: requests go to the Batch API through this transport (eval --batch, models/batch/). */
   batch?: BatchTransport;
+  /** Where its HTTP transport announces retries (default: the process's notices, models/retryNotice.ts). */
+  notices?: RetryNotices;
+  /** local: only: the engines its models run on (default: the process's, models/local/engine.ts). */
+  engines?: LocalEngines;
 }
 
 /** A transport that answers chat-completion requests through the OpenAI Batch API (models/batch/collector.ts). */

@@ -99,7 +99,7 @@ export async function askQuestion(q: Question, config: LangGraphRunnableConfig, 
     config,
     schemaName: "answer",
     repair: repairOptions(q),
-    ...(how.sample !== undefined ? { sample: how.sample } : {}),
+    sample: how.sample,
   });
   return { value: asAnswer(q, value as Record<string, unknown>), usage };
 }
@@ -109,7 +109,7 @@ export async function askEqBenchPrompt(q: EqBenchQuestion, config: LangGraphRunn
   const { text, usage } = await invokeText(how.model, [new HumanMessage(q.prompt)], {
     runName: how.runName,
     config,
-    ...(how.sample !== undefined ? { sample: how.sample } : {}),
+    sample: how.sample,
   });
   return { value: { values: Object.fromEntries(parseAnswer(text, false).firstPass), raw: text }, usage };
 }

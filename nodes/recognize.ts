@@ -25,7 +25,7 @@ export async function askRecognizer(
     how.model,
     [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
     opinionSchema(env.labelSet),
-    { runName: how.runName, repair: repairEmotion(env.labelSet), config, schemaName: "recognition", ...(how.sample !== undefined ? { sample: how.sample } : {}) },
+    { runName: how.runName, repair: repairEmotion(env.labelSet), config, schemaName: "recognition", sample: how.sample },
   );
   return { value, usage, ...(note ? { note } : {}) };
 }

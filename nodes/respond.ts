@@ -27,7 +27,7 @@ export async function askResponder(
   const { text, usage } = await invokeText(
     how.model,
     [new SystemMessage(system), new HumanMessage(render(DIALOGUE, { dialogue }))],
-    { runName: how.runName, config, toChat: how.toChat ?? false, ...(how.sample !== undefined ? { sample: how.sample } : {}) },
+    { runName: how.runName, config, toChat: how.toChat ?? false, sample: how.sample },
   );
   return { text, usage, ...(note ? { note } : {}) };
 }

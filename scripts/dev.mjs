@@ -11,11 +11,15 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tsImport } from "tsx/esm/api";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+// PORT and HOST through the settings table; this runs before anything is built, so its source is loaded through tsx.
+const { setting } = await tsImport("../core/settings.ts", import.meta.url);
+
 function parseArgs(argv) {
-  const out = { port: process.env.PORT || "2024", host: process.env.HOST || "127.0.0.1", rest: [] };
+  const out = { port: String(setting("PORT")), host: setting("HOST"), rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -34,6 +38,7 @@ let args;
 try {
   args = parseArgs(process.argv.slice(2));
 } catch (e) {
+  // A bad PORT is the settings table's one line; a bad flag, ours.
   process.stderr.write(`dev: ${e.message}\n`);
   process.exit(2);
 }

@@ -5,6 +5,7 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
+import { RunRefused } from "../core/access.js";
 import { ALL_AGENTS, EKMAN_AGENTS } from "../taxonomy/agents.js";
 
 /**
@@ -106,21 +107,14 @@ const anyShape = {
 };
 
 /** Bad run options, as one line: `Invalid run option temperature (7): Too big: expected number to be <=2`. */
-export class InvalidRunOptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidRunOptionError";
-  }
-}
-
-function invalidOption(raw: unknown, issue: z.core.$ZodIssue | undefined): InvalidRunOptionError {
+function invalidOption(raw: unknown, issue: z.core.$ZodIssue | undefined): RunRefused {
   const path = issue?.path ?? [];
   // The value the caller sent (`agents.1` is the second listed agent), quoted on one line and cut short.
   let value: unknown = raw;
   for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   const shown = value === undefined || typeof value === "object" ? "" : ` (${JSON.stringify(value).slice(0, 60)})`;
   const message = (issue?.message ?? "invalid").replace(/\s+/g, " ");
-  return new InvalidRunOptionError(`Invalid run option ${path.join(".") || "(context)"}${shown}: ${message}`);
+  return new RunRefused("option", `Invalid run option ${path.join(".") || "(context)"}${shown}: ${message}`);
 }
 
 /**

@@ -16,6 +16,7 @@
 import type Database from "better-sqlite3";
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { BatchLedger } from "./batches.js";
+import { OutRefused } from "./lock.js";
 import { damaged, guarded, openSqlite, type OpenOptions, type StoredFileKind } from "./storageFailure.js";
 
 export type ExperimentConfig = Record<string, string | number | boolean | null>;
@@ -25,17 +26,12 @@ export interface StoreOptions extends OpenOptions {
   shape?: (record: object) => string | undefined;
 }
 
-export class ConfigMismatchError extends Error {
-  constructor(
-    readonly path: string,
-    readonly differences: string[],
-  ) {
-    super(
-      `The experiment in ${path} was made with a different configuration (${differences.join("; ")}). ` +
-        `Use a new --out directory for this configuration, or delete the old one.`,
-    );
-    this.name = "ConfigMismatchError";
-  }
+function otherConfig(path: string, differences: string[]): OutRefused {
+  return new OutRefused(
+    "config",
+    `The experiment in ${path} was made with a different configuration (${differences.join("; ")}). ` +
+      `Use a new --out directory for this configuration, or delete the old one.`,
+  );
 }
 
 const KIND: StoredFileKind = {
@@ -113,7 +109,7 @@ export class ExperimentStore<R = unknown> {
       const b = wanted[k] ?? null;
       if (a !== b) differences.push(`${k}: stored ${JSON.stringify(a)}, now ${JSON.stringify(b)}`);
     }
-    if (differences.length) throw new ConfigMismatchError(this.path, differences);
+    if (differences.length) throw otherConfig(this.path, differences);
   }
 
   /** The stored configuration (secrets masked). */

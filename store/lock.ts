@@ -36,14 +36,22 @@ export interface Lock {
   release(): void;
 }
 
-export class LockedError extends Error {
+/**
+ * An `--out` that refuses this eval, before anything runs: another eval is writing to it (`locked`), or it holds an
+ * experiment of another configuration (`config`, store/experiments.ts).
+ */
+export class OutRefused extends Error {
   constructor(
-    readonly dir: string,
-    readonly holder: { pid: number; hostname: string; startedAt: string } | undefined,
+    readonly kind: "locked" | "config",
+    message: string,
   ) {
-    super(`Another eval (${holder ? describeHolder(holder) : "its pid unknown"}) is writing to ${dir}: wait for it to finish, or use another --out.`);
-    this.name = "LockedError";
+    super(message);
+    this.name = "OutRefused";
   }
+}
+
+function locked(dir: string, holder: { pid: number; hostname: string; startedAt: string } | undefined): OutRefused {
+  return new OutRefused("locked", `Another eval (${holder ? describeHolder(holder) : "its pid unknown"}) is writing to ${dir}: wait for it to finish, or use another --out.`);
 }
 
 function describeHolder(h: { pid: number; hostname: string; startedAt: string }): string {
@@ -167,7 +175,7 @@ function take(file: string, info: LockInfo): { taken: true } | { taken: false; h
   return { taken: false, holder: readLock(file) };
 }
 
-/** Takes the eval lock of `dir` (creating the folder, 0700), or throws a LockedError naming the running eval. */
+/** Takes the eval lock of `dir` (creating the folder, 0700), or throws an OutRefused (`locked`) naming the running eval. */
 export function acquireLock(dir: string): Lock {
   const file = join(dir, LOCK_FILE);
   const info: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString("hex") };
@@ -178,7 +186,7 @@ export function acquireLock(dir: string): Lock {
   } catch (e) {
     throw storageFailure(e, file, KIND); // an --out that cannot be written: full, read-only, no permission
   }
-  if (!outcome.taken) throw new LockedError(dir, outcome.holder);
+  if (!outcome.taken) throw locked(dir, outcome.holder);
   heldHere.add(info.token);
   const release = (): void => {
     process.removeListener("exit", release);

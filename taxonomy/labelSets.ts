@@ -4,7 +4,7 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
 import { z } from "zod";
-import { ANY_FILE, AccessRefused, fileByName, quoted, type FileAccess } from "../core/access.js";
+import { ANY_FILE, fileByName, RunRefused, quoted, type FileAccess } from "../core/access.js";
 import { setting } from "../core/settings.js";
 import type { LabelSet } from "./labelSet.js";
 import { cleanLabel } from "./normalize.js";
@@ -198,10 +198,10 @@ export function loadLabelSet(nameOrPath: string, access: FileAccess = ANY_FILE):
 }
 
 /** The same line whether or not a file exists there: a refusal must not tell which paths exist. */
-function refused(given: string, folder: boolean): AccessRefused {
+function refused(given: string, folder: boolean): RunRefused {
   const builtins = Object.keys(BUILTIN_LABEL_SETS).join(", ");
   const named = folder ? `, or the name of a label-set file in the server's INSIDEOUT_LABELS_DIR` : "";
-  return new AccessRefused(
+  return new RunRefused("access", 
     `Label set ${quoted(given)} is not available on this server: use ${builtins}${named} (a server reads label sets only by name from the folder it allows; see docs/studio.md).`,
   );
 }

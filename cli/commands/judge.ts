@@ -67,7 +67,7 @@ async function calibrate(o: CalibrateOptions): Promise<void> {
   const others = await Promise.all(OTHER_RATERS.map((r) => readCalibrationRater(dir, r.file, r.name)));
   const cache = o.cache ? SqliteAnswerCache.open(defaultLlmCachePath()) : undefined;
   try {
-    const resolver = new ModelResolver({ ...(cache ? { cache } : {}), limiter: new Semaphore(concurrency) });
+    const resolver = new ModelResolver({ cache, limiter: new Semaphore(concurrency) });
     const model = await resolver.resolve(o.judgeModel ?? o.model);
     const { rater: judge, usage } = await judgeConversations(model, conversations, {
       onDone: (done) => {

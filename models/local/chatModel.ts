@@ -17,7 +17,7 @@ import { RunnableLambda, type Runnable } from "@langchain/core/runnables";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { isSerializableSchema } from "@langchain/core/utils/standard_schema";
 import { interopSafeParseAsync, isInteropZodSchema, type InteropZodType } from "@langchain/core/utils/types";
-import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig, type LocalEngine } from "./engine.js";
+import { DEFAULT_ENGINE_CONFIG, processEngines, type EngineConfig, type LocalEngine, type LocalEngines } from "./engine.js";
 import { DEFAULT_GRAMMAR_LIMITS, toGrammarSchema, type GrammarLimits, type JsonSchema } from "./grammarSchema.js";
 import { toChatHistory } from "./messages.js";
 
@@ -32,6 +32,8 @@ export interface ChatLocalLlamaInput extends BaseChatModelParams {
   maxTokens?: number;
   engine?: Partial<EngineConfig>;
   grammarLimits?: Partial<GrammarLimits>;
+  /** Whose engines it runs on (default: the process's). */
+  engines?: LocalEngines;
 }
 
 export interface ChatLocalLlamaCallOptions extends BaseChatModelCallOptions {
@@ -72,6 +74,7 @@ export class ChatLocalLlama extends BaseChatModel<ChatLocalLlamaCallOptions> {
   readonly maxTokens: number;
   readonly engineConfig: EngineConfig;
   readonly grammarLimits: GrammarLimits;
+  private readonly engines: LocalEngines;
 
   static override lc_name(): string {
     return "ChatLocalLlama";
@@ -85,6 +88,7 @@ export class ChatLocalLlama extends BaseChatModel<ChatLocalLlamaCallOptions> {
     this.maxTokens = fields.maxTokens ?? 512;
     this.engineConfig = { ...DEFAULT_ENGINE_CONFIG, ...fields.engine };
     this.grammarLimits = { ...DEFAULT_GRAMMAR_LIMITS, ...fields.grammarLimits };
+    this.engines = fields.engines ?? processEngines;
   }
 
   _llmType(): string {
@@ -93,7 +97,7 @@ export class ChatLocalLlama extends BaseChatModel<ChatLocalLlamaCallOptions> {
 
   /** The shared engine for this file (loads the model on first use). */
   engine(): Promise<LocalEngine> {
-    return localEngine(this.modelPath, this.engineConfig);
+    return this.engines.engine(this.modelPath, this.engineConfig);
   }
 
   override invocationParams(options?: this["ParsedCallOptions"]): Record<string, unknown> {

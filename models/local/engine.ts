@@ -13,6 +13,7 @@
  *
  * The engine counts what it does (model loads, contexts, calls, concurrent calls, how many sequences each decode
  * batch carried, prompt tokens asked for and actually evaluated) so that tests can check batching without timing.
+ * Engines belong to a `LocalEngines`: the process's, or one its owner (a test, a benchmark phase) makes and disposes.
  */
 import { realpathSync } from "node:fs";
 import {
@@ -30,7 +31,8 @@ import {
   type PrioritizedBatchItem,
   type Token,
 } from "node-llama-cpp";
-import { llamaRuntime, LocalRuntimeError } from "./runtime.js";
+import { LocalModelError } from "./errors.js";
+import { llamaRuntime } from "./runtime.js";
 
 export interface EngineConfig {
   /** Parallel sequences in the one context: how many calls decode at once. */
@@ -116,14 +118,7 @@ function fairShare(items: readonly BatchItem[], size: number): PrioritizedBatchI
 /** A shared prefix worth more than a fresh sequence: longer than any chat template's opening (`<|im_start|>system\n`). */
 const MIN_SHARED_TOKENS = 16;
 
-/** Real LlamaModel loads per file in this process: what "loaded once and shared" is checked against. */
-const loadCounts = new Map<string, number>();
-
-export function modelLoadCount(path: string): number {
-  return loadCounts.get(canonical(path)) ?? 0;
-}
-
-/** The call and batch counters, zeroed (resetCallStats keeps the load counters and the calls in flight). */
+/** The call and batch counters, zeroed. */
 function zeroCallStats() {
   return {
     calls: 0,
@@ -151,21 +146,23 @@ export class LocalEngine {
     readonly config: EngineConfig,
     private readonly llama: Llama,
     readonly model: LlamaModel,
+    private readonly loads: () => number,
   ) {
     this.counters = { modelLoads: 0, contextsCreated: 0, sequences: config.sequences, activeCalls: 0, ...zeroCallStats() };
   }
 
-  static async load(path: string, config: EngineConfig): Promise<LocalEngine> {
+  /** Loads `path`; `countLoad` is called as the load starts and `loads` tells the owner's count for the file. */
+  static async load(path: string, config: EngineConfig, countLoad: () => void, loads: () => number): Promise<LocalEngine> {
     const llama = await llamaRuntime();
     let model: LlamaModel;
     try {
-      loadCounts.set(path, (loadCounts.get(path) ?? 0) + 1);
+      countLoad();
       model = await llama.loadModel({ modelPath: path });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new LocalRuntimeError(`cannot load the GGUF model ${path}: ${why}`, { cause: error });
+      throw new LocalModelError("runtime", `cannot load the GGUF model ${path}: ${why}`, { cause: error });
     }
-    const engine = new LocalEngine(path, config, llama, model);
+    const engine = new LocalEngine(path, config, llama, model, loads);
     await engine.createContext();
     return engine;
   }
@@ -191,7 +188,8 @@ export class LocalEngine {
       });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new LocalRuntimeError(
+      throw new LocalModelError(
+        "runtime",
         `cannot create a ${sequences}-sequence context of ${contextSize} tokens for ${this.path} (${why}): lower INSIDEOUT_LOCAL_SEQUENCES or INSIDEOUT_LOCAL_CONTEXT`,
         { cause: error },
       );
@@ -212,12 +210,7 @@ export class LocalEngine {
   }
 
   stats(): EngineStats {
-    return { ...this.counters, modelLoads: loadCounts.get(this.path) ?? 0 };
-  }
-
-  /** Zeroes the call and batch counters (not the load counters), e.g. between benchmark phases. */
-  resetCallStats(): void {
-    Object.assign(this.counters, zeroCallStats());
+    return { ...this.counters, modelLoads: this.loads() };
   }
 
   /**
@@ -299,8 +292,6 @@ export class LocalEngine {
   }
 }
 
-const engines = new Map<string, Promise<LocalEngine>>();
-
 function canonical(path: string): string {
   try {
     return realpathSync(path);
@@ -310,23 +301,39 @@ function canonical(path: string): string {
 }
 
 /**
- * The process-wide engine for a GGUF file: loaded on first use, then shared. The first caller's config wins (one
- * context per model); later callers get the same engine whatever they ask for.
+ * Engines, one per GGUF file: loaded on first use, then shared. The first caller's config wins (one context per
+ * model); later callers get the same engine whatever they ask for. The process has one (`processEngines`); a caller
+ * that wants its own (fresh counters, its own lifetime) makes one and hands it to a ModelResolver.
  */
-export function localEngine(path: string, config: EngineConfig = DEFAULT_ENGINE_CONFIG): Promise<LocalEngine> {
-  const key = canonical(path);
-  let engine = engines.get(key);
-  if (!engine) {
-    engine = LocalEngine.load(key, config);
-    engines.set(key, engine);
-    engine.catch(() => engines.delete(key));
+export class LocalEngines {
+  private readonly engines = new Map<string, Promise<LocalEngine>>();
+  /** Real LlamaModel loads per file: what "loaded once and shared" is checked against. */
+  private readonly loadCounts = new Map<string, number>();
+
+  engine(path: string, config: EngineConfig = DEFAULT_ENGINE_CONFIG): Promise<LocalEngine> {
+    const key = canonical(path);
+    let engine = this.engines.get(key);
+    if (!engine) {
+      const loads = () => this.loadCounts.get(key) ?? 0;
+      engine = LocalEngine.load(key, config, () => this.loadCounts.set(key, loads() + 1), loads);
+      this.engines.set(key, engine);
+      engine.catch(() => this.engines.delete(key));
+    }
+    return engine;
   }
-  return engine;
+
+  /** How many times this owner loaded the file. */
+  loads(path: string): number {
+    return this.loadCounts.get(canonical(path)) ?? 0;
+  }
+
+  /** Frees every engine (models and contexts); a later call loads again. */
+  async dispose(): Promise<void> {
+    const all = [...this.engines.values()];
+    this.engines.clear();
+    for (const e of all) await (await e.catch(() => undefined))?.dispose();
+  }
 }
 
-/** Disposes every engine (tests, the benchmark, the end of a CLI run). */
-export async function disposeLocalEngines(): Promise<void> {
-  const all = [...engines.values()];
-  engines.clear();
-  for (const e of all) await (await e.catch(() => undefined))?.dispose();
-}
+/** The process's engines: the local provider's unless its resolver was handed others. */
+export const processEngines = new LocalEngines();

@@ -9,6 +9,7 @@
  * array; the largest MoE models have a few thousand tensors). Each count must also fit in the bytes the file has left.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { LocalModelError } from "./errors.js";
 
 export const GGUF_LIMITS = {
   tensors: 1 << 16,
@@ -23,11 +24,8 @@ export const GGUF_LIMITS = {
   dimensions: 4,
 } as const;
 
-export class GgufHeaderError extends Error {
-  constructor(path: string, what: string) {
-    super(`${path} is not a usable GGUF model: ${what}; the file is damaged or not a model.`);
-    this.name = "GgufHeaderError";
-  }
+function headerError(path: string, what: string): LocalModelError {
+  return new LocalModelError("header", `${path} is not a usable GGUF model: ${what}; the file is damaged or not a model.`);
 }
 
 // Metadata value types (gguf.h) and the size of each fixed-size one.
@@ -78,10 +76,10 @@ class Cursor {
   }
 }
 
-/** Checks the header of the GGUF file at `path`; throws a GgufHeaderError naming the first insane count. */
+/** Checks the header of the GGUF file at `path`; throws a LocalModelError (`header`) naming the first insane count. */
 export function checkGgufHeader(path: string): void {
   const fail = (what: string): never => {
-    throw new GgufHeaderError(path, what);
+    throw headerError(path, what);
   };
   const fd = openSync(path, "r");
   try {

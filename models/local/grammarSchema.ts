@@ -8,6 +8,7 @@
  * otherwise write `7` or `1e12` for a confidence. Zod still validates the parsed answer afterwards.
  */
 import type { GbnfJsonSchema } from "node-llama-cpp";
+import { LocalModelError } from "./errors.js";
 
 export interface GrammarLimits {
   /** Characters, for strings without their own (smaller) maxLength. */
@@ -26,11 +27,8 @@ export const DEFAULT_GRAMMAR_LIMITS: GrammarLimits = {
 
 export type JsonSchema = { [key: string]: unknown };
 
-export class UnsupportedSchemaError extends Error {
-  constructor(message: string) {
-    super(`cannot turn this JSON schema into a grammar: ${message}`);
-    this.name = "UnsupportedSchemaError";
-  }
+function unsupported(message: string): LocalModelError {
+  return new LocalModelError("schema", `cannot turn this JSON schema into a grammar: ${message}`);
 }
 
 function isObject(v: unknown): v is JsonSchema {
@@ -69,16 +67,16 @@ function resolveRef(ref: string, root: JsonSchema): JsonSchema {
   const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
   const defs = m ? root[m[1] as string] : undefined;
   const target = m && isObject(defs) ? defs[decodeURIComponent(m[2] as string)] : undefined;
-  if (!isObject(target)) throw new UnsupportedSchemaError(`unresolvable $ref ${ref}`);
+  if (!isObject(target)) throw unsupported(`unresolvable $ref ${ref}`);
   return target;
 }
 
 function convert(schema: unknown, root: JsonSchema, limits: GrammarLimits, depth: number): GbnfJsonSchema {
-  if (depth > 32) throw new UnsupportedSchemaError("nesting deeper than 32 (a recursive $ref?)");
+  if (depth > 32) throw unsupported("nesting deeper than 32 (a recursive $ref?)");
   if (schema === true || (isObject(schema) && Object.keys(schema).every((k) => k === "description" || k === "$schema"))) {
     return { type: ["string", "number", "boolean", "null"] };
   }
-  if (!isObject(schema)) throw new UnsupportedSchemaError(`unexpected schema ${JSON.stringify(schema)}`);
+  if (!isObject(schema)) throw unsupported(`unexpected schema ${JSON.stringify(schema)}`);
   const next = (s: unknown): GbnfJsonSchema => convert(s, root, limits, depth + 1);
 
   if (typeof schema.$ref === "string") return next(resolveRef(schema.$ref, root));
@@ -139,7 +137,7 @@ function convert(schema: unknown, root: JsonSchema, limits: GrammarLimits, depth
       };
     }
     default:
-      throw new UnsupportedSchemaError(`type ${JSON.stringify(schema.type)}`);
+      throw unsupported(`type ${JSON.stringify(schema.type)}`);
   }
 }
 

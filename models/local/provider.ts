@@ -14,10 +14,10 @@ import { DEFAULT_LOCAL_MODEL } from "../defaultLocal.js";
 import { downloadFile, ensurePinnedModel } from "../download.js";
 import type { ModelOptions, ResolvedModel } from "../types.js";
 import { ChatLocalLlama } from "./chatModel.js";
-import { DEFAULT_ENGINE_CONFIG, localEngine, type EngineConfig } from "./engine.js";
+import { DEFAULT_ENGINE_CONFIG, processEngines, type EngineConfig, type LocalEngines } from "./engine.js";
 import type { GrammarLimits } from "./grammarSchema.js";
-import { checkGgufHeader, GgufHeaderError } from "./ggufHeader.js";
-import { LocalRuntimeError } from "./runtime.js";
+import { LocalModelError } from "./errors.js";
+import { checkGgufHeader } from "./ggufHeader.js";
 import { threadsFromEnv } from "./threads.js";
 
 export interface LocalModelOptions extends ModelOptions {
@@ -27,13 +27,6 @@ export interface LocalModelOptions extends ModelOptions {
   sequences?: number;
   contextSize?: number;
   batchSize?: number;
-}
-
-export class LocalModelError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LocalModelError";
-  }
 }
 
 /**
@@ -62,7 +55,7 @@ function grammarLimitsFrom(): Partial<GrammarLimits> {
 export function parseHfUri(uri: string, env?: Environment): { url: string; dest: string } {
   const m = /^hf:([\w.-]+)\/([\w.-]+)\/(.+?\.gguf)(?:#([\w.-]+))?$/i.exec(uri);
   if (!m) {
-    throw new LocalModelError(`Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
+    throw new LocalModelError("model", `Bad Hugging Face model "${uri}": use hf:<owner>/<repo>/<file>.gguf, optionally #<revision>.`);
   }
   const [, owner, repo, file, revision] = m as unknown as [string, string, string, string, string | undefined];
   const rev = revision ?? "main";
@@ -82,6 +75,7 @@ function checkGguf(path: string, given: string): void {
   }
   if (!isFile) {
     throw new LocalModelError(
+      "model",
       `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
     );
   }
@@ -97,13 +91,8 @@ function checkHeader(path: string): void {
   } finally {
     closeSync(fd);
   }
-  if (magic.toString("latin1") !== "GGUF") throw new LocalModelError(`${path} is not a GGUF model file (it does not start with "GGUF").`);
-  try {
-    checkGgufHeader(path);
-  } catch (error) {
-    if (error instanceof GgufHeaderError) throw new LocalModelError(error.message);
-    throw error;
-  }
+  if (magic.toString("latin1") !== "GGUF") throw new LocalModelError("model", `${path} is not a GGUF model file (it does not start with "GGUF").`);
+  checkGgufHeader(path);
 }
 
 const downloads = new Map<string, Promise<string>>();
@@ -154,19 +143,21 @@ function checkHeaderOnce(path: string): void {
   checkedHeaders.add(key);
 }
 
-const chats = new Map<string, ChatLocalLlama>();
+/** One chat-model object per engines' owner and distinct setting. */
+const chats = new WeakMap<LocalEngines, Map<string, ChatLocalLlama>>();
 
 export async function localModel(name: string, options: LocalModelOptions = {}): Promise<ResolvedModel> {
   const modelPath = await resolveLocalPath(name);
   // Downloaded files too (local:hf:… is not checksummed): checked once per path, size and time.
   checkHeaderOnce(modelPath);
   const engine = await engineConfigFrom(options);
+  const engines = options.engines ?? processEngines;
   let contextTokens: number;
   try {
-    contextTokens = (await localEngine(modelPath, engine)).contextSize;
+    contextTokens = (await engines.engine(modelPath, engine)).contextSize;
   } catch (error) {
-    if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
-    throw new LocalModelError(`cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (error instanceof LocalModelError || error instanceof SettingError) throw error;
+    throw new LocalModelError("model", `cannot load local:${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const fields = {
     modelPath,
@@ -178,10 +169,12 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
   };
   // Every run (and every eval worker) resolves its model once: hand out one chat-model object per distinct setting.
   const key = JSON.stringify(fields);
-  let chat = chats.get(key);
+  let own = chats.get(engines);
+  if (!own) chats.set(engines, (own = new Map()));
+  let chat = own.get(key);
   if (!chat) {
-    chat = new ChatLocalLlama(fields);
-    chats.set(key, chat);
+    chat = new ChatLocalLlama({ ...fields, engines });
+    own.set(key, chat);
   }
   // The file stands for the endpoint; its size and modification time tell a replaced file at the same path apart.
   const file = statSync(modelPath);

@@ -6,10 +6,8 @@
  */
 import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaOptions } from "node-llama-cpp";
 import { SettingError, setting } from "../../core/settings.js";
-import { LocalRuntimeError } from "./runtimeError.js";
+import { LocalModelError } from "./errors.js";
 import { poolThreads } from "./threads.js";
-
-export { LocalRuntimeError };
 
 /** Printed when no llama.cpp binary can be loaded; the command works offline (the source ships in the npm package). */
 export const BUILD_HINT =
@@ -35,12 +33,12 @@ export function llamaRuntime(): Promise<Llama> {
       });
     } catch (error) {
       runtime = undefined;
-      if (error instanceof LocalRuntimeError || error instanceof SettingError) throw error;
+      if (error instanceof LocalModelError || error instanceof SettingError) throw error;
       if (error instanceof NoBinaryFoundError) {
-        throw new LocalRuntimeError(`node-llama-cpp has no llama.cpp binary that works on this machine: ${BUILD_HINT}.`, { cause: error });
+        throw new LocalModelError("runtime", `node-llama-cpp has no llama.cpp binary that works on this machine: ${BUILD_HINT}.`, { cause: error });
       }
       const why = error instanceof Error ? error.message : String(error);
-      throw new LocalRuntimeError(`cannot start llama.cpp (${why}): ${BUILD_HINT}.`, { cause: error });
+      throw new LocalModelError("runtime", `cannot start llama.cpp (${why}): ${BUILD_HINT}.`, { cause: error });
     }
   })();
   return runtime;

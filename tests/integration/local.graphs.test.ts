@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { runContext } from "../../state/runOptions.js";
 import { builder as ercBuilder } from "../../graphs/erc.js";
 import { builder as ergBuilder } from "../../graphs/erg.js";
-import { disposeLocalEngines, localEngine, modelLoadCount } from "../../models/local/engine.js";
+import { LocalEngines } from "../../models/local/engine.js";
 import { disposeLlamaRuntime } from "../../models/local/runtime.js";
 import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { ModelResolver } from "../../models/factory.js";
@@ -25,6 +25,13 @@ const ed32 = loadLabelSet("ed32").labels;
 
 let dir: string;
 let tiny: string;
+/** Each test's own engines: counters from zero, one load each. */
+const registries: LocalEngines[] = [];
+function ownEngines(): LocalEngines {
+  const engines = new LocalEngines();
+  registries.push(engines);
+  return engines;
+}
 const saved = { threads: process.env.INSIDEOUT_THREADS, maxString: process.env.INSIDEOUT_LOCAL_MAX_STRING };
 
 beforeAll(() => {
@@ -36,7 +43,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await disposeLocalEngines();
+  for (const r of registries) await r.dispose();
   await disposeLlamaRuntime();
   for (const [key, value] of [["INSIDEOUT_THREADS", saved.threads], ["INSIDEOUT_LOCAL_MAX_STRING", saved.maxString]] as const) {
     if (value === undefined) delete process.env[key];
@@ -47,10 +54,11 @@ afterAll(async () => {
 
 describe("graphs on local:<tiny.gguf>", () => {
   test("erc: five agents, the LLM aggregator and the responder all answer, every structured answer parses", async () => {
+    const engines = ownEngines();
     const graph = ercBuilder.compile({ checkpointer: new MemorySaver() });
     const out = await graph.invoke(
       { dialogue },
-      { context: runContext({ model: `local:${tiny}`, respond: true }), configurable: { ...withModels(new ModelResolver()), thread_id: "erc-local" } },
+      { context: runContext({ model: `local:${tiny}`, respond: true }), configurable: { ...withModels(new ModelResolver({ engines })), thread_id: "erc-local" } },
     );
     expect(out.failures).toEqual({});
     expect(Object.keys(out.opinions).sort()).toEqual(EKMAN);
@@ -68,8 +76,8 @@ describe("graphs on local:<tiny.gguf>", () => {
     // One request each: no answer needed the repair retry.
     for (const c of out.calls) expect({ name: c.name, ok: c.ok, calls: c.calls }).toEqual({ name: c.name, ok: true, calls: 1 });
 
-    const stats = (await localEngine(tiny)).stats();
-    expect(modelLoadCount(tiny)).toBe(1);
+    const stats = (await engines.engine(tiny)).stats();
+    expect(engines.loads(tiny)).toBe(1);
     expect(stats.contextsCreated).toBe(1);
     // The five parallel LangGraph branches reached the context together and shared decode batches.
     expect(stats.peakActiveCalls).toBe(5);
@@ -77,9 +85,8 @@ describe("graphs on local:<tiny.gguf>", () => {
   });
 
   test("erg: recogniser, five candidate replies, and the aggregator's choice among them", async () => {
-    const engine = await localEngine(tiny);
-    engine.resetCallStats();
-    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }, "erg"), configurable: withModels(new ModelResolver()) });
+    const engines = ownEngines();
+    const out = await ergBuilder.compile().invoke({ dialogue }, { context: runContext({ model: `local:${tiny}` }, "erg"), configurable: withModels(new ModelResolver({ engines })) });
     expect(out.failures).toEqual({});
     expect(ed32).toContain(out.recognized?.emotion);
     expect(Object.keys(out.candidates).sort()).toEqual(EKMAN);
@@ -87,8 +94,8 @@ describe("graphs on local:<tiny.gguf>", () => {
     expect(out.reply?.text).toBe(out.candidates[out.reply?.author ?? ""]?.reply);
     for (const c of out.calls) expect({ name: c.name, ok: c.ok, calls: c.calls }).toEqual({ name: c.name, ok: true, calls: 1 });
     expect(out.calls).toHaveLength(7);
-    const stats = engine.stats();
+    const stats = (await engines.engine(tiny)).stats();
     expect(stats.maxSequencesPerBatch).toBe(5);
-    expect(modelLoadCount(tiny)).toBe(1);
+    expect(engines.loads(tiny)).toBe(1);
   });
 });

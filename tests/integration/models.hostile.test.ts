@@ -12,15 +12,20 @@ import type { ModelCallFailure } from "../../core/errors.js";
 import { toModelCallFailure } from "../../models/failures.js";
 import { resilientFetch, Semaphore } from "../../models/limits.js";
 import { openaiModel } from "../../models/openai.js";
-import { resetRetryNotices } from "../../models/retryNotice.js";
+import { RetryNotices, stderrLine } from "../../models/retryNotice.js";
 
 const saved = { ...process.env };
 const toClose: (() => Promise<void>)[] = [];
 let stderr: string[] = [];
+/** Each test's own retry notices, on stderr while its test runs: no window or late summary of another test's. */
+let notices = new RetryNotices();
 
 beforeEach(() => {
-  resetRetryNotices();
   stderr = [];
+  const mine = stderr;
+  notices = new RetryNotices((line) => {
+    if (stderr === mine) stderrLine(line);
+  });
   // Retry notices are the product's; the test reads them instead of letting them through.
   jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
     stderr.push(String(chunk));
@@ -64,7 +69,7 @@ const completion = JSON.stringify({
 /** Fails with the ModelCallFailure the product makes of it, and how long it took. */
 async function failure(url: string, env: Record<string, string> = {}): Promise<{ f: ModelCallFailure; ms: number }> {
   Object.assign(process.env, { OPENAI_BASE_URL: url, OPENAI_API_KEY: "sk-hostile-test-0123456789", INSIDEOUT_BACKOFF_MS: "1", ...env });
-  const model = openaiModel(`m-${Math.random()}`, {});
+  const model = openaiModel(`m-${Math.random()}`, { notices });
   const t0 = performance.now();
   let error: unknown;
   try {
@@ -79,7 +84,7 @@ async function failure(url: string, env: Record<string, string> = {}): Promise<{
   return { f, ms };
 }
 
-const notices = () => stderr.join("").split("\n").filter((l) => l.startsWith("insideout: "));
+const noticeLines = () => stderr.join("").split("\n").filter((l) => l.startsWith("insideout: "));
 
 describe("no answer", () => {
   it("never answers: 4 attempts of 200 ms, each announced, then one line saying so", async () => {
@@ -91,7 +96,7 @@ describe("no answer", () => {
     expect(ms).toBeGreaterThanOrEqual(800);
     expect(ms).toBeLessThan(3000);
     // Within one second the same cause is announced once; the rest come as one summary line after it.
-    expect(notices()[0]).toMatch(new RegExp(`^insideout: openai ${s.host}: no answer within 200 ms, retrying in 0\\.0 s \\(attempt 2 of 4\\)$`));
+    expect(noticeLines()[0]).toMatch(new RegExp(`^insideout: openai ${s.host}: no answer within 200 ms, retrying in 0\\.0 s \\(attempt 2 of 4\\)$`));
   });
 
   it("the retries of one request stay within INSIDEOUT_TOTAL_TIMEOUT_MS", async () => {
@@ -109,7 +114,7 @@ describe("no answer", () => {
     const { f, ms } = await failure(s.url, { INSIDEOUT_BACKOFF_MS: "5000" });
     expect(f.message).toBe(`Cannot reach the model server at ${s.url} (connection refused): check that it is running, or set OPENAI_BASE_URL / --model.`);
     expect(ms).toBeLessThan(1000);
-    expect(notices()).toEqual([]);
+    expect(noticeLines()).toEqual([]);
   });
 });
 
@@ -131,7 +136,7 @@ describe("dropped connections", () => {
     expect(f.kind).toBe("connection");
     expect(f.message).toMatch(new RegExp(`^The model server at ${s.url} closed the connection before the answer ended, 4 times `));
     expect(s.count()).toBe(4);
-    expect(notices()[0]).toContain("the connection closed before the answer ended, retrying in");
+    expect(noticeLines()[0]).toContain("the connection closed before the answer ended, retrying in");
   });
 });
 
@@ -170,7 +175,7 @@ describe("rate limits", () => {
     expect(s.count()).toBe(4);
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(ms).toBeLessThan(2500);
-    expect(notices()[0]).toMatch(new RegExp(`^insideout: openai ${s.host}: HTTP 429, retrying in 0\\.[12] s \\(attempt 2 of 4\\)$`));
+    expect(noticeLines()[0]).toMatch(new RegExp(`^insideout: openai ${s.host}: HTTP 429, retrying in 0\\.[12] s \\(attempt 2 of 4\\)$`));
   });
 
   it("a server asking to wait an hour is not waited for", async () => {
@@ -189,7 +194,7 @@ describe("rate limits", () => {
 
   it("hundreds of parallel requests failing together print a few lines, not a thousand", async () => {
     const s = await serve((_req, res) => res.writeHead(429, { "content-type": "application/json", "retry-after-ms": "20" }).end("{}"));
-    const f = resilientFetch({ maxRetries: 2, limiter: new Semaphore(100), provider: "openai" });
+    const f = resilientFetch({ maxRetries: 2, limiter: new Semaphore(100), provider: "openai", notices });
     const body = JSON.stringify({ model: "m", messages: [] });
     const t0 = performance.now();
     const results = await Promise.all(Array.from({ length: 300 }, () => f(`${s.url}/chat/completions`, { method: "POST", body })));
@@ -197,14 +202,14 @@ describe("rate limits", () => {
     expect(results.every((r) => r.status === 429)).toBe(true);
     expect(s.count()).toBe(900);
     // At most a line and a summary per second of retrying.
-    const lines = notices();
+    const lines = noticeLines();
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.length).toBeLessThanOrEqual(2 * Math.ceil(seconds));
     // Each write is one whole line.
     expect(stderr.every((chunk) => chunk.endsWith("\n") && chunk.indexOf("\n") === chunk.length - 1)).toBe(true);
     // The held-back ones are summed up at the end of the second.
     await new Promise((r) => setTimeout(r, 1100));
-    const total = notices().reduce((n, l) => n + Number(/on (\d+) more request/.exec(l)?.[1] ?? /\(\+(\d+) more like it\)/.exec(l)?.[1] ?? 0) + (/retrying in/.test(l) ? 1 : 0), 0);
+    const total = noticeLines().reduce((n, l) => n + Number(/on (\d+) more request/.exec(l)?.[1] ?? /\(\+(\d+) more like it\)/.exec(l)?.[1] ?? 0) + (/retrying in/.test(l) ? 1 : 0), 0);
     expect(total).toBe(600);
   });
 });
@@ -241,7 +246,7 @@ describe("answers bounded before parsing", () => {
     expect(f.message).toContain(`at ${s.url} sent an answer larger than 100 bytes: `);
     expect(completion.length).toBeGreaterThan(100);
     delete process.env.INSIDEOUT_MAX_ANSWER_BYTES;
-    const model = openaiModel(`ok-${Math.random()}`, {});
+    const model = openaiModel(`ok-${Math.random()}`, { notices });
     expect((await model.chat.invoke([new HumanMessage("hi")])).content).toBe("fine");
   });
 
@@ -260,7 +265,7 @@ describe("answers bounded before parsing", () => {
       res.on("close", () => clearInterval(timer));
     });
     Object.assign(process.env, { OPENAI_BASE_URL: s.url, OPENAI_API_KEY: "sk-hostile-test-0123456789", INSIDEOUT_MAX_ANSWER_BYTES: "200000" });
-    const model = openaiModel(`stream-${Math.random()}`, {});
+    const model = openaiModel(`stream-${Math.random()}`, { notices });
     let text = "";
     const error = await (async () => {
       for await (const c of await model.chat.stream([new HumanMessage("hi")])) text += String(c.content);

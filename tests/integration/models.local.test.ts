@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { resolveModel } from "../../models/factory.js";
+import { ModelResolver } from "../../models/factory.js";
 import { ChatLocalLlama } from "../../models/local/chatModel.js";
-import { disposeLocalEngines, localEngine, modelLoadCount } from "../../models/local/engine.js";
+import { LocalEngines } from "../../models/local/engine.js";
 import { disposeLlamaRuntime } from "../../models/local/runtime.js";
 import { invokeStructured, invokeText } from "../../models/structured.js";
 import { writeTinyGguf } from "../../bench/tinyGguf.js";
@@ -28,6 +28,15 @@ const AGENTS = ["anger", "disgust", "fear", "happiness", "sadness"];
 let dir: string;
 let tiny: string;
 let tinySmall: string;
+/** The test's own engines (fresh counters for a test that needs them: `ownEngines`), disposed at the end. */
+const registries: LocalEngines[] = [];
+function ownEngines(): { engines: LocalEngines; resolver: ModelResolver } {
+  const engines = new LocalEngines();
+  registries.push(engines);
+  return { engines, resolver: new ModelResolver({ engines }) };
+}
+const { engines, resolver } = ownEngines();
+const resolveModel = (spec: string, options?: { temperature?: number }) => resolver.resolve(spec, options);
 const savedEnv = { threads: process.env.INSIDEOUT_THREADS, maxString: process.env.INSIDEOUT_LOCAL_MAX_STRING };
 
 function agentMessages(emotion: string): BaseMessage[] {
@@ -47,7 +56,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await disposeLocalEngines();
+  for (const r of registries) await r.dispose();
   await disposeLlamaRuntime();
   for (const [key, value] of [["INSIDEOUT_THREADS", savedEnv.threads], ["INSIDEOUT_LOCAL_MAX_STRING", savedEnv.maxString]] as const) {
     if (value === undefined) delete process.env[key];
@@ -58,7 +67,7 @@ afterAll(async () => {
 
 describe("local: provider on a tiny GGUF", () => {
   test("resolving loads the model once; later resolutions share it (and the chat-model object)", async () => {
-    expect(modelLoadCount(tiny)).toBe(0);
+    expect(engines.loads(tiny)).toBe(0);
     const a = await resolveModel(`local:${tiny}`);
     const b = await resolveModel(`local:${tiny}`);
     expect(a.provider).toBe("local");
@@ -66,7 +75,7 @@ describe("local: provider on a tiny GGUF", () => {
     expect(a.chat).toBe(b.chat);
     // The tiny GGUF declares a 4096-token training context, and 4096 is the default per-sequence context.
     expect(a.contextTokens).toBe(4096);
-    expect(modelLoadCount(tiny)).toBe(1);
+    expect(engines.loads(tiny)).toBe(1);
     // A different setting is a different chat model, still on the same engine.
     const c = await resolveModel(`local:${tiny}`, { temperature: 0.5 });
     expect(c.chat).not.toBe(a.chat);
@@ -108,18 +117,20 @@ describe("local: provider on a tiny GGUF", () => {
   });
 
   test("five agents at once decode as parallel sequences of one context, in shared batches", async () => {
-    const engine = await localEngine(tiny);
-    const loadsBefore = modelLoadCount(tiny);
-    engine.resetCallStats();
+    // Engines of its own: counters from zero.
+    const own = ownEngines();
+    await own.resolver.resolve(`local:${tiny}`);
+    const engine = await own.engines.engine(tiny);
+    const loadsBefore = own.engines.loads(tiny);
     const answers = await Promise.all(
       AGENTS.map(async (emotion) => {
-        const model = await resolveModel(`local:${tiny}`);
+        const model = await own.resolver.resolve(`local:${tiny}`);
         return invokeStructured(model, agentMessages(emotion), opinion, { runName: `agent:${emotion}` });
       }),
     );
     for (const a of answers) expect(opinion.safeParse(a.value).success).toBe(true);
     const s = engine.stats();
-    expect(modelLoadCount(tiny)).toBe(loadsBefore);
+    expect(own.engines.loads(tiny)).toBe(loadsBefore);
     expect(s.contextsCreated).toBe(1);
     expect(s.calls).toBe(5);
     expect(s.peakActiveCalls).toBe(5);
@@ -128,9 +139,9 @@ describe("local: provider on a tiny GGUF", () => {
   });
 
   test("the same five calls one after another never share a batch (the counters tell the two apart)", async () => {
-    const engine = await localEngine(tiny);
-    engine.resetCallStats();
-    const model = await resolveModel(`local:${tiny}`);
+    const own = ownEngines();
+    const model = await own.resolver.resolve(`local:${tiny}`);
+    const engine = await own.engines.engine(tiny);
     for (const emotion of AGENTS) await invokeStructured(model, agentMessages(emotion), opinion, { runName: `agent:${emotion}` });
     const s = engine.stats();
     expect(s.calls).toBe(5);
@@ -140,7 +151,7 @@ describe("local: provider on a tiny GGUF", () => {
   });
 
   test("more calls than sequences wait for a free one instead of opening another context", async () => {
-    const chat = new ChatLocalLlama({ modelPath: tinySmall, engine: { sequences: 2, contextSize: 2048, threads: 1 }, grammarLimits: { maxStringLength: 20 } });
+    const chat = new ChatLocalLlama({ modelPath: tinySmall, engines, engine: { sequences: 2, contextSize: 2048, threads: 1 }, grammarLimits: { maxStringLength: 20 } });
     const model = { spec: `local:${tinySmall}`, provider: "local", name: tinySmall, chat, identity: { provider: "local", endpoint: tinySmall, model: "tiny", params: {} } };
     const answers = await Promise.all(AGENTS.map((e) => invokeStructured(model, agentMessages(e), opinion, { runName: e })));
     expect(answers).toHaveLength(5);
@@ -150,18 +161,18 @@ describe("local: provider on a tiny GGUF", () => {
 
   test("temperature 0 is reproducible; with temperature > 0 the seed decides", async () => {
     const messages = [new HumanMessage("Tell me something.")];
-    const greedy = new ChatLocalLlama({ modelPath: tiny, maxTokens: 24 });
+    const greedy = new ChatLocalLlama({ modelPath: tiny, engines, maxTokens: 24 });
     const g1 = await greedy.invoke(messages);
     const g2 = await greedy.invoke(messages);
     expect(g1.text).toBe(g2.text);
-    const sample = (seed: number) => new ChatLocalLlama({ modelPath: tiny, maxTokens: 24, temperature: 1, seed }).invoke(messages);
+    const sample = (seed: number) => new ChatLocalLlama({ modelPath: tiny, engines, maxTokens: 24, temperature: 1, seed }).invoke(messages);
     const [s7a, s7b, s8] = [await sample(7), await sample(7), await sample(8)];
     expect(s7a.text).toBe(s7b.text);
     expect(s7a.text).not.toBe(s8.text);
   });
 
   test("a text answer stops at maxTokens and reports its token usage", async () => {
-    const chat = new ChatLocalLlama({ modelPath: tiny, maxTokens: 16 });
+    const chat = new ChatLocalLlama({ modelPath: tiny, engines, maxTokens: 16 });
     const message = await chat.invoke([new HumanMessage("Reply please.")]);
     expect(message.usage_metadata?.output_tokens).toBeGreaterThan(0);
     expect(message.usage_metadata?.output_tokens).toBeLessThanOrEqual(16);
@@ -169,7 +180,7 @@ describe("local: provider on a tiny GGUF", () => {
   });
   test("a call takes the free sequence that holds its prompt's prefix and evaluates only what follows it", async () => {
     const path = writeTinyGguf(join(dir, "tiny-prefix.gguf"), { seed: 7 }).path;
-    const engine = await localEngine(path, { sequences: 2, contextSize: 2048, threads: 1 });
+    const engine = await engines.engine(path, { sequences: 2, contextSize: 2048, threads: 1 });
     // 600 bytes shared by two prompts: with a byte-level vocabulary and six merges, at least 300 tokens.
     const shared = "Choose exactly one label from this list. ".repeat(15);
     const conversation = "Conversation:\nSpeaker: I finally got the job I wanted!";
@@ -179,9 +190,9 @@ describe("local: provider on a tiny GGUF", () => {
       { type: "user" as const, text: own },
     ];
     const call = async (history: ReturnType<typeof prompt>) => {
-      engine.resetCallStats();
+      const before = engine.stats().evaluatedPromptTokens;
       const r = await engine.generate({ history, temperature: 0, maxTokens: 4 });
-      return { prompt: r.promptTokens, evaluated: engine.stats().evaluatedPromptTokens };
+      return { prompt: r.promptTokens, evaluated: engine.stats().evaluatedPromptTokens - before };
     };
     const first = await call(prompt("You are Anger."));
     expect(first.prompt).toBeGreaterThan(300);

@@ -5,7 +5,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { StorageError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../evaluations/files.js";
-import { ConfigMismatchError, ExperimentStore } from "../../store/experiments.js";
+import { ExperimentStore } from "../../store/experiments.js";
+import { OutRefused } from "../../store/lock.js";
 import { damageMiddle, modeOf } from "../helpers/store.js";
 
 const dirs: string[] = [];
@@ -56,7 +57,7 @@ describe("ExperimentStore", () => {
   it("refuses a different configuration, naming what differs", () => {
     const file = fresh();
     ExperimentStore.open(file, config).close();
-    expect(() => ExperimentStore.open(file, { ...config, labels: "ed18", limit: 50 })).toThrow(ConfigMismatchError);
+    expect(() => ExperimentStore.open(file, { ...config, labels: "ed18", limit: 50 })).toThrow(OutRefused);
     expect(() => ExperimentStore.open(file, { ...config, labels: "ed18" })).toThrow(/labels: stored "ed32", now "ed18".*new --out/);
   });
 

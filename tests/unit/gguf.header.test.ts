@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveModel } from "../../models/factory.js";
-import { checkGgufHeader, GgufHeaderError } from "../../models/local/ggufHeader.js";
+import { LocalModelError } from "../../models/local/errors.js";
+import { checkGgufHeader } from "../../models/local/ggufHeader.js";
 import { buildTinyGguf, ggufEntryBytes, ggufHeaderBytes } from "../../bench/tinyGguf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "insideout-gguf-"));
@@ -32,7 +33,8 @@ function refusal(path: string): { message: string; ms: number } {
   try {
     checkGgufHeader(path);
   } catch (e) {
-    expect(e).toBeInstanceOf(GgufHeaderError);
+    expect(e).toBeInstanceOf(LocalModelError);
+    expect((e as LocalModelError).kind).toBe("header");
     return { message: (e as Error).message, ms: performance.now() - started };
   }
   throw new Error(`${path} passed the header check`);

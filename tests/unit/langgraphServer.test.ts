@@ -4,10 +4,9 @@
  * are results with the local message; everything else is a ServerRunFailure, which leaves the example unfinished.
  */
 import { describe, expect, it } from "@jest/globals";
-import { AccessRefused } from "../../core/access.js";
+import { RunRefused } from "../../core/access.js";
 import { ModelCallFailure, notAResultIn, ServerRunFailure } from "../../core/errors.js";
 import { runError, serverUrl, transportFailure } from "../../core/langgraphServer.js";
-import { InvalidRunOptionError } from "../../state/runOptions.js";
 import { InvalidAnswerError } from "../../models/structured.js";
 import { AllAgentsFailedError } from "../../nodes/aggregate.js";
 import { EmptyDialogueError } from "../../state/state.js";
@@ -37,7 +36,7 @@ describe("runError", () => {
     expect(e.message).toBe(`The model server rejected the API key. (on the LangGraph server at ${URL})`);
   });
 
-  it.each([new InvalidRunOptionError("Invalid run option temperature (7): Too big"), new AccessRefused('labels "x/y" refused')])(
+  it.each([new RunRefused("option", "Invalid run option temperature (7): Too big"), new RunRefused("access", 'labels "x/y" refused')])(
     "a refusal of the run's options stops the eval: %p",
     (thrown) => {
       const e = runError(URL, event(thrown)) as ServerRunFailure;

@@ -1,7 +1,8 @@
 /** JSON Schema (from zod) → node-llama-cpp grammar schema: what is kept, what is bounded, what is enumerated. */
 import { describe, expect, test } from "@jest/globals";
 import { z } from "zod";
-import { toGrammarSchema, UnsupportedSchemaError, type JsonSchema } from "../../models/local/grammarSchema.js";
+import { LocalModelError } from "../../models/local/errors.js";
+import { toGrammarSchema, type JsonSchema } from "../../models/local/grammarSchema.js";
 
 const limits = { maxStringLength: 50, maxArrayItems: 4, maxEnumeratedNumbers: 1001 };
 const grammarOf = (schema: z.ZodType): unknown => toGrammarSchema(z.toJSONSchema(schema) as JsonSchema, limits);
@@ -71,6 +72,8 @@ describe("toGrammarSchema", () => {
       required: ["x"],
     };
     expect(toGrammarSchema(schema, limits)).toEqual({ type: "object", properties: { x: { enum: ["a", "b"] } } });
-    expect(() => toGrammarSchema({ $ref: "#/$defs/missing" }, limits)).toThrow(UnsupportedSchemaError);
+    const missing = () => toGrammarSchema({ $ref: "#/$defs/missing" }, limits);
+    expect(missing).toThrow(LocalModelError);
+    expect(missing).toThrow(/^cannot turn this JSON schema into a grammar: unresolvable \$ref/);
   });
 });

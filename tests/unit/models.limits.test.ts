@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { HumanMessage } from "@langchain/core/messages";
 import { openaiModel } from "../../models/openai.js";
-import { backoffMs, defaultLimits, globalLimiter, resilientFetch, retryAfterMs, Semaphore, setMaxConcurrency } from "../../models/limits.js";
+import { backoffMs, defaultLimits, globalLimiter, resilientFetch, retryAfterMs, Semaphore } from "../../models/limits.js";
 import { startFakeOpenAI, type Answer, type FakeOpenAI } from "../helpers/openaiServer.js";
 
 /** Each request's first `faults.length` arrivals misbehave in turn, then it is answered. */
@@ -144,11 +144,11 @@ describe("the process-wide concurrency limit", () => {
   });
   afterAll(async () => {
     await slow.close();
-    setMaxConcurrency(32);
+    delete process.env.INSIDEOUT_MAX_CONCURRENCY;
   });
 
   it("is never exceeded across many parallel calls from many model instances", async () => {
-    setMaxConcurrency(5);
+    process.env.INSIDEOUT_MAX_CONCURRENCY = "5";
     process.env.OPENAI_BASE_URL = slow.url;
     process.env.OPENAI_API_KEY = "sk-test";
     // Ten distinct models (as ten examples' agents would be), sixty calls at once.
@@ -165,7 +165,7 @@ describe("the process-wide concurrency limit", () => {
   });
 
   it("plain resilientFetch shares the same limiter", async () => {
-    setMaxConcurrency(2);
+    process.env.INSIDEOUT_MAX_CONCURRENCY = "2";
     const f = resilientFetch();
     const other = await startFakeOpenAI(() => "ok", { delayMs: 40 });
     const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] });
@@ -180,7 +180,7 @@ describe("the process-wide concurrency limit", () => {
 
   it("a limiter given to the models is held instead of the process-wide one", async () => {
     // The process-wide limit is 1 and the given one 3: a server seeing exactly 3 at once proves which one held.
-    setMaxConcurrency(1);
+    process.env.INSIDEOUT_MAX_CONCURRENCY = "1";
     const server = await startFakeOpenAI(() => "ok", { delayMs: 40 });
     process.env.OPENAI_BASE_URL = server.url;
     process.env.OPENAI_API_KEY = "sk-test";
@@ -230,22 +230,21 @@ describe("the ChatOpenAI instances", () => {
 describe("retry notices", () => {
   const n = { where: "openai 127.0.0.1:8080", cause: "HTTP 429", waitMs: 2000, attempt: 2, of: 4 };
   it("print one whole line per second per cause, and count the rest into the next one", async () => {
-    const { announceRetry, resetRetryNotices } = await import("../../models/retryNotice.js");
-    resetRetryNotices();
+    const { RetryNotices } = await import("../../models/retryNotice.js");
     delete process.env.INSIDEOUT_RETRY_NOTICES;
     const lines: string[] = [];
-    announceRetry(n, (l) => lines.push(l), 10_000);
-    for (let i = 0; i < 5; i++) announceRetry(n, (l) => lines.push(l), 10_100 + i);
-    announceRetry({ ...n, cause: "HTTP 500" }, (l) => lines.push(l), 10_200);
-    announceRetry(n, (l) => lines.push(l), 11_000);
+    const notices = new RetryNotices((l) => lines.push(l));
+    notices.announce(n, 10_000);
+    for (let i = 0; i < 5; i++) notices.announce(n, 10_100 + i);
+    notices.announce({ ...n, cause: "HTTP 500" }, 10_200);
+    notices.announce(n, 11_000);
     expect(lines).toEqual([
       "insideout: openai 127.0.0.1:8080: HTTP 429, retrying in 2.0 s (attempt 2 of 4)",
       "insideout: openai 127.0.0.1:8080: HTTP 500, retrying in 2.0 s (attempt 2 of 4)",
       "insideout: openai 127.0.0.1:8080: HTTP 429, retrying in 2.0 s (attempt 2 of 4) (+5 more like it)",
     ]);
     process.env.INSIDEOUT_RETRY_NOTICES = "0";
-    announceRetry(n, (l) => lines.push(l), 20_000);
+    notices.announce(n, 20_000);
     expect(lines).toHaveLength(3);
-    resetRetryNotices();
   });
 });

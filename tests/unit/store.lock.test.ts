@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { StorageError } from "../../core/errors.js";
-import { acquireLock, LOCK_FILE, LockedError, type Lock } from "../../store/lock.js";
+import { acquireLock, LOCK_FILE, OutRefused, type Lock } from "../../store/lock.js";
 import { finished, lineFrom, modeOf, moduleUrl, runChild } from "../helpers/store.js";
 
 const dirs: string[] = [];
@@ -74,7 +74,8 @@ describe("acquireLock", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(LockedError);
+    expect(error).toBeInstanceOf(OutRefused);
+    expect((error as OutRefused).kind).toBe("locked");
     expect((error as Error).message).toMatch(lockedMessage(process.pid, dir));
     first.release();
     first.release(); // twice is harmless
@@ -99,7 +100,7 @@ describe("acquireLock", () => {
     const dir = scratch();
     const startedAt = new Date(2026, 11, 1, 23, 40).toISOString(); // local time 2026-12-01 23:40
     writeLock(dir, { pid: deadPid(), hostname: "elsewhere.example", startedAt });
-    expect(() => take(dir)).toThrow(LockedError);
+    expect(() => take(dir)).toThrow(OutRefused);
     expect(() => take(dir)).toThrow(/^Another eval \(pid \d+ on elsewhere\.example, started 2026-12-01 23:40\) is writing to /);
   });
 
@@ -156,7 +157,7 @@ try {
   acquireLock(process.argv[2]);
   console.log("locked");
 } catch (e) {
-  console.log(e.name === "LockedError" ? "refused" : "failed " + e.message);
+  console.log(e.name === "OutRefused" && e.kind === "locked" ? "refused" : "failed " + e.message);
 }
 setTimeout(() => process.exit(0), 1500);
 `;
