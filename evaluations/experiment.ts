@@ -7,6 +7,7 @@ import { acquireLock, type Lock } from "../store/lock.js";
 import { SqliteAnswerCache } from "../store/answerCache.js";
 import { ExperimentStore } from "../store/experiments.js";
 import { ensurePrivateDir } from "../store/paths.js";
+import { guarded } from "../store/storageFailure.js";
 import type { EvalPlan } from "./plan.js";
 import { recordShapeProblem, type PredictionRecord } from "./record.js";
 
@@ -16,13 +17,15 @@ export interface OpenExperiment {
   close(): void;
 }
 
+const OUT_DIR = { name: "The --out folder", whenDamaged: "use another --out", elsewhere: "use another --out" };
+
 export function openExperiment(plan: EvalPlan): OpenExperiment {
   const opened: { close(): void }[] = [];
   const closeAll = () => {
     for (const r of opened.reverse()) r.close();
   };
   try {
-    ensurePrivateDir(plan.outDir);
+    guarded(plan.outDir, OUT_DIR, () => ensurePrivateDir(plan.outDir));
     const lock: Lock = acquireLock(plan.outDir);
     opened.push({ close: () => lock.release() });
     const store = ExperimentStore.open<PredictionRecord>(join(plan.outDir, "experiment.sqlite"), plan.config, { shape: recordShapeProblem });

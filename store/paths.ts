@@ -3,7 +3,6 @@ import { closeSync, constants as fsConstants, existsSync, fchmodSync, fstatSync,
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { StorageError } from "../core/errors.js";
 import { cacheDir } from "../core/settings.js";
 
 /** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
@@ -45,16 +44,7 @@ export function displayPath(file: string): string {
 
 /** Creates `dir` and any missing parents as 0700 (existing folders are left as they are). */
 export function ensurePrivateDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    // mkdir's own words ("EEXIST: file already exists, mkdir …") do not say that a file stands where a folder must.
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new StorageError(`${displayPath(dir)} is not a folder (a file is in its place or its path's): give a folder, e.g. another --out.`, dir, { cause: e });
-    }
-    throw e;
-  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 const { O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_WRONLY } = fsConstants;

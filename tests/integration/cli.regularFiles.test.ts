@@ -44,12 +44,12 @@ describe("a pipe or a device where a file is expected", () => {
     expect(server.requests).toHaveLength(0);
   }, 30_000);
 
-  it("eval --out naming a file: one line, the file untouched", async () => {
+  it("eval --out naming a file: one line naming it and what to do, the file untouched", async () => {
     const file = path.join(dir, "notes.txt");
     writeFileSync(file, "mine\n");
     for (const out of [file, path.join(file, "sub")]) {
       const r = await runCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--limit", "1", "--out", out, "--no-progress"], env());
-      refusedQuickly(r, /notes\.txt(\/sub)? is not a folder/);
+      refusedQuickly(r, /^insideout: Cannot open \S+notes\.txt(\/sub)? \((EEXIST|ENOTDIR)\b.*use another --out\.\n?$/);
     }
     expect(readFileSync(file, "utf8")).toBe("mine\n");
     expect(server.requests).toHaveLength(0);
