@@ -34,8 +34,10 @@ export function serverClient(url: string, o: { concurrency?: number } = {}): Cli
     apiUrl: serverUrl(url),
     // LANGSMITH_API_KEY authenticates against LangSmith deployments; a local dev server ignores it.
     apiKey: setting("LANGSMITH_API_KEY"),
-    // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency).
-    ...(o.concurrency ? { callerOptions: { maxConcurrency: o.concurrency } } : {}),
+    // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency). It retries a
+    // refused connection 4 times with backoff (15-30 s per run, each reconnect of a broken stream too): a server
+    // that is gone is said at once instead, and the eval resumes what it left unfinished.
+    callerOptions: { maxRetries: 0, ...(o.concurrency ? { maxConcurrency: o.concurrency } : {}) },
   });
 }
 
