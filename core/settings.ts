@@ -53,6 +53,10 @@ export const SETTINGS = {
   },
   INSIDEOUT_MAX_RETRIES: { type: "whole", group: "models", min: 0, default: 3, doc: "Retries of a model request after the first attempt." },
   INSIDEOUT_BACKOFF_MS: { type: "whole", group: "models", min: 0, default: 500, doc: "First wait before a retry, in ms; it doubles each retry (±50 % jitter, at most 20 s)." },
+  INSIDEOUT_MAX_WAIT_MS: {
+    type: "whole", group: "models", min: 1, default: 60_000,
+    doc: "The longest wait a model server may ask for before a request (Retry-After, a 429's reset, or one request's share of its rate limits), in ms; a longer one stops the request at once, said.",
+  },
   INSIDEOUT_MAX_ANSWER_BYTES: { type: "whole", group: "models", min: 1, default: 4 * 1024 * 1024, doc: "Bytes of one model answer, after decompression." },
   INSIDEOUT_MAX_CONCURRENCY: {
     type: "whole", group: "models", min: 1, defaultText: "32; in eval max(32, 6 × --concurrency)",

@@ -23,7 +23,9 @@
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
-import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
+import { estimateRequest, formatDuration, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
+
+export { formatDuration } from "./pacing.js";
 import { announceRetry } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -36,7 +38,10 @@ export interface TransportLimits {
   /** First backoff delay; doubles each retry, capped at `maxBackoffMs`, with ±50 % jitter. */
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** A server asking to wait longer than this is not retried: the request gives up at once, saying so. */
+  /**
+   * A server asking to wait longer than this (Retry-After, a reset, or rate limits whose one request's share is
+   * longer) is not waited for: the request gives up at once, saying so.
+   */
   maxRetryAfterMs: number;
   /** All attempts of one request and the waits between them; no retry starts that would end past it. */
   totalMs: number;
@@ -50,7 +55,7 @@ const DEFAULT_TOTAL_MS = 120_000;
 
 /**
  * Defaults, each overridable (docs/settings.md): 60 s per attempt (a structured answer of a few hundred tokens),
- * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer. User settings, read at each model's
+ * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer, waits a server asks for up to 60 s. User settings, read at each model's
  * resolution: a server or a test that sets them later is heard.
  */
 export function defaultLimits(): TransportLimits {
@@ -60,7 +65,7 @@ export function defaultLimits(): TransportLimits {
     maxRetries: setting("INSIDEOUT_MAX_RETRIES"),
     baseBackoffMs: setting("INSIDEOUT_BACKOFF_MS"),
     maxBackoffMs: 20_000,
-    maxRetryAfterMs: 60_000,
+    maxRetryAfterMs: setting("INSIDEOUT_MAX_WAIT_MS"),
     totalMs: setting("INSIDEOUT_TOTAL_TIMEOUT_MS") ?? Math.max(DEFAULT_TOTAL_MS, timeoutMs),
     maxAnswerBytes: setting("INSIDEOUT_MAX_ANSWER_BYTES"),
     maxRedirects: 5,
@@ -164,13 +169,6 @@ export const sleep = (ms: number, signal?: AbortSignal | null) =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-/** "150 ms", "60 s", "2.5 min": a wait or a timeout as a person reads it. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
-}
-
 /** One attempt got no answer within its time. */
 export class TimeoutError extends Error {
   constructor(
@@ -185,10 +183,11 @@ export class TimeoutError extends Error {
 /**
  * What the transport gives up with: `connection` (dropped before an answer every time), `dropped` (closed mid-answer
  * every time), `timeout` (no answer in time every time), `protocol` (a 2xx that is not an OpenAI-compatible answer),
- * `redirect` (to another host, or in a loop), `too-large` (an answer over the byte cap). `detail` says it as a phrase
+ * `redirect` (to another host, or in a loop), `too-large` (an answer over the byte cap), `pacing` (rate limits that ask
+ * a request to wait longer than a server may: models/pacing.ts PacingWaitTooLong). `detail` says it as a phrase
  * that follows "The model server at <host>"; models/failures.ts builds the one line from it.
  */
-export type TransportKind = "connection" | "dropped" | "timeout" | "protocol" | "redirect" | "too-large";
+export type TransportKind = "connection" | "dropped" | "timeout" | "protocol" | "redirect" | "too-large" | "pacing";
 
 export class TransportError extends Error {
   readonly detail: string;
@@ -491,10 +490,10 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
       try {
         ticket = cost ? await pacer!.admit(cost, init?.signal, Date.now, limits.maxRetryAfterMs) : undefined;
       } catch (e) {
-        // Absurd limits (x-ratelimit-* figures, a long hold): the answer a 429 asking that wait would have had.
+        // Rate limits too low for a request to wait its share (x-ratelimit-limit-*, --rpm/--tpm), or a long hold:
+        // said at once, naming what asked for it.
         if (!(e instanceof PacingWaitTooLong)) throw e;
-        const body = JSON.stringify({ error: { message: `its rate-limit headers ask to wait ${formatDuration(e.waitMs)} before the next request` } });
-        return withAttempts(new Response(body, { status: 429, headers: { "content-type": "application/json" } }), Math.max(1, retry), e.waitMs);
+        throw new TransportError("pacing", e.message, { detail: e.message });
       }
       if (started === 0) {
         started = Date.now();
