@@ -106,8 +106,8 @@ export const SETTINGS = {
     doc: "Folder of ed_<split>_moel_format.jsonl that ed:test / ed:valid read.",
   },
   INSIDEOUT_MELD_DIR: { type: "path", group: "files", defaultText: "../shared/data/meld when it exists, else the fetch folder", doc: "Folder of the MELD CSV files that meld:test / meld:dev read." },
-  INSIDEOUT_MAX_DIALOGUE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of a dialogue from arguments, --file or stdin." },
-  INSIDEOUT_MAX_TURNS: { type: "whole", group: "files", min: 1, default: 1000, doc: "Turns in one dialogue." },
+  INSIDEOUT_MAX_DIALOGUE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of a dialogue: from arguments, --file or stdin, in a data file, or a graph run's input (a server's runs; a benchmark question too)." },
+  INSIDEOUT_MAX_TURNS: { type: "whole", group: "files", min: 1, default: 1000, doc: "Turns in one dialogue (the CLI's, a data file's, a graph run's input)." },
   INSIDEOUT_MAX_DATA_LINE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of one line of a --data file." },
   INSIDEOUT_MAX_DATA_BYTES: { type: "whole", group: "files", min: 1, default: 256 << 20, doc: "Bytes of a whole --data file, and of each file data fetch extracts." },
 
