@@ -311,11 +311,39 @@ interface Attempt {
   /** Why the attempt should be retried, in the same words for the same fault; undefined when it stands. */
   retryBecause?: string;
   waitMs?: number;
+  /** What asked for `waitMs`, as the server wrote it: "Retry-After: 86400", "x-ratelimit-reset-requests: 24h". */
+  waitFrom?: string;
   error?: unknown;
   /** A 2xx whose JSON body does not parse. */
   malformed?: boolean;
   /** A redirect's status and where it points. */
   redirect?: { status: number; to: URL };
+}
+
+/** A header as the server wrote it, short and on one line, to be named in a message. */
+function quoted(headers: Headers, name: string, shown = name): string {
+  return `${shown}: ${(headers.get(name) ?? "").replace(/[^\x20-\x7e]/g, "?").slice(0, 40)}`;
+}
+
+/**
+ * The wait a retryable answer asks for, and what asked: `retry-after-ms` or `Retry-After`, else on a 429 the wait its
+ * body names ("Please try again in 0.7s") or the reset header of its exhausted limit.
+ */
+function askedWait(res: Response, text: string | undefined): { ms: number; from: string } | undefined {
+  const h = res.headers;
+  const direct = retryAfterMs(h);
+  if (direct !== undefined) {
+    const ms = h.get("retry-after-ms");
+    return { ms: direct, from: ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms)) ? quoted(h, "retry-after-ms") : quoted(h, "retry-after", "Retry-After") };
+  }
+  if (res.status !== 429) return undefined;
+  const said = waitFromBody(text);
+  if (said !== undefined) return { ms: said, from: "its message" };
+  const rate = rateHeaders(h);
+  const reset = waitFromReset(rate);
+  if (reset === undefined) return undefined;
+  const header = rate.remainingRequests === 0 && rate.resetRequestsMs === reset ? "x-ratelimit-reset-requests" : "x-ratelimit-reset-tokens";
+  return { ms: reset, from: quoted(h, header) };
 }
 
 /** What the request asked for, as far as judging the answer goes. */
@@ -375,9 +403,8 @@ async function attempt(
       return { redirect: { status: res.status, to: new URL(location, urlOf(input)) } };
     }
     if (isRetryableStatus(res.status) && res.headers.get("x-should-retry") !== "false") {
-      // A 429 without Retry-After may name its wait in the body ("Please try again in 0.7s") or its reset headers.
-      const waitMs = retryAfterMs(res.headers) ?? (res.status === 429 ? (waitFromBody(text) ?? waitFromReset(rateHeaders(res.headers))) : undefined);
-      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs };
+      const asked = askedWait(res, text);
+      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs: asked?.ms, waitFrom: asked?.from };
     }
     if (!res.ok) return { response: res };
     const type = res.headers.get("content-type") ?? "";
@@ -425,8 +452,9 @@ export interface TransportOptions extends Partial<TransportLimits> {
 
 /** Header set on the last error answer handed back after retries: how many attempts were made. */
 export const ATTEMPTS_HEADER = "x-insideout-attempts";
-/** Set when the server asked to wait longer than the request had left (ms asked). */
+/** Set when the server asked to wait longer than the request had left (ms asked), and what asked (Attempt's waitFrom). */
 export const WAIT_REFUSED_HEADER = "x-insideout-wait-refused-ms";
+export const WAIT_FROM_HEADER = "x-insideout-wait-from";
 
 /** Redirects that keep the method and body; a 303 turns a request into a GET, which no API call means. */
 const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
@@ -457,10 +485,11 @@ function checkRedirect(from: string, r: { status: number; to: URL }, hops: numbe
 }
 
 /** With an attempt count on it, so that the one-line message can say how many there were. */
-function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): Response {
+function withAttempts(res: Response, attempts: number, waitRefusedMs?: number, waitFrom?: string): Response {
   const headers = new Headers(res.headers);
   headers.set(ATTEMPTS_HEADER, String(attempts));
   if (waitRefusedMs !== undefined) headers.set(WAIT_REFUSED_HEADER, String(Math.round(waitRefusedMs)));
+  if (waitRefusedMs !== undefined && waitFrom !== undefined) headers.set(WAIT_FROM_HEADER, waitFrom);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
@@ -526,7 +555,7 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         const inAll = attempts > 1 ? ` (${formatDuration(Date.now() - started)} in all)` : "";
         // No cause: the parser's message quotes the body, which the OpenAI client would search for "timed out".
         if (a.malformed) throw new TransportError("protocol", `The model server answered with malformed JSON ${tries}.`);
-        if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
+        if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined, a.waitFrom);
         const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof DroppedMidBody ? "dropped" : "connection";
         const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
         // A timeout goes without its cause: the OpenAI client would see "TimeoutError" in it and throw its own

@@ -37,7 +37,7 @@ describe("waits longer than a server may ask for", () => {
     const r = await spawnCli(args(out), env(s.url)).done;
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(20_000);
-    expect(r.stderr).toMatch(/asked to wait 1440\.0 min, longer than a request may wait \(INSIDEOUT_MAX_WAIT_MS\)/);
+    expect(r.stderr).toMatch(/asked to wait 1440\.0 min \(Retry-After: 86400\), longer than a request may wait \(INSIDEOUT_MAX_WAIT_MS\)/);
     expect(existsSync(path.join(out, "metrics.json"))).toBe(false);
   }, 60_000);
 
