@@ -49,9 +49,10 @@ interface Buckets {
   outstanding: Map<number, number>;
 }
 
-/** A limit in force, and who set it: the server's header or our flag. */
+/** A limit in force, and who set it: the server's header or our flag, as a label and as a phrase after the server. */
 interface Source {
   limit: number;
+  label: string;
   named: string;
 }
 
@@ -110,6 +111,7 @@ export class Pacer {
   /** The limits set by --rpm/--tpm (0: none). */
   private limits = { rpm: 0, tpm: 0 };
   private waitingNow = 0;
+  private waitingOn = "";
   /** The longest wait a request may be asked for, as the last admit was told (Infinity: any). */
   private maxWaitMs = Infinity;
 
@@ -121,6 +123,11 @@ export class Pacer {
   /** Requests now waiting for the rate limit. */
   waiting(): number {
     return this.waitingNow;
+  }
+
+  /** What the latest wait was for: "x-ratelimit-limit-requests: 60", "--tpm 30000", "a 429's wait". */
+  waitingFor(): string {
+    return this.waitingOn;
   }
 
   private bucketsOf(key: string): Buckets {
@@ -170,17 +177,20 @@ export class Pacer {
     let wait = Math.max(0, b.holdUntil - t);
     // Only what the server imposes (a hold) is checked against maxWaitMs: our own pacing's queue may be long.
     const held = wait;
+    let why = "a 429's wait";
     const full = (Number.isFinite(rpm) && b.reqLevel >= rpm) || (Number.isFinite(tpm) && b.tokLevel >= tpm);
     // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
     // and answers arriving out of order do not make it arrive just before it fits.
     if (Number.isFinite(rpm)) {
       b.reqLevel -= 1;
-      wait = Math.max(wait, ((1 - b.reqLevel) * MINUTE_MS) / rpm);
+      const w = ((1 - b.reqLevel) * MINUTE_MS) / rpm;
+      if (w > wait) [wait, why] = [w, this.source(b.rpm, this.limits.rpm, "x-ratelimit-limit-requests", "--rpm")!.label];
     }
     if (Number.isFinite(tpm)) {
       // A request larger than the bucket could never fit: it waits for a full bucket (the server may refuse it).
       b.tokLevel -= Math.min(cost.tokens, tpm * 0.995);
-      wait = Math.max(wait, ((tpm * 0.005 - b.tokLevel) * MINUTE_MS) / tpm);
+      const w = ((tpm * 0.005 - b.tokLevel) * MINUTE_MS) / tpm;
+      if (w > wait) [wait, why] = [w, this.source(b.tpm, this.limits.tpm, "x-ratelimit-limit-tokens", "--tpm")!.label];
     }
     b.reqSent += 1;
     b.tokSent += cost.tokens;
@@ -194,6 +204,7 @@ export class Pacer {
     }
     if (wait > 0) {
       this.waitingNow++;
+      this.waitingOn = why;
       try {
         // Timers may fire up to a millisecond early.
         await sleepFor(Math.ceil(wait) + 1, undefined, signal ? { signal } : {});
@@ -232,8 +243,8 @@ export class Pacer {
 
   /** The limit in force (the lower one) and who set it; undefined when neither is known. */
   private source(learned: number, set: number, header: string, flag: string): Source | undefined {
-    if (learned > 0 && (set === 0 || learned <= set)) return { limit: learned, named: `sends ${header}: ${learned}` };
-    if (set > 0) return { limit: set, named: `is paced by ${flag} ${set}` };
+    if (learned > 0 && (set === 0 || learned <= set)) return { limit: learned, label: `${header}: ${learned}`, named: `sends ${header}: ${learned}` };
+    if (set > 0) return { limit: set, label: `${flag} ${set}`, named: `is paced by ${flag} ${set}` };
     return undefined;
   }
 
@@ -326,10 +337,13 @@ export function setRateLimits(l: RateLimits): void {
   globalPacer().setLimits(l);
 }
 
-/** "waiting on the rate limit (3 requests)" while requests wait, else undefined: for the progress bar. */
+/**
+ * "waiting on the rate limit (3 requests; x-ratelimit-limit-requests: 60)" while requests wait, else undefined: for
+ * the progress bar, naming the limit the latest wait was for.
+ */
 export function pacingStatus(pacer: Pacer = globalPacer()): string | undefined {
   const n = pacer.waiting();
-  return n > 0 ? `waiting on the rate limit (${n} request${n === 1 ? "" : "s"})` : undefined;
+  return n > 0 ? `waiting on the rate limit (${n} request${n === 1 ? "" : "s"}; ${pacer.waitingFor()})` : undefined;
 }
 
 const PACED_PATH = /\/(chat\/completions|completions|responses|embeddings)\/?(\?|$)/;

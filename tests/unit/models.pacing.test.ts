@@ -140,7 +140,7 @@ describe("the shared buckets", () => {
     // 10 a second: the next two wait about 0.1 and 0.2 s.
     const a = pacer.admit(cost);
     const b = pacer.admit(cost);
-    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (2 requests)");
+    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (2 requests; --rpm 600)");
     expect(await timed(a)).toBeGreaterThanOrEqual(60);
     expect(await timed(b)).toBeGreaterThanOrEqual(60);
     expect(pacingStatus(pacer)).toBeUndefined();
@@ -240,7 +240,7 @@ describe("limits too low to wait for", () => {
     await pacer.admit(cost, undefined, Date.now, MAX);
     const controller = new AbortController();
     const waiting = pacer.admit(cost, controller.signal, Date.now, MAX);
-    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (1 request)");
+    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (1 request; x-ratelimit-limit-requests: 2)");
     controller.abort(new Error("stopped"));
     await expect(waiting).rejects.toThrow("stopped");
   });
