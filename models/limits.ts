@@ -24,9 +24,9 @@ import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerTooLarge, cappedStream, DroppedMidBody, readCapped } from "./answerBody.js";
 import { estimateRequest, formatDuration, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
+import { announceRetry } from "./retryNotice.js";
 
 export { formatDuration } from "./pacing.js";
-import { announceRetry } from "./retryNotice.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -55,8 +55,8 @@ const DEFAULT_TOTAL_MS = 120_000;
 
 /**
  * Defaults, each overridable (docs/settings.md): 60 s per attempt (a structured answer of a few hundred tokens),
- * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer, waits a server asks for up to 60 s. User settings, read at each model's
- * resolution: a server or a test that sets them later is heard.
+ * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer, waits a server asks for up to 60 s.
+ * User settings, read at each model's resolution: a server or a test that sets them later is heard.
  */
 export function defaultLimits(): TransportLimits {
   const timeoutMs = setting("INSIDEOUT_TIMEOUT_MS");

@@ -54,6 +54,7 @@ interface Source {
   limit: number;
   label: string;
   named: string;
+  fromServer: boolean;
 }
 
 /** What a request took from the buckets; handed back with the answer's headers. */
@@ -243,8 +244,8 @@ export class Pacer {
 
   /** The limit in force (the lower one) and who set it; undefined when neither is known. */
   private source(learned: number, set: number, header: string, flag: string): Source | undefined {
-    if (learned > 0 && (set === 0 || learned <= set)) return { limit: learned, label: `${header}: ${learned}`, named: `sends ${header}: ${learned}` };
-    if (set > 0) return { limit: set, label: `${flag} ${set}`, named: `is paced by ${flag} ${set}` };
+    if (learned > 0 && (set === 0 || learned <= set)) return { limit: learned, label: `${header}: ${learned}`, named: `sends ${header}: ${learned}`, fromServer: true };
+    if (set > 0) return { limit: set, label: `${flag} ${set}`, named: `is paced by ${flag} ${set}`, fromServer: false };
     return undefined;
   }
 
@@ -316,7 +317,7 @@ export class Pacer {
 
 /** What to do about a limit too low to wait for: a server's figure may be wrong; a flag's is ours to raise. */
 function advice(s: Source, flag: string): string {
-  return s.named.startsWith("sends")
+  return s.fromServer
     ? `if the account allows more, give its limit with ${flag}; to wait anyway, raise INSIDEOUT_MAX_WAIT_MS`
     : `raise ${flag}, or INSIDEOUT_MAX_WAIT_MS to wait that long`;
 }
