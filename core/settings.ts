@@ -115,6 +115,10 @@ export const SETTINGS = {
   INSIDEOUT_LABELS_DIR: { type: "path", group: "server", defaultText: "none: built-in label sets only", doc: "Folder of label-set files a server's runs may name (by file name)." },
   INSIDEOUT_MODELS_DIR: { type: "path", group: "server", defaultText: "none: local:default only", doc: "Folder of GGUF models a server's runs may name (by file name)." },
   INSIDEOUT_ALLOW_HF_MODELS: { type: "boolean", group: "server", default: false, doc: "Let a server's runs download local:hf:… models." },
+  INSIDEOUT_MAX_SERVER_STREAM_BYTES: {
+    type: "whole", group: "server", min: 1, default: 64 << 20,
+    doc: "Bytes of one run's stream from a LangGraph server (eval --server, recognize --server); a longer one fails the run.",
+  },
   PORT: { type: "whole", group: "server", min: 1, default: 2024, doc: "Port of npm run dev (read by scripts/dev.mjs, which runs before anything is built)." },
   HOST: { type: "text", group: "server", default: "127.0.0.1", doc: "Address npm run dev listens on (read by scripts/dev.mjs)." },
 

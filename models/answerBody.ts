@@ -5,6 +5,8 @@
  * past the cap.
  */
 
+import { cappedStream as capped } from "../core/cappedStream.js";
+
 /** An answer longer than the cap; nothing of it was parsed. */
 export class AnswerTooLarge extends Error {
   constructor(readonly capBytes: number) {
@@ -77,17 +79,5 @@ export async function readCapped(res: Response, cap: number): Promise<string> {
  * went through (the caller cancels the request there).
  */
 export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, tooLarge: (e: AnswerTooLarge) => Error): ReadableStream<Uint8Array> {
-  let total = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.byteLength;
-        if (total > cap) {
-          controller.error(tooLarge(new AnswerTooLarge(cap)));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  return capped(body, cap, () => tooLarge(new AnswerTooLarge(cap)));
 }
