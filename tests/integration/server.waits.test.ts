@@ -41,8 +41,27 @@ describe("server runs end", () => {
     const error = await runOnServer(serverClient(url), url, run).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect((error as ServerRunFailure).kind).toBe("unreachable");
-    expect(ms).toBeLessThan(10_000);
+    // Not retried with backoff (the SDK's 4 retries took 15-30 s).
+    expect(ms).toBeLessThan(2000);
   }, 30_000);
+
+  it("a stream that ends without a final state, or breaks off mid-run: one line at once", async () => {
+    for (const [answer, message] of [
+      ["end", "ended the run without a result."],
+      ["drop", ""],
+    ] as const) {
+      const s = await startFakeLangGraph(() => answer);
+      try {
+        const t0 = performance.now();
+        const error = await runOnServer(serverClient(s.url), s.url, run).catch((e: unknown) => e);
+        expect(performance.now() - t0).toBeLessThan(2000);
+        expect(error).toBeInstanceOf(ServerRunFailure);
+        expect((error as Error).message).toBe(answer === "end" ? `The LangGraph server at ${s.url} ${message}` : `Cannot reach the LangGraph server at ${s.url}: start it with \`npm run dev\` or check --server.`);
+      } finally {
+        await s.close();
+      }
+    }
+  });
 
   it("a final state larger than INSIDEOUT_MAX_SERVER_STREAM_BYTES: the run fails there, in one line", async () => {
     // 300 KB of state where 100 KB are allowed (the default is 64 MiB; a smaller cap keeps the test small).
