@@ -22,3 +22,17 @@ export interface DialogueLimits {
 export function dialogueLimits(): DialogueLimits {
   return { bytes: setting("INSIDEOUT_MAX_DIALOGUE_BYTES"), turns: setting("INSIDEOUT_MAX_TURNS") };
 }
+
+/**
+ * Why a dialogue of these turns is beyond `limits`, as a phrase after "The dialogue" (its turn count, or its bytes: each
+ * turn's UTF-8 and a newline, as the CLI counts them), or undefined when it is within them. Stops counting once over.
+ */
+export function dialogueOverLimits(turns: readonly string[], limits: DialogueLimits = dialogueLimits()): string | undefined {
+  if (turns.length > limits.turns) return `has ${turns.length} turns, more than ${limits.turns}, the most a dialogue may have (INSIDEOUT_MAX_TURNS)`;
+  let bytes = 0;
+  for (const t of turns) {
+    bytes += Buffer.byteLength(t, "utf8") + 1;
+    if (bytes > limits.bytes) return `is longer than ${formatBytes(limits.bytes)}, the most a dialogue may hold (INSIDEOUT_MAX_DIALOGUE_BYTES)`;
+  }
+  return undefined;
+}

@@ -9,7 +9,9 @@
  * running. Streamed, because the dev server cancels on disconnect only for streamed runs (not for `runs.wait`).
  */
 import { Client, type StreamMode } from "@langchain/langgraph-sdk";
+import { cappedStream } from "./cappedStream.js";
 import { ServerRunFailure } from "./errors.js";
+import { formatBytes } from "./inputLimits.js";
 import { setting } from "./settings.js";
 import { checkedFinalState, type ExpectedAnswer } from "./serverAnswer.js";
 
@@ -29,13 +31,30 @@ export function serverUrl(url: string): string {
   return parsed.href.replace(/\/$/, "");
 }
 
+/**
+ * fetch with every answer's body cut off past INSIDEOUT_MAX_SERVER_STREAM_BYTES: a server that streams a state of
+ * gigabytes fails the run instead of filling this process's memory (the SDK reads each event whole).
+ */
+function cappedFetch(url: string): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    const cap = setting("INSIDEOUT_MAX_SERVER_STREAM_BYTES");
+    const tooLarge = () =>
+      new ServerRunFailure("server", `The LangGraph server at ${url} sent more than ${formatBytes(cap)} for one run: check the server, or raise INSIDEOUT_MAX_SERVER_STREAM_BYTES.`);
+    return new Response(cappedStream(res.body, cap, tooLarge), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
 export function serverClient(url: string, o: { concurrency?: number } = {}): Client {
   return new Client({
     apiUrl: serverUrl(url),
     // LANGSMITH_API_KEY authenticates against LangSmith deployments; a local dev server ignores it.
     apiKey: setting("LANGSMITH_API_KEY"),
-    // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency).
-    ...(o.concurrency ? { callerOptions: { maxConcurrency: o.concurrency } } : {}),
+    // The SDK admits 4 requests at once by default; the caller bounds its own (an eval's --concurrency). It retries a
+    // refused connection 4 times with backoff (15-30 s per run, each reconnect of a broken stream too): a server
+    // that is gone is said at once instead, and the eval resumes what it left unfinished.
+    callerOptions: { maxRetries: 0, fetch: cappedFetch(serverUrl(url)), ...(o.concurrency ? { maxConcurrency: o.concurrency } : {}) },
   });
 }
 
@@ -168,6 +187,8 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
   } catch (e) {
     if (run.signal?.aborted) throw e;
     if (gaveUp) throw gaveUp;
+    // The stream cut off past its byte cap (cappedFetch): said as it is.
+    if (e instanceof ServerRunFailure) throw e;
     throw transportFailure(url, e);
   } finally {
     clearTimeout(stall);

@@ -53,6 +53,10 @@ export const SETTINGS = {
   },
   INSIDEOUT_MAX_RETRIES: { type: "whole", group: "models", min: 0, default: 3, doc: "Retries of a model request after the first attempt." },
   INSIDEOUT_BACKOFF_MS: { type: "whole", group: "models", min: 0, default: 500, doc: "First wait before a retry, in ms; it doubles each retry (±50 % jitter, at most 20 s)." },
+  INSIDEOUT_MAX_WAIT_MS: {
+    type: "whole", group: "models", min: 1, default: 60_000,
+    doc: "The longest wait a model server may ask for before a request (Retry-After, a 429's reset, or one request's share of its rate limits), in ms; a longer one stops the request at once, said.",
+  },
   INSIDEOUT_MAX_ANSWER_BYTES: { type: "whole", group: "models", min: 1, default: 4 * 1024 * 1024, doc: "Bytes of one model answer, after decompression." },
   INSIDEOUT_MAX_CONCURRENCY: {
     type: "whole", group: "models", min: 1, defaultText: "32; in eval max(32, 6 × --concurrency)",
@@ -106,8 +110,8 @@ export const SETTINGS = {
     doc: "Folder of ed_<split>_moel_format.jsonl that ed:test / ed:valid read.",
   },
   INSIDEOUT_MELD_DIR: { type: "path", group: "files", defaultText: "../shared/data/meld when it exists, else the fetch folder", doc: "Folder of the MELD CSV files that meld:test / meld:dev read." },
-  INSIDEOUT_MAX_DIALOGUE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of a dialogue from arguments, --file or stdin." },
-  INSIDEOUT_MAX_TURNS: { type: "whole", group: "files", min: 1, default: 1000, doc: "Turns in one dialogue." },
+  INSIDEOUT_MAX_DIALOGUE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of a dialogue: from arguments, --file or stdin, in a data file, or a graph run's input (a server's runs; a benchmark question too)." },
+  INSIDEOUT_MAX_TURNS: { type: "whole", group: "files", min: 1, default: 1000, doc: "Turns in one dialogue (the CLI's, a data file's, a graph run's input)." },
   INSIDEOUT_MAX_DATA_LINE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of one line of a --data file." },
   INSIDEOUT_MAX_DATA_BYTES: { type: "whole", group: "files", min: 1, default: 256 << 20, doc: "Bytes of a whole --data file, and of each file data fetch extracts." },
   INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
@@ -122,6 +126,10 @@ export const SETTINGS = {
   INSIDEOUT_LABELS_DIR: { type: "path", group: "server", defaultText: "none: built-in label sets only", doc: "Folder of label-set files a server's runs may name (by file name)." },
   INSIDEOUT_MODELS_DIR: { type: "path", group: "server", defaultText: "none: local:default only", doc: "Folder of GGUF models a server's runs may name (by file name)." },
   INSIDEOUT_ALLOW_HF_MODELS: { type: "boolean", group: "server", default: false, doc: "Let a server's runs download local:hf:… models." },
+  INSIDEOUT_MAX_SERVER_STREAM_BYTES: {
+    type: "whole", group: "server", min: 1, default: 64 << 20,
+    doc: "Bytes of one run's stream from a LangGraph server (eval --server, recognize --server); a longer one fails the run.",
+  },
   PORT: { type: "whole", group: "server", min: 1, default: 2024, doc: "Port of npm run dev (read by scripts/dev.mjs, which runs before anything is built)." },
   HOST: { type: "text", group: "server", default: "127.0.0.1", doc: "Address npm run dev listens on (read by scripts/dev.mjs)." },
 

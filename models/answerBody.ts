@@ -4,6 +4,7 @@
  * to gigabytes is stopped after `cap` bytes, not buffered whole: the stream is read chunk by chunk and cancelled
  * past the cap.
  */
+import { cappedStream as capped } from "../core/cappedStream.js";
 
 /**
  * `too-large`: an answer longer than the cap, nothing of it parsed; `dropped`: the body broke off after the headers
@@ -78,17 +79,5 @@ export async function readCapped(res: Response, cap: number): Promise<string> {
  * went through (the caller cancels the request there).
  */
 export function cappedStream(body: ReadableStream<Uint8Array>, cap: number, tooLarge: (e: AnswerBodyError) => Error): ReadableStream<Uint8Array> {
-  let total = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.byteLength;
-        if (total > cap) {
-          controller.error(tooLarge(overCap(cap)));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  return capped(body, cap, () => tooLarge(overCap(cap)));
 }

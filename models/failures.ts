@@ -7,7 +7,7 @@
 import { OpenAIClient } from "@langchain/openai";
 import { ModelCallFailure, type CallFailureKind } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
-import { ATTEMPTS_HEADER, formatDuration, retryAfterMs, TransportError, unreachableReason, WAIT_REFUSED_HEADER, type TransportKind } from "./limits.js";
+import { ATTEMPTS_HEADER, formatDuration, retryAfterMs, TransportError, unreachableReason, WAIT_FROM_HEADER, WAIT_REFUSED_HEADER, type TransportKind } from "./limits.js";
 import type { ProviderVariables } from "./types.js";
 
 /** Set on errors whose kind their maker already knows (models/ollama.ts). */
@@ -70,6 +70,7 @@ const TRANSPORT_KINDS: Record<TransportKind, CallFailureKind> = {
   protocol: "protocol",
   redirect: "protocol",
   "too-large": "protocol",
+  pacing: "rate-limit",
 };
 
 interface Found {
@@ -97,7 +98,8 @@ function headerOf(e: object, name: string): string | undefined {
 /** When the server says to come back: Retry-After, else OpenAI's x-ratelimit-reset-* ("1s", "6m0s"). */
 function resetHint(e: object): string | undefined {
   const refused = Number(headerOf(e, WAIT_REFUSED_HEADER));
-  if (Number.isFinite(refused) && refused > 0) return `it asked to wait ${formatDuration(refused)}, longer than a request may take`;
+  const from = headerOf(e, WAIT_FROM_HEADER);
+  if (Number.isFinite(refused) && refused > 0) return `it asked to wait ${formatDuration(refused)}${from ? ` (${from})` : ""}, longer than a request may wait (INSIDEOUT_MAX_WAIT_MS)`;
   const get = (name: string) => headerOf(e, name) ?? null;
   const wait = retryAfterMs({ get });
   if (wait !== undefined) return `it asks to wait ${formatDuration(wait)}`;
@@ -151,6 +153,8 @@ function transportMessage(at: string, e: TransportError): string {
       return `${at} ${e.detail}: set OPENAI_BASE_URL to the address that answers, if you trust it.`;
     case "too-large":
       return `${at} ${e.detail}: check the server, or raise INSIDEOUT_MAX_ANSWER_BYTES.`;
+    case "pacing":
+      return `${at} ${e.detail}.`;
     case "protocol":
       return `${at} did not answer as an OpenAI-compatible server (${e.message.replace(/^The model server's answer is not a chat completion: /, "").replace(/\.$/, "")}): ${API_ROOT}.`;
   }

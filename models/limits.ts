@@ -23,8 +23,10 @@
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerBodyError, cappedStream, readCapped } from "./answerBody.js";
-import { estimateRequest, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
+import { estimateRequest, formatDuration, globalPacer, PacingWaitTooLong, rateHeaders, waitFromBody, waitFromReset, type Pacer } from "./pacing.js";
 import { retryNotices, type RetryNotices } from "./retryNotice.js";
+
+export { formatDuration } from "./pacing.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -36,7 +38,10 @@ export interface TransportLimits {
   /** First backoff delay; doubles each retry, capped at `maxBackoffMs`, with ±50 % jitter. */
   baseBackoffMs: number;
   maxBackoffMs: number;
-  /** A server asking to wait longer than this is not retried: the request gives up at once, saying so. */
+  /**
+   * A server asking to wait longer than this (Retry-After, a reset, or rate limits whose one request's share is
+   * longer) is not waited for: the request gives up at once, saying so.
+   */
   maxRetryAfterMs: number;
   /** All attempts of one request and the waits between them; no retry starts that would end past it. */
   totalMs: number;
@@ -50,8 +55,8 @@ const DEFAULT_TOTAL_MS = 120_000;
 
 /**
  * Defaults, each overridable (docs/settings.md): 60 s per attempt (a structured answer of a few hundred tokens),
- * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer. User settings, read at each model's
- * resolution: a server or a test that sets them later is heard.
+ * 3 retries, 2 minutes in all (at least one whole attempt), 4 MB per answer, waits a server asks for up to 60 s.
+ * User settings, read at each model's resolution: a server or a test that sets them later is heard.
  */
 export function defaultLimits(): TransportLimits {
   const timeoutMs = setting("INSIDEOUT_TIMEOUT_MS");
@@ -60,7 +65,7 @@ export function defaultLimits(): TransportLimits {
     maxRetries: setting("INSIDEOUT_MAX_RETRIES"),
     baseBackoffMs: setting("INSIDEOUT_BACKOFF_MS"),
     maxBackoffMs: 20_000,
-    maxRetryAfterMs: 60_000,
+    maxRetryAfterMs: setting("INSIDEOUT_MAX_WAIT_MS"),
     totalMs: setting("INSIDEOUT_TOTAL_TIMEOUT_MS") ?? Math.max(DEFAULT_TOTAL_MS, timeoutMs),
     maxAnswerBytes: setting("INSIDEOUT_MAX_ANSWER_BYTES"),
     maxRedirects: 5,
@@ -163,13 +168,6 @@ export const sleep = (ms: number, signal?: AbortSignal | null) =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-/** "150 ms", "60 s", "2.5 min": a wait or a timeout as a person reads it. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
-}
-
 /** One attempt got no answer within its time. */
 export class TimeoutError extends Error {
   constructor(
@@ -184,10 +182,11 @@ export class TimeoutError extends Error {
 /**
  * What the transport gives up with: `connection` (dropped before an answer every time), `dropped` (closed mid-answer
  * every time), `timeout` (no answer in time every time), `protocol` (a 2xx that is not an OpenAI-compatible answer),
- * `redirect` (to another host, or in a loop), `too-large` (an answer over the byte cap). `detail` says it as a phrase
+ * `redirect` (to another host, or in a loop), `too-large` (an answer over the byte cap), `pacing` (rate limits that ask
+ * a request to wait longer than a server may: models/pacing.ts PacingWaitTooLong). `detail` says it as a phrase
  * that follows "The model server at <host>"; models/failures.ts builds the one line from it.
  */
-export type TransportKind = "connection" | "dropped" | "timeout" | "protocol" | "redirect" | "too-large";
+export type TransportKind = "connection" | "dropped" | "timeout" | "protocol" | "redirect" | "too-large" | "pacing";
 
 export class TransportError extends Error {
   readonly detail: string;
@@ -311,11 +310,39 @@ interface Attempt {
   /** Why the attempt should be retried, in the same words for the same fault; undefined when it stands. */
   retryBecause?: string;
   waitMs?: number;
+  /** What asked for `waitMs`, as the server wrote it: "Retry-After: 86400", "x-ratelimit-reset-requests: 24h". */
+  waitFrom?: string;
   error?: unknown;
   /** A 2xx whose JSON body does not parse. */
   malformed?: boolean;
   /** A redirect's status and where it points. */
   redirect?: { status: number; to: URL };
+}
+
+/** A header as the server wrote it, short and on one line, to be named in a message. */
+function quoted(headers: Headers, name: string, shown = name): string {
+  return `${shown}: ${(headers.get(name) ?? "").replace(/[^\x20-\x7e]/g, "?").slice(0, 40)}`;
+}
+
+/**
+ * The wait a retryable answer asks for, and what asked: `retry-after-ms` or `Retry-After`, else on a 429 the wait its
+ * body names ("Please try again in 0.7s") or the reset header of its exhausted limit.
+ */
+function askedWait(res: Response, text: string | undefined): { ms: number; from: string } | undefined {
+  const h = res.headers;
+  const direct = retryAfterMs(h);
+  if (direct !== undefined) {
+    const ms = h.get("retry-after-ms");
+    return { ms: direct, from: ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms)) ? quoted(h, "retry-after-ms") : quoted(h, "retry-after", "Retry-After") };
+  }
+  if (res.status !== 429) return undefined;
+  const said = waitFromBody(text);
+  if (said !== undefined) return { ms: said, from: "its message" };
+  const rate = rateHeaders(h);
+  const reset = waitFromReset(rate);
+  if (reset === undefined) return undefined;
+  const header = rate.remainingRequests === 0 && rate.resetRequestsMs === reset ? "x-ratelimit-reset-requests" : "x-ratelimit-reset-tokens";
+  return { ms: reset, from: quoted(h, header) };
 }
 
 /** What the request asked for, as far as judging the answer goes. */
@@ -377,9 +404,8 @@ async function attempt(
       return { redirect: { status: res.status, to: new URL(location, urlOf(input)) } };
     }
     if (isRetryableStatus(res.status) && res.headers.get("x-should-retry") !== "false") {
-      // A 429 without Retry-After may name its wait in the body ("Please try again in 0.7s") or its reset headers.
-      const waitMs = retryAfterMs(res.headers) ?? (res.status === 429 ? (waitFromBody(text) ?? waitFromReset(rateHeaders(res.headers))) : undefined);
-      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs };
+      const asked = askedWait(res, text);
+      return { response: res, retryBecause: `HTTP ${res.status}`, waitMs: asked?.ms, waitFrom: asked?.from };
     }
     if (!res.ok) return { response: res };
     const type = res.headers.get("content-type") ?? "";
@@ -428,8 +454,9 @@ export interface TransportOptions extends Partial<TransportLimits> {
 
 /** Header set on the last error answer handed back after retries: how many attempts were made. */
 export const ATTEMPTS_HEADER = "x-insideout-attempts";
-/** Set when the server asked to wait longer than the request had left (ms asked). */
+/** Set when the server asked to wait longer than the request had left (ms asked), and what asked (Attempt's waitFrom). */
 export const WAIT_REFUSED_HEADER = "x-insideout-wait-refused-ms";
+export const WAIT_FROM_HEADER = "x-insideout-wait-from";
 
 /** Redirects that keep the method and body; a 303 turns a request into a GET, which no API call means. */
 const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
@@ -460,10 +487,11 @@ function checkRedirect(from: string, r: { status: number; to: URL }, hops: numbe
 }
 
 /** With an attempt count on it, so that the one-line message can say how many there were. */
-function withAttempts(res: Response, attempts: number, waitRefusedMs?: number): Response {
+function withAttempts(res: Response, attempts: number, waitRefusedMs?: number, waitFrom?: string): Response {
   const headers = new Headers(res.headers);
   headers.set(ATTEMPTS_HEADER, String(attempts));
   if (waitRefusedMs !== undefined) headers.set(WAIT_REFUSED_HEADER, String(Math.round(waitRefusedMs)));
+  if (waitRefusedMs !== undefined && waitFrom !== undefined) headers.set(WAIT_FROM_HEADER, waitFrom);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
@@ -493,10 +521,10 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
       try {
         ticket = cost ? await pacer!.admit(cost, init?.signal, Date.now, limits.maxRetryAfterMs) : undefined;
       } catch (e) {
-        // Absurd limits (x-ratelimit-* figures, a long hold): the answer a 429 asking that wait would have had.
+        // Rate limits too low for a request to wait its share (x-ratelimit-limit-*, --rpm/--tpm), or a long hold:
+        // said at once, naming what asked for it.
         if (!(e instanceof PacingWaitTooLong)) throw e;
-        const body = JSON.stringify({ error: { message: `its rate-limit headers ask to wait ${formatDuration(e.waitMs)} before the next request` } });
-        return withAttempts(new Response(body, { status: 429, headers: { "content-type": "application/json" } }), Math.max(1, retry), e.waitMs);
+        throw new TransportError("pacing", e.message, { detail: e.message });
       }
       if (started === 0) {
         started = Date.now();
@@ -529,8 +557,8 @@ export function resilientFetch(options: TransportOptions = {}, fetchImpl?: Fetch
         const inAll = attempts > 1 ? ` (${formatDuration(Date.now() - started)} in all)` : "";
         // No cause: the parser's message quotes the body, which the OpenAI client would search for "timed out".
         if (a.malformed) throw new TransportError("protocol", `The model server answered with malformed JSON ${tries}.`);
-        if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined);
-        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof AnswerBodyError ? "dropped" : "connection";
+        if (a.response) return withAttempts(a.response, attempts, outOfTime && a.waitMs !== undefined ? a.waitMs : undefined, a.waitFrom);
+        const kind = a.error instanceof TimeoutError ? "timeout" : a.error instanceof AnswerBodyError && a.error.kind === "dropped" ? "dropped" : "connection";
         const what = kind === "connection" ? "closed the connection before answering" : kind === "dropped" ? "closed the connection before the answer ended" : a.retryBecause;
         // A timeout goes without its cause: the OpenAI client would see "TimeoutError" in it and throw its own
         // causeless timeout error instead of passing ours on.

@@ -49,6 +49,14 @@ interface Buckets {
   outstanding: Map<number, number>;
 }
 
+/** A limit in force, and who set it: the server's header or our flag, as a label and as a phrase after the server. */
+interface Source {
+  limit: number;
+  label: string;
+  named: string;
+  fromServer: boolean;
+}
+
 /** What a request took from the buckets; handed back with the answer's headers. */
 export interface Ticket {
   buckets: Buckets;
@@ -82,19 +90,31 @@ const MINUTE_MS = 60_000;
  */
 export const PACING_ALLOWANCE_MS = 15 * MINUTE_MS;
 
-/** The wait the rate limits ask for before a request is longer than allowed (admit's `maxWaitMs`). */
+/**
+ * The wait the rate limits ask for before a request is longer than allowed (admit's `maxWaitMs`). The message is a
+ * phrase that follows "The model server at <host>", naming what asked for the wait and what to do.
+ */
 export class PacingWaitTooLong extends Error {
-  constructor(readonly waitMs: number) {
-    super(`the server's rate limits ask to wait ${Math.round(waitMs)} ms before this request`);
+  constructor(
+    readonly waitMs: number,
+    message: string,
+  ) {
+    super(message);
     this.name = "PacingWaitTooLong";
   }
 }
+
+/** What a request's wait may not exceed, said the same way in every refusal. */
+const allowed = (maxWaitMs: number) => `longer than a request may wait (INSIDEOUT_MAX_WAIT_MS, ${formatDuration(maxWaitMs)})`;
 
 export class Pacer {
   private readonly byKey = new Map<string, Buckets>();
   /** The limits set by --rpm/--tpm (0: none). */
   private limits = { rpm: 0, tpm: 0 };
   private waitingNow = 0;
+  private waitingOn = "";
+  /** The longest wait a request may be asked for, as the last admit was told (Infinity: any). */
+  private maxWaitMs = Infinity;
 
   /** --rpm/--tpm for every server and model (undefined: none, the server's own apply). */
   setLimits(l: RateLimits): void {
@@ -104,6 +124,11 @@ export class Pacer {
   /** Requests now waiting for the rate limit. */
   waiting(): number {
     return this.waitingNow;
+  }
+
+  /** What the latest wait was for: "x-ratelimit-limit-requests: 60", "--tpm 30000", "a 429's wait". */
+  waitingFor(): string {
+    return this.waitingOn;
   }
 
   private bucketsOf(key: string): Buckets {
@@ -148,21 +173,25 @@ export class Pacer {
   async admit(cost: RequestCost, signal?: AbortSignal | null, now: () => number = Date.now, maxWaitMs = Infinity): Promise<Ticket> {
     const t = now();
     const b = this.bucketsOf(cost.key);
+    this.refuseTooLow(b, cost, maxWaitMs);
     const [rpm, tpm] = this.refill(b, t);
     let wait = Math.max(0, b.holdUntil - t);
     // Only what the server imposes (a hold) is checked against maxWaitMs: our own pacing's queue may be long.
     const held = wait;
+    let why = "a 429's wait";
     const full = (Number.isFinite(rpm) && b.reqLevel >= rpm) || (Number.isFinite(tpm) && b.tokLevel >= tpm);
     // Each request leaves a small margin in the bucket (one request; 0.5 % of the tokens), so that timer jitter
     // and answers arriving out of order do not make it arrive just before it fits.
     if (Number.isFinite(rpm)) {
       b.reqLevel -= 1;
-      wait = Math.max(wait, ((1 - b.reqLevel) * MINUTE_MS) / rpm);
+      const w = ((1 - b.reqLevel) * MINUTE_MS) / rpm;
+      if (w > wait) [wait, why] = [w, this.source(b.rpm, this.limits.rpm, "x-ratelimit-limit-requests", "--rpm")!.label];
     }
     if (Number.isFinite(tpm)) {
       // A request larger than the bucket could never fit: it waits for a full bucket (the server may refuse it).
       b.tokLevel -= Math.min(cost.tokens, tpm * 0.995);
-      wait = Math.max(wait, ((tpm * 0.005 - b.tokLevel) * MINUTE_MS) / tpm);
+      const w = ((tpm * 0.005 - b.tokLevel) * MINUTE_MS) / tpm;
+      if (w > wait) [wait, why] = [w, this.source(b.tpm, this.limits.tpm, "x-ratelimit-limit-tokens", "--tpm")!.label];
     }
     b.reqSent += 1;
     b.tokSent += cost.tokens;
@@ -172,10 +201,11 @@ export class Pacer {
     if (held > maxWaitMs) {
       // A hold the server asked for (a 429, its reset headers) longer than a server may: said at once, not waited out.
       this.giveBack(ticket);
-      throw new PacingWaitTooLong(held);
+      throw new PacingWaitTooLong(held, `asked every request to wait ${formatDuration(held)}, ${allowed(maxWaitMs)}: try again later, or raise INSIDEOUT_MAX_WAIT_MS`);
     }
     if (wait > 0) {
       this.waitingNow++;
+      this.waitingOn = why;
       try {
         // Timers may fire up to a millisecond early.
         await sleepFor(Math.ceil(wait) + 1, undefined, signal ? { signal } : {});
@@ -187,6 +217,36 @@ export class Pacer {
       }
     }
     return ticket;
+  }
+
+  /**
+   * Limits under which this one request's share alone (a minute / the requests limit; its tokens / the tokens limit)
+   * is longer than a request may wait: no pacing makes them usable (an eval of a hundred requests would take hours),
+   * so they are named at once, not waited out. (A server's figure that low is not learnt when --rpm/--tpm gives one:
+   * see observe.)
+   */
+  private refuseTooLow(b: Buckets, cost: RequestCost, maxWaitMs: number): void {
+    if (!Number.isFinite(maxWaitMs)) return;
+    const requestsShare = (limit: number) => MINUTE_MS / limit;
+    const tokensShare = (limit: number) => (cost.tokens / limit) * MINUTE_MS;
+    this.maxWaitMs = maxWaitMs;
+    const requests = this.source(b.rpm, this.limits.rpm, "x-ratelimit-limit-requests", "--rpm");
+    if (requests && requestsShare(requests.limit) >= maxWaitMs) {
+      const wait = requestsShare(requests.limit);
+      throw new PacingWaitTooLong(wait, `${requests.named}: one request every ${formatDuration(wait)}, ${allowed(maxWaitMs)}: ${advice(requests, "--rpm")}`);
+    }
+    const tokens = this.source(b.tpm, this.limits.tpm, "x-ratelimit-limit-tokens", "--tpm");
+    if (tokens && tokensShare(tokens.limit) >= maxWaitMs) {
+      const wait = tokensShare(tokens.limit);
+      throw new PacingWaitTooLong(wait, `${tokens.named}: a request of ~${cost.tokens} tokens takes ${formatDuration(wait)} of it, ${allowed(maxWaitMs)}: ${advice(tokens, "--tpm")}`);
+    }
+  }
+
+  /** The limit in force (the lower one) and who set it; undefined when neither is known. */
+  private source(learned: number, set: number, header: string, flag: string): Source | undefined {
+    if (learned > 0 && (set === 0 || learned <= set)) return { limit: learned, label: `${header}: ${learned}`, named: `sends ${header}: ${learned}`, fromServer: true };
+    if (set > 0) return { limit: set, label: `${flag} ${set}`, named: `is paced by ${flag} ${set}`, fromServer: false };
+    return undefined;
   }
 
   private giveBack(ticket: Ticket): void {
@@ -206,8 +266,13 @@ export class Pacer {
     const b = ticket.buckets;
     this.refill(b, t);
     if (b.frozenAt > 0 && ticket.seq >= b.frozenAt) b.frozenAt = 0;
-    if (h.limitRequests && h.limitRequests > 0) b.rpm = h.limitRequests;
-    if (h.limitTokens && h.limitTokens > 0) b.tpm = h.limitTokens;
+    // A server's limit so low that one request's share is longer than a request may wait is not trusted when
+    // --rpm/--tpm gives one (nor its remaining figure): the flag's applies. Without the flag, admit names it.
+    const distrust = (limit: number | undefined, set: number, share: (l: number) => number) => limit !== undefined && set > 0 && share(limit) >= this.maxWaitMs;
+    const badRequests = distrust(h.limitRequests, this.limits.rpm, (l) => MINUTE_MS / l);
+    const badTokens = distrust(h.limitTokens, this.limits.tpm, (l) => (ticket.cost.tokens / l) * MINUTE_MS);
+    if (h.limitRequests && h.limitRequests > 0 && !badRequests) b.rpm = h.limitRequests;
+    if (h.limitTokens && h.limitTokens > 0 && !badTokens) b.tpm = h.limitTokens;
     const [rpm, tpm] = this.caps(b);
     b.outstanding.delete(ticket.seq);
     if (ticket.seq >= b.applied) {
@@ -223,12 +288,12 @@ export class Pacer {
         }
       }
       let applied = false;
-      if (h.remainingRequests !== undefined && Number.isFinite(rpm)) {
+      if (h.remainingRequests !== undefined && !badRequests && Number.isFinite(rpm)) {
         b.reqLevel = Math.min(rpm, h.remainingRequests) - (b.reqSent - ticket.seq) - olderRequests;
         b.reqKnown = true;
         applied = true;
       }
-      if (h.remainingTokens !== undefined && Number.isFinite(tpm)) {
+      if (h.remainingTokens !== undefined && !badTokens && Number.isFinite(tpm)) {
         b.tokLevel = Math.min(tpm, h.remainingTokens) - (b.tokSent - ticket.tokensAfter) - olderTokens;
         b.tokKnown = true;
         applied = true;
@@ -250,6 +315,13 @@ export class Pacer {
   }
 }
 
+/** What to do about a limit too low to wait for: a server's figure may be wrong; a flag's is ours to raise. */
+function advice(s: Source, flag: string): string {
+  return s.fromServer
+    ? `if the account allows more, give its limit with ${flag}; to wait anyway, raise INSIDEOUT_MAX_WAIT_MS`
+    : `raise ${flag}, or INSIDEOUT_MAX_WAIT_MS to wait that long`;
+}
+
 let processPacer: Pacer | undefined;
 
 /** The pacer of this process. */
@@ -266,10 +338,13 @@ export function setRateLimits(l: RateLimits): void {
   globalPacer().setLimits(l);
 }
 
-/** "waiting on the rate limit (3 requests)" while requests wait, else undefined: for the progress bar. */
+/**
+ * "waiting on the rate limit (3 requests; x-ratelimit-limit-requests: 60)" while requests wait, else undefined: for
+ * the progress bar, naming the limit the latest wait was for.
+ */
 export function pacingStatus(pacer: Pacer = globalPacer()): string | undefined {
   const n = pacer.waiting();
-  return n > 0 ? `waiting on the rate limit (${n} request${n === 1 ? "" : "s"})` : undefined;
+  return n > 0 ? `waiting on the rate limit (${n} request${n === 1 ? "" : "s"}; ${pacer.waitingFor()})` : undefined;
 }
 
 const PACED_PATH = /\/(chat\/completions|completions|responses|embeddings)\/?(\?|$)/;
@@ -329,6 +404,13 @@ function promptChars(b: CompletionBody, raw: string): number {
     else chars += json(c ?? (m as { tool_calls?: unknown }).tool_calls);
   }
   return chars;
+}
+
+/** "150 ms", "60 s", "2.5 min": a wait or a timeout as a person reads it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };

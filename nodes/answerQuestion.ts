@@ -21,8 +21,10 @@ import {
 import { render } from "../prompts/render.js";
 import type { EqBenchQuestion, Question } from "../state/question.js";
 import type { BenchmarkAnswer, State, Update } from "../state/state.js";
+import { dialogueOverLimits } from "../core/inputLimits.js";
 import { record } from "./common.js";
 import { runEnv } from "./env.js";
+import { DialogueTooLargeError } from "./turns.js";
 
 export class NoQuestionError extends Error {
   constructor() {
@@ -134,10 +136,14 @@ export async function answerQuestion(state: State, config: LangGraphRunnableConf
   return { answer: { ...value, decidedBy: "answerer" }, calls: [record(RUN_NAME, usage, true)] };
 }
 
-/** A benchmark graph's START router that first checks the run has a question, so none is one error before any node. */
+/**
+ * A benchmark graph's START router that first checks the run has a question, within a dialogue's byte limit (it holds
+ * one; a server's runs are read by no CLI), so none or a huge one is one error before any node.
+ */
 export function questionChecked<S extends Pick<State, "question">, C, R>(route: (state: S, config: C) => R): (state: S, config: C) => R {
   return (state, config) => {
-    questionOf(state);
+    const over = dialogueOverLimits([JSON.stringify(questionOf(state))]);
+    if (over) throw new DialogueTooLargeError("The question", over);
     return route(state, config);
   };
 }

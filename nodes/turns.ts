@@ -7,16 +7,29 @@
  * message that only calls tools); consecutive messages of one side are one turn (joined by a newline); AI messages
  * before the first human one are dropped (a greeting), so the dialogue starts with the Speaker as the prompts say.
  * The last kept message must be a human one: the emotion asked for, and the reply written, are the Speaker's.
+ *
+ * Either way the dialogue is held to the CLI's limits (core/inputLimits.ts: INSIDEOUT_MAX_TURNS,
+ * INSIDEOUT_MAX_DIALOGUE_BYTES), so a server's runs, which no CLI read, take no larger one.
  */
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { State, Update } from "../state/state.js";
 import { LABEL_ID_PREFIX } from "../ui/views.js";
 import { EmptyDialogueError } from "../state/state.js";
+import { dialogueOverLimits } from "../core/inputLimits.js";
 
 export class ConversationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ConversationError";
+  }
+}
+
+/** A dialogue beyond the limits a dialogue has (core/inputLimits.ts): refused, not the model's answer to it. */
+export class DialogueTooLargeError extends Error {
+  /** `what`: "The dialogue", "The question"; `over`: core/inputLimits.ts dialogueOverLimits's phrase. */
+  constructor(what: string, over: string) {
+    super(`${what} ${over}: give a shorter one, or raise the limit where the graph runs.`);
+    this.name = "DialogueTooLargeError";
   }
 }
 
@@ -73,9 +86,11 @@ export function turnsOf(state: Conversation): string[] {
       "The run has both `dialogue` and `messages`: give one of them (on a thread, the one it started with).",
     );
   }
-  if (hasMessages(state)) return turnsOfMessages(state.messages);
-  if (!dialogue || dialogue.every((t) => t.trim() === "")) throw new EmptyDialogueError();
-  return dialogue;
+  const turns = hasMessages(state) ? turnsOfMessages(state.messages) : dialogue;
+  if (!turns || turns.every((t) => t.trim() === "")) throw new EmptyDialogueError();
+  const over = dialogueOverLimits(turns);
+  if (over) throw new DialogueTooLargeError("The dialogue", over);
+  return turns;
 }
 
 /**

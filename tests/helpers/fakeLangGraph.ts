@@ -12,8 +12,11 @@ export interface RunRequest {
   context?: Record<string, unknown>;
 }
 
-/** The final state to send, or `hang` to accept the run and never end it. */
-export type RunAnswer = Record<string, unknown> | "hang";
+/**
+ * The final state to send; `hang` to accept the run and never end it; `end` to end its stream without a final state;
+ * `drop` to close the connection mid-stream, as a server that dies.
+ */
+export type RunAnswer = Record<string, unknown> | "hang" | "end" | "drop";
 
 export interface FakeLangGraph {
   url: string;
@@ -40,6 +43,8 @@ export async function startFakeLangGraph(handler: (run: RunRequest) => RunAnswer
         res.write(`event: metadata\ndata: ${JSON.stringify({ run_id: `run-${runs.length}` })}\n\n`);
         const answer = handler(run);
         if (answer === "hang") return;
+        if (answer === "end") return void res.end();
+        if (answer === "drop") return void res.socket?.destroy();
         res.write(`event: values\ndata: ${JSON.stringify(answer)}\n\n`);
         res.end();
         return;

@@ -181,7 +181,17 @@ describe("rate limits", () => {
   it("a server asking to wait an hour is not waited for", async () => {
     const s = await serve((_req, res) => res.writeHead(429, { "content-type": "application/json", "retry-after": "3600" }).end("{}"));
     const { f, ms } = await failure(s.url);
-    expect(f.message).toContain("kept rate-limiting after 1 attempt (HTTP 429; it asked to wait 60.0 min, longer than a request may take)");
+    expect(f.message).toContain("kept rate-limiting after 1 attempt (HTTP 429; it asked to wait 60.0 min (Retry-After: 3600), longer than a request may wait (INSIDEOUT_MAX_WAIT_MS))");
+    expect(s.count()).toBe(1);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it("a 429 whose exhausted limit resets in days is not waited for, the header named", async () => {
+    const s = await serve((_req, res) =>
+      res.writeHead(429, { "content-type": "application/json", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "72h" }).end("{}"),
+    );
+    const { f, ms } = await failure(s.url);
+    expect(f.message).toContain("it asked to wait 4320.0 min (x-ratelimit-reset-requests: 72h), longer than a request may wait (INSIDEOUT_MAX_WAIT_MS)");
     expect(s.count()).toBe(1);
     expect(ms).toBeLessThan(1000);
   });

@@ -83,7 +83,8 @@ beforeAll(async () => {
   } catch {
     // type errors elsewhere: dist/ is still written
   }
-  dev = await startDevServer({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY });
+  // Small dialogue limits on the server (its own settings), which the tests' 3-turn dialogues are well within.
+  dev = await startDevServer({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, INSIDEOUT_MAX_TURNS: "20", INSIDEOUT_MAX_DIALOGUE_BYTES: "4096" });
   process.stderr.write(`dev server up in ${(dev.startupMs / 1000).toFixed(1)} s on ${dev.url}\n`);
   client = new Client({ apiUrl: dev.url });
 }, 180_000);
@@ -235,6 +236,31 @@ describe("npm run dev (langgraphjs dev)", () => {
     await expect(client.runs.wait(null, "erg", { input: endsWithAi, context })).rejects.toThrow(/The messages end with an AI message/);
     const both = { dialogue, messages: [{ type: "human", content: "hi" }] };
     await expect(client.runs.wait(null, "erc", { input: both, context })).rejects.toThrow(/both `dialogue` and `messages`/);
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it("a dialogue beyond the server's limits (the CLI's settings) is one line before any call, as dialogue or as messages", async () => {
+    const before = openai.requests.length;
+    const context = { model: MODEL };
+    const many = Array.from({ length: 21 }, (_, i) => `turn ${i}`);
+    await expect(client.runs.wait(null, "erc", { input: { dialogue: many }, context })).rejects.toThrow(
+      /The dialogue has 21 turns, more than 20, the most a dialogue may have \(INSIDEOUT_MAX_TURNS\)/,
+    );
+    const long = { messages: [{ type: "human", content: "x".repeat(5000) }] };
+    await expect(client.runs.wait(null, "erg", { input: long, context })).rejects.toThrow(/The dialogue is longer than 4 KiB/);
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it("a benchmark graph given no question answers one line, not zod's issues", async () => {
+    const before = openai.requests.length;
+    for (const id of ["benchmark", "baseline_benchmark"]) {
+      const error = await client.runs.wait(null, id, { input: { dialogue }, context: { model: MODEL } }).then(
+        () => new Error("no error"),
+        (e: unknown) => e as Error,
+      );
+      expect(String(error.message)).toMatch(/The run has no `question`: a benchmark graph answers a benchmark question/);
+      expect(String(error.message)).not.toMatch(/ZodError|\n/);
+    }
     expect(openai.requests.length).toBe(before);
   });
 

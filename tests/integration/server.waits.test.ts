@@ -1,6 +1,7 @@
 /**
  * A LangGraph server run is bounded: a server that accepts a run and never ends it is given up after the stall
- * limit (the run cancelled), one that is gone is said in seconds, and a zod error the server sends is one line.
+ * limit (the run cancelled), one that is gone is said in seconds, one that streams more than
+ * INSIDEOUT_MAX_SERVER_STREAM_BYTES is cut off there, and a zod error the server sends is one line.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { runError, runOnServer, serverClient } from "../../core/langgraphServer.js";
@@ -40,8 +41,45 @@ describe("server runs end", () => {
     const error = await runOnServer(serverClient(url), url, run).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect((error as ServerRunFailure).kind).toBe("unreachable");
-    expect(ms).toBeLessThan(10_000);
+    // Not retried with backoff (the SDK's 4 retries took 15-30 s).
+    expect(ms).toBeLessThan(2000);
   }, 30_000);
+
+  it("a stream that ends without a final state, or breaks off mid-run: one line at once", async () => {
+    for (const [answer, message] of [
+      ["end", "ended the run without a result."],
+      ["drop", ""],
+    ] as const) {
+      const s = await startFakeLangGraph(() => answer);
+      try {
+        const t0 = performance.now();
+        const error = await runOnServer(serverClient(s.url), s.url, run).catch((e: unknown) => e);
+        expect(performance.now() - t0).toBeLessThan(2000);
+        expect(error).toBeInstanceOf(ServerRunFailure);
+        expect((error as Error).message).toBe(answer === "end" ? `The LangGraph server at ${s.url} ${message}` : `Cannot reach the LangGraph server at ${s.url}: start it with \`npm run dev\` or check --server.`);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it("a final state larger than INSIDEOUT_MAX_SERVER_STREAM_BYTES: the run fails there, in one line", async () => {
+    // 300 KB of state where 100 KB are allowed (the default is 64 MiB; a smaller cap keeps the test small).
+    const big = await startFakeLangGraph((r) => ({ dialogue: r.input.dialogue, pad: "x".repeat(300_000) }));
+    process.env.INSIDEOUT_MAX_SERVER_STREAM_BYTES = "102400";
+    try {
+      const error = await runOnServer(serverClient(big.url), big.url, run).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServerRunFailure);
+      expect((error as Error).message).toBe(`The LangGraph server at ${big.url} sent more than 100 KiB for one run: check the server, or raise INSIDEOUT_MAX_SERVER_STREAM_BYTES.`);
+      // The control: the same state under the default cap is read (and then judged: not an ERC answer).
+      delete process.env.INSIDEOUT_MAX_SERVER_STREAM_BYTES;
+      const read = await runOnServer(serverClient(big.url), big.url, run).catch((e: unknown) => e);
+      expect((read as Error).message).toMatch(/not its answer/);
+    } finally {
+      delete process.env.INSIDEOUT_MAX_SERVER_STREAM_BYTES;
+      await big.close();
+    }
+  });
 
   it("a zod error's JSON from the server is its first issue on one line", () => {
     const message = JSON.stringify([{ code: "custom", message: "The dialogue is empty: give at least one non-empty turn from the speaker.", path: ["dialogue"] }], null, 2);

@@ -3,7 +3,7 @@
  * them, the request estimate worked out by hand, and the shared buckets' waits (real timers, generous bounds).
  */
 import { describe, expect, it } from "@jest/globals";
-import { estimateRequest, Pacer, pacingStatus, parseDuration, rateHeaders, waitFromBody, waitFromReset } from "../../models/pacing.js";
+import { estimateRequest, Pacer, PacingWaitTooLong, pacingStatus, parseDuration, rateHeaders, waitFromBody, waitFromReset } from "../../models/pacing.js";
 
 describe("OpenAI's durations", () => {
   it.each([
@@ -140,7 +140,7 @@ describe("the shared buckets", () => {
     // 10 a second: the next two wait about 0.1 and 0.2 s.
     const a = pacer.admit(cost);
     const b = pacer.admit(cost);
-    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (2 requests)");
+    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (2 requests; --rpm 600)");
     expect(await timed(a)).toBeGreaterThanOrEqual(60);
     expect(await timed(b)).toBeGreaterThanOrEqual(60);
     expect(pacingStatus(pacer)).toBeUndefined();
@@ -185,5 +185,73 @@ describe("the shared buckets", () => {
     await expect(waiting).rejects.toThrow("stopped");
     // Had it kept its place, the next would wait two requests' worth (2 s) instead of one.
     expect(await timed(pacer.admit(cost))).toBeLessThan(1900);
+  });
+});
+
+describe("limits too low to wait for", () => {
+  // A request may wait at most a minute (INSIDEOUT_MAX_WAIT_MS's default): one request a minute is one request's
+  // share of a 1-per-minute limit, and 1,200 tokens are 2 minutes' worth of a 600-per-minute one.
+  const MAX = 60_000;
+  const big = { key: "http://s m", tokens: 1200 };
+
+  it("a server saying one request a minute is named at once, with what to do, not waited out", async () => {
+    const pacer = new Pacer();
+    const t = await pacer.admit(cost, undefined, Date.now, MAX);
+    pacer.observe(t, rateHeaders(new Headers({ "x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0" })));
+    const refused = pacer.admit(cost, undefined, Date.now, MAX);
+    await expect(refused).rejects.toBeInstanceOf(PacingWaitTooLong);
+    await expect(refused).rejects.toThrow(
+      "sends x-ratelimit-limit-requests: 1: one request every 60 s, longer than a request may wait (INSIDEOUT_MAX_WAIT_MS, 60 s): if the account allows more, give its limit with --rpm; to wait anyway, raise INSIDEOUT_MAX_WAIT_MS",
+    );
+    expect(pacingStatus(pacer)).toBeUndefined();
+  });
+
+  it("a fraction of a request a minute, and a tokens limit below one request's tokens, too", async () => {
+    const pacer = new Pacer();
+    const t = await pacer.admit(big, undefined, Date.now, MAX);
+    pacer.observe(t, rateHeaders(new Headers({ "x-ratelimit-limit-tokens": "600" })));
+    await expect(pacer.admit(big, undefined, Date.now, MAX)).rejects.toThrow("sends x-ratelimit-limit-tokens: 600: a request of ~1200 tokens takes 2.0 min of it, longer than a request may wait");
+    const other = new Pacer();
+    const u = await other.admit(cost, undefined, Date.now, MAX);
+    other.observe(u, rateHeaders(new Headers({ "x-ratelimit-limit-requests": "0.5" })));
+    await expect(other.admit(cost, undefined, Date.now, MAX)).rejects.toThrow("one request every 2.0 min");
+  });
+
+  it("--rpm given: the server's absurd figure (and its remaining count) is not trusted, the flag's limit paces", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 600 });
+    const t = await pacer.admit(cost, undefined, Date.now, MAX);
+    pacer.observe(t, rateHeaders(new Headers({ "x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0" })));
+    // At 600 a minute with a full bucket less one: the next goes at once (had the 1/min been believed: refused).
+    expect(await timed(pacer.admit(cost, undefined, Date.now, MAX))).toBeLessThan(50);
+  });
+
+  it("--rpm 1 is named as the flag's, with the flag to raise", async () => {
+    const pacer = new Pacer();
+    pacer.setLimits({ rpm: 1 });
+    await expect(pacer.admit(cost, undefined, Date.now, MAX)).rejects.toThrow("is paced by --rpm 1: one request every 60 s, longer than a request may wait (INSIDEOUT_MAX_WAIT_MS, 60 s): raise --rpm, or INSIDEOUT_MAX_WAIT_MS to wait that long");
+  });
+
+  it("a low but usable limit waits as before (2 a minute: 30 s each, under the minute)", async () => {
+    const pacer = new Pacer();
+    const t = await pacer.admit(cost, undefined, Date.now, MAX);
+    pacer.observe(t, rateHeaders(new Headers({ "x-ratelimit-limit-requests": "2" })));
+    // A bucket of 2 less the margin: one goes at once, the next waits its 30 s.
+    await pacer.admit(cost, undefined, Date.now, MAX);
+    const controller = new AbortController();
+    const waiting = pacer.admit(cost, controller.signal, Date.now, MAX);
+    expect(pacingStatus(pacer)).toBe("waiting on the rate limit (1 request; x-ratelimit-limit-requests: 2)");
+    controller.abort(new Error("stopped"));
+    await expect(waiting).rejects.toThrow("stopped");
+  });
+
+  it("nonsense figures are not read: negative, not numbers, infinite; a remaining count above the limit is the limit", async () => {
+    expect(rateHeaders(new Headers({ "x-ratelimit-limit-requests": "-5", "x-ratelimit-limit-tokens": "Infinity", "x-ratelimit-remaining-requests": "NaN", "x-ratelimit-reset-requests": "3d" }))).toEqual({});
+    const pacer = new Pacer();
+    const t = await pacer.admit(cost, undefined, Date.now, MAX);
+    pacer.observe(t, rateHeaders(new Headers({ "x-ratelimit-limit-requests": "600", "x-ratelimit-remaining-requests": "1000000" })));
+    // The bucket holds 600 at most: 599 go at once (one stays, the margin), the 600th waits ~100 ms, not nothing.
+    await Promise.all(Array.from({ length: 599 }, () => pacer.admit(cost, undefined, Date.now, MAX)));
+    expect(await timed(pacer.admit(cost, undefined, Date.now, MAX))).toBeGreaterThanOrEqual(60);
   });
 });
