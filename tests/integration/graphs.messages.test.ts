@@ -123,7 +123,8 @@ describe("messages in, the reply out as an AIMessage", () => {
     ];
     await baselineErcBuilder.compile().invoke({ messages }, { context: runContext({ model: spec }) });
     expect(userPrompts(model.calls)).toEqual([
-      "Conversation:\nSpeaker: My dog died\nlast week.\nListener: Oh no, I'm so sorry.\nSpeaker: The house feels empty.",
+      // One turn is one line of the transcript: the two messages joined by a space (nodes/dialogue.ts).
+      "Conversation:\nSpeaker: My dog died last week.\nListener: Oh no, I'm so sorry.\nSpeaker: The house feels empty.",
     ]);
   });
 
@@ -144,7 +145,7 @@ describe("messages in, the reply out as an AIMessage", () => {
     const second = await graph.invoke({ messages: [new HumanMessage("The house feels empty.")] }, config);
     expect(typesOf(second.messages)).toEqual(["human", "ai", "human", "ai"]);
     // Both of the speaker's turns, and no Listener: the first answer was a note to the user.
-    expect(new Set(userPrompts(model.calls.slice(calls)))).toEqual(new Set(["Conversation:\nSpeaker: My dog died last week.\nThe house feels empty."]));
+    expect(new Set(userPrompts(model.calls.slice(calls)))).toEqual(new Set(["Conversation:\nSpeaker: My dog died last week. The house feels empty."]));
   });
 
   it.each([
