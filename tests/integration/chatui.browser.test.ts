@@ -150,7 +150,7 @@ describe("agent-chat-ui against npm run dev", () => {
       expect(partial.length).toBeGreaterThan(0);
       const last = snaps[snaps.length - 1]!;
       expect(last.chat.split(RESPONDER).length - 1).toBe(i + 1);
-      // The components load under the assistant's UUID too (ui/http.ts): the five readings and the decision.
+      // The components load under the assistant's UUID too (server/uiRoute.ts): the five readings and the decision.
       const views = viewsOf(last, i * 6);
       expect(views).toHaveLength(6);
       expect(views.some((v) => v.startsWith("Aggregate agent decided excited (0.85)"))).toBe(true);

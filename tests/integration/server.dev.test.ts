@@ -216,6 +216,40 @@ describe("npm run dev (langgraphjs dev)", () => {
     expect((await components("no_such_graph")).status).toBe(404);
   });
 
+  it("a request body beyond what any dialogue needs is refused before it is read whole, sent with or without a length", async () => {
+    // INSIDEOUT_MAX_DIALOGUE_BYTES=4096 here: the limit is 4 × 4096 + 1 MiB = 1,064,960 bytes.
+    const before = openai.requests.length;
+    const huge = JSON.stringify({ input: { dialogue: ["x".repeat(3 << 20)] }, context: { model: MODEL } });
+    const post = (chunked: boolean) =>
+      new Promise<{ status?: number; body?: string; reset?: true; ms: number }>((resolve) => {
+        const t0 = Date.now();
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (chunked) headers["transfer-encoding"] = "chunked";
+        else headers["content-length"] = String(Buffer.byteLength(huge));
+        const req = request(`${dev.url}/runs/wait`, { method: "POST", headers }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - t0 }));
+        });
+        // Past the limit the server answers and drops the connection while the client still sends: a client then
+        // sees the 413 or, when the drop overtakes it, a reset. Either way the body was not read to its end.
+        req.on("error", () => resolve({ reset: true, ms: Date.now() - t0 }));
+        if (chunked) for (let i = 0; i < huge.length; i += 1 << 16) req.write(huge.slice(i, i + (1 << 16)));
+        else req.write(huge);
+        req.end();
+      });
+    const declared = await post(false);
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body!)).toMatchObject({ error: "RequestTooLarge", message: expect.stringMatching(/larger than 1064960 bytes/) });
+    const streamed = await post(true);
+    if (!streamed.reset) expect(streamed.status).toBe(413);
+    for (const r of [declared, streamed]) expect(r.ms).toBeLessThan(10_000);
+    expect((await fetch(`${dev.url}/ok`)).status).toBe(200);
+    // Under the limit, a dialogue too large is the graph's to refuse, in its own line.
+    const under = { dialogue: ["x".repeat(500_000)] };
+    await expect(client.runs.wait(null, "erc", { input: under, context: { model: MODEL } })).rejects.toThrow(/INSIDEOUT_MAX_DIALOGUE_BYTES/);
+    expect(openai.requests.length).toBe(before);
+  });
+
   it("the threads it keeps in .langgraph_api (dialogues) are owner-only", async () => {
     const dir = path.join(REPO, ".langgraph_api");
     const marker = "My cat went missing on a rainy night.";

@@ -1,5 +1,5 @@
 /**
- * The LangGraph server's one route of ours (langgraph.json `http.app`): the agents' views for a client that names an
+ * The agents' views for a client that names an
  * assistant by its UUID. A client loads a view's component from `/ui/<namespace>`, and agent-chat-ui (like any
  * `useStream` client with LoadExternalComponent and no `namespace`) takes the namespace to be the assistant id it
  * was given; the server serves the components per graph id (`ui` in langgraph.json), so for a UUID it answers 404
@@ -26,9 +26,9 @@ function ownOrigin(env: unknown): string | undefined {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-export const app = new Hono();
+export const uiRoute = new Hono();
 
-app.post("/ui/:agent", async (c, next) => {
+uiRoute.post("/ui/:agent", async (c, next) => {
   const agent = c.req.param("agent");
   if (!UUID.test(agent)) return next();
   const origin = ownOrigin(c.env);
