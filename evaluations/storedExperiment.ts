@@ -128,7 +128,8 @@ const show = (v: unknown) => (typeof v === "number" ? `${+v.toPrecision(6)}` : J
 
 /**
  * The first figure the file states that the records give otherwise, as "path: the file says X, the records give Y";
- * what the file leaves out, or the records cannot give (times), is not compared.
+ * what the file leaves out (an older writer's), or the records cannot give (the finishing time), is not compared.
+ * `file` is metrics.json as read (report/schema.ts), whose defaults stand for a field left out.
  */
 function firstDifference(file: unknown, records: unknown, at: string): string | undefined {
   const say = () => `${at || "the whole file"}: the file says ${show(file)}, the records give ${show(records)}`;
