@@ -4,16 +4,21 @@
  * McNemar for ERC accuracy, a paired bootstrap for judge scores.
  *
  * Which experiment a method is tested against: the `baseline` of the same task, model and label set when one was
- * given (the paper's comparison); otherwise the first experiment given with the same task and label set.
+ * given (the paper's comparison); otherwise the first experiment given with the same task and label set. Either must
+ * have run on the same examples: two experiments holding different dialogues or gold under the same id ran on
+ * different data, and get no Improv. or paired test between them (said in a warning); rows then name each one's data.
+ *
+ * What is shown comes from the records the eval stored (storedExperiment.ts): files that disagree with them are refused.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { allCharts } from "./report/charts.js";
-import { correctness, experimentName, hasJudge, judgeScores } from "./report/derive.js";
+import { correctness, differentExample, experimentName, hasJudge, judgeScores, nameOf } from "./report/derive.js";
 import { ci, fmt, pValue, signed, textTable } from "./report/format.js";
 import { writeAtomic } from "./report/index.js";
 import { chartToHtml, htmlPage, tableToHtml, tableToMarkdown } from "./report/render.js";
-import { JUDGE_CRITERIA, readExperiment, type Experiment, type JudgeCriterion } from "./report/schema.js";
+import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion } from "./report/schema.js";
+import { readStoredExperiment, type StoredExperiment } from "./storedExperiment.js";
 import { ercFigures, judgeFigures, textFigures, TEXT_HEADS } from "./report/intervals.js";
 import { baselineFor, ergTextTable, judgeModels, judgeTable, reportTables, type Table } from "./report/tables.js";
 import { mcnemar, pairedBootstrap, type McNemarResult, type PairedBootstrapResult } from "./metrics/stats.js";
@@ -84,14 +89,17 @@ export function referenceFor(exp: Experiment, all: readonly Experiment[]): Exper
   const base = baselineFor(exp, all);
   if (base) return base;
   if (exp.metrics.method === "baseline") return undefined;
-  const first = all.find((o) => o.metrics.task === exp.metrics.task && o.metrics.labels === exp.metrics.labels);
+  const first = all.find((o) => o.metrics.task === exp.metrics.task && o.metrics.labels === exp.metrics.labels && differentExample(exp, o) === undefined);
   return first === exp ? undefined : first;
 }
+
+const differentData = (a: Experiment, b: Experiment, id: string) =>
+  `${a.dir} and ${b.dir} ran on different data (example ${JSON.stringify(id)} is not the same in both): no Improv. or paired test between them`;
 
 
 function summarise(exp: Experiment, all: readonly Experiment[], o: Resampling, warnings: string[]): ExperimentSummary {
   const m = exp.metrics;
-  const s: ExperimentSummary = { dir: exp.dir, name: experimentName(m), task: m.task, method: m.method, model: m.model, labels: m.labels, n: m.n };
+  const s: ExperimentSummary = { dir: exp.dir, name: nameOf(exp), task: m.task, method: m.method, model: m.model, labels: m.labels, n: m.n };
   const ref = referenceFor(exp, all);
   if (ref) s.reference = ref.dir;
   if (!exp.predictions.length) warnings.push(`${exp.dir}: no predictions.jsonl, so no confidence interval or paired test for it`);
@@ -139,7 +147,7 @@ function summarise(exp: Experiment, all: readonly Experiment[], o: Resampling, w
 
 function pair(a: Experiment, b: Experiment, o: Resampling): PairComparison {
   const out: PairComparison = {
-    a: a.dir, b: b.dir, aName: experimentName(a.metrics), bName: experimentName(b.metrics), task: b.metrics.task, shared: 0,
+    a: a.dir, b: b.dir, aName: nameOf(a), bName: nameOf(b), task: b.metrics.task, shared: 0,
   };
   const aIds = new Set(a.predictions.map((p) => p.id));
   const shared = b.predictions.map((p) => p.id).filter((id) => aIds.has(id));
@@ -169,6 +177,12 @@ export function compareExperiments(exps: readonly Experiment[], opts: CompareOpt
   const o = { resamples: opts.resamples ?? 1000, seed: opts.seed ?? 1 };
   const warnings: string[] = [];
   const experiments = exps.map((e) => summarise(e, exps, o, warnings));
+  exps.forEach((a, i) =>
+    exps.slice(i + 1).forEach((b) => {
+      const id = a.metrics.task === b.metrics.task ? differentExample(a, b) : undefined;
+      if (id !== undefined) warnings.push(differentData(a, b, id));
+    }),
+  );
   const pairs: PairComparison[] = [];
   const byDir = (dir: string) => exps.find((e) => e.dir === dir);
   const tested = opts.pairs
@@ -176,6 +190,8 @@ export function compareExperiments(exps: readonly Experiment[], opts: CompareOpt
     : exps.map((b) => [referenceFor(b, exps), b] as const);
   for (const [a, b] of tested) {
     if (!a || !b || !a.predictions.length || !b.predictions.length) continue;
+    // Named by the caller (the ablation), yet on different data: already said above, never tested.
+    if (differentExample(a, b) !== undefined) continue;
     const p = pair(a, b, o);
     if (p.shared === 0) warnings.push(`${a.dir} and ${b.dir} share no example ids: no paired test`);
     pairs.push(p);
@@ -185,8 +201,57 @@ export function compareExperiments(exps: readonly Experiment[], opts: CompareOpt
 
 export async function loadAndCompare(dirs: readonly string[], opts: CompareOptions = {}): Promise<{ comparison: Comparison; experiments: Experiment[] }> {
   if (!dirs.length) throw new Error("compare needs at least one experiment directory");
-  const experiments = await Promise.all(dirs.map((d) => readExperiment(d)));
+  await refuseSameDirectory(dirs);
+  const read: StoredExperiment[] = [];
+  // One at a time: each holds its predictions and an open store while it is checked.
+  for (const d of dirs) read.push(await readStoredExperiment(d));
+  nameApart(read);
+  const experiments = read.map((r) => r.exp);
   return { comparison: compareExperiments(experiments, opts), experiments };
+}
+
+/** The same experiment twice (or through a link) would be compared with itself: a paired test of nothing. */
+async function refuseSameDirectory(dirs: readonly string[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    let real: string;
+    try {
+      real = await realpath(d);
+    } catch {
+      continue; // reading it says what is wrong with it
+    }
+    const first = seen.get(real);
+    if (first !== undefined) throw new Error(`${first} and ${d} are the same experiment directory: compare different experiments.`);
+    seen.set(real, d);
+  }
+}
+
+/**
+ * Rows that would read alike name what sets them apart: the data each ran on, and where its graphs ran (a --server,
+ * or the model's endpoint), when the experiments compared differ in it.
+ */
+function nameApart(read: StoredExperiment[]): void {
+  const data = read.map(({ exp }) => {
+    const m = exp.metrics;
+    return `${m.split ?? "?"}${m.limit ? ` (limit ${m.limit}, seed ${m.seed ?? "?"})` : ""}`;
+  });
+  const sha = read.map(({ exp }) => exp.examples?.sha256);
+  const dataDiffers = new Set(data).size > 1 || new Set(sha.filter((x) => x !== undefined)).size > 1;
+  const dataOf = (i: number) => {
+    // The same name over different examples (a data file edited between runs): its fingerprint tells them apart.
+    const same = data.some((d, j) => j !== i && d === data[i] && sha[j] !== sha[i]);
+    return same && sha[i] ? `${data[i]} sha256 ${sha[i]!.slice(0, 12)}` : data[i]!;
+  };
+  const where = read.map(({ config }) => {
+    if (!config) return undefined;
+    if (typeof config.server === "string") return `server ${config.server}`;
+    return typeof config.modelEndpoint === "string" ? `endpoint ${config.modelEndpoint}` : undefined;
+  });
+  const whereDiffers = new Set(where.filter((x) => x !== undefined)).size > 1;
+  read.forEach(({ exp }, i) => {
+    const parts = [...(dataDiffers ? [`data ${dataOf(i)}`] : []), ...(whereDiffers ? [where[i] ?? "ran where unknown"] : [])];
+    if (parts.length) exp.name = [experimentName(exp.metrics), ...parts].join(" · ");
+  });
 }
 
 // ---- Tables -------------------------------------------------------------------------------------------------

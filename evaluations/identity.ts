@@ -10,14 +10,21 @@ import type { LabelSet } from "../taxonomy/labelSet.js";
 import type { Example } from "./data/types.js";
 import type { ExperimentConfig } from "../store/experiments.js";
 
+/** What a record is made from or scored against, as its record keeps it (predictions.jsonl's inputs, gold, reference). */
+export type ExampleContent = Pick<Example, "id" | "dialogue" | "emotion" | "reference" | "speakers" | "situation">;
+
+/**
+ * One example as one JSON line, keys in a fixed order: a field moved from one example to the next changes the hash.
+ * Also what `compare` tells two experiments' examples of the same id apart by.
+ */
+export function exampleLine(e: ExampleContent): string {
+  return JSON.stringify([e.id, e.dialogue, e.speakers ?? null, e.situation ?? null, e.emotion, e.reference]);
+}
+
 /** sha256 of the examples in order: everything a record is made from or scored against. */
-export function examplesFingerprint(examples: readonly Example[]): string {
+export function examplesFingerprint(examples: Iterable<ExampleContent>): string {
   const hash = createHash("sha256");
-  for (const e of examples) {
-    // One JSON line per example, keys in a fixed order: a field moved from one example to the next changes the hash.
-    hash.update(JSON.stringify([e.id, e.dialogue, e.speakers ?? null, e.situation ?? null, e.emotion, e.reference]));
-    hash.update("\n");
-  }
+  for (const e of examples) hash.update(`${exampleLine(e)}\n`);
   return hash.digest("hex");
 }
 

@@ -17,7 +17,7 @@ import type Database from "better-sqlite3";
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { BatchLedger } from "./batches.js";
 import { OutRefused } from "./lock.js";
-import { damaged, guarded, openSqlite, type OpenOptions, type StoredFileKind } from "./storageFailure.js";
+import { damaged, guarded, openSqlite, openSqliteToRead, type OpenOptions, type StoredFileKind } from "./storageFailure.js";
 
 export type ExperimentConfig = Record<string, string | number | boolean | null>;
 
@@ -40,6 +40,13 @@ const KIND: StoredFileKind = {
   elsewhere: "use another --out",
 };
 
+/** The store as `insideout compare` reads it: the remedy is the eval's, not another --out. */
+const READ_KIND: StoredFileKind = {
+  name: "The experiment store",
+  whenDamaged: "move it aside and run the same `insideout eval` again",
+  elsewhere: "compare another experiment",
+};
+
 export class ExperimentStore<R = unknown> {
   readonly path: string;
   private readonly db: Database.Database;
@@ -47,15 +54,19 @@ export class ExperimentStore<R = unknown> {
   private readonly putStmt: Database.Statement<[string, number, string, string]>;
   /** Read from the environment once: enumerating the environment costs ~40 µs. */
   private readonly secrets = secretValues();
+  /** How messages speak of the file: an eval's store, or one `compare` reads. */
+  private readonly kind: StoredFileKind;
 
   private constructor(
     path: string,
     db: Database.Database,
     private readonly shape?: (record: object) => string | undefined,
+    readOnly = false,
   ) {
     this.path = path;
     this.db = db;
-    this.db.exec(`
+    this.kind = readOnly ? READ_KIND : KIND;
+    if (!readOnly) this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS examples (
         id TEXT PRIMARY KEY,
@@ -84,6 +95,22 @@ export class ExperimentStore<R = unknown> {
     return store;
   }
 
+  /**
+   * Opens an existing store to read its configuration and records only (`insideout compare`): nothing is created,
+   * claimed or written; a store without a configuration is damage, named.
+   */
+  static read<R>(path: string, options: Pick<StoreOptions, "shape"> = {}): ExperimentStore<R> {
+    const db = openSqliteToRead(path, READ_KIND);
+    try {
+      const store = guarded(path, READ_KIND, () => new ExperimentStore<R>(path, db, options.shape, true));
+      store.config();
+      return store;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
   private claim(config: ExperimentConfig): void {
     // Compared as stored: masked, so that a secret in the configuration is neither kept nor a false mismatch.
     const wanted = JSON.parse(maskSecrets(JSON.stringify(config), this.secrets)) as ExperimentConfig;
@@ -93,7 +120,7 @@ export class ExperimentStore<R = unknown> {
         if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'config'").get() !== undefined) return;
         // Records or a start time without the configuration they were made with: never adopted by whatever run comes.
         if (this.db.prepare("SELECT 1 FROM meta UNION ALL SELECT 1 FROM examples LIMIT 1").get() !== undefined) {
-          throw damaged(this.path, KIND, "its configuration is missing, so its records cannot be told from another experiment's");
+          throw damaged(this.path, this.kind, "its configuration is missing, so its records cannot be told from another experiment's");
         }
         this.db.prepare("INSERT INTO meta (key, value) VALUES ('config', ?)").run(JSON.stringify(wanted));
         this.db.prepare("INSERT INTO meta (key, value) VALUES ('created_at', ?)").run(new Date().toISOString());
@@ -115,7 +142,7 @@ export class ExperimentStore<R = unknown> {
   /** The stored configuration (secrets masked). */
   config(): ExperimentConfig {
     const row = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string } | undefined);
-    if (!row) throw damaged(this.path, KIND, "its configuration is missing");
+    if (!row) throw damaged(this.path, this.kind, "its configuration is missing");
     return this.parse<ExperimentConfig>(row.value, "its configuration");
   }
 
@@ -138,6 +165,16 @@ export class ExperimentStore<R = unknown> {
     return this.guard(() => this.putStmt.run(id, position, json, new Date().toISOString()).changes === 1);
   }
 
+  /** The stored ids in dataset order. */
+  orderedIds(): string[] {
+    return this.guard(() => this.db.prepare("SELECT id FROM examples ORDER BY position").all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** The stored record of `id` as its JSON text, unparsed (undefined: none). */
+  recordText(id: string): string | undefined {
+    return this.guard(() => this.getStmt.get(id))?.record;
+  }
+
   ids(): Set<string> {
     return new Set(this.guard(() => this.db.prepare("SELECT id FROM examples").all() as { id: string }[]).map((r) => r.id));
   }
@@ -156,11 +193,11 @@ export class ExperimentStore<R = unknown> {
 
   /** The OpenAI batches of this experiment (eval --batch), kept in the same file. */
   batches(): BatchLedger {
-    return new BatchLedger(this.db, this.path, KIND);
+    return new BatchLedger(this.db, this.path, this.kind);
   }
 
   private guard<T>(fn: () => T): T {
-    return guarded(this.path, KIND, fn);
+    return guarded(this.path, this.kind, fn);
   }
 
   /**
@@ -173,13 +210,13 @@ export class ExperimentStore<R = unknown> {
     try {
       value = JSON.parse(json);
     } catch (e) {
-      throw damaged(this.path, KIND, `${what} is not JSON${of}: ${e instanceof Error ? e.message : String(e)}`, e);
+      throw damaged(this.path, this.kind, `${what} is not JSON${of}: ${e instanceof Error ? e.message : String(e)}`, e);
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw damaged(this.path, KIND, `${what}${of} is ${JSON.stringify(value).slice(0, 40)}, not an object`);
+      throw damaged(this.path, this.kind, `${what}${of} is ${JSON.stringify(value).slice(0, 40)}, not an object`);
     }
     const problem = id === undefined ? undefined : this.shape?.(value);
-    if (problem) throw damaged(this.path, KIND, `${what}${of} ${problem}`);
+    if (problem) throw damaged(this.path, this.kind, `${what}${of} ${problem}`);
     return value as T;
   }
 

@@ -3,6 +3,7 @@
  * line that names the file and says what to do, and opens SQLite files only after checking them.
  */
 import Database from "better-sqlite3";
+import { lstatSync } from "node:fs";
 import { StorageError } from "../core/errors.js";
 import { displayPath, ensurePrivateFile, NotOurFileError } from "./paths.js";
 
@@ -93,6 +94,27 @@ export function openSqlite(file: string, kind: StoredFileKind, options: OpenOpti
     return db;
   } catch (e) {
     db?.close();
+    throw storageFailure(e, file, kind);
+  }
+}
+
+/**
+ * Opens an existing SQLite file to read it only (`insideout compare` reading an experiment's records): no file created
+ * or chmodded, a regular file only, checked like `openSqlite`'s.
+ */
+export function openSqliteToRead(file: string, kind: StoredFileKind): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (!lstatSync(file).isFile()) throw damaged(file, kind, "it is not a regular file");
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma("busy_timeout = 10000");
+    const problems = (db.pragma("quick_check") as Array<{ quick_check: string }>).map((r) => r.quick_check);
+    if (problems.length !== 1 || problems[0] !== "ok") throw damaged(file, kind, problems.slice(0, 2).join("; ").replace(/\s+/g, " "));
+    return db;
+  } catch (e) {
+    db?.close();
+    const code = codeOf(e);
+    if (code === "EACCES" || code === "EPERM") throw new StorageError(`No permission to read ${displayPath(file)}: change its permissions, or ${kind.elsewhere}.`, file, { cause: e });
     throw storageFailure(e, file, kind);
   }
 }

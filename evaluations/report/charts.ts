@@ -3,7 +3,7 @@
  * emotion per method, accuracy by valence, agent agreement, cost per method, and ERG judge scores. Headline figures
  * (accuracy and F1; BLEU, ROUGE, Distinct; the judge's) carry their 95% bootstrap intervals as whiskers.
  */
-import { agentAgreement, chosenShare, costPerExample, experimentName, labelOrder, perLabelAccuracy } from "./derive.js";
+import { agentAgreement, chosenShare, costPerExample, labelOrder, nameOf, perLabelAccuracy } from "./derive.js";
 import { ERC_HEADLINES, JUDGE_HEADS, TEXT_HEADS, ercFigures, judgeFigures, textFigures, type Figure, type IntervalOptions } from "./intervals.js";
 import { JUDGE_CRITERIA, type Experiment } from "./schema.js";
 import { TEXT_METRICS } from "../score.js";
@@ -14,7 +14,7 @@ export interface Chart {
   svg: string;
 }
 
-const name = (e: Experiment) => experimentName(e.metrics);
+const name = nameOf;
 
 /** One heatmap per ERC experiment that has a confusion matrix; an extra last column holds unparseable answers. */
 export function confusionCharts(exps: readonly Experiment[]): Chart[] {

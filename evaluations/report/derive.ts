@@ -145,6 +145,27 @@ export function judgeMeans(exp: Experiment): Record<JudgeCriterion, number> | un
   ) as Record<JudgeCriterion, number>;
 }
 
+/**
+ * An example id both experiments hold with different content (dialogue, speakers, situation, gold or reference):
+ * they ran on different data under the same ids, so no paired test or difference between them means anything.
+ * Undefined when every shared id holds the same example, or when either experiment's examples are unknown.
+ */
+export function differentExample(a: Experiment, b: Experiment): string | undefined {
+  const x = a.examples;
+  const y = b.examples;
+  if (!x || !y || x.sha256 === y.sha256) return undefined;
+  for (const [id, content] of x.byId) {
+    const other = y.byId.get(id);
+    if (other !== undefined && other !== content) return id;
+  }
+  return undefined;
+}
+
+/** The name of an experiment in tables: the one compare gave it to tell it apart, else `experimentName`. */
+export function nameOf(exp: Experiment): string {
+  return exp.name ?? experimentName(exp.metrics);
+}
+
 /** A short name for an experiment in tables: "insideout · gpt-4o-mini · ed32". */
 export function experimentName(m: Metrics): string {
   const model = m.model.includes(":") ? m.model.slice(m.model.indexOf(":") + 1) : m.model;

@@ -6,10 +6,14 @@
  * Objects are loose (unknown keys are kept and ignored) and most parts are optional, because a report should still
  * be written for an experiment that lacks, say, judge scores or agent opinions.
  */
+import { createHash } from "node:crypto";
 import { readRegularFile, regularFileLines } from "../../core/regularFile.js";
 import { setting } from "../../core/settings.js";
 import path from "node:path";
 import { z } from "zod";
+import { exampleLine } from "../identity.js";
+import { labelSetOf } from "./derive.js";
+import { normalizeLabel } from "../../taxonomy/normalize.js";
 
 const num = z.number().finite();
 const count = z.number().int().nonnegative();
@@ -121,11 +125,26 @@ export const MetricsSchema = z.looseObject({
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
+/** The examples an experiment's predictions were made on. */
+export interface ExamplesSeen {
+  /** identity.ts `examplesFingerprint` of them in file order: the eval's `dataSha256` for the same examples. */
+  sha256: string;
+  /** Each example's content (identity.ts `exampleLine`) as a sha256, by id: what tells same ids on other data apart. */
+  byId: Map<string, string>;
+}
+
 export interface Experiment {
   dir: string;
   metrics: Metrics;
   predictions: Prediction[];
+  /** Absent for experiments made in memory (tests); read from predictions.jsonl otherwise. */
+  examples?: ExamplesSeen;
+  /** The name tables show when it must say more than `experimentName` (compare.ts: the data, where it ran). */
+  name?: string;
 }
+
+/** Called with each line of predictions.jsonl as parsed JSON, before its inputs are dropped; throws to refuse it. */
+export type LineCheck = (raw: unknown, prediction: Prediction, where: string) => void;
 
 function issueText(error: z.ZodError): string {
   const first = error.issues[0];
@@ -147,12 +166,15 @@ export function parseMetrics(text: string, file = "metrics.json"): Metrics {
 }
 
 /**
- * The predictions of predictions.jsonl, read a line at a time, each checked; undefined when there is no such file.
- * Inputs past the first SHOWN_EXAMPLES are dropped as they are read: each holds its dialogue so far, which over a long
- * conversation adds up to far more than everything else.
+ * The predictions of predictions.jsonl, read a line at a time, each checked (an id seen twice is refused: a record is
+ * one example's); undefined when there is no such file. Inputs past the first SHOWN_EXAMPLES are dropped as they are
+ * read: each holds its dialogue so far, which over a long conversation adds up to far more than everything else.
  */
-async function readPredictions(file: string): Promise<Prediction[] | undefined> {
+async function readPredictions(file: string, check?: LineCheck): Promise<{ predictions: Prediction[]; examples: ExamplesSeen } | undefined> {
   const out: Prediction[] = [];
+  const fingerprint = createHash("sha256");
+  const byId = new Map<string, string>();
+  const lineOf = new Map<string, number>();
   const limit = setting("INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES");
   try {
     for await (const { number, bytes } of regularFileLines(file, "The experiment file", limit, "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES")) {
@@ -167,6 +189,21 @@ async function readPredictions(file: string): Promise<Prediction[] | undefined> 
       const parsed = PredictionSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`${file}:${number}: ${issueText(parsed.error)}`);
       const prediction: Prediction = parsed.data;
+      const first = lineOf.get(prediction.id);
+      if (first !== undefined) throw new Error(`${file}:${number} repeats example ${JSON.stringify(prediction.id)} (first on line ${first}): an experiment holds one record per example.`);
+      lineOf.set(prediction.id, number);
+      check?.(raw, prediction, `${file}:${number}`);
+      const { inputs, gold, reference } = parsed.data;
+      const content = exampleLine({
+        id: prediction.id,
+        dialogue: inputs.dialogue,
+        emotion: gold.emotion,
+        reference: reference ?? null,
+        ...(inputs.speakers ? { speakers: inputs.speakers } : {}),
+        ...(typeof inputs.situation === "string" ? { situation: inputs.situation } : {}),
+      });
+      fingerprint.update(`${content}\n`);
+      byId.set(prediction.id, createHash("sha256").update(content).digest("hex"));
       if (out.length >= SHOWN_EXAMPLES) delete prediction.inputs;
       out.push(prediction);
     }
@@ -174,7 +211,7 @@ async function readPredictions(file: string): Promise<Prediction[] | undefined> 
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  return out;
+  return { predictions: out, examples: { sha256: fingerprint.digest("hex"), byId } };
 }
 
 /** metrics.json, or undefined when there is none. */
@@ -191,12 +228,21 @@ async function readIfPresent(file: string): Promise<string | undefined> {
  * Reads an experiment directory. metrics.json is required (it says what the experiment was); predictions.jsonl is
  * optional for a report (tables still render) but compare's paired tests need it.
  */
-export async function readExperiment(dir: string): Promise<Experiment> {
+export async function readExperiment(dir: string, check?: LineCheck): Promise<Experiment> {
   const metricsFile = path.join(dir, "metrics.json");
   const metricsText = await readIfPresent(metricsFile);
   if (metricsText === undefined) {
     throw new Error(`${dir} is not an experiment directory: it has no metrics.json (run \`insideout eval --out ${dir}\` first)`);
   }
   const metrics = parseMetrics(metricsText, metricsFile);
-  return { dir, metrics, predictions: (await readPredictions(path.join(dir, "predictions.jsonl"))) ?? [] };
+  const labels = metrics.task === "erc" ? labelSetOf(metrics) : undefined;
+  const read = await readPredictions(path.join(dir, "predictions.jsonl"), (raw, p, where) => {
+    // The eval records only answers in its label set: anything else was not the model's answer in this experiment.
+    const answer = p.error ? undefined : p.prediction.emotion;
+    if (labels && answer && normalizeLabel(answer, labels) === undefined) {
+      throw new Error(`${where}: the prediction ${JSON.stringify(answer.slice(0, 60))} is not a label of ${metrics.labels}, so this is not what the eval recorded.`);
+    }
+    check?.(raw, p, where);
+  });
+  return { dir, metrics, predictions: read?.predictions ?? [], ...(read ? { examples: read.examples } : {}) };
 }

@@ -6,7 +6,8 @@ import {
   agentAgreement,
   chosenShare,
   costPerExample,
-  experimentName,
+  differentExample,
+  nameOf,
   judgeMeans,
   perLabelAccuracy,
 } from "./derive.js";
@@ -27,13 +28,15 @@ export interface Table {
 
 /**
  * The paper's baseline for an experiment: the `baseline` method of the same task, model and label set among the
- * experiments given. Undefined for a baseline itself or when none was given.
+ * experiments given, run on the same examples. Undefined for a baseline itself or when none was given.
  */
 export function baselineFor(exp: Experiment, all: readonly Experiment[]): Experiment | undefined {
   const m = exp.metrics;
   if (m.method === "baseline") return undefined;
   return all.find(
-    (o) => o !== exp && o.metrics.method === "baseline" && o.metrics.task === m.task && o.metrics.model === m.model && o.metrics.labels === m.labels,
+    (o) =>
+      o !== exp && o.metrics.method === "baseline" && o.metrics.task === m.task && o.metrics.model === m.model && o.metrics.labels === m.labels &&
+      differentExample(exp, o) === undefined,
   );
 }
 
@@ -85,7 +88,7 @@ export function valenceTable(exps: readonly Experiment[]): Table {
     title: "Accuracy by valence of the gold emotion (%) and cross-valence errors",
     head: ["Experiment", "Negative", "Positive", "Ambiguous", "Cross-valence error rate"],
     rows: erc.map((e) => [
-      experimentName(e.metrics),
+      nameOf(e),
       cell(e, "negative"),
       cell(e, "positive"),
       cell(e, "ambiguous"),
@@ -102,7 +105,7 @@ export function perLabelTable(exps: readonly Experiment[]): Table {
   return {
     key: "per-label",
     title: "Accuracy per emotion (%)",
-    head: ["Emotion", "Support", ...erc.map((e) => experimentName(e.metrics))],
+    head: ["Emotion", "Support", ...erc.map((e) => nameOf(e))],
     rows: labels.map((label) => [
       label,
       `${byExp[0]?.get(label)?.support ?? 0}`,
@@ -114,12 +117,15 @@ export function perLabelTable(exps: readonly Experiment[]): Table {
   };
 }
 
-/** Column names for experiments side by side: the method alone when they share model and label set. */
+/**
+ * Column names for experiments side by side: the method alone when they share model and label set (and compare
+ * named nothing more, such as different data).
+ */
 export function columnNames(exps: readonly Experiment[]): string[] {
   const first = exps[0]?.metrics;
-  const same = exps.every((e) => e.metrics.model === first?.model && e.metrics.labels === first?.labels);
-  const short = exps.map((e) => (same ? e.metrics.method : experimentName(e.metrics)));
-  return new Set(short).size === short.length ? short : exps.map((e) => `${experimentName(e.metrics)} (${e.dir})`);
+  const same = exps.every((e) => e.metrics.model === first?.model && e.metrics.labels === first?.labels && e.name === undefined);
+  const short = exps.map((e) => (same ? e.metrics.method : nameOf(e)));
+  return new Set(short).size === short.length ? short : exps.map((e) => `${nameOf(e)} (${e.dir})`);
 }
 
 /**
@@ -248,7 +254,7 @@ export function agentTable(exps: readonly Experiment[]): Table | undefined {
   return {
     key: "agents",
     title: "Agent agreement with the final answer (%)",
-    head: ["Agent", ...withAgents.map(({ e }) => experimentName(e.metrics))],
+    head: ["Agent", ...withAgents.map(({ e }) => nameOf(e))],
     rows: agents.map((a) => [
       a,
       ...withAgents.map(({ e, agree, chosen }) => {
@@ -285,7 +291,7 @@ export function costTable(exps: readonly Experiment[]): Table {
       const ps = e.predictions;
       const mean = (f: (p: Prediction) => number, i: number) => (ps.length ? ps.reduce((s, p) => s + f(p), 0) / ps.length : stored[i]);
       return [
-        experimentName(e.metrics),
+        nameOf(e),
         ...quantities.map(([, f, digits], i) => `${fmt(mean(f, i), digits)} / ${fmt(median(ps.map(f)), digits)}`),
       ];
     }),
@@ -301,7 +307,7 @@ export function runTotalsTable(exps: readonly Experiment[]): Table {
     rows: exps.map((e) => {
       const c = e.metrics.cost;
       return [
-        experimentName(e.metrics),
+        nameOf(e),
         int(e.metrics.n),
         int(c?.llmCalls),
         int(c?.promptTokens),

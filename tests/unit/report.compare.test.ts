@@ -113,6 +113,24 @@ describe("compare: ERC", () => {
   });
 });
 
+describe("compare: experiments on different data", () => {
+  it("same ids holding other gold: no Improv. or paired test, even when the pair is named; rows name the data", async () => {
+    // The baseline's e1..e4 as above; "other" holds e1..e4 with e3's gold changed (afraid → sad): not the same examples.
+    // It answers "sad" everywhere: e1 and e3 right, 2/4 = 50 %.
+    const other = baseline.map((c) => (c.id === "e3" ? { ...c, gold: "sad" } : c));
+    const [a] = await fourExampleDirs();
+    const b = await writeExperiment(path.join(root, "other"), { ...(ercMetrics("insideout", 4, ercBlock(50)) as object), split: "other.jsonl" }, other.map((c) => ercPrediction({ ...c, pred: "sad" }, "insideout")));
+    for (const pairs of [undefined, [[a, b]] as const]) {
+      const { comparison: c } = await loadAndCompare([a, b], pairs ? { pairs } : {});
+      expect(c.pairs).toEqual([]);
+      expect(c.experiments[1]!.reference).toBeUndefined();
+      expect(c.experiments[1]!.improv).toBeUndefined();
+      expect(c.experiments.map((e) => e.name)).toEqual(["baseline · test-model · ed32 · data ed:test (limit 4, seed 1)", "insideout · test-model · ed32 · data other.jsonl (limit 4, seed 1)"]);
+      expect(c.warnings).toEqual([`${a} and ${b} ran on different data (example "e3" is not the same in both): no Improv. or paired test between them`]);
+    }
+  });
+});
+
 describe("compare: ERG judge scores", () => {
   it("paired bootstrap: a constant +2 difference has p = 1/(1+resamples) and zero-width intervals", async () => {
     /*
