@@ -39,6 +39,8 @@ export interface SettingEntry {
   default?: number | boolean | string;
   defaultText?: string;
   min?: number;
+  /** For "whole": the largest value accepted, where a larger one would only exhaust memory. */
+  max?: number;
   choices?: readonly string[];
   /** Other names for the same setting, read in order when the first name is unset. */
   aliases?: readonly string[];
@@ -59,8 +61,8 @@ export const SETTINGS = {
   },
   INSIDEOUT_MAX_ANSWER_BYTES: { type: "whole", group: "models", min: 1, default: 4 * 1024 * 1024, doc: "Bytes of one model answer, after decompression." },
   INSIDEOUT_MAX_CONCURRENCY: {
-    type: "whole", group: "models", min: 1, defaultText: "32; in eval max(32, 6 × --concurrency)",
-    doc: "Model requests in flight at once, over the whole process.",
+    type: "whole", group: "models", min: 1, max: 1024, defaultText: "32; in eval max(32, 6 × --concurrency)",
+    doc: "Model requests in flight at once, over the whole process; each holds its request and answer in memory, hence the maximum.",
   },
   INSIDEOUT_RETRY_NOTICES: { type: "boolean", group: "models", default: true, doc: "Announce every retry on stderr as it happens." },
   INSIDEOUT_STRUCTURED_OUTPUT: {
@@ -200,7 +202,8 @@ function parse(name: string, raw: string, entry: SettingEntry): number | boolean
     case "whole": {
       const n = Number(raw);
       const min = entry.min ?? 0;
-      if (!Number.isSafeInteger(n) || n < min) throw bad(`a whole number ≥ ${min}`);
+      const max = entry.max ?? Number.MAX_SAFE_INTEGER;
+      if (!Number.isSafeInteger(n) || n < min || n > max) throw bad(entry.max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`);
       return n;
     }
     case "boolean":
