@@ -22,6 +22,11 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+function syscallOf(error: unknown): string | undefined {
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  return typeof syscall === "string" ? syscall : undefined;
+}
+
 function detailOf(error: unknown): string {
   // Not `instanceof Error`: errors from another realm (a vm context, a worker) are errors too.
   const message = (error as { message?: unknown } | null)?.message;
@@ -45,6 +50,10 @@ export function storageFailure(error: unknown, file: string, kind: StoredFileKin
   if (code.startsWith("SQLITE_READONLY") || code === "EROFS") return say(`${p} cannot be written (${detail}): make it writable, or ${kind.elsewhere}.`);
   if (code === "EACCES" || code === "EPERM" || code === "SQLITE_PERM") return say(`No permission to write ${p}: change its permissions, or ${kind.elsewhere}.`);
   if (code.startsWith("SQLITE_IOERR") || code === "EIO") return say(`Cannot write ${p} (disk I/O error: ${detail}): check the device, or ${kind.elsewhere}.`);
+  if (code === "ENAMETOOLONG") return say(`${kind.name} ${p} has a name too long for the file system: ${kind.elsewhere}, with a shorter name.`);
+  // mkdir of a path that is already a file (or a device such as /dev/null), or below a file.
+  if (code === "EEXIST" && syscallOf(error) === "mkdir") return say(`${kind.name} ${p} exists and is not a folder: ${kind.elsewhere}.`);
+  if (code === "ENOTDIR" && syscallOf(error) === "mkdir") return say(`${kind.name} ${p} lies below a file, not a folder: ${kind.elsewhere}.`);
   if (code.startsWith("SQLITE_CANTOPEN") || code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST") {
     return say(`Cannot open ${p} (${detail}): check that its folder exists and is writable, or ${kind.elsewhere}.`);
   }
