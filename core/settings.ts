@@ -132,6 +132,14 @@ export const SETTINGS = {
     type: "whole", group: "server", min: 1, default: 64 << 20,
     doc: "Bytes of one run's stream from a LangGraph server (eval --server, recognize --server); a longer one fails the run.",
   },
+  INSIDEOUT_SERVER_STALL_MS: {
+    type: "whole", group: "server", min: 1, default: 5 * 60_000,
+    doc: "Longest a LangGraph server's run may go without a complete event with data (heartbeats and partial events do not count), in ms; then the run is cancelled, said.",
+  },
+  INSIDEOUT_SERVER_RUN_DEADLINE_MS: {
+    type: "whole", group: "server", min: 1, default: 30 * 60_000,
+    doc: "Longest one run on a LangGraph server may take, in ms; then it is cancelled, said.",
+  },
   PORT: { type: "whole", group: "server", min: 1, default: 2024, doc: "Port of npm run dev (read by scripts/dev.mjs, which runs before anything is built)." },
   HOST: { type: "text", group: "server", default: "127.0.0.1", doc: "Address npm run dev listens on (read by scripts/dev.mjs)." },
 
