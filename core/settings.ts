@@ -119,6 +119,10 @@ export const SETTINGS = {
   INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
   INSIDEOUT_MAX_GROUP_MEMBERS: { type: "whole", group: "files", min: 1, default: 4096, doc: "Gold labels the groups of a label set may hold together." },
   INSIDEOUT_MAX_TEXTS_BYTES: { type: "whole", group: "files", min: 1, default: 64 << 20, doc: "Bytes of a file of texts that score reads (--hyp, --ref)." },
+  INSIDEOUT_MAX_TEXT_WORDS: {
+    type: "whole", group: "files", min: 1, default: 5000,
+    doc: "Words of one text (one line) of score --hyp or --ref: ROUGE-L's cost grows with the product of two texts' lengths.",
+  },
   INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES: {
     type: "whole", group: "files", min: 1, default: 256 << 20,
     doc: "Bytes of an experiment's metrics.json or predictions.jsonl that report and compare read.",
