@@ -56,7 +56,13 @@ export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): 
 
 export function agreement(a: RatingFile, b: RatingFile, dimension: string): AgreementRow {
   const { x, y } = pairedRatings(a, b, dimension);
-  const { kappa, p } = quadraticKappaTest(x, y);
+  let test: ReturnType<typeof quadraticKappaTest>;
+  try {
+    test = quadraticKappaTest(x, y);
+  } catch (e) {
+    throw new Error(`${a.name} and ${b.name} on ${dimension}: ${(e as Error).message}`);
+  }
+  const { kappa, p } = test;
   return { dimension, a: a.name, b: b.name, n: x.length, kappa, kappaP: p, spearman: spearman(x, y) };
 }
 
