@@ -52,8 +52,10 @@ export function storageFailure(error: unknown, file: string, kind: StoredFileKin
   if (code.startsWith("SQLITE_IOERR") || code === "EIO") return say(`Cannot write ${p} (disk I/O error: ${detail}): check the device, or ${kind.elsewhere}.`);
   if (code === "ENAMETOOLONG") return say(`${kind.name} ${p} has a name too long for the file system: ${kind.elsewhere}, with a shorter name.`);
   // mkdir of a path that is already a file (or a device such as /dev/null), or below a file.
-  if (code === "EEXIST" && syscallOf(error) === "mkdir") return say(`${kind.name} ${p} exists and is not a folder: ${kind.elsewhere}.`);
-  if (code === "ENOTDIR" && syscallOf(error) === "mkdir") return say(`${kind.name} ${p} lies below a file, not a folder: ${kind.elsewhere}.`);
+  if ((code === "EEXIST" || code === "ENOTDIR") && syscallOf(error) === "mkdir") {
+    const itself = code === "EEXIST" && (error as { path?: unknown }).path === file;
+    return say(`${kind.name} ${p} ${itself ? "exists and is not a folder" : "lies below a file, not a folder"}: ${kind.elsewhere}.`);
+  }
   if (code.startsWith("SQLITE_CANTOPEN") || code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST") {
     return say(`Cannot open ${p} (${detail}): check that its folder exists and is writable, or ${kind.elsewhere}.`);
   }
