@@ -29,20 +29,10 @@ export interface TextScores {
 }
 
 /**
- * Lines of a "one text per line" text, as Python reads a text file: \n, \r\n and \r end lines, and a final line
- * ending does not start an extra empty text (an empty line elsewhere is an empty text and is kept).
- */
-export function splitLines(content: string): string[] {
-  const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
-  if (text === "") return [];
-  const lines = text.split(/\r\n|\r|\n/u);
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-
-/**
- * The texts of a "one text per line" file, one at a time (lines split as `splitLines` splits them), so that scoring
- * holds one line in memory, not the file: a FIFO or device is refused, the size checked before reading.
+ * The texts of a "one text per line" file, one at a time, as Python reads a text file: \n, \r\n and \r end lines, a
+ * final line ending does not start an extra empty text (an empty line elsewhere is an empty text and is kept), and a
+ * leading byte-order mark is dropped. Scoring holds one line in memory, not the file; a FIFO or device is refused and
+ * the size checked before reading.
  */
 export async function* textLines(path: string): AsyncGenerator<string> {
   try {
