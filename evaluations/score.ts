@@ -62,16 +62,25 @@ export async function readLines(path: string): Promise<string[]> {
 }
 
 /**
- * Walks two aligned files a line at a time; when one ends first, counts the other's remaining lines for the message
+ * Walks two aligned files a line at a time, `check`ing each text as it comes; when one ends first, counts the other's remaining lines for the message
  * and throws the same line `requireSameLength` gives for arrays.
  */
-async function alignedLines(aPath: string, bPath: string, each: (a: string, b: string, index: number) => void): Promise<number> {
+async function alignedLines(
+  aPath: string,
+  bPath: string,
+  each: (a: string, b: string, index: number) => void,
+  check: (text: string, path: string, index: number) => void = () => {},
+): Promise<number> {
   const a = textLines(aPath);
   const b = textLines(bPath);
   let n = 0;
   try {
     for (;;) {
-      const [x, y] = [await a.next(), await b.next()];
+      // Each text is checked as soon as it is read, before the other file's line is.
+      const x = await a.next();
+      if (!x.done) check(x.value, aPath, n);
+      const y = await b.next();
+      if (!y.done) check(y.value, bPath, n);
       if (x.done || y.done) {
         let aCount = n + (x.done ? 0 : 1);
         let bCount = n + (y.done ? 0 : 1);
@@ -238,14 +247,16 @@ export function textScoreStatistic(hyp: readonly string[], ref: readonly string[
 export async function scoreTextFiles(hypPath: string, refPath: string, tokenized = false): Promise<TextScores> {
   const scoring = new TextScoring(tokenized);
   const maxWords = setting("INSIDEOUT_MAX_TEXT_WORDS");
-  await alignedLines(hypPath, refPath, (hyp, ref, i) => {
-    for (const [path, text] of [[hypPath, hyp], [refPath, ref]] as const) {
+  await alignedLines(
+    hypPath,
+    refPath,
+    (hyp, ref) => scoring.add(hyp, ref),
+    (text, path, i) => {
       if (wordsUpTo(text, maxWords) > maxWords) {
         throw new Error(`Line ${i + 1} of ${path} holds more than ${maxWords} words: give one text per line, or raise INSIDEOUT_MAX_TEXT_WORDS (now ${maxWords}).`);
       }
-    }
-    scoring.add(hyp, ref);
-  });
+    },
+  );
   return scoring.result();
 }
 
