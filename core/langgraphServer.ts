@@ -136,15 +136,13 @@ export interface ServerRun {
   streamMode?: StreamMode[];
   onEvent?: (event: string, data: unknown) => void;
   signal?: AbortSignal;
-  /** Longest silence of the run's stream (default SERVER_STALL_MS) and longest run (default SERVER_RUN_DEADLINE_MS). */
+  /**
+   * Longest time without a complete event with data (default INSIDEOUT_SERVER_STALL_MS) and longest run (default
+   * INSIDEOUT_SERVER_RUN_DEADLINE_MS).
+   */
   stallMs?: number;
   deadlineMs?: number;
 }
-
-/** A run whose stream says nothing for this long has stalled (a server step is a few model calls: minutes at most). */
-export const SERVER_STALL_MS = 5 * 60_000;
-/** A run longer than this is given up (the longest method makes 7 calls per example). */
-export const SERVER_RUN_DEADLINE_MS = 30 * 60_000;
 
 /**
  * Runs a graph on the server and returns its final state, once checked to be the run's answer. Throws the graph's own failure on the model's answers as a
@@ -162,9 +160,12 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
     gaveUp = new ServerRunFailure("server", `The LangGraph server at ${url} ${why}: the run was cancelled; check the server.`);
     own.abort(gaveUp);
   };
-  const stallMs = run.stallMs ?? SERVER_STALL_MS;
-  let stall = setTimeout(() => giveUp(`sent nothing for ${Math.round(stallMs / 1000)} s`), stallMs);
-  const deadline = setTimeout(() => giveUp(`did not end the run within ${Math.round((run.deadlineMs ?? SERVER_RUN_DEADLINE_MS) / 1000)} s`), run.deadlineMs ?? SERVER_RUN_DEADLINE_MS);
+  // A server step is a few model calls (minutes at most); the longest method makes 7 calls per example.
+  const stallMs = run.stallMs ?? setting("INSIDEOUT_SERVER_STALL_MS");
+  const deadlineMs = run.deadlineMs ?? setting("INSIDEOUT_SERVER_RUN_DEADLINE_MS");
+  const stalled = () => giveUp(`sent no complete event for ${Math.round(stallMs / 1000)} s (INSIDEOUT_SERVER_STALL_MS)`);
+  let stall = setTimeout(stalled, stallMs);
+  const deadline = setTimeout(() => giveUp(`did not end the run within ${Math.round(deadlineMs / 1000)} s (INSIDEOUT_SERVER_RUN_DEADLINE_MS)`), deadlineMs);
   const onAbort = () => own.abort(run.signal?.reason);
   if (run.signal?.aborted) onAbort();
   else run.signal?.addEventListener("abort", onAbort, { once: true });
@@ -178,8 +179,11 @@ export async function runOnServer(client: Client, url: string, run: ServerRun): 
       signal: own.signal,
     });
     for await (const part of parts) {
-      clearTimeout(stall);
-      stall = setTimeout(() => giveUp(`sent nothing for ${Math.round(stallMs / 1000)} s`), stallMs);
+      // Progress is an event with data: a heartbeat (an event with no data) keeps the connection, not the run, alive.
+      if (part.data !== null && part.data !== undefined) {
+        clearTimeout(stall);
+        stall = setTimeout(stalled, stallMs);
+      }
       if (part.event === "values") final = part.data as Record<string, unknown>;
       else if (part.event === "error") failed = runError(url, part.data);
       else run.onEvent?.(part.event, part.data);

@@ -12,8 +12,11 @@ export interface LineBounds {
   totalBytes: number;
 }
 
-/** A line's bytes, or, for a line longer than the bound, only its number (its bytes are dropped as they come). */
-export type RawLine = { number: number; bytes: Buffer; tooLong?: undefined } | { number: number; tooLong: true; bytes?: undefined };
+/**
+ * A line's bytes, or, for a line longer than the bound, only its number (its bytes are dropped as they come).
+ * `unterminated`: the last line, which no newline ended.
+ */
+export type RawLine = { number: number; bytes: Buffer; tooLong?: undefined; unterminated?: true } | { number: number; tooLong: true; bytes?: undefined; unterminated?: undefined };
 
 const NEWLINE = 0x0a;
 
@@ -63,6 +66,6 @@ export async function* splitLines(source: AsyncIterable<Uint8Array>, bounds: Lin
   }
   if (partBytes > 0) {
     number++;
-    yield { number, bytes: take(Buffer.alloc(0)) };
+    yield { number, bytes: take(Buffer.alloc(0)), unterminated: true };
   }
 }

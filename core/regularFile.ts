@@ -47,17 +47,29 @@ function tooLarge(file: string, what: string, size: number, maxBytes: number, li
 }
 
 /**
- * The lines of a regular file (core/lines.ts), a line at a time, refused above `maxBytes` in all as readRegularFile
- * refuses it (no line is longer than the whole).
+ * The bytes of a regular file as a stream, refused above `maxBytes` before anything is read (its size is known from
+ * fstat) and cut off there should it grow meanwhile.
  */
-export async function* regularFileLines(file: string, what: string, maxBytes: number, limitName?: string): AsyncGenerator<RawLine> {
+export async function* regularFileChunks(file: string, what: string, maxBytes: number, limitName?: string): AsyncGenerator<Buffer> {
   const fd = openRegularFile(file, what);
   const size = fstatSync(fd).size;
   if (size > maxBytes) {
     closeSync(fd);
     throw tooLarge(file, what, size, maxBytes, limitName);
   }
+  let total = 0;
   // Leaving early (a throw here or in the consumer) closes the stream.
-  const source = createReadStream(file, { fd }) as AsyncIterable<Buffer>;
-  yield* splitLines(source, { lineBytes: maxBytes, totalBytes: maxBytes }, () => new Error(`${what} ${file} grew beyond ${formatBytes(maxBytes)} while being read.`));
+  for await (const chunk of createReadStream(file, { fd }) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new Error(`${what} ${file} grew beyond ${formatBytes(maxBytes)} while being read.`);
+    yield chunk;
+  }
+}
+
+/**
+ * The lines of a regular file (core/lines.ts), a line at a time, refused above `maxBytes` in all as readRegularFile
+ * refuses it (no line is longer than the whole).
+ */
+export async function* regularFileLines(file: string, what: string, maxBytes: number, limitName?: string): AsyncGenerator<RawLine> {
+  yield* splitLines(regularFileChunks(file, what, maxBytes, limitName), { lineBytes: maxBytes, totalBytes: maxBytes }, () => new Error(`${what} ${file} grew beyond ${formatBytes(maxBytes)} while being read.`));
 }

@@ -39,6 +39,8 @@ export interface SettingEntry {
   default?: number | boolean | string;
   defaultText?: string;
   min?: number;
+  /** For "whole": the largest value accepted, where a larger one would only exhaust memory. */
+  max?: number;
   choices?: readonly string[];
   /** Other names for the same setting, read in order when the first name is unset. */
   aliases?: readonly string[];
@@ -59,8 +61,8 @@ export const SETTINGS = {
   },
   INSIDEOUT_MAX_ANSWER_BYTES: { type: "whole", group: "models", min: 1, default: 4 * 1024 * 1024, doc: "Bytes of one model answer, after decompression." },
   INSIDEOUT_MAX_CONCURRENCY: {
-    type: "whole", group: "models", min: 1, defaultText: "32; in eval max(32, 6 × --concurrency)",
-    doc: "Model requests in flight at once, over the whole process.",
+    type: "whole", group: "models", min: 1, max: 1024, defaultText: "32; in eval max(32, 6 × --concurrency)",
+    doc: "Model requests in flight at once, over the whole process; each holds its request and answer in memory, hence the maximum.",
   },
   INSIDEOUT_RETRY_NOTICES: { type: "boolean", group: "models", default: true, doc: "Announce every retry on stderr as it happens." },
   INSIDEOUT_STRUCTURED_OUTPUT: {
@@ -117,6 +119,10 @@ export const SETTINGS = {
   INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
   INSIDEOUT_MAX_GROUP_MEMBERS: { type: "whole", group: "files", min: 1, default: 4096, doc: "Gold labels the groups of a label set may hold together." },
   INSIDEOUT_MAX_TEXTS_BYTES: { type: "whole", group: "files", min: 1, default: 64 << 20, doc: "Bytes of a file of texts that score reads (--hyp, --ref)." },
+  INSIDEOUT_MAX_TEXT_WORDS: {
+    type: "whole", group: "files", min: 1, default: 5000,
+    doc: "Words of one text (one line) of score --hyp or --ref: ROUGE-L's cost grows with the product of two texts' lengths.",
+  },
   INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES: {
     type: "whole", group: "files", min: 1, default: 256 << 20,
     doc: "Bytes of an experiment's metrics.json or predictions.jsonl that report and compare read.",
@@ -129,6 +135,14 @@ export const SETTINGS = {
   INSIDEOUT_MAX_SERVER_STREAM_BYTES: {
     type: "whole", group: "server", min: 1, default: 64 << 20,
     doc: "Bytes of one run's stream from a LangGraph server (eval --server, recognize --server); a longer one fails the run.",
+  },
+  INSIDEOUT_SERVER_STALL_MS: {
+    type: "whole", group: "server", min: 1, default: 5 * 60_000,
+    doc: "Longest a LangGraph server's run may go without a complete event with data (heartbeats and partial events do not count), in ms; then the run is cancelled, said.",
+  },
+  INSIDEOUT_SERVER_RUN_DEADLINE_MS: {
+    type: "whole", group: "server", min: 1, default: 30 * 60_000,
+    doc: "Longest one run on a LangGraph server may take, in ms; then it is cancelled, said.",
   },
   PORT: { type: "whole", group: "server", min: 1, default: 2024, doc: "Port of npm run dev (read by scripts/dev.mjs, which runs before anything is built)." },
   HOST: { type: "text", group: "server", default: "127.0.0.1", doc: "Address npm run dev listens on (read by scripts/dev.mjs)." },
@@ -200,7 +214,8 @@ function parse(name: string, raw: string, entry: SettingEntry): number | boolean
     case "whole": {
       const n = Number(raw);
       const min = entry.min ?? 0;
-      if (!Number.isSafeInteger(n) || n < min) throw bad(`a whole number ≥ ${min}`);
+      const max = entry.max ?? Number.MAX_SAFE_INTEGER;
+      if (!Number.isSafeInteger(n) || n < min || n > max) throw bad(entry.max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`);
       return n;
     }
     case "boolean":

@@ -3,7 +3,7 @@
  * Spearman's ρ. The experts' consensus is their median per item and dimension, as Kumar et al. 2025 define
  * "experts" (np.median of the three experts' ratings; an item one of them did not rate has none).
  */
-import type { RatingFile } from "./data/ratings.js";
+import { Ratings, type RatingFile } from "./data/ratings.js";
 import { quadraticKappaTest, spearman } from "./metrics/agreement.js";
 
 export interface AgreementRow {
@@ -29,13 +29,13 @@ export function medianRater(name: string, raters: readonly RatingFile[]): Rating
   if (raters.length === 0) throw new Error(`the consensus ${name} needs at least one rating file.`);
   const [first, ...rest] = raters;
   const dimensions = first!.dimensions.filter((d) => rest.every((r) => r.dimensions.includes(d)));
-  const ratings = new Map<string, Map<string, number>>();
-  for (const item of first!.ratings.keys()) {
+  const ratings = new Ratings(dimensions);
+  for (const item of first!.ratings.items()) {
     if (!rest.every((r) => r.ratings.has(item))) continue;
-    ratings.set(item, new Map(dimensions.map((d) => {
-      const values = raters.map((r) => r.ratings.get(item)!.get(d)!);
-      return [d, values.some(Number.isNaN) ? Number.NaN : median(values)];
-    })));
+    ratings.set(item, dimensions.map((d) => {
+      const values = raters.map((r) => r.ratings.get(item, d)!);
+      return values.some(Number.isNaN) ? Number.NaN : median(values);
+    }));
   }
   return { name, file: raters.map((r) => r.file).join(","), idColumn: first!.idColumn, dimensions, ratings };
 }
@@ -44,9 +44,9 @@ export function medianRater(name: string, raters: readonly RatingFile[]): Rating
 export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
-  for (const [item, ra] of a.ratings) {
-    const va = ra.get(dimension);
-    const vb = b.ratings.get(item)?.get(dimension);
+  for (const item of a.ratings.items()) {
+    const va = a.ratings.get(item, dimension);
+    const vb = b.ratings.get(item, dimension);
     if (va === undefined || vb === undefined || Number.isNaN(va) || Number.isNaN(vb)) continue;
     x.push(va);
     y.push(vb);
@@ -56,7 +56,13 @@ export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): 
 
 export function agreement(a: RatingFile, b: RatingFile, dimension: string): AgreementRow {
   const { x, y } = pairedRatings(a, b, dimension);
-  const { kappa, p } = quadraticKappaTest(x, y);
+  let test: ReturnType<typeof quadraticKappaTest>;
+  try {
+    test = quadraticKappaTest(x, y);
+  } catch (e) {
+    throw new Error(`${a.name} and ${b.name} on ${dimension}: ${(e as Error).message}`);
+  }
+  const { kappa, p } = test;
   return { dimension, a: a.name, b: b.name, n: x.length, kappa, kappaP: p, spearman: spearman(x, y) };
 }
 

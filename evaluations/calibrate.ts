@@ -8,7 +8,7 @@ import type { ResolvedModel } from "../models/types.js";
 import type { Usage } from "../models/structured.js";
 import { agreement, medianRater } from "./agreement.js";
 import type { CalibrationConversation } from "./data/judgeCalibration.js";
-import type { RatingFile } from "./data/ratings.js";
+import { Ratings, type RatingFile } from "./data/ratings.js";
 import { judgeWithRubric } from "./judge.js";
 
 export const CONSENSUS = "experts (median)";
@@ -30,11 +30,11 @@ export async function judgeConversations(
       usage.calls += r.usage.calls;
       usage.latencyMs += r.usage.latencyMs;
       opts.onDone?.(++done);
-      return [c.id, new Map(rubric.criteria.map((k) => [k, (r.scores as Record<string, number>)[k]!]))] as const;
+      return [c.id, rubric.criteria.map((k) => (r.scores as Record<string, number>)[k]!)] as const;
     }),
   );
   return {
-    rater: { name: opts.name ?? `judge ${model.spec}`, file: "", idColumn: "conv_id", dimensions: [...rubric.criteria], ratings: new Map(rated) },
+    rater: { name: opts.name ?? `judge ${model.spec}`, file: "", idColumn: "conv_id", dimensions: [...rubric.criteria], ratings: Ratings.from(rubric.criteria, rated) },
     usage,
   };
 }

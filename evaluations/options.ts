@@ -22,6 +22,7 @@ export interface EvalOptions {
   data?: string;
   limit?: number;
   seed?: number;
+  /** Examples in flight at once, 1 to MAX_CONCURRENCY. */
   concurrency?: number;
   /** Requests / tokens per minute to stay under (models/pacing.ts); the server's own limits apply too. */
   rpm?: number;
@@ -66,3 +67,9 @@ export interface EvalResult {
   examplesPerSecond: number;
   reports: string[];
 }
+
+/**
+ * The most examples in flight at once: each makes up to six model requests (plan.ts), every one holding its request
+ * and answer in memory, so more would only exhaust memory, not go faster.
+ */
+export const MAX_CONCURRENCY = 128;

@@ -17,7 +17,7 @@ import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage }
 import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample, type Example } from "./data/index.js";
 import { checkBatchOptions } from "./batch.js";
 import type { EvalModels, RunnerConfig } from "./exampleRunner.js";
-import type { EvalOptions } from "./options.js";
+import { MAX_CONCURRENCY, type EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
 import { isBenchmarkTask, type TaskName } from "../state/runOptions.js";
 import { identityEntries } from "./identity.js";
@@ -116,6 +116,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   const seed = o.seed ?? 0;
   const concurrency = o.concurrency ?? 8;
   positiveInt("concurrency", concurrency);
+  if (concurrency > MAX_CONCURRENCY) throw new Error(`--concurrency ${concurrency} is more than ${MAX_CONCURRENCY} examples in flight at once: give at most ${MAX_CONCURRENCY}.`);
   positiveInt("limit", o.limit);
   positiveInt("rpm", o.rpm);
   positiveInt("tpm", o.tpm);

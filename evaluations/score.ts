@@ -1,12 +1,12 @@
 /**
  * Scoring of any system's outputs, shared by `insideout score` and the evaluation reports. Text scores are ×100.
  */
-import { readRegularFile } from "../core/regularFile.js";
+import { regularFileLines } from "../core/regularFile.js";
 import { setting } from "../core/settings.js";
-import { bleuFromCounts, corpusBleu } from "./metrics/bleu.js";
+import { BleuCounter, bleuFromCounts, corpusBleu } from "./metrics/bleu.js";
 import { classificationReport, type ClassificationReport } from "./metrics/classification.js";
-import { distinctN } from "./metrics/distinct.js";
-import { corpusRouge, rougeL, rougeN } from "./metrics/rouge.js";
+import { DistinctCounter } from "./metrics/distinct.js";
+import { rougeL, rougeN } from "./metrics/rouge.js";
 import { tokenize, tokenizeRouge } from "./metrics/tokenize.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { goldToSet } from "../taxonomy/labelSets.js";
@@ -29,27 +29,74 @@ export interface TextScores {
 }
 
 /**
- * Lines of a "one text per line" file, as Python reads a text file: \n, \r\n and \r end lines, and a final line
- * ending does not start an extra empty text (an empty line elsewhere is an empty text and is kept).
+ * The texts of a "one text per line" file, one at a time, as Python reads a text file: \n, \r\n and \r end lines, a
+ * final line ending does not start an extra empty text (an empty line elsewhere is an empty text and is kept), and a
+ * leading byte-order mark is dropped. Scoring holds one line in memory, not the file; a FIFO or device is refused and
+ * the size checked before reading.
  */
-export function splitLines(content: string): string[] {
-  const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
-  if (text === "") return [];
-  const lines = text.split(/\r\n|\r|\n/u);
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
-
-export function readLines(path: string): string[] {
-  let bytes: Buffer;
+export async function* textLines(path: string): AsyncGenerator<string> {
   try {
     // ED's test references are ~0.5 MiB; /dev/zero or a stray dump is refused.
-    bytes = readRegularFile(path, "The file", setting("INSIDEOUT_MAX_TEXTS_BYTES"), "INSIDEOUT_MAX_TEXTS_BYTES");
+    for await (const line of regularFileLines(path, "The file", setting("INSIDEOUT_MAX_TEXTS_BYTES"), "INSIDEOUT_MAX_TEXTS_BYTES")) {
+      if (line.tooLong) throw new Error(`The file ${path} is longer than INSIDEOUT_MAX_TEXTS_BYTES allows.`);
+      let text = line.bytes.toString("utf8");
+      if (line.number === 1 && text.startsWith("\uFEFF")) text = text.slice(1);
+      // Only a byte-order mark, with no line ending: an empty file.
+      if (line.unterminated && text === "") continue;
+      // \r\n ends this line; a lone \r inside ends a line too.
+      if (text.endsWith("\r")) text = text.slice(0, -1);
+      if (text.includes("\r")) yield* text.split("\r");
+      else yield text;
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw code ? new Error(`Cannot read ${path}: ${code}`) : e;
   }
-  return splitLines(bytes.toString("utf8"));
+}
+
+/** Every text of a "one text per line" file. */
+export async function readLines(path: string): Promise<string[]> {
+  const texts: string[] = [];
+  for await (const text of textLines(path)) texts.push(text);
+  return texts;
+}
+
+/**
+ * Walks two aligned files a line at a time, `check`ing each text as it comes; when one ends first, counts the other's remaining lines for the message
+ * and throws the same line `requireSameLength` gives for arrays.
+ */
+async function alignedLines(
+  aPath: string,
+  bPath: string,
+  each: (a: string, b: string, index: number) => void,
+  check: (text: string, path: string, index: number) => void = () => {},
+): Promise<number> {
+  const a = textLines(aPath);
+  const b = textLines(bPath);
+  let n = 0;
+  try {
+    for (;;) {
+      // Each text is checked as soon as it is read, before the other file's line is.
+      const x = await a.next();
+      if (!x.done) check(x.value, aPath, n);
+      const y = await b.next();
+      if (!y.done) check(y.value, bPath, n);
+      if (x.done || y.done) {
+        let aCount = n + (x.done ? 0 : 1);
+        let bCount = n + (y.done ? 0 : 1);
+        if (!x.done) for await (const _ of a) aCount++;
+        if (!y.done) for await (const _ of b) bCount++;
+        if (aCount !== bCount) throw new Error(`${aPath} has ${aCount} lines but ${bPath} has ${bCount}; they must be aligned line by line.`);
+        if (n === 0) throw new Error(`${aPath} and ${bPath} are empty: nothing to score.`);
+        return n;
+      }
+      each(x.value, y.value, n);
+      n++;
+    }
+  } finally {
+    await a.return(undefined);
+    await b.return(undefined);
+  }
 }
 
 function requireSameLength(aName: string, a: readonly unknown[], bName: string, b: readonly unknown[]): void {
@@ -69,33 +116,83 @@ export interface ScoreTextsInput {
   refName?: string;
 }
 
+/**
+ * Every text score counted one pair at a time: BLEU's corpus counts, ROUGE's sums, Distinct's n-gram sets; memory
+ * grows with the distinct n-grams only.
+ */
+class TextScoring {
+  private readonly bleu = new BleuCounter(4);
+  private readonly rouge = { rouge1: 0, rouge2: 0, rougeL: 0 };
+  private readonly distinct1 = new DistinctCounter(1);
+  private readonly distinct2 = new DistinctCounter(2);
+  private n = 0;
+
+  constructor(private readonly tokenized: boolean) {}
+
+  add(hyp: string, ref: string): void {
+    const hypTokens = tokenize(hyp, { tokenized: this.tokenized });
+    this.bleu.add([tokenize(ref, { tokenized: this.tokenized })], hypTokens);
+    const h = tokenizeRouge(hyp);
+    const r = tokenizeRouge(ref);
+    this.rouge.rouge1 += rougeN(h, r, 1).f;
+    this.rouge.rouge2 += rougeN(h, r, 2).f;
+    this.rouge.rougeL += rougeL(h, r).f;
+    this.distinct1.add(hypTokens);
+    this.distinct2.add(hypTokens);
+    this.n++;
+  }
+
+  result(): TextScores {
+    const bleu = this.bleu.result();
+    const pct = (x: number): number => x * 100;
+    const pairs = Math.max(this.n, 1);
+    return {
+      n: this.n,
+      tokenized: this.tokenized,
+      bleu1: pct(bleu.bleu[0]!),
+      bleu2: pct(bleu.bleu[1]!),
+      bleu3: pct(bleu.bleu[2]!),
+      bleu4: pct(bleu.bleu[3]!),
+      rouge1: pct(this.rouge.rouge1 / pairs),
+      rouge2: pct(this.rouge.rouge2 / pairs),
+      rougeL: pct(this.rouge.rougeL / pairs),
+      distinct1: pct(this.distinct1.value()),
+      distinct2: pct(this.distinct2.value()),
+      bleuDetails: {
+        precisions: bleu.matches.map((m, i) => pct(m / bleu.totals[i]!)),
+        brevityPenalty: bleu.brevityPenalty,
+        hypLength: bleu.hypLength,
+        refLength: bleu.refLength,
+      },
+    };
+  }
+}
+
 export function scoreTexts(input: ScoreTextsInput): TextScores {
   const { hyp, ref, tokenized = false } = input;
   requireSameLength(input.hypName ?? "--hyp", hyp, input.refName ?? "--ref", ref);
-  const hypTokens = hyp.map((t) => tokenize(t, { tokenized }));
-  const refTokens = ref.map((t) => [tokenize(t, { tokenized })]);
-  const bleu = corpusBleu(refTokens, hypTokens, 4);
-  const rouge = corpusRouge(hyp, ref);
-  const pct = (x: number): number => x * 100;
-  return {
-    n: hyp.length,
-    tokenized,
-    bleu1: pct(bleu.bleu[0]!),
-    bleu2: pct(bleu.bleu[1]!),
-    bleu3: pct(bleu.bleu[2]!),
-    bleu4: pct(bleu.bleu[3]!),
-    rouge1: pct(rouge.rouge1),
-    rouge2: pct(rouge.rouge2),
-    rougeL: pct(rouge.rougeL),
-    distinct1: pct(distinctN(hypTokens, 1)),
-    distinct2: pct(distinctN(hypTokens, 2)),
-    bleuDetails: {
-      precisions: bleu.matches.map((m, i) => pct(m / bleu.totals[i]!)),
-      brevityPenalty: bleu.brevityPenalty,
-      hypLength: bleu.hypLength,
-      refLength: bleu.refLength,
-    },
-  };
+  const scoring = new TextScoring(tokenized);
+  hyp.forEach((h, i) => scoring.add(h, ref[i]!));
+  return scoring.result();
+}
+
+/**
+ * Whitespace-separated words of `text`, counted no further than `max` + 1: a check that costs nothing next to the
+ * scoring it guards (ROUGE-L's LCS grows with the product of two texts' lengths).
+ */
+function wordsUpTo(text: string, max: number): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length && words <= max; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a);
+    if (space) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+  }
+  return words;
 }
 
 /** The text metrics in the order `textScoreStatistic` returns them. */
@@ -146,8 +243,21 @@ export function textScoreStatistic(hyp: readonly string[], ref: readonly string[
   };
 }
 
-export function scoreTextFiles(hypPath: string, refPath: string, tokenized = false): TextScores {
-  return scoreTexts({ hyp: readLines(hypPath), ref: readLines(refPath), tokenized, hypName: hypPath, refName: refPath });
+/** `scoreTexts` of two files, read a line at a time; a text of more than INSIDEOUT_MAX_TEXT_WORDS words is refused. */
+export async function scoreTextFiles(hypPath: string, refPath: string, tokenized = false): Promise<TextScores> {
+  const scoring = new TextScoring(tokenized);
+  const maxWords = setting("INSIDEOUT_MAX_TEXT_WORDS");
+  await alignedLines(
+    hypPath,
+    refPath,
+    (hyp, ref) => scoring.add(hyp, ref),
+    (text, path, i) => {
+      if (wordsUpTo(text, maxWords) > maxWords) {
+        throw new Error(`Line ${i + 1} of ${path} holds more than ${maxWords} words: give one text per line, or raise INSIDEOUT_MAX_TEXT_WORDS (now ${maxWords}).`);
+      }
+    },
+  );
+  return scoring.result();
 }
 
 /** A classification report with every rate ×100, like every reported score. */
@@ -196,9 +306,23 @@ export function scoreLabels(input: ScoreLabelsInput): LabelScores {
     return m;
   });
   const predMapped = pred.map((p) => normalizeLabel(p, labelSet) ?? null);
-  return { ...percentReport(classificationReport(goldMapped, predMapped, labelSet.labels)), labelSet: labelSet.name };
+  return labelScores(goldMapped, predMapped, labelSet);
 }
 
-export function scoreLabelFiles(goldPath: string, predPath: string, labelSet: LabelSet): LabelScores {
-  return scoreLabels({ gold: readLines(goldPath), pred: readLines(predPath), labelSet, goldName: goldPath, predName: predPath });
+function labelScores(gold: readonly string[], pred: ReadonlyArray<string | null>, labelSet: LabelSet): LabelScores {
+  return { ...percentReport(classificationReport(gold, pred, labelSet.labels)), labelSet: labelSet.name };
+}
+
+/** `scoreLabels` of two files, read a line at a time: a gold label outside the set stops at its line. */
+export async function scoreLabelFiles(goldPath: string, predPath: string, labelSet: LabelSet): Promise<LabelScores> {
+  const gold: string[] = [];
+  const pred: Array<string | null> = [];
+  await alignedLines(goldPath, predPath, (g, p, i) => {
+    const mapped = goldToSet(labelSet, g);
+    if (mapped === undefined) throw new Error(`${goldPath} line ${i + 1}: "${g.trim()}" is not a label of ${labelSet.name}.`);
+    // The label itself (one of the set's few strings), not the line, is kept.
+    gold.push(mapped);
+    pred.push(normalizeLabel(p, labelSet) ?? null);
+  });
+  return labelScores(gold, pred, labelSet);
 }

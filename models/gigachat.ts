@@ -6,10 +6,10 @@
  * new one; one instance per settings for the process, and the first call going alone, make that one token request for
  * a whole run instead of one per concurrent call.
  */
+import { readRegularFile } from "../core/regularFile.js";
 import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { rootCertificates } from "node:tls";
 import { GigaChat } from "langchain-gigachat";
@@ -62,14 +62,20 @@ class GigaChatGate {
   }
 }
 
+/** Far above any CA bundle (the system's whole store is ~200 KiB). */
+const CA_BUNDLE_MAX_BYTES = 16 * 1024 * 1024;
+
 /** GigaChat's chain (the Russian Trusted Root CA) is not in Node's store: GIGACHAT_CA_BUNDLE_FILE adds a PEM bundle. */
 function httpsAgentFor(caFile: string | undefined): Agent | undefined {
   if (!caFile) return undefined;
   let pem: string;
   try {
-    pem = readFileSync(caFile, "utf8");
+    // A CA bundle is kilobytes: the size is checked by fstat before reading, and a FIFO or device is refused.
+    pem = readRegularFile(caFile, "GIGACHAT_CA_BUNDLE_FILE", CA_BUNDLE_MAX_BYTES).toString("utf8");
   } catch (e) {
-    throw new Error(`GIGACHAT_CA_BUNDLE_FILE="${caFile}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): point it at a PEM file of GigaChat's CA certificates.`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    throw new Error(`GIGACHAT_CA_BUNDLE_FILE="${caFile}" cannot be read (${code}): point it at a PEM file of GigaChat's CA certificates.`);
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new Error(`GIGACHAT_CA_BUNDLE_FILE="${caFile}" holds no PEM certificate: point it at a PEM file of GigaChat's CA certificates.`);

@@ -18,7 +18,7 @@ const GROUPS: [SettingGroup, string][] = [
 function typeText(s: SettingEntry): string {
   switch (s.type) {
     case "whole":
-      return `whole number ≥ ${s.min ?? 0}`;
+      return s.max === undefined ? `whole number ≥ ${s.min ?? 0}` : `whole number from ${s.min ?? 0} to ${s.max}`;
     case "boolean":
       return "true / false (1/0, yes/no, on/off)";
     case "flag":

@@ -23,6 +23,11 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+function syscallOf(error: unknown): string | undefined {
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  return typeof syscall === "string" ? syscall : undefined;
+}
+
 function detailOf(error: unknown): string {
   // Not `instanceof Error`: errors from another realm (a vm context, a worker) are errors too.
   const message = (error as { message?: unknown } | null)?.message;
@@ -46,6 +51,12 @@ export function storageFailure(error: unknown, file: string, kind: StoredFileKin
   if (code.startsWith("SQLITE_READONLY") || code === "EROFS") return say(`${p} cannot be written (${detail}): make it writable, or ${kind.elsewhere}.`);
   if (code === "EACCES" || code === "EPERM" || code === "SQLITE_PERM") return say(`No permission to write ${p}: change its permissions, or ${kind.elsewhere}.`);
   if (code.startsWith("SQLITE_IOERR") || code === "EIO") return say(`Cannot write ${p} (disk I/O error: ${detail}): check the device, or ${kind.elsewhere}.`);
+  if (code === "ENAMETOOLONG") return say(`${kind.name} ${p} has a name too long for the file system: ${kind.elsewhere}, with a shorter name.`);
+  // mkdir of a path that is already a file (or a device such as /dev/null), or below a file.
+  if ((code === "EEXIST" || code === "ENOTDIR") && syscallOf(error) === "mkdir") {
+    const itself = code === "EEXIST" && (error as { path?: unknown }).path === file;
+    return say(`${kind.name} ${p} ${itself ? "exists and is not a folder" : "lies below a file, not a folder"}: ${kind.elsewhere}.`);
+  }
   if (code.startsWith("SQLITE_CANTOPEN") || code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST") {
     return say(`Cannot open ${p} (${detail}): check that its folder exists and is writable, or ${kind.elsewhere}.`);
   }

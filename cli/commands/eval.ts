@@ -3,6 +3,7 @@ import { integer, positiveInt, rpmOption, tpmOption } from "../args.js";
 import { methodNames } from "../../graphs/methodNames.js";
 import type { EvalResult } from "../../evaluations/run.js";
 import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
+import { MAX_CONCURRENCY } from "../../evaluations/options.js";
 import { BENCHMARK_TASKS, RUN_OPTIONS, type TaskName } from "../../state/runOptions.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
 
@@ -130,7 +131,7 @@ export function evalCommand(): Command {
     .addOption(new Option("--limit <n>", "a seeded sample of n examples").argParser(positiveInt))
     .addOption(new Option("--seed <s>", "seed of the --limit sample").default(0).argParser(integer));
   return addRunOptions(cmd, "any", ALL_METHODS, { noDefault: ["labels"] })
-    .addOption(new Option("--concurrency <c>", "examples in flight at once").default(8).argParser(positiveInt))
+    .addOption(new Option("--concurrency <c>", `examples in flight at once, at most ${MAX_CONCURRENCY}`).default(8).argParser(positiveInt))
     .addOption(rpmOption())
     .addOption(tpmOption())
     .option("--out <dir>", "experiment directory (default: experiments/<task>-<method>-<model>-<labels>-<split>[-<options that differ from the defaults, e.g. vote-no-fear>][-n<limit>])")

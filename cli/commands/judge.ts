@@ -43,7 +43,7 @@ function positive(name: string, value: string): number {
 /** The judge's ratings as a CSV that `insideout agreement` reads. */
 function ratingsCsv(rater: RatingFile): string {
   const lines = [["conv_id", ...rater.dimensions].join(",")];
-  for (const [id, r] of rater.ratings) lines.push([JSON.stringify(id), ...rater.dimensions.map((d) => String(r.get(d)))].join(","));
+  for (const id of rater.ratings.items()) lines.push([JSON.stringify(id), ...rater.dimensions.map((d) => String(rater.ratings.get(id, d)))].join(","));
   return `${lines.join("\n")}\n`;
 }
 

@@ -158,12 +158,12 @@ export function scoreCommand(): Command {
       if (eqbench) return scoreEqBench(o.eqbench!, o);
       if (texts) {
         if (o.hyp === undefined || o.ref === undefined) throw new Error("--hyp and --ref go together: give both files.");
-        const s = scoreTextFiles(o.hyp, o.ref, o.tokenized ?? false);
+        const s = await scoreTextFiles(o.hyp, o.ref, o.tokenized ?? false);
         process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatTextScores(s)}\n`);
         return;
       }
       if (o.gold === undefined || o.pred === undefined) throw new Error("--gold and --pred go together: give both files.");
-      const s = scoreLabelFiles(o.gold, o.pred, loadLabelSet(o.labels));
+      const s = await scoreLabelFiles(o.gold, o.pred, loadLabelSet(o.labels));
       process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatLabelScores(s)}\n`);
     });
 }

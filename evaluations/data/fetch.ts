@@ -5,7 +5,8 @@
  * interrupted fetch never leaves a half file that a later run would trust.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { openRegularFile } from "../../core/regularFile.js";
 import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -89,8 +90,10 @@ export async function download(
   let total: number | undefined;
   if (isLocal(url)) {
     const path = url.startsWith("file:") ? fileURLToPath(url) : url;
-    total = statSync(path).size;
-    source = createReadStream(path);
+    // A local mirror is read as any named file: a FIFO or device is refused rather than waited on or read forever.
+    const fd = openRegularFile(path, "The local copy");
+    total = fstatSync(fd).size;
+    source = createReadStream(path, { fd });
   } else {
     let res: Response;
     try {

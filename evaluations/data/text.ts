@@ -1,30 +1,20 @@
 /** A whole data file as text (JSON, quoted CSV), under the same byte cap and UTF-8 check as the line reader. */
-import { createReadStream } from "node:fs";
-import { formatBytes } from "../../core/inputLimits.js";
+import { readRegularFile } from "../../core/regularFile.js";
 import { DataFileError, lineLimits, type LineLimits } from "./lines.js";
 
 export async function readTextFile(file: string, limits: LineLimits = lineLimits()): Promise<string> {
-  const parts: Buffer[] = [];
-  let total = 0;
+  let bytes: Buffer;
   try {
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > limits.fileBytes) {
-        throw new DataFileError(
-          `${file} holds more than ${formatBytes(limits.fileBytes)}: use a smaller file, or raise INSIDEOUT_MAX_DATA_BYTES (now ${limits.fileBytes}).`,
-          file,
-          0,
-        );
-      }
-      parts.push(chunk);
-    }
+    // The size is known from fstat before anything is read; a FIFO or device is refused, not waited on.
+    bytes = readRegularFile(file, "The data file", limits.fileBytes, "INSIDEOUT_MAX_DATA_BYTES");
   } catch (e) {
-    if (e instanceof DataFileError) throw e;
-    throw new DataFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file, 0);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new DataFileError(`cannot read ${file}: ${code}`, file, 0);
+    throw new DataFileError((e as Error).message, file, 0);
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(parts));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new DataFileError(`${file} is not valid UTF-8 text`, file, 0);
   }

@@ -101,32 +101,33 @@ export interface SentenceCounts {
 }
 
 /**
- * @param references one or more tokenised references per hypothesis
- * @param hypotheses tokenised hypotheses, aligned with `references`
- * @param perSentence called with each sentence's counts, for resampling the corpus by sentence
+ * Corpus BLEU counted one sentence at a time, so that a corpus need not be held in memory: `add` each hypothesis
+ * with its references, then `result`.
  */
-export function corpusBleu(
-  references: ReadonlyArray<ReadonlyArray<Tokens>>,
-  hypotheses: ReadonlyArray<Tokens>,
-  maxN = 4,
-  perSentence?: (k: number, counts: SentenceCounts) => void,
-): BleuResult {
-  if (references.length !== hypotheses.length) {
-    throw new Error(`BLEU needs one reference set per hypothesis: ${hypotheses.length} hypotheses, ${references.length} reference sets`);
-  }
-  const hypCount = new Counter();
-  const refCount = new Counter();
-  const refMax = new Counter();
-  const matches = new Array<number>(maxN).fill(0);
-  const totals = new Array<number>(maxN).fill(0);
-  let hypLength = 0;
-  let refLength = 0;
+export class BleuCounter {
+  private readonly hypCount = new Counter();
+  private readonly refCount = new Counter();
+  private readonly refMax = new Counter();
+  private readonly matches: number[];
+  private readonly totals: number[];
+  private hypLength = 0;
+  private refLength = 0;
+  private readonly sentMatches: number[];
+  private readonly sentTotals: number[];
+  private sentences = 0;
 
-  const sentMatches = new Array<number>(maxN);
-  const sentTotals = new Array<number>(maxN);
-  hypotheses.forEach((hyp, k) => {
-    const refs = references[k] ?? [];
-    if (refs.length === 0) throw new Error(`Hypothesis ${k + 1} has no reference`);
+  constructor(private readonly maxN = 4) {
+    this.matches = new Array<number>(maxN).fill(0);
+    this.totals = new Array<number>(maxN).fill(0);
+    this.sentMatches = new Array<number>(maxN);
+    this.sentTotals = new Array<number>(maxN);
+  }
+
+  /** Adds one hypothesis; returns its share of the counts (valid until the next `add`). */
+  add(refs: ReadonlyArray<Tokens>, hyp: Tokens): SentenceCounts {
+    const { maxN, hypCount, refCount, refMax, sentMatches, sentTotals } = this;
+    this.sentences++;
+    if (refs.length === 0) throw new Error(`Hypothesis ${this.sentences} has no reference`);
     const { grams, size } = pairNgramIds([hyp, ...refs], maxN);
     const hypGrams = grams[0]!;
     const refGrams = grams.slice(1);
@@ -152,17 +153,42 @@ export function corpusBleu(
       }
       sentMatches[n] = clipped;
       sentTotals[n] = h.length > 0 ? h.length : 1;
-      matches[n]! += clipped;
-      totals[n]! += sentTotals[n]!;
+      this.matches[n]! += clipped;
+      this.totals[n]! += sentTotals[n]!;
       for (const r of refGrams) refMax.clear(r[n]!);
     }
     const sentRef = closestRefLength(refs.map((r) => r.length), hyp.length);
-    hypLength += hyp.length;
-    refLength += sentRef;
-    perSentence?.(k, { matches: sentMatches, totals: sentTotals, hypLength: hyp.length, refLength: sentRef });
-  });
+    this.hypLength += hyp.length;
+    this.refLength += sentRef;
+    return { matches: sentMatches, totals: sentTotals, hypLength: hyp.length, refLength: sentRef };
+  }
 
-  return { ...bleuFromCounts(matches, totals, hypLength, refLength), matches, totals, hypLength, refLength };
+  result(): BleuResult {
+    const { matches, totals, hypLength, refLength } = this;
+    return { ...bleuFromCounts(matches, totals, hypLength, refLength), matches: [...matches], totals: [...totals], hypLength, refLength };
+  }
+}
+
+/**
+ * @param references one or more tokenised references per hypothesis
+ * @param hypotheses tokenised hypotheses, aligned with `references`
+ * @param perSentence called with each sentence's counts, for resampling the corpus by sentence
+ */
+export function corpusBleu(
+  references: ReadonlyArray<ReadonlyArray<Tokens>>,
+  hypotheses: ReadonlyArray<Tokens>,
+  maxN = 4,
+  perSentence?: (k: number, counts: SentenceCounts) => void,
+): BleuResult {
+  if (references.length !== hypotheses.length) {
+    throw new Error(`BLEU needs one reference set per hypothesis: ${hypotheses.length} hypotheses, ${references.length} reference sets`);
+  }
+  const counter = new BleuCounter(maxN);
+  hypotheses.forEach((hyp, k) => {
+    const counts = counter.add(references[k] ?? [], hyp);
+    perSentence?.(k, counts);
+  });
+  return counter.result();
 }
 
 /**

@@ -3,11 +3,16 @@
  * hypothesis (the "micro" variant that EmpDG, CEM and KEMP report). A text shorter than n contributes no n-gram.
  */
 
-export function distinctN(texts: ReadonlyArray<readonly string[]>, n: number): number {
-  const seen = new Set<string>();
-  const ids = new Map<string, number>();
-  let total = 0;
-  for (const tokens of texts) {
+/** Distinct-n counted one text at a time: memory grows with the distinct n-grams, not with the texts. */
+export class DistinctCounter {
+  private readonly seen = new Set<string>();
+  private readonly ids = new Map<string, number>();
+  private total = 0;
+
+  constructor(private readonly n: number) {}
+
+  add(tokens: readonly string[]): void {
+    const { n, ids, seen } = this;
     // Interned ids keep keys collision-free whatever characters the tokens hold.
     const t = tokens.map((tok) => {
       let id = ids.get(tok);
@@ -16,8 +21,17 @@ export function distinctN(texts: ReadonlyArray<readonly string[]>, n: number): n
     });
     for (let i = 0; i + n <= t.length; i++) {
       seen.add(t.slice(i, i + n).join(" "));
-      total++;
+      this.total++;
     }
   }
-  return total === 0 ? 0 : seen.size / total;
+
+  value(): number {
+    return this.total === 0 ? 0 : this.seen.size / this.total;
+  }
+}
+
+export function distinctN(texts: ReadonlyArray<readonly string[]>, n: number): number {
+  const counter = new DistinctCounter(n);
+  for (const tokens of texts) counter.add(tokens);
+  return counter.value();
 }

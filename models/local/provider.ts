@@ -7,6 +7,7 @@
  * graph has started.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { openRegularFile } from "../../core/regularFile.js";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { cacheDir, SettingError, setting, type Environment } from "../../core/settings.js";
@@ -67,18 +68,21 @@ export function parseHfUri(uri: string, env?: Environment): { url: string; dest:
 }
 
 function checkGguf(path: string, given: string): void {
-  let isFile = false;
+  let fd: number;
   try {
-    isFile = statSync(path).isFile();
-  } catch {
-    isFile = false;
+    // Opened as the one regular-file reader opens: a FIFO, /dev/zero or a folder is named as such, not "not found".
+    fd = openRegularFile(path, "The model file");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new LocalModelError(
+        "model",
+        `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
+      );
+    }
+    throw new LocalModelError("model", code ? `Cannot read the model file ${path} (${code}, from "local:${given}").` : (e as Error).message);
   }
-  if (!isFile) {
-    throw new LocalModelError(
-      "model",
-      `Model file not found: ${path} (from "local:${given}"). Give the path of a .gguf file, local:default, or local:hf:<owner>/<repo>/<file>.gguf.`,
-    );
-  }
+  closeSync(fd);
   checkHeaderOnce(path);
 }
 

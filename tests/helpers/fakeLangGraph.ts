@@ -14,9 +14,17 @@ export interface RunRequest {
 
 /**
  * The final state to send; `hang` to accept the run and never end it; `end` to end its stream without a final state;
- * `drop` to close the connection mid-stream, as a server that dies.
+ * `drop` to close the connection mid-stream, as a server that dies; and, never ending the run either, `heartbeat`
+ * (an SSE comment every 100 ms), `emptyEvents` (an event with no data every 100 ms) or `partial` (a `values` event
+ * that is never finished, a byte every 100 ms).
  */
-export type RunAnswer = Record<string, unknown> | "hang" | "end" | "drop";
+export type RunAnswer = Record<string, unknown> | "hang" | "end" | "drop" | "heartbeat" | "emptyEvents" | "partial";
+
+const TRICKLE: Partial<Record<string, { first: string; then: string }>> = {
+  heartbeat: { first: "", then: ": heartbeat\n\n" },
+  emptyEvents: { first: "", then: "event: heartbeat\n\n" },
+  partial: { first: 'event: values\ndata: {"dialogue": ["', then: "x" },
+};
 
 export interface FakeLangGraph {
   url: string;
@@ -43,6 +51,13 @@ export async function startFakeLangGraph(handler: (run: RunRequest) => RunAnswer
         res.write(`event: metadata\ndata: ${JSON.stringify({ run_id: `run-${runs.length}` })}\n\n`);
         const answer = handler(run);
         if (answer === "hang") return;
+        const trickle = typeof answer === "string" ? TRICKLE[answer] : undefined;
+        if (trickle) {
+          res.write(trickle.first);
+          const timer = setInterval(() => res.write(trickle.then), 100);
+          res.on("close", () => clearInterval(timer));
+          return;
+        }
         if (answer === "end") return void res.end();
         if (answer === "drop") return void res.socket?.destroy();
         res.write(`event: values\ndata: ${JSON.stringify(answer)}\n\n`);

@@ -3,10 +3,12 @@
  * published κ table (EmpatheticDialogues) and EQ-Bench's published scores; bad input is one line and exit 1.
  */
 import { describe, expect, it } from "@jest/globals";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { REPO, runCli } from "../helpers/cli.js";
+import { CLI, REPO, runCli } from "../helpers/cli.js";
 
 const ANNOTATIONS = path.resolve(REPO, "../shared/data/judge_calibration/annotations");
 const ED = path.join(ANNOTATIONS, "empatheticdialogues");
@@ -30,6 +32,22 @@ describe("insideout agreement", () => {
       expect(Math.abs(row.kappa - Number(p["Weighted Cohen's Kappa"]))).toBeLessThanOrEqual(0.005);
     }
   });
+
+  it("reads a rating file a row at a time: 600 000 rows and a repeated id at the end cost little memory (470 MB before)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "insideout-agreement-"));
+    const big = path.join(dir, "big.csv");
+    const rows = Array.from({ length: 600_000 }, (_, i) => `item${i},${(i % 5) + 1},${(i % 3) + 1},${(i % 4) + 1}`);
+    writeFileSync(big, `id,empathy,fluency,relevance\n${rows.join("\n")}\nitem7,1,2,3\n`);
+    const small = path.join(dir, "small.csv");
+    writeFileSync(small, "id,empathy,fluency,relevance\nitem1,1,2,3\n");
+    // The child's own peak RSS, printed on exit.
+    const probe = `--import=data:text/javascript,${encodeURIComponent('process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))')}`;
+    const r = spawnSync(process.execPath, [CLI, "agreement", big, small], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: probe }, encoding: "utf8", timeout: 60_000 });
+    const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1] ?? Infinity) / 1024;
+    expect(r.status).toBe(1);
+    expect(r.stderr.replace(/\n?maxrss_kb=\d+\n/, "").trim()).toBe(`insideout: id "item7" occurs twice in ${big} (row 600002): name a unique id column with --id`);
+    expect(rssMb).toBeLessThan(300);
+  }, 90_000);
 
   it("names the missing id column in one line and exits 1", async () => {
     const r = await runCli(["agreement", path.join(ED, "expert1_ratings.csv"), path.join(ED, "expert2_ratings.csv"), "--id", "item"]);

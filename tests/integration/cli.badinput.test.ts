@@ -110,8 +110,25 @@ describe("bad input", () => {
     const r = await runCli(evalArgs(data, join(blocker, "sub")), evalEnv());
     expect(r.code).not.toBe(0);
     oneLine(r.stderr);
-    expect(r.stderr).toMatch(/ENOTDIR|not a directory/);
+    expect(r.stderr).toMatch(/--out folder \S+a-file\/sub lies below a file, not a folder: use another --out\./);
     expect(server.requests.length).toBe(before);
+  });
+
+  it("eval: a --concurrency or INSIDEOUT_MAX_CONCURRENCY beyond the maximum is one line before any model call", async () => {
+    // 99999999 put every example's requests in flight at once (1.53 GB for 1500 examples).
+    const data = join(dir, "ok-conc.jsonl");
+    writeFileSync(data, '{"id":"a","dialogue":["hi"],"emotion":"sad"}\n');
+    const before = server.requests.length;
+    const flag = await runCli([...evalArgs(data, join(dir, "out-conc")), "--concurrency", "99999999"], evalEnv());
+    expect(flag.code).not.toBe(0);
+    oneLine(flag.stderr);
+    expect(flag.stderr).toMatch(/--concurrency 99999999 is more than 128 examples in flight at once: give at most 128\./);
+    const setting = await runCli(evalArgs(data, join(dir, "out-conc2")), { ...evalEnv(), INSIDEOUT_MAX_CONCURRENCY: "99999" });
+    expect(setting.code).not.toBe(0);
+    oneLine(setting.stderr);
+    expect(setting.stderr).toMatch(/INSIDEOUT_MAX_CONCURRENCY="99999" must be a whole number from 1 to 1024\./);
+    expect(server.requests.length).toBe(before);
+    expect(existsSync(join(dir, "out-conc"))).toBe(false);
   });
 
   it("eval: an unreachable server fails fast; the example stays unfinished (no record, no metrics), and the exit says so", async () => {

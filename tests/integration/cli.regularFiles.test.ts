@@ -1,7 +1,8 @@
 /**
  * Where a file is expected, only a regular file is read: a named pipe (which would hang the open) or a device such as
  * /dev/zero (which would fill the memory) given as --data, --file, --labels, score --hyp or an experiment's
- * predictions.jsonl for compare is one line, exit non-zero, in seconds, no model call.
+ * predictions.jsonl for compare, agreement's rating files, score --eqbench and --questions, GIGACHAT_CA_BUNDLE_FILE or a
+ * local: model file is one line, exit non-zero, in seconds, no model call.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
@@ -49,7 +50,7 @@ describe("a pipe or a device where a file is expected", () => {
     writeFileSync(file, "mine\n");
     for (const out of [file, path.join(file, "sub")]) {
       const r = await runCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--limit", "1", "--out", out, "--no-progress"], env());
-      refusedQuickly(r, /^insideout: Cannot open \S+notes\.txt(\/sub)? \((EEXIST|ENOTDIR)\b.*use another --out\.\n?$/);
+      refusedQuickly(r, /^insideout: The --out folder \S+notes\.txt(\/sub)? (exists and is not a folder|lies below a file, not a folder): use another --out\.\n?$/);
     }
     expect(readFileSync(file, "utf8")).toBe("mine\n");
     expect(server.requests).toHaveLength(0);
@@ -91,4 +92,48 @@ describe("a pipe or a device where a file is expected", () => {
     const r = await runCli(["compare", outs[0]!, outs[1]!, "--out", path.join(dir, "cmp")]);
     refusedQuickly(r, /predictions\.jsonl is not a regular file/);
   }, 60_000);
+});
+
+describe("every other file the CLI reads", () => {
+  const notRegular = /is not a regular file \(a pipe, device or socket\): give a file\.\n?$/;
+
+  it.each([["a FIFO", () => fifo], ["/dev/zero", () => "/dev/zero"]])("agreement %s", async (_, file) => {
+    // Before, a FIFO hung the command and /dev/zero was read for 330 MB before its size was known.
+    const r = await runCli(["agreement", file(), file()]);
+    refusedQuickly(r, notRegular);
+  }, 30_000);
+
+  it.each([["a FIFO", () => fifo], ["/dev/zero", () => "/dev/zero"]])("score --eqbench %s", async (_, file) => {
+    const r = await runCli(["score", "--eqbench", file()]);
+    refusedQuickly(r, notRegular);
+  }, 30_000);
+
+  it("score --eqbench with --questions a FIFO", async () => {
+    const results = path.join(dir, "results.json");
+    writeFileSync(results, "{}");
+    const r = await runCli(["score", "--eqbench", results, "--questions", fifo]);
+    refusedQuickly(r, notRegular);
+  }, 30_000);
+
+  it.each([["a FIFO", () => fifo], ["/dev/zero", () => "/dev/zero"]])("GIGACHAT_CA_BUNDLE_FILE %s", async (_, file) => {
+    const r = await runCli(["recognize", "--model", "gigachat:GigaChat-2-Max", "hello"], { GIGACHAT_CREDENTIALS: "abc", GIGACHAT_CA_BUNDLE_FILE: file() });
+    refusedQuickly(r, /^insideout: GIGACHAT_CA_BUNDLE_FILE \S+ is not a regular file/);
+  }, 30_000);
+
+  it.each([["a FIFO", () => fifo], ["/dev/zero", () => "/dev/zero"]])("--model local:%s is not a regular file, not 'not found'", async (_, file) => {
+    const r = await runCli(["recognize", "--model", `local:${file()}`, "hello"], { INSIDEOUT_CACHE_DIR: path.join(dir, "cache") });
+    refusedQuickly(r, /^insideout: The model file \S+ is not a regular file/);
+  }, 30_000);
+});
+
+describe("--out that cannot be a folder", () => {
+  it.each([
+    ["a name of 300 characters", () => path.join(dir, "x".repeat(300)), /^insideout: The --out folder \S+ has a name too long for the file system: use another --out, with a shorter name\.\n?$/],
+    ["/dev/null", () => "/dev/null", /^insideout: The --out folder \/dev\/null exists and is not a folder: use another --out\.\n?$/],
+  ])("%s: one line naming --out", async (_, out, pattern) => {
+    const before = server.requests.length;
+    const r = await runCli(["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--limit", "1", "--out", out(), "--no-progress"], env());
+    refusedQuickly(r, pattern);
+    expect(server.requests).toHaveLength(before);
+  }, 30_000);
 });

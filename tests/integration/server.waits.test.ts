@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { runError, runOnServer, serverClient } from "../../core/langgraphServer.js";
 import { ServerRunFailure } from "../../core/errors.js";
+import { runCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/devServer.js";
 import { startFakeLangGraph, type FakeLangGraph } from "../helpers/fakeLangGraph.js";
 
@@ -25,10 +26,60 @@ describe("server runs end", () => {
     const error = await runOnServer(serverClient(hanging.url), hanging.url, { ...run, stallMs: 1000 }).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(error).toBeInstanceOf(ServerRunFailure);
-    expect((error as Error).message).toBe(`The LangGraph server at ${hanging.url} sent nothing for 1 s: the run was cancelled; check the server.`);
+    expect((error as Error).message).toBe(`The LangGraph server at ${hanging.url} sent no complete event for 1 s (INSIDEOUT_SERVER_STALL_MS): the run was cancelled; check the server.`);
     expect(ms).toBeGreaterThanOrEqual(950);
     expect(ms).toBeLessThan(5000);
   });
+
+  it.each(["heartbeat", "emptyEvents", "partial"] as const)("a run that never ends but keeps sending bytes (%s) is stalled all the same", async (mode) => {
+    // Bytes every 100 ms: the stall limit counts complete events with data, not bytes.
+    const chatty = await startFakeLangGraph(() => mode);
+    try {
+      const t0 = performance.now();
+      const error = await runOnServer(serverClient(chatty.url), chatty.url, { ...run, stallMs: 1000 }).catch((e: unknown) => e);
+      const ms = performance.now() - t0;
+      expect(error).toBeInstanceOf(ServerRunFailure);
+      expect((error as Error).message).toBe(`The LangGraph server at ${chatty.url} sent no complete event for 1 s (INSIDEOUT_SERVER_STALL_MS): the run was cancelled; check the server.`);
+      expect(ms).toBeGreaterThanOrEqual(950);
+      expect(ms).toBeLessThan(5000);
+    } finally {
+      await chatty.close();
+    }
+  });
+
+  it("the stall limit and the deadline are settings: INSIDEOUT_SERVER_STALL_MS, INSIDEOUT_SERVER_RUN_DEADLINE_MS", async () => {
+    const chatty = await startFakeLangGraph(() => "heartbeat");
+    try {
+      process.env.INSIDEOUT_SERVER_STALL_MS = "700";
+      const stalled = await runOnServer(serverClient(chatty.url), chatty.url, run).catch((e: unknown) => e);
+      expect((stalled as Error).message).toMatch(/sent no complete event for 1 s \(INSIDEOUT_SERVER_STALL_MS\)/);
+      process.env.INSIDEOUT_SERVER_STALL_MS = "60000";
+      process.env.INSIDEOUT_SERVER_RUN_DEADLINE_MS = "1200";
+      const t0 = performance.now();
+      const late = await runOnServer(serverClient(chatty.url), chatty.url, run).catch((e: unknown) => e);
+      expect((late as Error).message).toMatch(/did not end the run within 1 s \(INSIDEOUT_SERVER_RUN_DEADLINE_MS\)/);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(1150);
+    } finally {
+      delete process.env.INSIDEOUT_SERVER_STALL_MS;
+      delete process.env.INSIDEOUT_SERVER_RUN_DEADLINE_MS;
+      await chatty.close();
+    }
+  });
+
+  it("recognize --server against a server sending heartbeats: one line once INSIDEOUT_SERVER_STALL_MS has passed", async () => {
+    // Before, SSE comments every second kept recognize --server running past 120 s.
+    const chatty = await startFakeLangGraph(() => "heartbeat");
+    try {
+      const r = await runCli(["recognize", "--server", chatty.url, "--model", "openai:m", "I lost my keys."], { INSIDEOUT_SERVER_STALL_MS: "1500" });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/sent no complete event for 2 s \(INSIDEOUT_SERVER_STALL_MS\): the run was cancelled/);
+      expect(r.ms).toBeGreaterThanOrEqual(1500);
+      expect(r.ms).toBeLessThan(15_000);
+    } finally {
+      await chatty.close();
+    }
+  }, 30_000);
 
   it("a run past its deadline, though the stream is not silent that long", async () => {
     const error = await runOnServer(serverClient(hanging.url), hanging.url, { ...run, stallMs: 60_000, deadlineMs: 800 }).catch((e: unknown) => e);

@@ -70,19 +70,19 @@ describe("rating files", () => {
     expect(r.name).toBe("llm_ratings");
     expect(r.idColumn).toBe("conv_id");
     expect(r.dimensions).toEqual(["empathy", "fluency"]);
-    expect([...r.ratings.keys()]).toEqual(["a", "b"]);
-    expect(r.ratings.get("a")!.get("empathy")).toBe(2);
-    expect(r.ratings.get("b")!.get("empathy")).toBeNaN();
+    expect([...r.ratings.items()]).toEqual(["a", "b"]);
+    expect(r.ratings.get("a", "empathy")).toBe(2);
+    expect(r.ratings.get("b", "empathy")).toBeNaN();
   });
 
   it("reads TSV and JSONL, and --id names another column", async () => {
     const tsv = await readRatingFile(write("r.tsv", "row\titem\tscore\n1\tx\t3\n2\ty\t4\n"), "item");
-    expect([...tsv.ratings.keys()]).toEqual(["x", "y"]);
+    expect([...tsv.ratings.items()]).toEqual(["x", "y"]);
     expect(tsv.dimensions).toEqual(["row", "score"]);
     const jsonl = await readRatingFile(write("r.jsonl", '{"id": "x", "score": 3}\n{"id": "y", "score": "4", "extra": 1}\n'));
     expect(jsonl.dimensions).toEqual(["score", "extra"]);
-    expect(jsonl.ratings.get("y")!.get("score")).toBe(4);
-    expect(jsonl.ratings.get("x")!.get("extra")).toBeNaN();
+    expect(jsonl.ratings.get("y", "score")).toBe(4);
+    expect(jsonl.ratings.get("x", "extra")).toBeNaN();
   });
 
   it("refuses an id that occurs twice, naming it", async () => {

@@ -118,7 +118,7 @@ describe("ExperimentStore", () => {
     const root = scratch();
     writeFileSync(path.join(root, "plain-file"), "");
     expect(() => ExperimentStore.open(path.join(root, "plain-file", "experiment.sqlite"), config)).toThrow(
-      /^Cannot open \S+plain-file\/experiment\.sqlite \(.*\): check that its folder exists and is writable, or use another --out\.$/,
+      /^The experiment store \S+plain-file\/experiment\.sqlite lies below a file, not a folder: use another --out\.$/,
     );
   });
 });

@@ -41,13 +41,13 @@ describe("limits as settings", () => {
     expect(() => loadLabelSet(file(groups(3)))).toThrow(/has 3 group members, more than 2/);
   });
 
-  it("score's text files: INSIDEOUT_MAX_TEXTS_BYTES bytes (64 MiB unless set)", () => {
+  it("score's text files: INSIDEOUT_MAX_TEXTS_BYTES bytes (64 MiB unless set)", async () => {
     const texts = file("one\ntwo\n"); // 8 bytes
-    expect(readLines(texts)).toEqual(["one", "two"]);
+    expect(await readLines(texts)).toEqual(["one", "two"]);
     process.env.INSIDEOUT_MAX_TEXTS_BYTES = "7";
-    expect(() => readLines(texts)).toThrow(/holds 8 bytes, more than 7 bytes.*raise INSIDEOUT_MAX_TEXTS_BYTES/);
+    await expect(readLines(texts)).rejects.toThrow(/holds 8 bytes, more than 7 bytes.*raise INSIDEOUT_MAX_TEXTS_BYTES/);
     process.env.INSIDEOUT_MAX_TEXTS_BYTES = "8";
-    expect(readLines(texts)).toEqual(["one", "two"]);
+    expect(await readLines(texts)).toEqual(["one", "two"]);
   });
 
   it("an experiment's metrics.json: INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES bytes", async () => {

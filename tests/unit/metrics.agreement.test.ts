@@ -9,7 +9,7 @@ import { describe, expect, it } from "@jest/globals";
 import { parse } from "csv-parse/sync";
 import { agreement, medianRater } from "../../evaluations/agreement.js";
 import { readRatingFile, type RatingFile } from "../../evaluations/data/ratings.js";
-import { averageRanks, quadraticKappa, spearman } from "../../evaluations/metrics/agreement.js";
+import { averageRanks, quadraticKappa, quadraticKappaTest, spearman } from "../../evaluations/metrics/agreement.js";
 import { mulberry32 } from "../../evaluations/metrics/stats.js";
 import { REPO } from "../helpers/cli.js";
 import { runPython } from "../helpers/nltk.js";
@@ -92,5 +92,14 @@ describe("Kumar et al. 2025's κ table, EmpatheticDialogues", () => {
       expect(Math.abs(ours.kappa - Number(row["Weighted Cohen's Kappa"]))).toBeLessThanOrEqual(0.005);
       expect(Math.abs(ours.kappaP - Number(row["Kappa P-value"]))).toBeLessThanOrEqual(0.0005);
     }
+  });
+});
+
+describe("κ over too many categories", () => {
+  it("is one line past MAX_KAPPA_CATEGORIES distinct ratings, not a table the square of them (20 000: 2.8 GB before)", () => {
+    const many = Array.from({ length: 2001 }, (_, i) => i / 100);
+    expect(() => quadraticKappaTest(many, many)).toThrow("κ needs ratings on a scale: these hold 2001 distinct values (to two decimals), more than 2000.");
+    // At the bound it is computed: identical ratings agree perfectly.
+    expect(quadraticKappaTest(many.slice(1), many.slice(1)).kappa).toBeCloseTo(1, 12);
   });
 });

@@ -182,6 +182,6 @@ describe("SqliteAnswerCache", () => {
     writeFileSync(path.join(root, "plain-file"), "");
     const file = path.join(root, "plain-file", "llm-cache.sqlite");
     expect(() => SqliteAnswerCache.open(file)).toThrow(StorageError);
-    expect(() => SqliteAnswerCache.open(file)).toThrow(new RegExp(`^Cannot open ${escape(file)} \\(.*\\): check that its folder exists and is writable, or point INSIDEOUT_CACHE_DIR elsewhere\\.$`));
+    expect(() => SqliteAnswerCache.open(file)).toThrow(new RegExp(`^The LLM cache ${escape(file)} lies below a file, not a folder: point INSIDEOUT_CACHE_DIR elsewhere\\.$`));
   });
 });
