@@ -79,6 +79,19 @@ describe("a credential with a line break, space or control character inside", ()
     expect(r.requests).toBe(0);
   }, 30_000);
 
+  it("LANGSMITH_API_KEY with tracing on, and LANGSMITH_ENDPOINT with a query string: one line, before any call", async () => {
+    const a = await cli(RECOGNIZE, { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "lsv2_pt_SECRETPARTONE\nSECRETPARTTWO" });
+    expect(a.stderr).toContain("LANGSMITH_API_KEY holds a space, line break or control character");
+    const b = await cli(RECOGNIZE, { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "lsv2_pt_0123456789", LANGSMITH_ENDPOINT: "http://127.0.0.1:9/?key=sekrit123" });
+    expect(b.stderr).toContain("LANGSMITH_ENDPOINT holds a query string or fragment");
+    for (const r of [a, b]) {
+      expect(r.code).toBe(1);
+      expect(r.lines).toHaveLength(1);
+      expect(r.out).not.toMatch(/SECRETPART|sekrit123/);
+      expect(r.requests).toBe(0);
+    }
+  }, 30_000);
+
   it("whitespace around a key is not inside it: the key is sent trimmed and works", async () => {
     const r = await cli(RECOGNIZE, { OPENAI_API_KEY: "  sk-test-trimmed-0123\n" });
     expect(r.code).toBe(0);
@@ -120,6 +133,13 @@ describe("a base URL that is not a plain http(s) URL", () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe("insideout: OPENAI_BASE_URL must be an http:// or https:// URL, not file:.");
     expect(r.ms).toBeLessThan(10_000);
+  }, 30_000);
+
+  it("a --server URL with a query string: the line that names the server does not print it", async () => {
+    const r = await cli(["recognize", "--server", "http://127.0.0.1:9/?key=sekrit123", "--model", "openai:gpt-4o-mini", "hello"]);
+    expect(r.code).toBe(1);
+    expect(r.lines).toHaveLength(1);
+    expect(r.out).not.toContain("sekrit123");
   }, 30_000);
 
   it("an error line that shows a URL shows no query string", () => {
