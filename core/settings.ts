@@ -226,14 +226,14 @@ function parse(name: string, raw: string, entry: SettingEntry): number | boolean
 }
 
 /**
- * A credential with a space, line break or control character inside cannot be sent in a header: fetch would print it
- * whole in its error. Said once, naming the variable, never the value; whitespace around it is dropped.
+ * Keys and tokens are printable ASCII: one with a space, line break, control, invisible or other character inside
+ * cannot be sent in a header, and fetch would print it in its error. Said once, naming the variable, never the value;
+ * whitespace around it is dropped.
  */
 function checkedSecret(name: string, raw: string): string {
   const value = raw.trim();
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f-\u009f]/u.test(value)) {
-    throw new SettingError(`${name} holds a space, line break or control character inside its value (not printed here): a key has none; set it again as the provider gave it.`);
+  if (/[^\x21-\x7e]/.test(value)) {
+    throw new SettingError(`${name} holds a character a key cannot hold (a space, line break, control, invisible or non-ASCII character; the value is not printed): set it again as the provider gave it.`);
   }
   return value;
 }

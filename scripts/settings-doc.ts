@@ -28,7 +28,7 @@ function typeText(s: SettingEntry): string {
     case "url":
       return "http(s) URL, without user, password, query or fragment";
     case "secret":
-      return "secret: never printed; no space or control character inside";
+      return "secret: never printed; printable ASCII, no space inside";
     default:
       return s.type;
   }

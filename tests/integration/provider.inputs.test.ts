@@ -60,12 +60,14 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 const RECOGNIZE = ["recognize", "--model", "openai:gpt-4o-mini", "--method", "baseline", "I lost my job today."];
 
-describe("a credential with a line break, space or control character inside", () => {
+describe("a credential with a line break, space, control or invisible character inside", () => {
   const cases: [string, string, string[], string[]][] = [
     // variable, value, the parts that must never be printed, the CLI arguments
     ["OPENAI_API_KEY", "sk-proj-SECRETPARTONE\nSECRETPARTTWO", ["SECRETPARTONE", "SECRETPARTTWO"], RECOGNIZE],
     ["OPENAI_API_KEY", "sk-abc\ndef", ["sk-abc", "def\n"], RECOGNIZE],
     ["OPENAI_API_KEY", "sk-abcdefgh\u0001ijklmnop", ["abcdefgh", "ijklmnop"], RECOGNIZE],
+    // A zero-width space: invisible where it was pasted, and no header can carry it.
+    ["OPENAI_API_KEY", "sk-abcdefgh\u200bijklmnop", ["abcdefgh", "ijklmnop"], RECOGNIZE],
     ["ANTHROPIC_API_KEY", "ant-SECRETPARTONE SECRETPARTTWO", ["SECRETPARTONE", "SECRETPARTTWO"], ["recognize", "--model", "anthropic:claude-x", "hello"]],
     ["GOOGLE_API_KEY", "goog-SECRETPARTONE\tSECRETPARTTWO", ["SECRETPARTONE", "SECRETPARTTWO"], ["recognize", "--model", "google-genai:gemini-x", "hello"]],
     ["GIGACHAT_CREDENTIALS", "Z2lnYS1TRUNSRVQ=\r\nMORE", ["Z2lnYS1TRUNSRVQ", "MORE"], ["recognize", "--model", "gigachat:GigaChat-2-Max", "hello"]],
@@ -74,14 +76,14 @@ describe("a credential with a line break, space or control character inside", ()
     const r = await cli(args, { [variable]: value });
     expect(r.code).toBe(1);
     expect(r.lines).toHaveLength(1);
-    expect(r.stderr).toContain(`${variable} holds a space, line break or control character inside its value (not printed here)`);
+    expect(r.stderr).toContain(`${variable} holds a character a key cannot hold (a space, line break, control, invisible or non-ASCII character; the value is not printed)`);
     for (const p of parts) expect(r.out).not.toContain(p);
     expect(r.requests).toBe(0);
   }, 30_000);
 
   it("LANGSMITH_API_KEY with tracing on, and LANGSMITH_ENDPOINT with a query string: one line, before any call", async () => {
     const a = await cli(RECOGNIZE, { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "lsv2_pt_SECRETPARTONE\nSECRETPARTTWO" });
-    expect(a.stderr).toContain("LANGSMITH_API_KEY holds a space, line break or control character");
+    expect(a.stderr).toContain("LANGSMITH_API_KEY holds a character a key cannot hold");
     const b = await cli(RECOGNIZE, { LANGSMITH_TRACING: "true", LANGSMITH_API_KEY: "lsv2_pt_0123456789", LANGSMITH_ENDPOINT: "http://127.0.0.1:9/?key=sekrit123" });
     expect(b.stderr).toContain("LANGSMITH_ENDPOINT holds a query string or fragment");
     for (const r of [a, b]) {
