@@ -14,11 +14,20 @@ export function explain(error: unknown): string {
   if (cause instanceof Error && cause.name === "TransportError") message = `${message} ${cause.message}`;
   let line = message.replace(/\s+/g, " ").trim().slice(0, 400);
   if (/Connection error|ECONNREFUSED|ENOTFOUND|fetch failed/i.test(message)) {
-    const baseUrl = setting("OPENAI_BASE_URL");
-    const where = baseUrl ? ` at ${baseUrl}` : "";
+    const where = baseUrlShown();
     line = `Cannot reach the model server${where}: check that it is running, or set OPENAI_BASE_URL / --model. (${line})`;
   } else if (/401|Incorrect API key|invalid_api_key/i.test(message)) {
     line = `The model server rejected the API key: check OPENAI_API_KEY. (${line})`;
   }
   return maskSecrets(line);
+}
+
+/** " at <OPENAI_BASE_URL>" when it is set and valid: explaining one error must not throw another. */
+function baseUrlShown(): string {
+  try {
+    const baseUrl = setting("OPENAI_BASE_URL");
+    return baseUrl ? ` at ${baseUrl}` : "";
+  } catch {
+    return "";
+  }
 }

@@ -9,9 +9,14 @@ import { SETTINGS, setting } from "./settings.js";
 
 export const DEFAULT_LANGSMITH_ENDPOINT = SETTINGS.LANGSMITH_ENDPOINT.default;
 
-/** The langsmith Client's documented options for its own timeout and retries: a few seconds, not half a minute. */
-export function langsmithClientOptions(): { timeout_ms: number; callerOptions: { maxRetries: number } } {
-  return { timeout_ms: setting("INSIDEOUT_LANGSMITH_TIMEOUT_MS"), callerOptions: { maxRetries: 1 } };
+/**
+ * The langsmith Client's documented options for its own timeout and retries (a few seconds, not half a minute), and
+ * its server and key read through our settings, so that a key with a line break or an endpoint with a query string is
+ * one line before the first call instead of the SDK's own error with the value in it.
+ */
+export function langsmithClientOptions(): { timeout_ms: number; callerOptions: { maxRetries: number }; apiUrl: string; apiKey?: string } {
+  const apiKey = setting("LANGSMITH_API_KEY");
+  return { timeout_ms: setting("INSIDEOUT_LANGSMITH_TIMEOUT_MS"), callerOptions: { maxRetries: 1 }, apiUrl: setting("LANGSMITH_ENDPOINT"), ...(apiKey ? { apiKey } : {}) };
 }
 
 export class LangSmithFailure extends NotAResult {

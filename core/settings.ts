@@ -117,6 +117,7 @@ export const SETTINGS = {
   INSIDEOUT_MAX_DATA_LINE_BYTES: { type: "whole", group: "files", min: 1, default: 1 << 20, doc: "Bytes of one line of a --data file." },
   INSIDEOUT_MAX_DATA_BYTES: { type: "whole", group: "files", min: 1, default: 256 << 20, doc: "Bytes of a whole --data file, and of each file data fetch extracts." },
   INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
+  INSIDEOUT_MAX_LABEL_CHARS: { type: "whole", group: "files", min: 1, default: 64, doc: "Characters of one label of a label set (a word or two: it is in every prompt and every answer schema)." },
   INSIDEOUT_MAX_GROUP_MEMBERS: { type: "whole", group: "files", min: 1, default: 4096, doc: "Gold labels the groups of a label set may hold together." },
   INSIDEOUT_MAX_TEXTS_BYTES: { type: "whole", group: "files", min: 1, default: 64 << 20, doc: "Bytes of a file of texts that score reads (--hyp, --ref)." },
   INSIDEOUT_MAX_TEXT_WORDS: {
@@ -230,9 +231,51 @@ function parse(name: string, raw: string, entry: SettingEntry): number | boolean
       if (found === undefined) throw bad(`one of ${choices.join(", ")}`);
       return found;
     }
+    case "secret":
+      return checkedSecret(name, raw);
+    case "url":
+      return checkedUrl(name, raw);
     default:
       return raw;
   }
+}
+
+/**
+ * Keys and tokens are printable ASCII: one with a space, line break, control, invisible or other character inside
+ * cannot be sent in a header, and fetch would print it in its error. Said once, naming the variable, never the value;
+ * whitespace around it is dropped.
+ */
+function checkedSecret(name: string, raw: string): string {
+  const value = raw.trim();
+  if (/[^\x21-\x7e]/.test(value)) {
+    throw new SettingError(`${name} holds a character a key cannot hold (a space, line break, control, invisible or non-ASCII character; the value is not printed): set it again as the provider gave it.`);
+  }
+  return value;
+}
+
+/**
+ * A server URL: http(s) only; no user or password (fetch cannot send them) and no query string or fragment (paths are
+ * appended to it, and a key there would be printed in every line). The line shows the URL's scheme, host and path only.
+ */
+export function checkedUrl(name: string, raw: string): string {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingError(`${name} is not a URL (such as http://127.0.0.1:8080/v1).`);
+  }
+  const shown = `${url.protocol}//${url.username || url.password ? "[secret]@" : ""}${url.host}${url.pathname}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SettingError(`${name} must be an http:// or https:// URL, not ${url.protocol}.`);
+  }
+  if (url.username || url.password) {
+    throw new SettingError(`${name} holds a user name or password (${shown}): requests cannot carry them in the URL; remove them, and give the key in the provider's key variable (docs/settings.md).`);
+  }
+  if (url.search || url.hash || value.includes("?") || value.includes("#")) {
+    throw new SettingError(`${name} holds a query string or fragment (after ${shown}): paths are appended to it; remove them, and give a key in the provider's key variable (docs/settings.md).`);
+  }
+  return value;
 }
 
 /** The value of setting `name` in `env` (the process's environment by default); a bad value is a SettingError. */

@@ -11,8 +11,10 @@ export function isControlChar(code: number): boolean {
   return code < 0x20 && !(code >= 0x09 && code <= 0x0d) && code !== 0x1b;
 }
 
-// Zero-width characters are allowed inside a turn (ZWJ joins emoji, ZWNJ shapes Persian and Indic words); a turn of nothing else is blank.
-const INVISIBLE = /^[\s\u200b-\u200d\u2060\ufeff]*$/u;
+// Invisible characters are allowed inside a turn (ZWJ joins emoji, ZWNJ shapes Persian and Indic words); a turn of
+// nothing else is blank. Unicode's default-ignorable characters (zero-width, soft hyphen, direction marks, invisible
+// operators, Hangul fillers) render as nothing; the blank braille cell is the usual "invisible" filler.
+const INVISIBLE = /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u;
 
 /** Nothing visible: empty, white space, or only zero-width characters. */
 export function isBlankTurn(turn: string): boolean {

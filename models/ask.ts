@@ -60,6 +60,13 @@ function parseAnswerText(raw: BaseMessage): Asked {
 }
 
 /**
+ * Why an answer in `response_format` mode could not be read, its text lost with it: true whatever the text was (a code
+ * fence, prose around the object, no object at all), and what reads such answers instead.
+ */
+export const UNREAD_ANSWER =
+  "the answer was not one bare JSON object, as the JSON schema response format requires (text or a code fence around it?); INSIDEOUT_STRUCTURED_OUTPUT=prompt reads an object inside a code fence or after prose";
+
+/**
  * OpenAI's `response_format: json_schema` as a call option. The OpenAI client parses such an answer itself
  * (`chat.completions.parse`) and throws a bare SyntaxError on text that is not JSON, so that text is lost: the answer
  * is then one the model gave but that cannot be read, and the repair retry asks again without quoting it. Strict
@@ -72,7 +79,7 @@ async function askByResponseFormat(model: ResolvedModel, messages: BaseMessage[]
     return parseAnswerText(await model.chat.invoke(messages, { ...config, response_format: responseFormat } as RunnableConfig));
   } catch (e) {
     if (!(e instanceof SyntaxError) || config.signal?.aborted) throw e;
-    return { raw: new AIMessage(""), parsed: undefined, parseError: "the answer was not JSON" };
+    return { raw: new AIMessage(""), parsed: undefined, parseError: UNREAD_ANSWER };
   }
 }
 

@@ -82,6 +82,8 @@ interface Found {
   /** "after 4 attempts", and the server's own hint about when to come back, for 429 and 5xx. */
   attempts?: number;
   hint?: string;
+  /** The server ended the answer early: at its length limit, or by its content filter (finish_reason). */
+  cutOff?: "length" | "content_filter";
 }
 
 /** A header of the error's response: the OpenAI SDK keeps them as Headers, other clients as a plain object. */
@@ -114,6 +116,13 @@ function classify(chain: object[]): Found | undefined {
       const detail = e.kind === "protocol" ? e.message.replace(/^The model server's answer is not a chat completion: /, "") : e.detail;
       return { kind: TRANSPORT_KINDS[e.kind], detail, transport: e };
     }
+  }
+  for (const e of chain) {
+    // The OpenAI SDK's LengthFinishReasonError / ContentFilterFinishReasonError (not exported by @langchain/openai;
+    // told apart by class name, as LangChain does for the SDK's errors): thrown before any answer text is kept.
+    const name = (e as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === "string" && name.startsWith("LengthFinishReasonError")) return { kind: "request", detail: "", cutOff: "length" };
+    if (typeof name === "string" && name.startsWith("ContentFilterFinishReasonError")) return { kind: "request", detail: "", cutOff: "content_filter" };
   }
   for (const e of chain) {
     const status = statusOf(e);
@@ -160,8 +169,15 @@ function transportMessage(at: string, e: TransportError): string {
   }
 }
 
-function messageFor(where: string, f: Found): string {
+function messageFor(where: string, f: Found, model?: string): string {
   const at = `The model server at ${where}`;
+  const whose = model ? ` ${model}'s` : "";
+  if (f.cutOff === "length") {
+    return `${at} cut${whose} answer off at its length limit (finish_reason "length"), which is no answer: check the server's max tokens for the model, or lower INSIDEOUT_CONTEXT_TOKENS so the prompt leaves room.`;
+  }
+  if (f.cutOff === "content_filter") {
+    return `${at} withheld${whose} answer by its content filter (finish_reason "content_filter"): the provider refused this dialogue; no answer is recorded for it.`;
+  }
   if (f.transport && f.transport.kind !== "protocol") return transportMessage(at, f.transport);
   const { status, detail } = f;
   const after = f.attempts ? `after ${f.attempts} attempt${f.attempts === 1 ? "" : "s"}` : "after retries";
@@ -200,7 +216,7 @@ function withVariables(message: string, vars: ProviderVariables): string {
   return message.replaceAll("OPENAI_API_KEY", vars.key).replaceAll("OPENAI_BASE_URL", vars.baseUrl);
 }
 
-export function toModelCallFailure(error: unknown, where: string, vars: ProviderVariables = OPENAI_VARIABLES): ModelCallFailure | undefined {
+export function toModelCallFailure(error: unknown, where: string, vars: ProviderVariables = OPENAI_VARIABLES, model?: string): ModelCallFailure | undefined {
   if (error instanceof ModelCallFailure) return error;
   const chain = chainOf(error);
   // Errors that already say what to do, in their provider's terms (e.g. `ollama pull`).
@@ -208,5 +224,5 @@ export function toModelCallFailure(error: unknown, where: string, vars: Provider
   if (known) return new ModelCallFailure(known.failureKind!, maskSecrets(known.message), { cause: error });
   const found = classify(chain);
   if (!found) return undefined;
-  return new ModelCallFailure(found.kind, maskSecrets(withVariables(messageFor(where, found), vars)), { cause: error });
+  return new ModelCallFailure(found.kind, maskSecrets(withVariables(messageFor(where, found, model), vars)), { cause: error });
 }

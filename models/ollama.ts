@@ -5,7 +5,8 @@
  * line that says what to do.
  */
 import { ChatOllama } from "@langchain/ollama";
-import { setting, type Environment } from "../core/settings.js";
+import { checkedUrl, setting, type Environment } from "../core/settings.js";
+import { maskSecrets } from "../core/secrets.js";
 import type { CallFailureKind } from "../core/errors.js";
 import type { KnownFailure } from "./failures.js";
 import type { ModelOptions, ResolvedModel } from "./types.js";
@@ -31,8 +32,11 @@ export function ollamaBaseUrl(env?: Environment): string {
   if (!raw) return "http://127.0.0.1:11434";
   // Parsed by hand rather than with URL, which would silently drop an explicit default port such as :80.
   const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?(\/.*)?$/i.exec(raw);
-  if (!m) throw new OllamaError(`OLLAMA_HOST="${raw}" is not a host, host:port or URL`);
+  if (!m) throw new OllamaError(`OLLAMA_HOST="${maskSecrets(raw)}" is not a host, host:port or URL`);
   const scheme = (m[1] ?? "http").toLowerCase();
+  // The same rules as every URL setting (core/settings.ts checkedUrl): http(s), nothing a key could hide in.
+  if (m[1]) checkedUrl("OLLAMA_HOST", raw);
+  else if (/[?#@]/.test(raw)) throw new OllamaError("OLLAMA_HOST holds a user, password, query string or fragment: give a host, host:port or http(s) URL only.");
   const host = m[2] === "0.0.0.0" ? "127.0.0.1" : (m[2] as string);
   // A bare host means Ollama's port; an https URL without a port means 443, left implicit.
   const port = m[3] ?? (scheme === "https" ? undefined : "11434");

@@ -1,6 +1,5 @@
 import { setting } from "../core/settings.js";
 import { ClientsPerLimiter } from "./clients.js";
-import { refuseUrlCredentials } from "../core/secrets.js";
 import { ChatOpenAI } from "@langchain/openai";
 import { defaultLimits, globalLimiter, resilientFetch } from "./limits.js";
 import { PACING_ALLOWANCE_MS } from "./pacing.js";
@@ -18,7 +17,6 @@ const clients = new ClientsPerLimiter<ChatOpenAI>();
 /** The server and key every OpenAI client of ours uses (chat, and the Batch API's files and batches). */
 export function openaiConnection(): { baseURL?: string; apiKey: string } {
   const baseURL = setting("OPENAI_BASE_URL");
-  if (baseURL) refuseUrlCredentials(baseURL, "OPENAI_BASE_URL", "OPENAI_API_KEY");
   const apiKey = setting("OPENAI_API_KEY") ?? (baseURL ? "not-needed" : undefined);
   if (!apiKey) {
     throw new Error(

@@ -9,7 +9,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { notAResultIn } from "../core/errors.js";
 import { answerKey, type AnswerRequest } from "./answerKey.js";
-import { askOnce, extractJson, NOT_IN_CHAT, requestSchema, textOf } from "./ask.js";
+import { askOnce, extractJson, NOT_IN_CHAT, requestSchema, textOf, UNREAD_ANSWER } from "./ask.js";
 import { toModelCallFailure } from "./failures.js";
 import type { CachedAnswer, ResolvedModel } from "./types.js";
 
@@ -73,11 +73,20 @@ function parsedOf(answer: CachedAnswer): { parsed: unknown; parseError?: string 
 /** A failure of the call itself, as a ModelCallFailure when it is one (core/errors.ts); aborts and storage errors as they are. */
 function callFailure(error: unknown, model: ResolvedModel, config: RunnableConfig | undefined): unknown {
   if (config?.signal?.aborted || notAResultIn(error)) return error;
-  return toModelCallFailure(error, model.identity.endpoint, model.variables) ?? error;
+  return toModelCallFailure(error, model.identity.endpoint, model.variables, model.spec) ?? error;
 }
 
-/** One request: from the cache when it holds the answer, else from the model (and then stored). */
-async function answer(model: ResolvedModel, request: Omit<AnswerRequest, "identity">, send: () => Promise<BaseMessage>, config?: RunnableConfig): Promise<CachedAnswer> {
+/**
+ * One request: from the cache when it holds the answer, else from the model (and then stored, unless `unread` says
+ * the client lost its text: the cache holds what the model said, or nothing).
+ */
+async function answer(
+  model: ResolvedModel,
+  request: Omit<AnswerRequest, "identity">,
+  send: () => Promise<BaseMessage>,
+  config?: RunnableConfig,
+  unread: () => boolean = () => false,
+): Promise<CachedAnswer> {
   const key = model.cache ? answerKey({ ...request, identity: model.identity }) : undefined;
   const hit = key ? model.cache!.get(key) : undefined;
   if (hit) return hit;
@@ -88,7 +97,7 @@ async function answer(model: ResolvedModel, request: Omit<AnswerRequest, "identi
     throw callFailure(e, model, config);
   }
   const got = answerOf(raw);
-  if (key) model.cache!.put(key, got, model.spec);
+  if (key && !unread()) model.cache!.put(key, got, model.spec);
   return got;
 }
 
@@ -107,6 +116,8 @@ export async function invokeStructured<S extends z.ZodType>(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     usage.calls++;
     const asked = conversation;
+    // Set when the client threw the answer's text away (ask.ts UNREAD_ANSWER): then there is nothing to parse or store.
+    let unread: string | undefined;
     const got = await answer(
       model,
       {
@@ -117,12 +128,17 @@ export async function invokeStructured<S extends z.ZodType>(
         messages: asked,
         ...(opts.sample !== undefined ? { sample: opts.sample } : {}),
       },
-      async () => (await askOnce(model, asked, schema, { runName: opts.runName, schemaName, config: opts.config })).raw,
+      async () => {
+        const got = await askOnce(model, asked, schema, { runName: opts.runName, schemaName, config: opts.config });
+        unread = got.parseError === UNREAD_ANSWER ? got.parseError : undefined;
+        return got.raw;
+      },
       opts.config,
+      () => unread !== undefined,
     );
     usage.promptTokens += got.promptTokens;
     usage.completionTokens += got.completionTokens;
-    const { parsed, parseError } = parsedOf(got);
+    const { parsed, parseError } = unread ? { parsed: undefined, parseError: unread } : parsedOf(got);
     let problem = parseError;
     if (!problem) {
       const result = schema.safeParse(opts.repair ? opts.repair(parsed) : parsed);
@@ -139,7 +155,7 @@ export async function invokeStructured<S extends z.ZodType>(
     lastProblem = problem;
     conversation = [
       ...messages,
-      new AIMessage(got.text || JSON.stringify(parsed ?? null)),
+      ...(unread ? [] : [new AIMessage(got.text || JSON.stringify(parsed ?? null))]),
       new HumanMessage(`That answer was invalid (${problem}). Answer again with one JSON object that follows the required format exactly.`),
     ];
   }

@@ -25,6 +25,10 @@ function typeText(s: SettingEntry): string {
       return "`true` turns it on";
     case "choice":
       return `one of ${(s.choices ?? []).map((c) => `\`${c}\``).join(", ")}`;
+    case "url":
+      return "http(s) URL, without user, password, query or fragment";
+    case "secret":
+      return "secret: never printed; printable ASCII, no space inside";
     default:
       return s.type;
   }

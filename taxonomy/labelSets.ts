@@ -79,9 +79,13 @@ function buildLabelSet(name: string, entries: readonly Entry[], source?: string)
   if (memberCount > maxMembers) fail(`has ${memberCount} group members, more than ${maxMembers} (the limit is INSIDEOUT_MAX_GROUP_MEMBERS)`);
   const rawOf = new Map<string, string>();
   const labels: string[] = [];
+  const maxChars = setting("INSIDEOUT_MAX_LABEL_CHARS");
   for (const [i, e] of entries.entries()) {
     const label = cleanLabel(e.label);
     if (label === "") fail(`label ${i + 1} (${JSON.stringify(e.label)}) is blank`);
+    if (label.length > maxChars) {
+      fail(`label ${i + 1} ("${label.slice(0, 24)}…") has ${label.length} characters, more than ${maxChars}: a label is a word or two, sent in every prompt and answer schema (the limit is INSIDEOUT_MAX_LABEL_CHARS)`);
+    }
     const earlier = rawOf.get(label);
     if (earlier !== undefined) {
       fail(`has "${label}" twice${earlier === e.label ? "" : ` (${JSON.stringify(earlier)} and ${JSON.stringify(e.label)})`}: list each label once`);

@@ -91,10 +91,11 @@ describe.each(["ed32", "ed18"] as const)("eval --task erc --method baseline, who
       expect(matrixTotal).toBe(5255);
       expect(metrics.erc.confusion.labels).toHaveLength(labels === "ed32" ? 32 : 18);
       // One request per distinct dialogue (a few contexts occur twice in the split: the second is a cache hit),
-      // plus at most one repair retry for each example whose answer was not JSON.
+      // plus one repair retry for each example whose answer was not JSON; an answer the client could not read is not
+      // cached (the cache holds what the model said, or nothing), so a repeated context of those is asked again.
       const distinct = new Set(examples.map((e) => dialogueText(e.dialogue))).size;
       expect(server.requests.length - before).toBeGreaterThanOrEqual(distinct);
-      expect(server.requests.length - before).toBeLessThanOrEqual(distinct + expected.errors);
+      expect(server.requests.length - before).toBeLessThanOrEqual(distinct + 2 * expected.errors);
       // predictions.jsonl: every example once, in dataset order.
       const preds = readPredictions(out);
       expect(preds.map((p) => p.id)).toEqual(examples.map((e) => e.id));
@@ -113,13 +114,13 @@ describe("re-running a finished experiment", () => {
       const before = server.requests.length;
       // Again: same records from the cache.
       const { metrics } = await evalErc("ed32", path.join(dir, "again-ed32"));
-      // A non-JSON answer makes ChatOpenAI's structured call throw inside the model call, before LangChain stores
-      // it in the cache, so those examples (and only those) are asked again; every successful answer is a hit.
+      // A non-JSON answer makes ChatOpenAI's structured call throw away its text, so nothing is cached for it: those
+      // examples (and only those) are asked again, the answer and its repair retry; every successful answer is a hit.
       const asked = server.requests.slice(before);
       const failedTexts = new Set(
         examples.filter((e) => behaviourOf(e.id) === "garbage").map((e) => dialogueText(e.dialogue)),
       );
-      expect(asked.length).toBeLessThanOrEqual(first.errors);
+      expect(asked.length).toBe(2 * first.errors);
       for (const q of asked) {
         const user = q.messages.find((m) => m.role === "user")?.content ?? "";
         expect(failedTexts.has(user.slice(user.indexOf("Speaker: ")).trim())).toBe(true);

@@ -58,7 +58,7 @@ describe.each([
 });
 
 describe("an answer that is not JSON", () => {
-  it("is retried once, saying it was not JSON (default mode: the OpenAI client cannot hand back text it failed to parse)", async () => {
+  it("is retried once, saying truly what was wrong (default mode: the OpenAI client cannot hand back text it failed to parse)", async () => {
     notJsonFirst = true;
     const before = server.requests.length;
     const model = await resolveModel("openai:gpt-4o-mini");
@@ -67,7 +67,9 @@ describe("an answer that is not JSON", () => {
     expect(value).toEqual(ANSWER);
     expect(usage.calls).toBe(2);
     const retry = server.requests.slice(before)[1]!;
-    expect(retry.messages.at(-1)?.content).toMatch(/That answer was invalid \(the answer contains no JSON object\)/);
+    expect(retry.messages.at(-1)?.content).toMatch(/That answer was invalid \(the answer was not one bare JSON object, as the JSON schema response format requires/);
+    // The client lost the text: no made-up assistant turn ("null") is put in the model's mouth.
+    expect(retry.messages.map((m) => m.role)).toEqual(["system", "user", "user"]);
   });
 
   it("the old GPT-4 models are asked by tool calling, as LangChain does", async () => {
