@@ -12,23 +12,14 @@ import { Client, type StreamMode } from "@langchain/langgraph-sdk";
 import { cappedStream } from "./cappedStream.js";
 import { ServerRunFailure } from "./errors.js";
 import { formatBytes } from "./inputLimits.js";
-import { setting } from "./settings.js";
+import { checkedUrl, setting } from "./settings.js";
 import { checkedFinalState, type ExpectedAnswer } from "./serverAnswer.js";
 
 export { ServerRunFailure } from "./errors.js";
 
-/** `url` checked (one line if it is not an http(s) URL) and written one way, without a trailing slash. */
+/** `url` checked as every URL we are given is (core/settings.ts `checkedUrl`) and written one way, without a trailing slash. */
 export function serverUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`--server must be a URL such as http://127.0.0.1:2024, got "${url}".`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new Error(`--server must be an http:// or https:// URL, got "${url}".`);
-  }
-  return parsed.href.replace(/\/$/, "");
+  return new URL(checkedUrl("--server", url)).href.replace(/\/$/, "");
 }
 
 /**

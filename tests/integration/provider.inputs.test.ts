@@ -137,11 +137,14 @@ describe("a base URL that is not a plain http(s) URL", () => {
     expect(r.ms).toBeLessThan(10_000);
   }, 30_000);
 
-  it("a --server URL with a query string: the line that names the server does not print it", async () => {
+  it("a --server URL with a query string is refused as OPENAI_BASE_URL's is, before any request, without printing it", async () => {
     const r = await cli(["recognize", "--server", "http://127.0.0.1:9/?key=sekrit123", "--model", "openai:gpt-4o-mini", "hello"]);
     expect(r.code).toBe(1);
     expect(r.lines).toHaveLength(1);
+    expect(r.stderr).toContain("--server holds a query string or fragment");
     expect(r.out).not.toContain("sekrit123");
+    const f = await cli(["recognize", "--server", "file:///etc/passwd", "--model", "openai:gpt-4o-mini", "hello"]);
+    expect(f.stderr.trim()).toBe("insideout: --server must be an http:// or https:// URL, not file:.");
   }, 30_000);
 
   it("an error line that shows a URL shows no query string", () => {

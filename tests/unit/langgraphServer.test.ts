@@ -69,7 +69,7 @@ describe("transportFailure and serverUrl", () => {
   it("accepts http(s) URLs only, written without a trailing slash", () => {
     expect(serverUrl("http://127.0.0.1:2024/")).toBe("http://127.0.0.1:2024");
     expect(serverUrl("https://x.example/api/")).toBe("https://x.example/api");
-    expect(() => serverUrl("127.0.0.1:2024")).toThrow(/--server must be/);
+    expect(() => serverUrl("127.0.0.1:2024")).toThrow(/--server is not a URL \(such as http:/);
     expect(() => serverUrl("file:///etc/passwd")).toThrow(/http:\/\/ or https:\/\//);
   });
 });
