@@ -16,6 +16,7 @@ import type { State, Update } from "../state/state.js";
 import { LABEL_ID_PREFIX } from "../ui/views.js";
 import { EmptyDialogueError } from "../state/state.js";
 import { dialogueOverLimits } from "../core/inputLimits.js";
+import { isBlankTurn, turnProblem } from "../core/turnText.js";
 
 export class ConversationError extends Error {
   constructor(message: string) {
@@ -87,7 +88,12 @@ export function turnsOf(state: Conversation): string[] {
     );
   }
   const turns = hasMessages(state) ? turnsOfMessages(state.messages) : dialogue;
-  if (!turns || turns.every((t) => t.trim() === "")) throw new EmptyDialogueError();
+  if (!turns || turns.every(isBlankTurn)) throw new EmptyDialogueError();
+  // What the CLI and every data file hold a turn to, for a server's runs too.
+  for (const [i, turn] of turns.entries()) {
+    const problem = turnProblem(turn);
+    if (problem) throw new ConversationError(`Turn ${i + 1} of ${turns.length} ${problem}.`);
+  }
   const over = dialogueOverLimits(turns);
   if (over) throw new DialogueTooLargeError("The dialogue", over);
   return turns;

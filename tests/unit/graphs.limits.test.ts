@@ -36,6 +36,16 @@ describe("the dialogue limits on a graph's input", () => {
     );
   });
 
+  it("a turn the CLI and data files refuse is refused on a graph's input too: a NUL, or only invisible characters", async () => {
+    await expect(ercBuilder.compile().invoke({ dialogue: ["I lost\u0000 it.", "Oh no.", "Yes."] }, context("erc"))).rejects.toThrow(
+      "Turn 1 of 3 holds the control character U+0000 (NUL) at character 7: a text turn has none; remove it.",
+    );
+    await expect(ercBuilder.compile().invoke({ dialogue: ["I lost it.", "\u200b\u200b", "Yes."] }, context("erc"))).rejects.toThrow(
+      "Turn 2 of 3 is blank: turns alternate Speaker and Listener, so a blank one cannot be dropped.",
+    );
+    await expect(ercBuilder.compile().invoke({ dialogue: ["\u200b", " "] }, context("erc"))).rejects.toThrow(/empty/i);
+  });
+
   it("chat messages over 100 bytes (each turn's bytes and a newline, as the CLI counts): the same line for bytes", async () => {
     // Three turns of 40 bytes: 41 × 3 = 123 > 100.
     const messages = [new HumanMessage("a".repeat(40)), new AIMessage("b".repeat(40)), new HumanMessage("c".repeat(40))];
