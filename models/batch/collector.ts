@@ -11,7 +11,7 @@
  * submitted, the experiment store (store/batches.ts) is asked whether an earlier run already submitted it: then its
  * batch is polled (or, for a file uploaded just before a kill, found or created), never submitted again.
  *
- * A request its batch did not answer (a failed line, a failed or expired batch) is a ModelCallFailure: its example
+ * A request its batch did not answer (a failed line, more than one line, a failed or expired batch) is a ModelCallFailure: its example
  * stays unfinished, and its key is released for the next run. A batch that could not be polled keeps its record:
  * the next run polls it again.
  */
@@ -46,6 +46,8 @@ export interface CollectorOptions {
   settleMs?: number;
   /** One line per change of a batch's status (progress). */
   notify?: (line: string) => void;
+  /** What a user must hear even without progress: lines a batch's files held that answer nothing. */
+  warn?: (line: string) => void;
 }
 
 /** OpenAI's limits per batch: 50 000 requests, a 200 MB input file (kept under, with room). */
@@ -72,6 +74,7 @@ export class BatchCollector implements BatchTransport {
   private arrivals = 0;
   private readonly settleMs: number;
   private readonly notify: (line: string) => void;
+  private readonly warn: (line: string) => void;
   private readonly counts: BatchStats = { submitted: 0, resumed: 0, answered: 0, promptTokens: 0, completionTokens: 0 };
 
   constructor(
@@ -81,6 +84,7 @@ export class BatchCollector implements BatchTransport {
   ) {
     this.settleMs = o.settleMs ?? 200;
     this.notify = o.notify ?? (() => {});
+    this.warn = o.warn ?? this.notify;
   }
 
   stats(): BatchStats {
@@ -225,8 +229,12 @@ export class BatchCollector implements BatchTransport {
       ...(failed ? [`${failed} line${failed === 1 ? "" : "s"} without an answer`] : []),
       ...(o.oversized ? [`${o.oversized} line${o.oversized === 1 ? "" : "s"} longer than an answer may be, skipped`] : []),
       ...(o.missingFile ? [`its ${o.missingFile.which} file ${o.missingFile.fileId} is gone`] : []),
+      ...(o.repeated ? [`${o.repeated.size} request${o.repeated.size === 1 ? "" : "s"} answered more than once, so not answered`] : []),
+      ...(o.foreign ? [`${o.foreign} line${o.foreign === 1 ? "" : "s"} for requests not in this batch, ignored`] : []),
     ];
-    if (notes.length || o.status !== "completed") this.notify(`Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`);
+    const line = `Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`;
+    if (o.repeated || o.foreign) this.warn(line);
+    else if (notes.length || o.status !== "completed") this.notify(line);
     return o;
   }
 
@@ -241,7 +249,7 @@ export class BatchCollector implements BatchTransport {
     if (!line || !answered(line)) {
       // Not answered is not submitted: a later run may ask again.
       this.records.release([key]);
-      throw unanswered(o, line, this.api.endpoint);
+      throw unanswered(o, key, line, this.api.endpoint);
     }
     // A 2xx line that is no completion (`choices: []`, a body that is not JSON) is no answer, as it is without --batch.
     const notACompletion = notACompletionBody(line.response!.body);
@@ -273,7 +281,7 @@ function answered(line: BatchLine | undefined): boolean {
   return !line?.error && s !== undefined && s >= 200 && s < 300 && line!.response!.body !== undefined;
 }
 
-function unanswered(o: BatchOutcome, line: BatchLine | undefined, endpoint: string): ModelCallFailure {
+function unanswered(o: BatchOutcome, key: string, line: BatchLine | undefined, endpoint: string): ModelCallFailure {
   const at = `The Batch API at ${endpoint}`;
   let kind: CallFailureKind = "server";
   let why: string;
@@ -284,6 +292,9 @@ function unanswered(o: BatchOutcome, line: BatchLine | undefined, endpoint: stri
     why = `batch ${o.batchId} failed${o.reason ? `: ${o.reason}` : ""}`;
   } else if (o.status === "cancelled") {
     why = `batch ${o.batchId} was cancelled before answering this request`;
+  } else if (o.repeated?.has(key)) {
+    // Two answers for one request: which one the model gave cannot be told, so neither is taken.
+    why = `batch ${o.batchId} has more than one line for this request, so none of them is its answer`;
   } else if (!line && o.missingFile) {
     // Its answers are lost with the file: releasing the request lets the next run submit it anew.
     why = `batch ${o.batchId} ended ${o.status}, but its ${o.missingFile.which} file ${o.missingFile.fileId} is gone from the server (HTTP 404), so its answers cannot be read`;
