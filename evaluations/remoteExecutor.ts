@@ -14,7 +14,7 @@ import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langg
 import type { ExpectedAnswer } from "../core/serverAnswer.js";
 import { isBenchmarkTask } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
-import type { State } from "../state/state.js";
+import { sampleNames, type State } from "../state/state.js";
 import { providerOf } from "../models/factory.js";
 import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
 import { exampleRunner, graphInput, type EvalModels, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
@@ -54,6 +54,13 @@ export async function reachServer(server: string, runner: Pick<RunnerConfig, "ta
   await checkServer(serverClient(server), server, [graphIdFor(runner.task, runner.method)]);
 }
 
+/** The agents or samples whose opinions (ERC) or candidates (ERG) a run of `method` has (ExpectedAnswer.voices). */
+export function voicesOf(method: string, o: { agents: readonly string[]; samples: number }): readonly string[] {
+  if (method === "insideout" || method === "erc+insideout") return o.agents;
+  if (method === "self-consistency" || method === "erc+self-consistency") return sampleNames(o.samples);
+  return [];
+}
+
 export interface RemoteExecutorConfig {
   server: string;
   runner: RunnerConfig;
@@ -66,7 +73,10 @@ export interface RemoteExecutorConfig {
 export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
-  const expected: ExpectedAnswer = isBenchmarkTask(c.runner.task) ? { task: "benchmark" } : { task: c.runner.task, labels: c.runner.labelSet.labels };
+  const o = c.runner.runOptions;
+  const expected: ExpectedAnswer = isBenchmarkTask(c.runner.task)
+    ? { task: "benchmark" }
+    : { task: c.runner.task, labels: c.runner.labelSet.labels, voices: voicesOf(c.runner.method, o), aggregation: o.aggregation };
   const runGraph: GraphRun = async (example, signal) =>
     (await runOnServer(client, c.server, {
       graphId,
