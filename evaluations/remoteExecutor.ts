@@ -14,7 +14,8 @@ import { checkServer, runOnServer, serverClient, serverUrl } from "../core/langg
 import type { ExpectedAnswer } from "../core/serverAnswer.js";
 import { isBenchmarkTask } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
-import { sampleNames, type State } from "../state/state.js";
+import type { State } from "../state/state.js";
+import { voicesOf } from "../graphs/fanout.js";
 import { providerOf } from "../models/factory.js";
 import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
 import { exampleRunner, graphInput, type EvalModels, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
@@ -52,13 +53,6 @@ export function checkServerOptions(server: string, o: EvalOptions, labels: strin
 /** Before the experiment is opened: the server answers and serves the method's graph (one line otherwise). */
 export async function reachServer(server: string, runner: Pick<RunnerConfig, "task" | "method">): Promise<void> {
   await checkServer(serverClient(server), server, [graphIdFor(runner.task, runner.method)]);
-}
-
-/** The agents or samples whose opinions (ERC) or candidates (ERG) a run of `method` has (ExpectedAnswer.voices). */
-export function voicesOf(method: string, o: { agents: readonly string[]; samples: number }): readonly string[] {
-  if (method === "insideout" || method === "erc+insideout") return o.agents;
-  if (method === "self-consistency" || method === "erc+self-consistency") return sampleNames(o.samples);
-  return [];
 }
 
 export interface RemoteExecutorConfig {

@@ -97,6 +97,15 @@ describe("eval --server: a final state that is not the run's answer is no record
     expect(r.stderr).toMatch(/not its answer \(it records no model call, so its usage is missing\)/);
   }, 60_000);
 
+  it("recognize --server with an opinion from an agent the baseline has none of exits non-zero with one line", async () => {
+    const server = await serve((run) => ({ ...answer(run, "afraid", 0.5), opinions: { bogus: { emotion: "afraid", confidence: 0.5, rationale: "r" } } }));
+    const r = await runCli(["recognize", "--server", server.url, "--model", "openai:m", "--labels", "ed32", "I lost my keys again."]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/it has an opinion from "bogus", which the run did not select/);
+  }, 60_000);
+
   it("recognize --server on an empty state exits non-zero with one line and no cost line", async () => {
     const server = await serve(() => ({}));
     const r = await runCli(["recognize", "--server", server.url, "--model", "openai:m", "--labels", "ed32", "I lost my keys again."]);
