@@ -116,7 +116,9 @@ async function answer(model: ResolvedModel, request: Omit<AnswerRequest, "identi
     if (seen.answers > 0 && failure === e && !notAResultIn(e) && !config?.signal?.aborted) throw new AnsweredButThrown(e, seen);
     throw failure;
   }
-  const got = answerOf(raw);
+  let got = answerOf(raw);
+  // An answer the client could not parse comes back without its usage (models/ask.ts): the transport saw it.
+  if (seen.answers > 0 && got.promptTokens === 0 && got.completionTokens === 0) got = { ...got, promptTokens: seen.promptTokens, completionTokens: seen.completionTokens };
   if (key) model.cache!.put(key, got, model.spec);
   return got;
 }
