@@ -25,7 +25,21 @@ const count = (v: unknown): number => (typeof v === "number" && Number.isSafeInt
 /** Called by the transport for a 2xx chat completion's parsed body. */
 export function noteAnswered(body: unknown): void {
   const seen = watching.getStore();
-  if (!seen) return;
+  if (seen) add(seen, body);
+}
+
+/**
+ * `noteAnswered` for the call running now, to be called later from elsewhere: a transport that answers a request
+ * after others' (the Batch API collector, models/batch/collector.ts) notes each answer for the call that asked.
+ */
+export function answeredNoter(): (body: unknown) => void {
+  const seen = watching.getStore();
+  return (body) => {
+    if (seen) add(seen, body);
+  };
+}
+
+function add(seen: SeenUsage, body: unknown): void {
   const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
   seen.answers++;
   seen.promptTokens += count(usage?.prompt_tokens);

@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { ModelCallFailure, type CallFailureKind } from "../../core/errors.js";
 import { toModelCallFailure } from "../failures.js";
 import { notACompletionBody } from "../limits.js";
+import { answeredNoter } from "../answeredUsage.js";
 import type { BatchTransport } from "../types.js";
 import { BATCH_ENDPOINT, type BatchApi, type BatchLine, type BatchOutcome, type BatchStatus } from "./api.js";
 
@@ -59,7 +60,7 @@ const MAX_WAIT_MS = 25 * 3600 * 1000;
 interface Waiting {
   line: string;
   keys: number;
-  waiters: { resolve: (r: Promise<Response>) => void; reject: (e: unknown) => void }[];
+  waiters: { resolve: (r: Promise<Response>) => void; reject: (e: unknown) => void; note: (body: unknown) => void }[];
 }
 
 export class BatchCollector implements BatchTransport {
@@ -108,7 +109,8 @@ export class BatchCollector implements BatchTransport {
     return new Promise<Response>((resolve, reject) => {
       const signal = init?.signal;
       if (signal?.aborted) return reject(signal.reason as Error);
-      const waiter = { resolve: (r: Promise<Response>) => r.then(resolve, reject), reject };
+      // Its answer's usage goes to the call that asked, as the transport's does (models/answeredUsage.ts).
+      const waiter = { resolve: (r: Promise<Response>) => r.then(resolve, reject), reject, note: answeredNoter() };
       signal?.addEventListener("abort", () => this.drop(key, waiter, signal.reason), { once: true });
       this.route(key, body, waiter);
     });
@@ -116,7 +118,7 @@ export class BatchCollector implements BatchTransport {
 
   private route(key: string, body: string, waiter: Waiting["waiters"][number]): void {
     const known = this.outcomes.get(key) ?? this.earlier(key);
-    if (known) return waiter.resolve(known.then((o) => this.answer(o, key)));
+    if (known) return waiter.resolve(known.then((o) => this.answer(o, key, waiter.note)));
     const waiting = this.pending.get(key);
     if (waiting) {
       waiting.waiters.push(waiter);
@@ -191,7 +193,7 @@ export class BatchCollector implements BatchTransport {
       outcome.catch(() => {});
       for (const [key, w] of chunk) {
         this.outcomes.set(key, outcome);
-        for (const waiter of w.waiters) waiter.resolve(outcome.then((o) => this.answer(o, key)));
+        for (const waiter of w.waiters) waiter.resolve(outcome.then((o) => this.answer(o, key, waiter.note)));
       }
     }
   }
@@ -244,7 +246,7 @@ export class BatchCollector implements BatchTransport {
   }
 
   /** The HTTP answer ChatOpenAI would have had for this request, or why there is none. */
-  private answer(o: BatchOutcome, key: string): Response {
+  private answer(o: BatchOutcome, key: string, note: (body: unknown) => void): Response {
     const line = o.lines.get(key);
     if (!line || !answered(line)) {
       // Not answered is not submitted: a later run may ask again.
@@ -258,6 +260,7 @@ export class BatchCollector implements BatchTransport {
       throw new ModelCallFailure("protocol", `The Batch API at ${this.api.endpoint}: batch ${o.batchId} answered this request with ${notACompletion}; run the same command again to ask it again.`);
     }
     const body = line.response!.body as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
+    note(body);
     if (!this.counted.has(key)) {
       this.counted.add(key);
       this.counts.answered++;
