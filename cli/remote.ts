@@ -5,6 +5,7 @@
  */
 import type { StreamMode } from "@langchain/langgraph-sdk";
 import { ServerRunFailure } from "../core/errors.js";
+import { voicesOf } from "../graphs/fanout.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
 import { checkedTurns } from "./turns.js";
@@ -46,7 +47,12 @@ export async function runRemotely(server: string, run: CheckedRun, dialogue: str
       graphId,
       input: { dialogue },
       // A label file is the server's, by name: only a built-in set is known here.
-      expected: { task, ...(builtinLabelSet(options.labels) ? { labels: builtinLabelSet(options.labels)!.labels } : {}) },
+      expected: {
+        task,
+        ...(builtinLabelSet(options.labels) ? { labels: builtinLabelSet(options.labels)!.labels } : {}),
+        voices: voicesOf(method, options),
+        aggregation: options.aggregation,
+      },
       context: options,
       metadata: { method: `${task}:${method}`, labels: options.labels, model: options.model },
       streamMode,

@@ -1,8 +1,9 @@
 /**
  * A LangGraph server's final state crosses a trust boundary: it becomes a record only when it is, checked as strictly
  * as a model's answer, this run's answer — the dialogue we sent (and its speakers), for ERC a label of the set with a
- * confidence in [0, 1], for ERG a reply, for a benchmark question the question we sent and an answer to it, opinions
- * and usage of the right shape. Anything else is a ServerRunFailure
+ * confidence in [0, 1], for ERG a reply, for a benchmark question the question we sent and an answer to it; opinions
+ * (ERG: candidates) from exactly the agents or samples the run selected, each or its failure; a decision the run's
+ * aggregation can make; usage present, in whole numbers within bounds a real run keeps. Anything else is a ServerRunFailure
  * with the reason (the example stays unfinished; recognize exits non-zero), never a result.
  */
 import { z } from "zod";
@@ -13,11 +14,23 @@ export interface ExpectedAnswer {
   task: "erc" | "erg" | "benchmark";
   /** The labels the answer must be among (undefined: the set is the server's own, by name; not checked here). */
   labels?: readonly string[];
+  /**
+   * The agents or samples the run selected: each has an opinion (ERC) or a candidate (ERG), or a failure; no other
+   * name has either. Empty: the method has none. Undefined: not checked.
+   */
+  voices?: readonly string[];
+  /** ERC: how the run's emotion may have been decided (`weighted` under `llm` only with the aggregator's failure). */
+  aggregation?: string;
 }
 
 const confidence = z.number().min(0).max(1);
 const opinion = z.object({ emotion: z.string(), confidence, rationale: z.string() });
-const usageCount = z.number().finite().min(0);
+/** Bounds no real run reaches: a call record's tokens (the largest contexts are a few million), its requests, its time. */
+const MAX_CALL_TOKENS = 100_000_000;
+const MAX_CALL_REQUESTS = 1000;
+const MAX_CALL_MS = 7 * 24 * 3600 * 1000;
+const MAX_CALL_RECORDS = 10_000;
+const tokens = z.number().int().min(0).max(MAX_CALL_TOKENS);
 const stateShape = z.object({
   dialogue: z.array(z.string()).optional(),
   speakers: z.array(z.string()).optional(),
@@ -25,7 +38,17 @@ const stateShape = z.object({
   candidates: z.record(z.string(), z.object({ reply: z.string(), confidence: confidence.optional() })).optional(),
   failures: z.record(z.string(), z.string()).optional(),
   calls: z
-    .array(z.object({ promptTokens: usageCount, completionTokens: usageCount, calls: usageCount, latencyMs: usageCount, name: z.string(), ok: z.boolean() }))
+    .array(
+      z.object({
+        promptTokens: tokens,
+        completionTokens: tokens,
+        calls: z.number().int().min(0).max(MAX_CALL_REQUESTS),
+        latencyMs: z.number().min(0).max(MAX_CALL_MS),
+        name: z.string(),
+        ok: z.boolean(),
+      }),
+    )
+    .max(MAX_CALL_RECORDS)
     .optional(),
   recognized: opinion.optional(),
   emotion: opinion.extend({ decidedBy: z.string() }).optional(),
@@ -69,6 +92,34 @@ export function finalStateProblem(state: unknown, input: SentInput, expected: Ex
   for (const [agent, o] of Object.entries(s.opinions ?? {})) {
     if (!inSet(o.emotion)) return `the opinion of ${JSON.stringify(agent.slice(0, 40))} is not a label of the set`;
   }
+  // Every graph returns each call's usage: a state without it would report an answer that cost nothing.
+  if (!s.calls?.length) return "it records no model call, so its usage is missing";
+  return votersProblem(s, expected) ?? decisionProblem(s, expected);
+}
+
+const quoted = (name: string) => JSON.stringify(name.slice(0, 40));
+
+/** The opinions (ERC) or candidates (ERG) against the voices the run selected. */
+function votersProblem(s: z.infer<typeof stateShape>, expected: ExpectedAnswer): string | undefined {
+  if (expected.voices === undefined || expected.task === "benchmark") return undefined;
+  const [what, given] = expected.task === "erc" ? ["opinion", s.opinions ?? {}] : ["candidate", s.candidates ?? {}];
+  const voices = new Set(expected.voices);
+  const stranger = Object.keys(given).find((name) => !voices.has(name));
+  if (stranger !== undefined) return `it has an ${what} from ${quoted(stranger)}, which the run did not select`;
+  const missing = expected.voices.find((v) => given[v] === undefined && s.failures?.[v] === undefined);
+  if (missing !== undefined) return `it has neither an ${what} nor a failure for ${quoted(missing)}`;
+  return undefined;
+}
+
+/** ERC's decidedBy against the method and the run's aggregation. */
+function decisionProblem(s: z.infer<typeof stateShape>, expected: ExpectedAnswer): string | undefined {
+  if (expected.task !== "erc" || expected.voices === undefined || !s.emotion) return undefined;
+  const by = s.emotion.decidedBy;
+  const allowed = expected.voices.length === 0 ? ["recognizer"] : expected.aggregation === undefined ? undefined : [expected.aggregation];
+  if (!allowed) return undefined;
+  // The LLM aggregator's fallback when it failed: the weighted rule, with the failure recorded (nodes/aggregate.ts).
+  if (expected.aggregation === "llm" && by === "weighted" && s.failures?.aggregate !== undefined) return undefined;
+  if (!allowed.includes(by)) return `its emotion was decided by ${quoted(by)}, which ${expected.voices.length === 0 ? "this method" : `aggregation ${expected.aggregation}`} does not do`;
   return undefined;
 }
 

@@ -31,11 +31,12 @@ function stderrLine(line: string): void {
   process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}insideout: ${line}\n`);
 }
 
-/** The run's collector; batch progress is shown unless the eval shows none. */
+/** The run's collector; batch progress is shown unless the eval shows none, lines that answer nothing always. */
 export function startBatch(store: ExperimentStore, progress: ProgressView | undefined): BatchCollector {
   return new BatchCollector(new BatchApi(), store.batches(), {
     settleMs: batchSettleMs(),
     ...(progress && progress !== silentProgress ? { notify: stderrLine } : {}),
+    warn: stderrLine,
   });
 }
 

@@ -20,7 +20,8 @@ import type { LabelSet } from "../taxonomy/labelSet.js";
 import { goldToSet } from "../taxonomy/labelSets.js";
 import type { Example } from "./data/index.js";
 import { judgeReply } from "./judge.js";
-import { addUsage, baseRecord, fillFromState, type PredictionRecord } from "./record.js";
+import { addUsage, baseRecord, emptyUsage, fillFromState, type PredictionRecord } from "./record.js";
+import { InvalidAnswerError, USAGE_SINK, type UsageSink } from "../models/structured.js";
 import { type TaskName } from "../state/runOptions.js";
 
 /** What a runner needs besides its models: plain data, as an experiment records it. */
@@ -67,7 +68,7 @@ export type ExampleRunner = (example: Example, signal?: AbortSignal) => Promise<
  * One run of the method's graph on an example's dialogue, to its final state. It throws a NotAResult for a failure
  * that is not a result, and any other error for the graph's failure on the model's answers (recorded).
  */
-export type GraphRun = (example: Example, signal?: AbortSignal) => Promise<Partial<State>>;
+export type GraphRun = (example: Example, signal?: AbortSignal, sink?: UsageSink) => Promise<Partial<State>>;
 
 function missing(what: string): never {
   throw new Error(`The eval's plan resolved no model for ${what}.`);
@@ -93,13 +94,13 @@ function localGraph(c: RunnerConfig, models: RunModels): GraphRun {
   const graph = builderFor(c.task, c.method).compile();
   const { context, configurable } = withRun({ options: c.runOptions, labelSet: c.labelSet, ...models });
   const callbacks = c.inEvaluate ? [] : traceCallbacks();
-  return async (example, signal) =>
+  return async (example, signal, sink) =>
     (await graph.invoke(
       graphInput(example),
       // An empty callbacks list would replace the handlers of langsmith's evaluate() run tree: given only when it has some.
       // Typed as ERC's builder (graphs/methods.ts MethodBuilder), whose context has no EQ-Bench aggregation; the graph's
       // own context schema checks the options.
-      { context: context as ErcRunOptions, configurable, signal, ...(callbacks.length ? { callbacks } : {}) },
+      { context: context as ErcRunOptions, configurable: { ...configurable, ...(sink ? { [USAGE_SINK]: sink } : {}) }, signal, ...(callbacks.length ? { callbacks } : {}) },
     )) as Partial<State>;
 }
 
@@ -107,12 +108,18 @@ function localGraph(c: RunnerConfig, models: RunModels): GraphRun {
 export function exampleRunner(c: RunnerConfig, models: EvalModels, runGraph?: GraphRun): ExampleRunner {
   const { labelSet } = c;
   const run = runGraph ?? localGraph(c, models.run ?? missing("the method's models"));
+  // Here every call of the graph reports its usage, so that an example whose graph failed still counts what its
+  // calls cost; a server's run reports it in its final state (`calls`), checked (core/serverAnswer.ts).
+  const metered = runGraph === undefined;
   const judge = c.judgeSpec ? (models.judge ?? missing("the judge")) : undefined;
   return async (example, signal) => {
     const record = baseRecord(c.task, c.method, example, goldToSet(labelSet, example.emotion) ?? null);
     const t0 = performance.now();
+    const spent = emptyUsage();
+    const sink: UsageSink = (u) => addUsage(spent, u);
     try {
-      fillFromState(record, await run(example, signal));
+      fillFromState(record, await run(example, signal, sink));
+      if (metered) record.usage = { ...spent };
       if (judge && record.prediction.reply) {
         try {
           const { scores, usage } = await judgeReply(judge, example.dialogue, record.prediction.reply, { signal });
@@ -121,11 +128,13 @@ export function exampleRunner(c: RunnerConfig, models: EvalModels, runGraph?: Gr
         } catch (e) {
           // The method answered; only its grading failed (an invalid judgement): kept as a failure, not an error.
           record.failures.judge = failureToRecord(e, { signal });
+          if (e instanceof InvalidAnswerError) addUsage(record.usage, e.usage);
         }
       }
     } catch (e) {
       if (notAResultIn(e) || signal?.aborted) return { unfinished: unfinishedOf(e, signal) };
       record.error = messageOf(e);
+      if (metered) record.usage = { ...spent };
     }
     if (signal?.aborted) return { unfinished: unfinishedOf(undefined, signal) };
     record.latencyMs = performance.now() - t0;

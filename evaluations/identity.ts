@@ -1,11 +1,13 @@
 /**
  * What makes an experiment's records the configured model's answers on these examples, beyond the options the user
  * typed: where the answers come from (the resolved model's endpoint and sampling), the label set's contents and the
- * examples themselves. Part of the experiment's stored configuration, so that a resume against another server, an
+ * examples themselves, and how each request is shaped (the structured-output mode, the context window prompts are
+ * fitted to: settings that change what is sent). Part of the experiment's stored configuration, so that a resume against another server, an
  * edited label file or an edited data file is refused instead of mixing records (store/experiments.ts).
  */
 import { createHash } from "node:crypto";
-import type { ModelIdentity } from "../models/types.js";
+import { contextTokensFor } from "../nodes/dialogue.js";
+import type { ModelIdentity, ResolvedModel } from "../models/types.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import type { Example } from "./data/types.js";
 import type { ExperimentConfig } from "../store/experiments.js";
@@ -34,19 +36,28 @@ export function labelSetFingerprint(set: LabelSet): string {
   return createHash("sha256").update(JSON.stringify([set.labels, groups])).digest("hex");
 }
 
-/** `identity` as configuration entries under `prefix` (model, judge): endpoint, the name it knows, sampling. */
-function modelEntries(prefix: string, identity: ModelIdentity): ExperimentConfig {
+/** The model as the experiment's configuration: what the resolved model reports of itself and how it is asked. */
+export type IdentifiedModel = Pick<ResolvedModel, "identity" | "structuredMethod" | "contextTokens">;
+
+/**
+ * A model as configuration entries under `prefix` (model, judge): endpoint, the name it knows, sampling, and what
+ * shapes its requests (INSIDEOUT_STRUCTURED_OUTPUT's mode and INSIDEOUT_CONTEXT_TOKENS' window, as resolved).
+ */
+function modelEntries(prefix: string, model: IdentifiedModel): ExperimentConfig {
+  const identity: ModelIdentity = model.identity;
   return {
     [`${prefix}Endpoint`]: identity.endpoint,
     [`${prefix}Name`]: `${identity.provider}:${identity.model}`,
     [`${prefix}Params`]: JSON.stringify(identity.params, Object.keys(identity.params).sort()),
+    [`${prefix}StructuredOutput`]: model.structuredMethod ?? "default",
+    [`${prefix}ContextTokens`]: contextTokensFor(model),
   };
 }
 
 export interface IdentityParts {
   /** undefined: the graphs run on a LangGraph server, which resolves the model itself (the config names the server). */
-  model?: ModelIdentity;
-  judge?: ModelIdentity;
+  model?: IdentifiedModel;
+  judge?: IdentifiedModel;
   labelSet: LabelSet;
   examples: readonly Example[];
 }

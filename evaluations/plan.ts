@@ -179,7 +179,7 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     // Only self-consistency's: an experiment of another method, made before these options existed, still resumes.
     ...(sampled ? { samples: runOptions.samples, sampleTemperature: runOptions.sampleTemperature } : {}),
     // Where the answers come from and what they are made of: another endpoint or edited data is another experiment.
-    ...identityEntries({ ...(run ? { model: run.model.identity } : {}), ...(judge ? { judge: judge.identity } : {}), labelSet, examples }),
+    ...identityEntries({ ...(run ? { model: run.model } : {}), ...(judge ? { judge } : {}), labelSet, examples }),
   };
   const runner: RunnerConfig = { task: o.task, method: o.method, labelSet, runOptions, ...(judgeSpec ? { judgeSpec } : {}), ...(o.langsmith ? { inEvaluate: true } : {}) };
   // Last, after every local check: the server answers and serves the method's graph (no run, no model call).

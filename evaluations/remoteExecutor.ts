@@ -15,6 +15,7 @@ import type { ExpectedAnswer } from "../core/serverAnswer.js";
 import { isBenchmarkTask } from "../state/runOptions.js";
 import { graphIdFor } from "../graphs/methods.js";
 import type { State } from "../state/state.js";
+import { voicesOf } from "../graphs/fanout.js";
 import { providerOf } from "../models/factory.js";
 import { BUILTIN_LABEL_SETS, builtinLabelSet } from "../taxonomy/labelSets.js";
 import { exampleRunner, graphInput, type EvalModels, type ExampleRunner, type GraphRun, type RunnerConfig } from "./exampleRunner.js";
@@ -66,7 +67,10 @@ export interface RemoteExecutorConfig {
 export async function startRemoteExecutor(c: RemoteExecutorConfig): Promise<ExampleRunner> {
   const client = serverClient(c.server, { concurrency: c.concurrency });
   const graphId = graphIdFor(c.runner.task, c.runner.method);
-  const expected: ExpectedAnswer = isBenchmarkTask(c.runner.task) ? { task: "benchmark" } : { task: c.runner.task, labels: c.runner.labelSet.labels };
+  const o = c.runner.runOptions;
+  const expected: ExpectedAnswer = isBenchmarkTask(c.runner.task)
+    ? { task: "benchmark" }
+    : { task: c.runner.task, labels: c.runner.labelSet.labels, voices: voicesOf(c.runner.method, o), aggregation: o.aggregation };
   const runGraph: GraphRun = async (example, signal) =>
     (await runOnServer(client, c.server, {
       graphId,

@@ -29,3 +29,10 @@ export function eachSample<S extends object>(node: string) {
 export function respondIfAsked(_state: unknown, config: LangGraphRunnableConfig): "respond" | typeof END {
   return runOptions(config, "erc").respond ? "respond" : END;
 }
+
+/** The agents or samples whose opinions (ERC) or candidates (ERG) a run of `method` has (what a server's final state is checked against: core/serverAnswer.ts). */
+export function voicesOf(method: string, o: { agents: readonly string[]; samples: number }): readonly string[] {
+  if (method === "insideout" || method === "erc+insideout") return o.agents;
+  if (method === "self-consistency" || method === "erc+self-consistency") return sampleNames(o.samples);
+  return [];
+}

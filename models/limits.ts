@@ -20,6 +20,7 @@
  * Retrying here rather than in the client is what lets us see the response headers; the callers set their own retry
  * counts to 0 so that retries are not multiplied.
  */
+import { noteAnswered } from "./answeredUsage.js";
 import { maskSecrets, secretValues } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
 import { AnswerBodyError, cappedStream, readCapped } from "./answerBody.js";
@@ -426,6 +427,7 @@ async function attempt(
     }
     const wrong = asked.chatCompletion ? notACompletion(asked, type, parsed) : undefined;
     if (wrong) throw notACompletionError(wrong);
+    if (asked.chatCompletion) noteAnswered(parsed);
     return { response: res };
   } catch (error) {
     if (error instanceof TransportError) throw error;

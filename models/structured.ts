@@ -2,12 +2,15 @@
  * One structured LLM call: ask in the provider's way (ask.ts), validate with zod, and on an invalid answer retry once
  * with the validation error shown to the model. This is also where the LLM cache sits: each request's key is built
  * from our own typed request (answerKey.ts), and a call that got no answer from the model (unreachable, rejected key,
- * server failure) is a ModelCallFailure, never an answer. Returns what tracing and cost accounting need.
+ * server failure) is a ModelCallFailure, never an answer. Returns what tracing and cost accounting need; every call
+ * the model answered counts, with its tokens, whatever became of its answer (the error thrown carries the usage, and a
+ * run's usage sink hears it: USAGE_SINK).
  */
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { notAResultIn } from "../core/errors.js";
+import { watchUsage, type SeenUsage } from "./answeredUsage.js";
 import { answerKey, type AnswerRequest } from "./answerKey.js";
 import { askOnce, extractJson, NOT_IN_CHAT, requestSchema, textOf, UNREAD_ANSWER } from "./ask.js";
 import { toModelCallFailure } from "./failures.js";
@@ -34,6 +37,28 @@ export interface CallOptions<T> {
   check?: (value: T) => string | undefined;
   /** Which deliberate sample of this request the call is (answerKey.ts): its own cache entry. */
   sample?: number;
+}
+
+/**
+ * The `configurable` key of a run's usage sink: a function handed every structured or text call's usage, answered or
+ * not, so that a run whose graph fails still reports what its calls cost (evaluations/exampleRunner.ts).
+ */
+export const USAGE_SINK = "insideout_usage_sink";
+export type UsageSink = (usage: Usage) => void;
+
+function report(config: RunnableConfig | undefined, usage: Usage): void {
+  const sink = (config?.configurable as Record<string, unknown> | undefined)?.[USAGE_SINK];
+  if (typeof sink === "function") (sink as UsageSink)(usage);
+}
+
+/** The server answered, with usage, and the client then threw on the answer: the error, with what was spent. */
+class AnsweredButThrown extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly seen: SeenUsage,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** The model answered, but not validly, even after the repair retry: the model's result, kept as its failure. */
@@ -91,14 +116,37 @@ async function answer(
   const hit = key ? model.cache!.get(key) : undefined;
   if (hit) return hit;
   let raw: BaseMessage;
+  const seen: SeenUsage = { answers: 0, promptTokens: 0, completionTokens: 0 };
   try {
-    raw = await (model.around ? model.around(send) : send());
+    raw = await watchUsage(seen, () => (model.around ? model.around(send) : send()));
   } catch (e) {
-    throw callFailure(e, model, config);
+    const failure = callFailure(e, model, config);
+    // An answer the client threw on (finish_reason length, content_filter) is the model's, and was paid for.
+    if (seen.answers > 0 && failure === e && !notAResultIn(e) && !config?.signal?.aborted) throw new AnsweredButThrown(e, seen);
+    throw failure;
   }
-  const got = answerOf(raw);
+  let got = answerOf(raw);
+  // An answer the client could not parse comes back without its usage (models/ask.ts): the transport saw it.
+  if (seen.answers > 0 && got.promptTokens === 0 && got.completionTokens === 0) got = { ...got, promptTokens: seen.promptTokens, completionTokens: seen.completionTokens };
   if (key && !unread()) model.cache!.put(key, got, model.spec);
   return got;
+}
+
+/** `call`'s usage goes to the run's sink, whatever its outcome; an answer the client threw on becomes an InvalidAnswerError. */
+async function reported<T extends { usage: Usage }>(config: RunnableConfig | undefined, usage: Usage, started: number, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof AnsweredButThrown) {
+      usage.promptTokens += e.seen.promptTokens;
+      usage.completionTokens += e.seen.completionTokens;
+      usage.latencyMs = performance.now() - started;
+      throw new InvalidAnswerError(e.message, usage);
+    }
+    throw e;
+  } finally {
+    report(config, usage);
+  }
 }
 
 export async function invokeStructured<S extends z.ZodType>(
@@ -107,9 +155,20 @@ export async function invokeStructured<S extends z.ZodType>(
   schema: S,
   opts: CallOptions<z.infer<S>>,
 ): Promise<{ value: z.infer<S>; usage: Usage }> {
-  const maxAttempts = opts.maxAttempts ?? 2;
   const usage: Usage = { promptTokens: 0, completionTokens: 0, calls: 0, latencyMs: 0 };
   const started = performance.now();
+  return reported(opts.config, usage, started, () => structuredAttempts(model, messages, schema, opts, usage, started));
+}
+
+async function structuredAttempts<S extends z.ZodType>(
+  model: ResolvedModel,
+  messages: BaseMessage[],
+  schema: S,
+  opts: CallOptions<z.infer<S>>,
+  usage: Usage,
+  started: number,
+): Promise<{ value: z.infer<S>; usage: Usage }> {
+  const maxAttempts = opts.maxAttempts ?? 2;
   const schemaName = opts.schemaName ?? "answer";
   let conversation = messages;
   let lastProblem = "";
@@ -173,11 +232,14 @@ export async function invokeText(
   opts: { runName: string; config?: RunnableConfig; sample?: number; toChat?: boolean },
 ): Promise<{ text: string; usage: Usage }> {
   const started = performance.now();
+  const usage: Usage = { promptTokens: 0, completionTokens: 0, calls: 1, latencyMs: 0 };
   const request = { messages, ...(opts.sample !== undefined ? { sample: opts.sample } : {}) };
   const tags = opts.toChat ? (opts.config?.tags ?? []) : [...(opts.config?.tags ?? []), NOT_IN_CHAT];
-  const got = await answer(model, request, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName, tags }), opts.config);
-  const text = got.text.trim();
-  const usage = { promptTokens: got.promptTokens, completionTokens: got.completionTokens, calls: 1, latencyMs: performance.now() - started };
-  if (!text) throw new InvalidAnswerError("the model returned an empty reply", usage);
-  return { text, usage };
+  return reported(opts.config, usage, started, async () => {
+    const got = await answer(model, request, () => model.chat.invoke(messages, { ...opts.config, runName: opts.runName, tags }), opts.config);
+    const text = got.text.trim();
+    Object.assign(usage, { promptTokens: got.promptTokens, completionTokens: got.completionTokens, latencyMs: performance.now() - started });
+    if (!text) throw new InvalidAnswerError("the model returned an empty reply", usage);
+    return { text, usage };
+  });
 }

@@ -18,10 +18,14 @@ export const DEFAULT_CONTEXT_TOKENS = 8192;
 const RESERVED_TOKENS = 2048;
 const CHARS_PER_TOKEN = 3;
 
+/** The context window prompts are fitted to: INSIDEOUT_CONTEXT_TOKENS, else the model's, else the default. */
+export function contextTokensFor(model: Pick<ResolvedModel, "contextTokens"> | undefined): number {
+  return setting("INSIDEOUT_CONTEXT_TOKENS") ?? model?.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
+}
+
 /** Characters of dialogue that fit in the model's context. */
 export function dialogueBudgetChars(model: Pick<ResolvedModel, "contextTokens"> | undefined): number {
-  const tokens = setting("INSIDEOUT_CONTEXT_TOKENS") ?? model?.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
-  return Math.max(200, (tokens - RESERVED_TOKENS) * CHARS_PER_TOKEN);
+  return Math.max(200, (contextTokensFor(model) - RESERVED_TOKENS) * CHARS_PER_TOKEN);
 }
 
 const LINE_OVERHEAD = "Listener: \n".length;

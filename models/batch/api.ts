@@ -3,7 +3,8 @@
  * file of requests (`files.create`), create a batch from it (`batches.create`), poll it (`batches.retrieve`) and read
  * its output and error files (`files.content`). Its HTTP goes through our resilient fetch (models/limits.ts): retries,
  * timeouts, masked errors, and a byte cap on the files read. Those files are read as a stream of lines, each bounded,
- * keeping only the lines of the requests waited for: memory follows the answers kept, not the file's size.
+ * keeping only the lines of the requests waited for: memory follows the answers kept, not the file's size. A request
+ * with more than one line is no answer (which one the model gave cannot be told): only its id is kept, not its lines.
  */
 import { OpenAIClient, toFile } from "@langchain/openai";
 import { splitLines } from "../../core/lines.js";
@@ -33,9 +34,17 @@ export interface BatchOutcome {
   oversized?: number;
   /** A file the batch names that the server no longer has (HTTP 404): its lines are lost. */
   missingFile?: { fileId: string; which: "output" | "error" };
+  /** Requests of this batch with more than one line (in either file): none of their lines is an answer. */
+  repeated?: Set<string>;
+  /** Lines for a custom_id this batch did not hold: ignored, counted. */
+  foreign?: number;
 }
 
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
+/** The Batch API's statuses on the way to one of TERMINAL. */
+const PENDING = new Set(["validating", "in_progress", "finalizing", "cancelling"]);
+/** Polls a batch may answer with a status of neither kind before it is given up on (for this run: it is not released). */
+export const UNKNOWN_STATUS_POLLS = 3;
 /** Bytes of an output or error file (INSIDEOUT_MAX_BATCH_FILE_BYTES, default 1 GiB). */
 function batchFileBytes(): number {
   return setting("INSIDEOUT_MAX_BATCH_FILE_BYTES");
@@ -111,6 +120,7 @@ export class BatchApi {
    */
   async wait(batchId: string, onStatus: (s: BatchStatus) => void, signal?: AbortSignal, wanted: (customId: string) => boolean = () => true): Promise<BatchOutcome> {
     let last = "";
+    let unknown = 0;
     for (;;) {
       const b = await this.call(signal, (o) => this.client.batches.retrieve(batchId, o));
       const counts = b.request_counts;
@@ -122,10 +132,15 @@ export class BatchApi {
         const outcome: BatchOutcome = { batchId, status: b.status as BatchOutcome["status"], lines: new Map() };
         const reason = b.errors?.data?.map((e) => e.message).find((m) => m);
         if (reason) outcome.reason = reason;
-        // The error file first, so that an answer in the output file wins for a custom_id present in both.
         const files = [["error", b.error_file_id], ["output", b.output_file_id]] as const;
         for (const [which, fileId] of files) if (fileId) await this.readLines(outcome, which, fileId, wanted, signal);
         return outcome;
+      }
+      unknown = PENDING.has(b.status) ? 0 : unknown + 1;
+      if (unknown >= UNKNOWN_STATUS_POLLS) {
+        throw new Error(
+          `batch ${batchId} answered with the status ${JSON.stringify(String(b.status).slice(0, 40))}, which the Batch API does not have, ${unknown} polls in a row`,
+        );
       }
       await sleep(this.pollMs, signal);
     }
@@ -164,7 +179,7 @@ export class BatchApi {
             continue;
           }
           const line = parseLine(raw.bytes);
-          if (line && wanted(line.custom_id)) outcome.lines.set(line.custom_id, line);
+          if (line) keep(outcome, line, wanted);
         }
       });
     } catch (e) {
@@ -172,6 +187,22 @@ export class BatchApi {
       outcome.missingFile ??= { fileId, which };
     }
   }
+}
+
+/** Files a line under its request; a second line for a request makes it a repeat, and neither line is kept. */
+function keep(outcome: BatchOutcome, line: BatchLine, wanted: (customId: string) => boolean): void {
+  const id = line.custom_id;
+  if (outcome.repeated?.has(id)) return;
+  if (outcome.lines.has(id)) {
+    outcome.lines.delete(id);
+    (outcome.repeated ??= new Set()).add(id);
+    return;
+  }
+  if (!wanted(id)) {
+    outcome.foreign = (outcome.foreign ?? 0) + 1;
+    return;
+  }
+  outcome.lines.set(id, line);
 }
 
 /** One line of a batch file, or undefined: a line we cannot read answers nothing (its request counts as unanswered). */

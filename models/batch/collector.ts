@@ -11,7 +11,7 @@
  * submitted, the experiment store (store/batches.ts) is asked whether an earlier run already submitted it: then its
  * batch is polled (or, for a file uploaded just before a kill, found or created), never submitted again.
  *
- * A request its batch did not answer (a failed line, a failed or expired batch) is a ModelCallFailure: its example
+ * A request its batch did not answer (a failed line, more than one line, a failed or expired batch) is a ModelCallFailure: its example
  * stays unfinished, and its key is released for the next run. A batch that could not be polled keeps its record:
  * the next run polls it again.
  */
@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { ModelCallFailure, type CallFailureKind } from "../../core/errors.js";
 import { toModelCallFailure } from "../failures.js";
 import { notACompletionBody } from "../limits.js";
+import { answeredNoter } from "../answeredUsage.js";
 import type { BatchTransport } from "../types.js";
 import { BATCH_ENDPOINT, type BatchApi, type BatchLine, type BatchOutcome, type BatchStatus } from "./api.js";
 
@@ -46,6 +47,8 @@ export interface CollectorOptions {
   settleMs?: number;
   /** One line per change of a batch's status (progress). */
   notify?: (line: string) => void;
+  /** What a user must hear even without progress: lines a batch's files held that answer nothing. */
+  warn?: (line: string) => void;
 }
 
 /** OpenAI's limits per batch: 50 000 requests, a 200 MB input file (kept under, with room). */
@@ -57,7 +60,7 @@ const MAX_WAIT_MS = 25 * 3600 * 1000;
 interface Waiting {
   line: string;
   keys: number;
-  waiters: { resolve: (r: Promise<Response>) => void; reject: (e: unknown) => void }[];
+  waiters: { resolve: (r: Promise<Response>) => void; reject: (e: unknown) => void; note: (body: unknown) => void }[];
 }
 
 export class BatchCollector implements BatchTransport {
@@ -72,6 +75,7 @@ export class BatchCollector implements BatchTransport {
   private arrivals = 0;
   private readonly settleMs: number;
   private readonly notify: (line: string) => void;
+  private readonly warn: (line: string) => void;
   private readonly counts: BatchStats = { submitted: 0, resumed: 0, answered: 0, promptTokens: 0, completionTokens: 0 };
 
   constructor(
@@ -81,6 +85,7 @@ export class BatchCollector implements BatchTransport {
   ) {
     this.settleMs = o.settleMs ?? 200;
     this.notify = o.notify ?? (() => {});
+    this.warn = o.warn ?? this.notify;
   }
 
   stats(): BatchStats {
@@ -104,7 +109,8 @@ export class BatchCollector implements BatchTransport {
     return new Promise<Response>((resolve, reject) => {
       const signal = init?.signal;
       if (signal?.aborted) return reject(signal.reason as Error);
-      const waiter = { resolve: (r: Promise<Response>) => r.then(resolve, reject), reject };
+      // Its answer's usage goes to the call that asked, as the transport's does (models/answeredUsage.ts).
+      const waiter = { resolve: (r: Promise<Response>) => r.then(resolve, reject), reject, note: answeredNoter() };
       signal?.addEventListener("abort", () => this.drop(key, waiter, signal.reason), { once: true });
       this.route(key, body, waiter);
     });
@@ -112,7 +118,7 @@ export class BatchCollector implements BatchTransport {
 
   private route(key: string, body: string, waiter: Waiting["waiters"][number]): void {
     const known = this.outcomes.get(key) ?? this.earlier(key);
-    if (known) return waiter.resolve(known.then((o) => this.answer(o, key)));
+    if (known) return waiter.resolve(known.then((o) => this.answer(o, key, waiter.note)));
     const waiting = this.pending.get(key);
     if (waiting) {
       waiting.waiters.push(waiter);
@@ -187,7 +193,7 @@ export class BatchCollector implements BatchTransport {
       outcome.catch(() => {});
       for (const [key, w] of chunk) {
         this.outcomes.set(key, outcome);
-        for (const waiter of w.waiters) waiter.resolve(outcome.then((o) => this.answer(o, key)));
+        for (const waiter of w.waiters) waiter.resolve(outcome.then((o) => this.answer(o, key, waiter.note)));
       }
     }
   }
@@ -225,8 +231,12 @@ export class BatchCollector implements BatchTransport {
       ...(failed ? [`${failed} line${failed === 1 ? "" : "s"} without an answer`] : []),
       ...(o.oversized ? [`${o.oversized} line${o.oversized === 1 ? "" : "s"} longer than an answer may be, skipped`] : []),
       ...(o.missingFile ? [`its ${o.missingFile.which} file ${o.missingFile.fileId} is gone`] : []),
+      ...(o.repeated ? [`${o.repeated.size} request${o.repeated.size === 1 ? "" : "s"} answered more than once, so not answered`] : []),
+      ...(o.foreign ? [`${o.foreign} line${o.foreign === 1 ? "" : "s"} for requests not in this batch, ignored`] : []),
     ];
-    if (notes.length || o.status !== "completed") this.notify(`Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`);
+    const line = `Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`;
+    if (o.repeated || o.foreign) this.warn(line);
+    else if (notes.length || o.status !== "completed") this.notify(line);
     return o;
   }
 
@@ -236,12 +246,12 @@ export class BatchCollector implements BatchTransport {
   }
 
   /** The HTTP answer ChatOpenAI would have had for this request, or why there is none. */
-  private answer(o: BatchOutcome, key: string): Response {
+  private answer(o: BatchOutcome, key: string, note: (body: unknown) => void): Response {
     const line = o.lines.get(key);
     if (!line || !answered(line)) {
       // Not answered is not submitted: a later run may ask again.
       this.records.release([key]);
-      throw unanswered(o, line, this.api.endpoint);
+      throw unanswered(o, key, line, this.api.endpoint);
     }
     // A 2xx line that is no completion (`choices: []`, a body that is not JSON) is no answer, as it is without --batch.
     const notACompletion = notACompletionBody(line.response!.body);
@@ -250,6 +260,7 @@ export class BatchCollector implements BatchTransport {
       throw new ModelCallFailure("protocol", `The Batch API at ${this.api.endpoint}: batch ${o.batchId} answered this request with ${notACompletion}; run the same command again to ask it again.`);
     }
     const body = line.response!.body as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
+    note(body);
     if (!this.counted.has(key)) {
       this.counted.add(key);
       this.counts.answered++;
@@ -273,7 +284,7 @@ function answered(line: BatchLine | undefined): boolean {
   return !line?.error && s !== undefined && s >= 200 && s < 300 && line!.response!.body !== undefined;
 }
 
-function unanswered(o: BatchOutcome, line: BatchLine | undefined, endpoint: string): ModelCallFailure {
+function unanswered(o: BatchOutcome, key: string, line: BatchLine | undefined, endpoint: string): ModelCallFailure {
   const at = `The Batch API at ${endpoint}`;
   let kind: CallFailureKind = "server";
   let why: string;
@@ -284,6 +295,9 @@ function unanswered(o: BatchOutcome, line: BatchLine | undefined, endpoint: stri
     why = `batch ${o.batchId} failed${o.reason ? `: ${o.reason}` : ""}`;
   } else if (o.status === "cancelled") {
     why = `batch ${o.batchId} was cancelled before answering this request`;
+  } else if (o.repeated?.has(key)) {
+    // Two answers for one request: which one the model gave cannot be told, so neither is taken.
+    why = `batch ${o.batchId} has more than one line for this request, so none of them is its answer`;
   } else if (!line && o.missingFile) {
     // Its answers are lost with the file: releasing the request lets the next run submit it anew.
     why = `batch ${o.batchId} ended ${o.status}, but its ${o.missingFile.which} file ${o.missingFile.fileId} is gone from the server (HTTP 404), so its answers cannot be read`;

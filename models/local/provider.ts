@@ -186,7 +186,15 @@ export async function localModel(name: string, options: LocalModelOptions = {}):
     provider: "local",
     endpoint: `file://${modelPath}`,
     model: basename(modelPath),
-    params: { temperature: fields.temperature, seed: fields.seed ?? null, maxTokens: fields.maxTokens ?? null, bytes: file.size, mtimeMs: file.mtimeMs },
+    params: {
+      temperature: fields.temperature,
+      seed: fields.seed ?? null,
+      maxTokens: fields.maxTokens ?? null,
+      bytes: file.size,
+      mtimeMs: file.mtimeMs,
+      // The grammar's string bound shapes every answer; only when set, so that the default keeps its cache keys.
+      ...(fields.grammarLimits.maxStringLength !== undefined ? { maxString: fields.grammarLimits.maxStringLength } : {}),
+    },
   };
   return { spec: `local:${name}`, provider: "local", name, chat, structuredMethod: "jsonSchema", contextTokens, identity };
 }

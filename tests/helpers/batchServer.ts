@@ -4,6 +4,8 @@
  * in_progress (half of its requests done per poll) → finalizing → completed, unless `hold` is set, which keeps every
  * batch in progress. A line's answer is the handler's answer to its body, as a chat completion (or an error line for
  * a status answer), so a batch answers exactly what the chat server of openaiServer.ts answers the same request.
+ * A hostile server's files and statuses on demand: padding lines for other custom_ids, a second answer or many copies
+ * of each line, a status the Batch API does not have.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -43,6 +45,14 @@ export interface FakeBatchApi {
   padOutput?: { bytes: number; lineBytes: number };
   /** Bytes of output and error files sent. */
   fileBytesSent: number;
+  /** Lines of `padOutput` sent. */
+  padLinesSent: number;
+  /** When set, a second output line for every request, answering what this handler answers (a confused server's). */
+  alsoAnswer?: Handler;
+  /** When set, every line of an output file is sent this many times (generated as it is sent). */
+  repeatOutput?: number;
+  /** When set, every poll answers this status instead of the batch's own (a status the Batch API does not have). */
+  status?: string;
   close(): Promise<void>;
 }
 
@@ -70,7 +80,7 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
   const files = new Map<string, Buffer>();
   const batches: StoredBatch[] = [];
   let fileSeq = 0;
-  const state: FakeBatchApi = { url: "", created: [], chatCalls: 0, polls: 0, hold: false, filesGone: false, fileBytesSent: 0, close: async () => {} };
+  const state: FakeBatchApi = { url: "", created: [], chatCalls: 0, polls: 0, hold: false, filesGone: false, fileBytesSent: 0, padLinesSent: 0, close: async () => {} };
 
   /** Answers every line of a finished batch: the output file (2xx) and the error file (the rest). */
   async function finish(b: StoredBatch): Promise<void> {
@@ -93,6 +103,10 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
         errors.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}`, custom_id: line.custom_id, response: { status_code: answer.status, body: { error: { message: `status ${answer.status}` } } }, error: null }));
       } else if (typeof answer === "string" || "toolCall" in answer) {
         out.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}`, custom_id: line.custom_id, response: { status_code: 200, request_id: "r", body: completion(line.body, answer) }, error: null }));
+        const second = state.alsoAnswer ? await state.alsoAnswer(line.body) : undefined;
+        if (typeof second === "string") {
+          out.push(JSON.stringify({ id: `req_${line.custom_id.slice(0, 8)}b`, custom_id: line.custom_id, response: { status_code: 200, request_id: "r2", body: completion(line.body, second) }, error: null }));
+        }
       } else {
         errors.push(JSON.stringify({ id: "req_x", custom_id: line.custom_id, response: null, error: { code: "server_error", message: "no answer" } }));
       }
@@ -147,6 +161,19 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
           const output = content[1]!.startsWith("file-out-");
           if (!bytes || (state.filesGone && output)) return json(res, 404, { error: { message: "No such File object" } });
           res.writeHead(200, { "content-type": "application/octet-stream" });
+          if (state.repeatOutput && output) {
+            const times = state.repeatOutput;
+            const lines = bytes.toString("utf8").split("\n").filter((l) => l).map((l) => Buffer.from(`${l}\n`));
+            Readable.from((function* () {
+              for (const line of lines) {
+                for (let i = 0; i < times; i++) {
+                  state.fileBytesSent += line.length;
+                  yield line;
+                }
+              }
+            })()).pipe(res);
+            return;
+          }
           if (!state.padOutput || !output) {
             state.fileBytesSent += bytes.length;
             return res.end(bytes);
@@ -156,6 +183,7 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
           Readable.from((function* () {
             for (const line of padding(padBytes, lineBytes)) {
               state.fileBytesSent += line.length;
+              state.padLinesSent++;
               yield line;
             }
             state.fileBytesSent += bytes.length;
@@ -189,6 +217,7 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
           const b = batches.find((x) => x.id === one[1]);
           if (!b) return json(res, 404, { error: { message: "no such batch" } });
           state.polls++;
+          if (state.status !== undefined) return json(res, 200, { ...b, status: state.status });
           await advance(b);
           return json(res, 200, b);
         }

@@ -84,6 +84,42 @@ describe("an experiment's identity", () => {
     expect(a.requests.length).toBe(before);
   }, 60_000);
 
+  it.each([
+    // The defaults as docs/settings.md states them: responseFormat for a model not named gpt-3*/gpt-4, an 8192-token window.
+    ["INSIDEOUT_STRUCTURED_OUTPUT", "prompt", 'modelStructuredOutput: stored "responseFormat", now "prompt"'],
+    ["INSIDEOUT_CONTEXT_TOKENS", "300", "modelContextTokens: stored 8192, now 300"],
+  ])("refuses a resume with %s=%s (it changes what is sent), in one line, with no call", async (name, value, difference) => {
+    const out = path.join(dir, `shape-${name}`);
+    expect((await spawnCli(args(out, ["--limit", "2"]), env(a.url)).done).code).toBe(0);
+    const before = a.requests.length;
+    const second = await spawnCli(args(out, ["--limit", "2"]), { ...env(a.url), [name]: value }).done;
+    expect(second.code).not.toBe(0);
+    const lines = second.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(difference);
+    expect(a.requests.length).toBe(before);
+    // The same settings as the first run resume it (nothing left to ask).
+    const third = await spawnCli(args(out, ["--limit", "2"]), env(a.url)).done;
+    expect(third.code).toBe(0);
+    expect(a.requests.length).toBe(before);
+  }, 60_000);
+
+  it("refuses a store made before the request-shaping keys existed, naming the first missing key", async () => {
+    const out = path.join(dir, "older");
+    expect((await spawnCli(args(out, ["--limit", "2"]), env(a.url)).done).code).toBe(0);
+    const db = new Database(path.join(out, "experiment.sqlite"));
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string };
+    const config = JSON.parse(row.value) as Record<string, unknown>;
+    delete config.modelStructuredOutput;
+    delete config.modelContextTokens;
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'config'").run(JSON.stringify(config));
+    db.close();
+    const second = await spawnCli(args(out, ["--limit", "2"]), env(a.url)).done;
+    expect(second.code).not.toBe(0);
+    expect(second.stderr.trim().split("\n")).toHaveLength(1);
+    expect(second.stderr).toContain('modelStructuredOutput: stored null, now "responseFormat"');
+  }, 60_000);
+
   it("names a store whose configuration row was deleted as damaged, instead of reporting its records as another method's", async () => {
     const out = path.join(dir, "config-row");
     expect((await spawnCli(args(out), env(a.url)).done).code).toBe(0);

@@ -8,11 +8,16 @@ import { finalStateProblem } from "../../core/serverAnswer.js";
 const question = { kind: "ea", scenario: "Sam's friend forgot his birthday.", subject: "Sam", options: { choice: ["Say nothing", "Tell the friend", "Leave", "Shout"] }, language: "en" };
 const answer = { values: { choice: "Tell the friend" }, decidedBy: "vote" };
 const expected = { task: "benchmark" } as const;
+const calls = [{ name: "answer", promptTokens: 12, completionTokens: 3, calls: 1, latencyMs: 4.5, ok: true }];
 
 describe("a benchmark question's final state from a server", () => {
   it("is the answer when it echoes the question, keys in any order, and answers it", () => {
     const reordered = { language: "en", options: { choice: [...question.options.choice] }, subject: "Sam", scenario: question.scenario, kind: "ea" };
-    expect(finalStateProblem({ question: reordered, answer }, { question }, expected)).toBeUndefined();
+    expect(finalStateProblem({ question: reordered, answer, calls }, { question }, expected)).toBeUndefined();
+  });
+
+  it("is refused without the usage of its calls", () => {
+    expect(finalStateProblem({ question, answer }, { question }, expected)).toBe("it records no model call, so its usage is missing");
   });
 
   it.each<[string, Record<string, unknown>, string]>([
