@@ -173,10 +173,10 @@ function messageFor(where: string, f: Found, model?: string): string {
   const at = `The model server at ${where}`;
   const whose = model ? ` ${model}'s` : "";
   if (f.cutOff === "length") {
-    return `${at} cut${whose} answer off at its length limit (finish_reason "length"), which is no answer: check the server's max tokens for the model, or lower INSIDEOUT_CONTEXT_TOKENS so the prompt leaves room.`;
+    return `${at} cut${whose} answer off at its length limit (finish_reason "length"): check the server's max tokens for the model, or lower INSIDEOUT_CONTEXT_TOKENS so the prompt leaves room.`;
   }
   if (f.cutOff === "content_filter") {
-    return `${at} withheld${whose} answer by its content filter (finish_reason "content_filter"): the provider refused this dialogue; no answer is recorded for it.`;
+    return `${at} withheld${whose} answer by its content filter (finish_reason "content_filter"): the provider refused this dialogue.`;
   }
   if (f.transport && f.transport.kind !== "protocol") return transportMessage(at, f.transport);
   const { status, detail } = f;
@@ -214,6 +214,15 @@ const OPENAI_VARIABLES: ProviderVariables = { key: "OPENAI_API_KEY", baseUrl: "O
 /** The messages are written with OpenAI's variables; another provider's are put in their place. */
 function withVariables(message: string, vars: ProviderVariables): string {
   return message.replaceAll("OPENAI_API_KEY", vars.key).replaceAll("OPENAI_BASE_URL", vars.baseUrl);
+}
+
+/**
+ * The line for an answer the server cut off (finish_reason length or content_filter), or undefined for any other
+ * error. Such an answer is the model's, and paid for: the caller records it as the model's failed answer.
+ */
+export function cutOffAnswer(error: unknown, where: string, vars: ProviderVariables = OPENAI_VARIABLES, model?: string): string | undefined {
+  const found = classify(chainOf(error));
+  return found?.cutOff ? maskSecrets(withVariables(messageFor(where, found, model), vars)) : undefined;
 }
 
 export function toModelCallFailure(error: unknown, where: string, vars: ProviderVariables = OPENAI_VARIABLES, model?: string): ModelCallFailure | undefined {

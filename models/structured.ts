@@ -13,7 +13,7 @@ import { notAResultIn } from "../core/errors.js";
 import { watchUsage, type SeenUsage } from "./answeredUsage.js";
 import { answerKey, type AnswerRequest } from "./answerKey.js";
 import { askOnce, extractJson, NOT_IN_CHAT, requestSchema, textOf, UNREAD_ANSWER } from "./ask.js";
-import { toModelCallFailure } from "./failures.js";
+import { cutOffAnswer, toModelCallFailure } from "./failures.js";
 import type { CachedAnswer, ResolvedModel } from "./types.js";
 
 export interface Usage {
@@ -120,9 +120,13 @@ async function answer(
   try {
     raw = await watchUsage(seen, () => (model.around ? model.around(send) : send()));
   } catch (e) {
+    // An answer the client threw on (finish_reason length, content_filter) is the model's, and was paid for: recorded
+    // as its failed answer, said in the line that names the server and what to do.
+    const answered = seen.answers > 0 && !notAResultIn(e) && !config?.signal?.aborted;
+    const cutOff = answered ? cutOffAnswer(e, model.identity.endpoint, model.variables, model.spec) : undefined;
+    if (cutOff) throw new AnsweredButThrown(new Error(cutOff), seen);
     const failure = callFailure(e, model, config);
-    // An answer the client threw on (finish_reason length, content_filter) is the model's, and was paid for.
-    if (seen.answers > 0 && failure === e && !notAResultIn(e) && !config?.signal?.aborted) throw new AnsweredButThrown(e, seen);
+    if (answered && failure === e) throw new AnsweredButThrown(e, seen);
     throw failure;
   }
   let got = answerOf(raw);
