@@ -7,7 +7,8 @@
  * process is gone (SIGKILL, a crash, Ctrl-C without handlers) is stale and taken over by the next eval; its pid can
  * only be checked on its own host, so a lock from another host is always respected.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { readRegularFile } from "../core/regularFile.js";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -72,7 +73,8 @@ const heldHere = new Set<string>();
 
 function readLock(file: string): LockInfo | undefined {
   try {
-    const v = JSON.parse(readFileSync(file, "utf8")) as Partial<LockInfo>;
+    // Bounded and regular only: a FIFO planted under the lock's name must not hang the eval.
+    const v = JSON.parse(readRegularFile(file, "The lock file", 64 << 10).toString("utf8")) as Partial<LockInfo>;
     if (typeof v.pid === "number" && typeof v.hostname === "string" && typeof v.startedAt === "string" && typeof v.token === "string") {
       return v as LockInfo;
     }

@@ -114,6 +114,14 @@ describe("acquireLock", () => {
     take(dir);
   });
 
+  it("a named pipe planted under the lock's name is refused at once, not read (which would hang)", () => {
+    const dir = scratch();
+    spawnSync("mkfifo", [path.join(dir, LOCK_FILE)]);
+    const t0 = Date.now();
+    expect(() => take(dir)).toThrow(/^Another eval \(its pid unknown\) is writing to /);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
   it("says which path cannot be written when the folder cannot be made", () => {
     const root = scratch();
     writeFileSync(path.join(root, "plain-file"), "");
