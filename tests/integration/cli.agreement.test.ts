@@ -46,7 +46,8 @@ describe("insideout agreement", () => {
     const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1] ?? Infinity) / 1024;
     expect(r.status).toBe(1);
     expect(r.stderr.replace(/\n?maxrss_kb=\d+\n/, "").trim()).toBe(`insideout: id "item7" occurs twice in ${big} (row 600002): name a unique id column with --id`);
-    expect(rssMb).toBeLessThan(300);
+    // 220 MB here, ~70 MB more in a fresh clone's full run; every row kept as objects took 470 MB.
+    expect(rssMb).toBeLessThan(400);
   }, 90_000);
 
   it("names the missing id column in one line and exits 1", async () => {
