@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { CLI, REPO, runCli } from "../helpers/cli.js";
+import { peakRssMb, RSS_PROBE, withoutRss } from "../helpers/rssProbe.js";
 
 const ANNOTATIONS = path.resolve(REPO, "../shared/data/judge_calibration/annotations");
 const ED = path.join(ANNOTATIONS, "empatheticdialogues");
@@ -40,12 +41,10 @@ describe("insideout agreement", () => {
     writeFileSync(big, `id,empathy,fluency,relevance\n${rows.join("\n")}\nitem7,1,2,3\n`);
     const small = path.join(dir, "small.csv");
     writeFileSync(small, "id,empathy,fluency,relevance\nitem1,1,2,3\n");
-    // The child's own peak RSS, printed on exit.
-    const probe = `--import=data:text/javascript,${encodeURIComponent('process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))')}`;
-    const r = spawnSync(process.execPath, [CLI, "agreement", big, small], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: probe }, encoding: "utf8", timeout: 60_000 });
-    const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1] ?? Infinity) / 1024;
+        const r = spawnSync(process.execPath, [CLI, "agreement", big, small], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: RSS_PROBE }, encoding: "utf8", timeout: 60_000 });
+    const rssMb = peakRssMb(r.stderr);
     expect(r.status).toBe(1);
-    expect(r.stderr.replace(/\n?maxrss_kb=\d+\n/, "").trim()).toBe(`insideout: id "item7" occurs twice in ${big} (row 600002): name a unique id column with --id`);
+    expect(withoutRss(r.stderr).trim()).toBe(`insideout: id "item7" occurs twice in ${big} (row 600002): name a unique id column with --id`);
     // 220 MB here, ~70 MB more in a fresh clone's full run; every row kept as objects took 470 MB.
     expect(rssMb).toBeLessThan(400);
   }, 90_000);

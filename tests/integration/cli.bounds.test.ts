@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI, REPO } from "../helpers/cli.js";
 import { requestedSchema, startFakeOpenAI, promptOf, type ChatRequest, type FakeOpenAI } from "../helpers/openaiServer.js";
 import { roleOf } from "../helpers/roles.js";
+import { peakRssMb, RSS_PROBE, withoutRss } from "../helpers/rssProbe.js";
 
 const dir = mkdtempSync(join(tmpdir(), "insideout-bounds-"));
 const LONG_ANSWER = 100_000;
@@ -45,10 +46,6 @@ interface Run {
   rssMb: number;
 }
 
-// Prints the child's own peak RSS on exit, so the test measures the CLI and not itself.
-const RSS_PROBE = `--import=data:text/javascript,${encodeURIComponent(
-  'process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))',
-)}`;
 
 function run(args: string[], stdin: "ignore" | "pipe" | number, extraEnv: Record<string, string> = {}, input?: string): Promise<Run> {
   const started = performance.now();
@@ -72,12 +69,11 @@ function run(args: string[], stdin: "ignore" | "pipe" | number, extraEnv: Record
     if (input !== undefined) child.stdin!.end(input);
     child.on("close", (code) => {
       clearTimeout(timer);
-      const rss = /maxrss_kb=(\d+)/.exec(stderr);
-      resolve({
+            resolve({
         code,
-        stderr: stderr.replace(/\n?maxrss_kb=\d+\n/, "").trim(),
+        stderr: withoutRss(stderr).trim(),
         ms: performance.now() - started,
-        rssMb: rss ? Number(rss[1]) / 1024 : Infinity,
+        rssMb: peakRssMb(stderr),
       });
     });
   });

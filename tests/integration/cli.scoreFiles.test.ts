@@ -9,12 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI, REPO } from "../helpers/cli.js";
+import { peakRssMb, RSS_PROBE, withoutRss } from "../helpers/rssProbe.js";
 
 const dir = mkdtempSync(join(tmpdir(), "insideout-score-files-"));
 
-const RSS_PROBE = `--import=data:text/javascript,${encodeURIComponent(
-  'process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))',
-)}`;
 
 interface Run {
   code: number | null;
@@ -39,8 +37,7 @@ function score(args: string[], env: Record<string, string> = {}): Promise<Run> {
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => {
       clearTimeout(timer);
-      const rss = /maxrss_kb=(\d+)/.exec(stderr);
-      resolve({ code, stdout, stderr: stderr.replace(/\n?maxrss_kb=\d+\n/, "").trim(), ms: performance.now() - started, rssMb: rss ? Number(rss[1]) / 1024 : Infinity });
+            resolve({ code, stdout, stderr: withoutRss(stderr).trim(), ms: performance.now() - started, rssMb: peakRssMb(stderr) });
     });
   });
 }

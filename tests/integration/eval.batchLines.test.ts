@@ -11,16 +11,13 @@ import path from "node:path";
 import { spawnCli, writeEdSlice } from "../helpers/evalOracle.js";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
 import { answerFromSchema, requestedSchema, type ChatRequest } from "../helpers/openaiServer.js";
+import { peakRssMb, RSS_PROBE } from "../helpers/rssProbe.js";
 
 const N = 3;
 let dir: string;
 let data: string;
 const apis: FakeBatchApi[] = [];
 
-// Prints the child's own peak RSS on exit, so the test measures the CLI and not itself.
-const RSS_PROBE = `--import=data:text/javascript,${encodeURIComponent(
-  'process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))',
-)}`;
 
 const answering = (label: string) => (req: ChatRequest) =>
   JSON.stringify(answerFromSchema(requestedSchema(req)!, (_p, options) => (options.includes(label) ? label : options[0])));
@@ -89,7 +86,7 @@ describe("eval --batch: output lines that are not one answer per request", () =>
     a.repeatOutput = Math.ceil(400_000 / N);
     const out = path.join(dir, "copies");
     const r = await run(a, out, { NODE_OPTIONS: RSS_PROBE });
-    const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1]) / 1024;
+    const rssMb = peakRssMb(r.stderr);
     process.stderr.write(`eval --batch over ${N * a.repeatOutput} copied lines (${(a.fileBytesSent / 1024 ** 2).toFixed(0)} MB): peak RSS ${rssMb.toFixed(0)} MB, ${(r.ms / 1000).toFixed(1)} s\n`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${N} requests answered more than once, so not answered`);

@@ -10,16 +10,13 @@ import path from "node:path";
 import { finishedRun, spawnCli, writeEdSlice } from "../helpers/evalOracle.js";
 import { startFakeBatchApi, type FakeBatchApi } from "../helpers/batchServer.js";
 import { answerFromSchema, requestedSchema } from "../helpers/openaiServer.js";
+import { peakRssMb, RSS_PROBE, withoutRss } from "../helpers/rssProbe.js";
 
 const N = 3;
 let dir: string;
 let data: string;
 let api: FakeBatchApi;
 
-// Prints the child's own peak RSS on exit, so the test measures the CLI and not itself.
-const RSS_PROBE = `--import=data:text/javascript,${encodeURIComponent(
-  'process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))',
-)}`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-batch-output-"));
@@ -43,9 +40,9 @@ describe("eval --batch: a large output file", () => {
       ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--labels", "ed32", "--data", data, "--out", out, "--batch", "--no-progress", "--no-cache", "--json"],
       { OPENAI_BASE_URL: api.url, OPENAI_API_KEY: "sk-test-batch-output", INSIDEOUT_BATCH_POLL_MS: "50", NODE_OPTIONS: RSS_PROBE },
     ).done;
-    const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1]) / 1024;
+    const rssMb = peakRssMb(r.stderr);
     process.stderr.write(`eval --batch over a 400 MB output file: peak RSS ${rssMb.toFixed(0)} MB, ${(r.ms / 1000).toFixed(1)} s\n`);
-    const m = finishedRun({ ...r, stderr: r.stderr.replace(/\n?maxrss_kb=\d+\n/, "") });
+    const m = finishedRun({ ...r, stderr: withoutRss(r.stderr) });
     expect(m.n).toBe(N);
     expect(api.created).toHaveLength(1);
     // The whole file went out (the answers come last).

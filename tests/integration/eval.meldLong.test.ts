@@ -9,16 +9,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawnCli } from "../helpers/evalOracle.js";
 import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
+import { peakRssMb, RSS_PROBE } from "../helpers/rssProbe.js";
 
 const TURNS = 1000;
 let dir: string;
 let data: string;
 let server: FakeOpenAI;
 
-// Prints the child's own peak RSS on exit, so the test measures the CLI and not itself.
-const RSS_PROBE = `--import=data:text/javascript,${encodeURIComponent(
-  'process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))',
-)}`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "insideout-meld-long-"));
@@ -41,7 +38,7 @@ describe("eval on one long MELD conversation", () => {
       ["eval", "--task", "erc", "--method", "baseline", "--model", "openai:m", "--labels", "meld7", "--data", data, "--out", out, "--no-progress", "--no-cache", "--json"],
       { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test-meld-long", NODE_OPTIONS: RSS_PROBE },
     ).done;
-    const rssMb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1]) / 1024;
+    const rssMb = peakRssMb(r.stderr);
     process.stderr.write(`eval of one ${TURNS}-turn MELD conversation: peak RSS ${rssMb.toFixed(0)} MB, ${(r.ms / 1000).toFixed(1)} s\n`);
     expect(r.code).toBe(0);
     const lines = readFileSync(path.join(out, "predictions.jsonl"), "utf8").trim().split("\n");
