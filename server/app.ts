@@ -12,7 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { setting } from "../core/settings.js";
 import { uiRoute } from "./uiRoute.js";
 
-export const requestLimitBytes = (): number => 4 * setting("INSIDEOUT_MAX_DIALOGUE_BYTES") + (1 << 20);
+const requestLimitBytes = (): number => 4 * setting("INSIDEOUT_MAX_DIALOGUE_BYTES") + (1 << 20);
 
 export const app = new Hono();
 
