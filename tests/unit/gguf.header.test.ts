@@ -93,6 +93,9 @@ describe("checkGgufHeader", () => {
 
   it("local:<path> with such a header fails as one line before any model is loaded", async () => {
     const path = write("hostile.gguf", ggufHeaderBytes({ tensors: 2n ** 60n, entries: 2n ** 60n }));
+    // The same path refused once first, so the bound measures the header, not loading (and, in a fresh clone, compiling) the modules.
+    const warmUp = write("warm-up.gguf", ggufHeaderBytes({ version: 1, tensors: 0n, entries: 0n }));
+    expect(((await resolveModel(`local:${warmUp}`).catch((e: unknown) => e)) as Error).message).toMatch(/GGUF version 1/);
     const before = process.memoryUsage().rss;
     const err = (await resolveModel(`local:${path}`).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/is not a usable GGUF model: its header claims 1152921504606846976 tensors/);
