@@ -17,7 +17,8 @@ import { correctness, differentExample, experimentName, hasJudge, judgeScores, n
 import { ci, fmt, pValue, signed, textTable } from "./report/format.js";
 import { writeAtomic } from "./report/index.js";
 import { chartToHtml, htmlPage, tableToHtml, tableToMarkdown } from "./report/render.js";
-import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion } from "./report/schema.js";
+import { JUDGE_CRITERIA, type JudgeCriterion } from "../prompts/judge.js";
+import type { Experiment } from "./report/schema.js";
 import { readStoredExperiment, type StoredExperiment } from "./storedExperiment.js";
 import { ercFigures, judgeFigures, textFigures, TEXT_HEADS } from "./report/intervals.js";
 import { baselineFor, ergTextTable, judgeModels, judgeTable, reportTables, type Table } from "./report/tables.js";

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../store/paths.js";
+import { repoRoot } from "../core/packageRoot.js";
 
 /** `load()`, or, when it fails because `pkg` is not installed, one line naming the command that installs it. */
 export async function importOptional<T>(pkg: string, forWhat: string, load: () => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { parseAnswer } from "../evaluations/eqbench/parse.js";
+import { parseAnswer } from "../prompts/eqbenchAnswer.js";
 import { invokeStructured, invokeText, type Usage } from "../models/structured.js";
 import type { ResolvedModel } from "../models/types.js";
 import {

@@ -1,27 +1,9 @@
 /** Where InsideOut keeps its files, and how they are created: owner-only, since they hold dialogues and answers. */
-import { closeSync, constants as fsConstants, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, type Stats } from "node:fs";
+import { closeSync, constants as fsConstants, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot } from "../core/packageRoot.js";
 import { cacheDir } from "../core/settings.js";
-
-/** The project root: the nearest folder above this module with the project's package.json (works from dist/ too). */
-export function repoRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "insideout") return dir;
-      } catch {
-        // An unreadable package.json is not ours; keep climbing.
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 
 /** The development copy of a dataset, `<repo>/../shared/data/<parts>`, when it exists (never inside the repository). */
 export function developmentDataDir(...parts: string[]): string | undefined {

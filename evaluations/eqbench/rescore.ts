@@ -1,6 +1,6 @@
 /** Scoring EQ-Bench results files (anyone's published run) from their raw answers, as EQ-Bench scores them. */
 import type { EqBenchQuestion, EqBenchRun } from "../data/eqbench.js";
-import { parseAnswer } from "./parse.js";
+import { parseAnswer } from "../../prompts/eqbenchAnswer.js";
 import { questionScore, runScore, type QuestionScores, type RunScore } from "./score.js";
 
 /** `auto`: as the run was made (its recorded scores say), else with revision when most answers have the revised part. */

@@ -5,7 +5,7 @@
  * (a random answer scores about 0). A run scores the mean over parseable questions × 10; with the revision part, the
  * revised answers' score is taken when it is no lower and nearly as many (≥ 95 %) of them parse.
  */
-import type { EmotionAnswers } from "./parse.js";
+import type { EmotionAnswers } from "../../prompts/eqbenchAnswer.js";
 
 /** The four emotions a question asks about and their reference intensities (0–10). */
 export interface EqBenchReference {

@@ -6,7 +6,7 @@
  * category, each with a bootstrap interval.
  */
 import type { BenchmarkGold } from "../data/types.js";
-import { parseAnswer } from "../eqbench/parse.js";
+import { parseAnswer } from "../../prompts/eqbenchAnswer.js";
 import { questionScore, runScore } from "../eqbench/score.js";
 import { bootstrapCI } from "./stats.js";
 

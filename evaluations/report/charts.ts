@@ -5,7 +5,8 @@
  */
 import { agentAgreement, chosenShare, costPerExample, labelOrder, nameOf, perLabelAccuracy } from "./derive.js";
 import { ERC_HEADLINES, JUDGE_HEADS, TEXT_HEADS, ercFigures, judgeFigures, textFigures, type Figure, type IntervalOptions } from "./intervals.js";
-import { JUDGE_CRITERIA, type Experiment } from "./schema.js";
+import { JUDGE_CRITERIA } from "../../prompts/judge.js";
+import type { Experiment } from "./schema.js";
 import { TEXT_METRICS } from "../score.js";
 import { barChart, heatmap } from "./svg.js";
 

@@ -3,20 +3,11 @@
  * (recomputed from predictions.jsonl, so paired tests use exactly the examples on file), per-label accuracy,
  * agent agreement. All percentages here are ×100, as the paper reports them (judge scores stay 1–10).
  */
-import type { LabelSet } from "../../taxonomy/labelSet.js";
-import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
-import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion, type Metrics, type Prediction } from "./schema.js";
+import { JUDGE_CRITERIA, type JudgeCriterion } from "../../prompts/judge.js";
+import type { LabelSet } from "../../taxonomy/labelSet.js";
+import { labelSetOf, type Experiment, type Metrics, type Prediction } from "./schema.js";
 import { methodLabel } from "../variant.js";
-
-export function labelSetOf(metrics: Metrics): LabelSet | undefined {
-  try {
-    return loadLabelSet(metrics.labels);
-  } catch {
-    // A user label set file that moved since the run: the report still renders, from metrics.json's own labels.
-    return undefined;
-  }
-}
 
 /** The label order of tables and charts: the confusion matrix's, else the label set's, else perLabel's keys. */
 export function labelOrder(m: Metrics): string[] {

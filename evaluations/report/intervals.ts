@@ -8,8 +8,9 @@ import { bootstrapStatistics, classificationStatistic, type Interval } from "../
 import { bootstrapCI } from "../metrics/stats.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
 import { RESAMPLED_TEXT_METRICS, TEXT_METRICS, textScoreStatistic, type TextMetric } from "../score.js";
-import { judgeScores, labelSetOf } from "./derive.js";
-import { JUDGE_CRITERIA, type Experiment, type JudgeCriterion } from "./schema.js";
+import { judgeScores } from "./derive.js";
+import { JUDGE_CRITERIA, type JudgeCriterion } from "../../prompts/judge.js";
+import { labelSetOf, type Experiment } from "./schema.js";
 
 export interface IntervalOptions {
   resamples?: number;

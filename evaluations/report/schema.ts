@@ -12,7 +12,8 @@ import { setting } from "../../core/settings.js";
 import path from "node:path";
 import { z } from "zod";
 import { exampleLine } from "../identity.js";
-import { labelSetOf } from "./derive.js";
+import type { LabelSet } from "../../taxonomy/labelSet.js";
+import { loadLabelSet } from "../../taxonomy/labelSets.js";
 import { normalizeLabel } from "../../taxonomy/normalize.js";
 
 const num = z.number().finite();
@@ -20,8 +21,6 @@ const count = z.number().int().nonnegative();
 /** Text that a writer may leave out or set to null; both mean "none". */
 const optText = z.string().nullish();
 
-export const JUDGE_CRITERIA = ["fluency", "identification", "empathy", "suggestion", "overall"] as const;
-export type JudgeCriterion = (typeof JUDGE_CRITERIA)[number];
 
 const judgeScores = z.looseObject({
   fluency: num,
@@ -221,6 +220,16 @@ async function readIfPresent(file: string): Promise<string | undefined> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
+  }
+}
+
+/** The label set an experiment names, or undefined when it cannot be loaded now. */
+export function labelSetOf(metrics: Metrics): LabelSet | undefined {
+  try {
+    return loadLabelSet(metrics.labels);
+  } catch {
+    // A user label set file that moved since the run: the report still renders, from metrics.json's own labels.
+    return undefined;
   }
 }
 

@@ -14,7 +14,8 @@ import {
 import { ci, fmt, int, signed } from "./format.js";
 import { PAPER_ERC, PAPER_ERG, PUBLISHED_ERC_SYSTEMS } from "./paper.js";
 import { JUDGE_HEADS, TEXT_HEADS, ercFigures, judgeFigures, textFigures, type Figure, type IntervalOptions } from "./intervals.js";
-import { JUDGE_CRITERIA, type Experiment, type Metrics, type Prediction } from "./schema.js";
+import { JUDGE_CRITERIA } from "../../prompts/judge.js";
+import type { Experiment, Metrics, Prediction } from "./schema.js";
 import { TEXT_METRICS } from "../score.js";
 
 export interface Table {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { loadEqBenchQuestions, loadEqBenchResults, type EqBenchRun } from "../../evaluations/data/eqbench.js";
-import { parseAnswer } from "../../evaluations/eqbench/parse.js";
+import { parseAnswer } from "../../prompts/eqbenchAnswer.js";
 import { rescoreRun } from "../../evaluations/eqbench/rescore.js";
 import { REPO } from "../helpers/cli.js";
 import { runPython } from "../helpers/nltk.js";
