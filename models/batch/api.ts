@@ -38,6 +38,8 @@ export interface BatchOutcome {
   repeated?: Set<string>;
   /** Lines for a custom_id this batch did not hold: ignored, counted. */
   foreign?: number;
+  /** Lines that are not JSON objects with a custom_id: read past, counted (their requests have no line). */
+  unreadable?: number;
 }
 
 const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
@@ -180,6 +182,7 @@ export class BatchApi {
           }
           const line = parseLine(raw.bytes);
           if (line) keep(outcome, line, wanted);
+          else if (raw.bytes.toString("utf8").trim()) outcome.unreadable = (outcome.unreadable ?? 0) + 1;
         }
       });
     } catch (e) {

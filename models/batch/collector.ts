@@ -233,9 +233,10 @@ export class BatchCollector implements BatchTransport {
       ...(o.missingFile ? [`its ${o.missingFile.which} file ${o.missingFile.fileId} is gone`] : []),
       ...(o.repeated ? [`${o.repeated.size} request${o.repeated.size === 1 ? "" : "s"} answered more than once, so not answered`] : []),
       ...(o.foreign ? [`${o.foreign} line${o.foreign === 1 ? "" : "s"} for requests not in this batch, ignored`] : []),
+      ...(o.unreadable ? [`${o.unreadable} line${o.unreadable === 1 ? "" : "s"} not JSON with a custom_id, skipped`] : []),
     ];
     const line = `Batch API: ${o.batchId} ended ${o.status}${notes.map((n) => `, ${n}`).join("")}`;
-    if (o.repeated || o.foreign) this.warn(line);
+    if (o.repeated || o.foreign || o.unreadable) this.warn(line);
     else if (notes.length || o.status !== "completed") this.notify(line);
     return o;
   }
@@ -301,8 +302,12 @@ function unanswered(o: BatchOutcome, key: string, line: BatchLine | undefined, e
   } else if (!line && o.missingFile) {
     // Its answers are lost with the file: releasing the request lets the next run submit it anew.
     why = `batch ${o.batchId} ended ${o.status}, but its ${o.missingFile.which} file ${o.missingFile.fileId} is gone from the server (HTTP 404), so its answers cannot be read`;
-  } else if (!line && o.oversized) {
-    why = `batch ${o.batchId} has no readable line for this request (${o.oversized} of its lines were longer than INSIDEOUT_MAX_ANSWER_BYTES and skipped)`;
+  } else if (!line && (o.oversized || o.unreadable)) {
+    const skipped = [
+      ...(o.oversized ? [`${o.oversized} longer than INSIDEOUT_MAX_ANSWER_BYTES`] : []),
+      ...(o.unreadable ? [`${o.unreadable} not JSON with a custom_id`] : []),
+    ];
+    why = `batch ${o.batchId} has no readable line for this request (lines skipped: ${skipped.join(", ")})`;
   } else if (!line) {
     why = `batch ${o.batchId} has no line for this request`;
   } else {

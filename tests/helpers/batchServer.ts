@@ -53,6 +53,8 @@ export interface FakeBatchApi {
   repeatOutput?: number;
   /** When set, every poll answers this status instead of the batch's own (a status the Batch API does not have). */
   status?: string;
+  /** When set, these lines are served before the lines of every output file (a damaged file's). */
+  linesBefore?: string[];
   close(): Promise<void>;
 }
 
@@ -157,8 +159,9 @@ export async function startFakeBatchApi(handler: Handler): Promise<FakeBatchApi>
         }
         const content = /^\/files\/([^/]+)\/content$/.exec(path);
         if (req.method === "GET" && content) {
-          const bytes = files.get(content[1]!);
           const output = content[1]!.startsWith("file-out-");
+          const stored = files.get(content[1]!);
+          const bytes = stored && output && state.linesBefore ? Buffer.concat([Buffer.from(state.linesBefore.map((l) => `${l}\n`).join("")), stored]) : stored;
           if (!bytes || (state.filesGone && output)) return json(res, 404, { error: { message: "No such File object" } });
           res.writeHead(200, { "content-type": "application/octet-stream" });
           if (state.repeatOutput && output) {

@@ -81,6 +81,17 @@ describe("eval --batch: output lines that are not one answer per request", () =>
     expect(predictions(out)).toEqual(Array(N).fill("sad"));
   }, 60_000);
 
+  it("lines that are not JSON with a custom_id: read past, counted and said once; the run finishes with the server's answers", async () => {
+    const a = await api("sad");
+    a.linesBefore = ["<html>busy</html>", '{"id":"req_1","response":null}', "   ", '{"custom_id":"cut off'];
+    const out = path.join(dir, "unreadable");
+    const r = await run(a, out);
+    expect(r.code).toBe(0);
+    // Three of the four: a blank line is no line.
+    expect(r.stderr.split("\n").filter((l) => l.includes("not JSON with a custom_id"))).toEqual(["insideout: Batch API: batch_1 ended completed, 3 lines not JSON with a custom_id, skipped"]);
+    expect(predictions(out)).toEqual(Array(N).fill("sad"));
+  }, 60_000);
+
   it("400,000 lines for the requests of one batch (copies): no answer, peak RSS within 150 MB of a one-line-each run", async () => {
     // The reference is the same command on an ordinary output file in this run: a fresh clone's process is larger.
     const reference = await run(await api("sad"), path.join(dir, "copies-reference"), { NODE_OPTIONS: RSS_PROBE });
