@@ -43,7 +43,7 @@ describe("insideout agreement", () => {
     writeFileSync(small, "id,empathy,fluency,relevance\nitem1,1,2,3\n");
     const agreement = (a: string, b: string) =>
       spawnSync(process.execPath, [CLI, "agreement", a, b], { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: RSS_PROBE }, encoding: "utf8", timeout: 60_000 });
-    // The same command on a one-row file, in this run: a fresh clone's process is larger than a warm checkout's.
+    // The reference: the same command on a one-row file, in this run.
     const baseMb = peakRssMb(agreement(small, small).stderr);
     const r = agreement(big, small);
     const rssMb = peakRssMb(r.stderr);

@@ -38,8 +38,7 @@ afterAll(async () => {
   await server.close();
 });
 
-// The CLI's own footprint, a refusal before any read, measured in this run: bounds are growth over it (a fresh
-// clone's process is larger than a warm checkout's).
+// The CLI's own footprint, a refusal before any read, measured in this run: bounds are growth over it.
 let baseMb: number;
 beforeAll(async () => {
   baseMb = (await run(["recognize", "--method", "baseline", "--model", "openai:m", "--file", "/dev/null"], "ignore")).rssMb;

@@ -48,8 +48,7 @@ function file(name: string, content: string): string {
   return f;
 }
 
-// The CLI's own footprint, scoring one line, measured in this run: the bounds below are growth over it (a fresh
-// clone's process starts ~50 MB above a developer's, so fixed figures failed there).
+// The CLI's own footprint, scoring one line, measured in this run: the bounds below are growth over it.
 let baseMb = Infinity;
 beforeAll(async () => {
   baseMb = (await score(["--hyp", file("base.txt", "a b c\n"), "--ref", file("base.txt", "a b c\n")])).rssMb;

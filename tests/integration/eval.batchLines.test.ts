@@ -93,7 +93,7 @@ describe("eval --batch: output lines that are not one answer per request", () =>
   }, 60_000);
 
   it("400,000 lines for the requests of one batch (copies): no answer, peak RSS within 150 MB of a one-line-each run", async () => {
-    // The reference is the same command on an ordinary output file in this run: a fresh clone's process is larger.
+    // The reference: the same command on an ordinary output file, in this run.
     const reference = await run(await api("sad"), path.join(dir, "copies-reference"), { NODE_OPTIONS: RSS_PROBE });
     expect(reference.code).toBe(0);
     const baseMb = peakRssMb(reference.stderr);
