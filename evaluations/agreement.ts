@@ -40,18 +40,19 @@ export function medianRater(name: string, raters: readonly RatingFile[]): Rating
   return { name, file: raters.map((r) => r.file).join(","), idColumn: first!.idColumn, dimensions, ratings };
 }
 
-/** Both raters' ratings of the items both rated on `dimension`, in `a`'s item order. */
-export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): { x: number[]; y: number[] } {
-  const x: number[] = [];
-  const y: number[] = [];
+/** Both raters' ratings of the items both rated on `dimension`, in `a`'s item order (typed: a file may be large). */
+export function pairedRatings(a: RatingFile, b: RatingFile, dimension: string): { x: Float64Array; y: Float64Array } {
+  const x = new Float64Array(a.ratings.size);
+  const y = new Float64Array(a.ratings.size);
+  let n = 0;
   for (const item of a.ratings.items()) {
     const va = a.ratings.get(item, dimension);
     const vb = b.ratings.get(item, dimension);
     if (va === undefined || vb === undefined || Number.isNaN(va) || Number.isNaN(vb)) continue;
-    x.push(va);
-    y.push(vb);
+    x[n] = va;
+    y[n++] = vb;
   }
-  return { x, y };
+  return { x: x.subarray(0, n), y: y.subarray(0, n) };
 }
 
 export function agreement(a: RatingFile, b: RatingFile, dimension: string): AgreementRow {

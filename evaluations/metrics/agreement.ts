@@ -10,6 +10,9 @@
 
 import { chiSquare1Sf } from "./stats.js";
 
+/** One rater's ratings of the paired items, in item order: an array, or a typed array for a large file. */
+export type RatingValues = ArrayLike<number>;
+
 /** numpy's round(x × 100): half to even, so 2.125 → 212 as in the study's `(series * 100).round()`. */
 function hundredths(x: number): number {
   const y = x * 100;
@@ -24,20 +27,21 @@ function hundredths(x: number): number {
  */
 export const MAX_KAPPA_CATEGORIES = 2000;
 
-/** The contingency table of two ratings over their categories: counts[i][j] items rated i by a and j by b. */
-function contingency(a: readonly number[], b: readonly number[]): number[][] {
+/**
+ * The contingency table of two ratings over their categories: counts[i][j] items rated i by a and j by b. Ratings are
+ * read in place (no copy per item): a rating file may hold a million rows.
+ */
+function contingency(a: RatingValues, b: RatingValues): number[][] {
   if (a.length !== b.length) throw new Error(`κ needs paired ratings: ${a.length} against ${b.length}.`);
-  const ra = a.map(hundredths);
-  const rb = b.map(hundredths);
-  const distinct = new Set(ra);
-  for (const v of rb) distinct.add(v);
+  const distinct = new Set<number>();
+  for (let t = 0; t < a.length; t++) distinct.add(hundredths(a[t]!)).add(hundredths(b[t]!));
   if (distinct.size > MAX_KAPPA_CATEGORIES) {
     throw new Error(`κ needs ratings on a scale: these hold ${distinct.size} distinct values (to two decimals), more than ${MAX_KAPPA_CATEGORIES}.`);
   }
   const categories = [...distinct].sort((x, y) => x - y);
   const index = new Map(categories.map((c, i) => [c, i]));
   const counts = categories.map(() => categories.map(() => 0));
-  ra.forEach((v, t) => counts[index.get(v)!]![index.get(rb[t]!)!]!++);
+  for (let t = 0; t < a.length; t++) counts[index.get(hundredths(a[t]!))!]![index.get(hundredths(b[t]!))!]!++;
   return counts;
 }
 
@@ -53,7 +57,7 @@ export interface KappaTest {
  * Cohen and Everitt 1969, with agreement weights 1 − (i − j)²/(k − 1)²), z = κ / se, p = 2(1 − Φ(|z|)): what Kumar et
  * al. 2025 report beside κ. NaN throughout when chance disagreement is zero (one category only), as the references give.
  */
-export function quadraticKappaTest(a: readonly number[], b: readonly number[]): KappaTest {
+export function quadraticKappaTest(a: RatingValues, b: RatingValues): KappaTest {
   const table = contingency(a, b);
   const n = a.length;
   const k = table.length;
@@ -85,17 +89,17 @@ export function quadraticKappaTest(a: readonly number[], b: readonly number[]): 
 }
 
 /** Quadratic-weighted κ; NaN when chance disagreement is zero (one category only), as the references give. */
-export function quadraticKappa(a: readonly number[], b: readonly number[]): number {
+export function quadraticKappa(a: RatingValues, b: RatingValues): number {
   return quadraticKappaTest(a, b).kappa;
 }
 
 /** Ranks 1..n, ties given the mean of the ranks they span. */
-export function averageRanks(values: readonly number[]): number[] {
+export function averageRanks(values: RatingValues): Float64Array {
   // Indices sorted by value in a typed array: no pair object per value (a million ratings cost 4 MB, not 100).
   const order = new Uint32Array(values.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
   order.sort((x, y) => values[x]! - values[y]!);
-  const ranks = new Array<number>(values.length);
+  const ranks = new Float64Array(values.length);
   for (let start = 0; start < order.length; ) {
     let end = start;
     while (end + 1 < order.length && values[order[end + 1]!] === values[order[start]!]) end++;
@@ -106,12 +110,18 @@ export function averageRanks(values: readonly number[]): number[] {
   return ranks;
 }
 
-export function pearson(x: readonly number[], y: readonly number[]): number {
+export function pearson(x: RatingValues, y: RatingValues): number {
   const n = x.length;
   if (n !== y.length) throw new Error(`correlation needs paired values: ${n} against ${y.length}.`);
   if (n < 2) return Number.NaN;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
+  let mx = 0;
+  let my = 0;
+  for (let t = 0; t < n; t++) {
+    mx += x[t]!;
+    my += y[t]!;
+  }
+  mx /= n;
+  my /= n;
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
@@ -126,6 +136,6 @@ export function pearson(x: readonly number[], y: readonly number[]): number {
 }
 
 /** Spearman's ρ: Pearson's r of the average ranks (scipy.stats.spearmanr); NaN when either rating is constant. */
-export function spearman(a: readonly number[], b: readonly number[]): number {
+export function spearman(a: RatingValues, b: RatingValues): number {
   return pearson(averageRanks(a), averageRanks(b));
 }
