@@ -1,12 +1,16 @@
-/** A whole data file as text (JSON, quoted CSV), under the same byte cap and UTF-8 check as the line reader. */
+/**
+ * A whole data file as text, to be parsed whole (JSON, quoted CSV): under INSIDEOUT_MAX_PARSED_FILE_BYTES, since a
+ * parsed document takes many times its bytes (8 MiB of `{}` objects, 340 MB), and strictly UTF-8.
+ */
 import { readRegularFile } from "../../core/regularFile.js";
-import { DataFileError, lineLimits, type LineLimits } from "./lines.js";
+import { setting } from "../../core/settings.js";
+import { DataFileError } from "./lines.js";
 
-export async function readTextFile(file: string, limits: LineLimits = lineLimits()): Promise<string> {
+export async function readTextFile(file: string): Promise<string> {
   let bytes: Buffer;
   try {
     // The size is known from fstat before anything is read; a FIFO or device is refused, not waited on.
-    bytes = readRegularFile(file, "The data file", limits.fileBytes, "INSIDEOUT_MAX_DATA_BYTES");
+    bytes = readRegularFile(file, "The data file", setting("INSIDEOUT_MAX_PARSED_FILE_BYTES"), "INSIDEOUT_MAX_PARSED_FILE_BYTES");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new DataFileError(`cannot read ${file}: ${code}`, file, 0);
@@ -22,8 +26,8 @@ export async function readTextFile(file: string, limits: LineLimits = lineLimits
 }
 
 /** JSON.parse of a whole data file, a syntax error reported as one line naming the file. */
-export async function readJsonFile(file: string, limits?: LineLimits): Promise<unknown> {
-  const text = await readTextFile(file, limits);
+export async function readJsonFile(file: string): Promise<unknown> {
+  const text = await readTextFile(file);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

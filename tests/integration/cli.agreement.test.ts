@@ -105,4 +105,17 @@ describe("insideout score --eqbench", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("is not JSON");
   });
+
+  it("refuses a file over INSIDEOUT_MAX_PARSED_FILE_BYTES before parsing it, in one line", async () => {
+    // 9 MB of empty objects: parsed whole (the cap was 256 MiB) it took ~380 MB, and 64 MB of them several GB.
+    const dir = mkdtempSync(path.join(tmpdir(), "insideout-eqbench-"));
+    const big = path.join(dir, "objects.json");
+    writeFileSync(big, `[${Array(3_000_000).fill("{}").join(",")}]`);
+    const r = await runCli(["score", "--eqbench", big, "--json"], { NODE_OPTIONS: RSS_PROBE });
+    expect(r.code).toBe(1);
+    expect(withoutRss(r.stderr).trim()).toBe(`insideout: The data file ${big} holds 9000001 bytes, more than 8 MiB: is it the right file, or raise INSIDEOUT_MAX_PARSED_FILE_BYTES (now 8388608)?`);
+    expect(peakRssMb(r.stderr)).toBeLessThan(150);
+    const raised = await runCli(["score", "--eqbench", big], { INSIDEOUT_MAX_PARSED_FILE_BYTES: String(16 << 20) });
+    expect(raised.stderr.trim()).toBe(`insideout: ${big} is not an EQ-Bench results file (expected raw_results with each question's raw_inference, or runs with iterations)`);
+  }, 60_000);
 });
