@@ -118,7 +118,7 @@ export const SETTINGS = {
   INSIDEOUT_MAX_DATA_BYTES: { type: "whole", group: "files", min: 1, default: 256 << 20, doc: "Bytes of a whole --data file, and of each file data fetch extracts." },
   INSIDEOUT_MAX_PARSED_FILE_BYTES: {
     type: "whole", group: "files", min: 1, default: 8 << 20,
-    doc: "Bytes of a file parsed whole: EQ-Bench questions and results JSON, judge calibration CSV (parsing takes up to ~40 times a file's size; the published files are under 400 KB).",
+    doc: "Bytes of a file parsed whole: EQ-Bench questions and results JSON, judge calibration CSV, an experiment's metrics.json (parsing takes up to ~40 times a file's size; the published files are under 400 KB).",
   },
   INSIDEOUT_MAX_LABELS: { type: "whole", group: "files", min: 2, default: 256, doc: "Labels a label set may hold (each is in every prompt and every answer schema)." },
   INSIDEOUT_MAX_LABEL_CHARS: { type: "whole", group: "files", min: 1, default: 64, doc: "Characters of one label of a label set (a word or two: it is in every prompt and every answer schema)." },

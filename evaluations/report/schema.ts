@@ -215,8 +215,12 @@ async function readPredictions(file: string, check?: LineCheck): Promise<{ predi
 
 /** metrics.json, or undefined when there is none. */
 async function readIfPresent(file: string): Promise<string | undefined> {
+  // An experiment file that is parsed whole: the lower of the two caps holds, and is the one named.
+  const [limitName, limit] = (["INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES", "INSIDEOUT_MAX_PARSED_FILE_BYTES"] as const)
+    .map((name) => [name, setting(name)] as const)
+    .reduce((a, b) => (b[1] < a[1] ? b : a));
   try {
-    return readRegularFile(file, "The experiment file", setting("INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES"), "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES").toString("utf8");
+    return readRegularFile(file, "The experiment file", limit, limitName).toString("utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;

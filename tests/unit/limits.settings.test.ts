@@ -18,7 +18,7 @@ function file(content: string | object): string {
   return f;
 }
 const labels = (n: number) => ({ labels: Array.from({ length: n }, (_, i) => `label${i}`) });
-const NAMES = ["INSIDEOUT_MAX_LABELS", "INSIDEOUT_MAX_GROUP_MEMBERS", "INSIDEOUT_MAX_TEXTS_BYTES", "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES"];
+const NAMES = ["INSIDEOUT_MAX_LABELS", "INSIDEOUT_MAX_GROUP_MEMBERS", "INSIDEOUT_MAX_TEXTS_BYTES", "INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES", "INSIDEOUT_MAX_PARSED_FILE_BYTES"];
 
 afterEach(() => {
   for (const n of NAMES) delete process.env[n];
@@ -56,6 +56,17 @@ describe("limits as settings", () => {
     writeFileSync(path.join(exp, "metrics.json"), metrics);
     process.env.INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES = String(metrics.length - 1);
     await expect(readExperiment(exp)).rejects.toThrow(/metrics\.json holds \d+ bytes.*raise INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES/);
+  });
+
+  it("an experiment's metrics.json is parsed whole, so INSIDEOUT_MAX_PARSED_FILE_BYTES (8 MiB) holds it too", async () => {
+    const exp = mkdtempSync(path.join(dir, "exp-"));
+    // 9 MB of empty objects: parsed, about 40 times that.
+    writeFileSync(path.join(exp, "metrics.json"), `[${Array(3_000_000).fill("{}").join(",")}]`);
+    await expect(readExperiment(exp)).rejects.toThrow(/metrics\.json holds 9000001 bytes, more than 8 MiB.*raise INSIDEOUT_MAX_PARSED_FILE_BYTES \(now 8388608\)/);
+    process.env.INSIDEOUT_MAX_PARSED_FILE_BYTES = "10";
+    process.env.INSIDEOUT_MAX_EXPERIMENT_FILE_BYTES = "20";
+    writeFileSync(path.join(exp, "metrics.json"), JSON.stringify({ task: "erc" }));
+    await expect(readExperiment(exp)).rejects.toThrow(/metrics\.json holds 14 bytes, more than 10 bytes.*raise INSIDEOUT_MAX_PARSED_FILE_BYTES \(now 10\)/);
   });
 
   it("a bad value is one line naming the variable", () => {
