@@ -31,7 +31,7 @@ const common = {
     ),
   agents: z
     .array(z.enum(ALL_AGENTS))
-    .min(1)
+    .min(1, `name at least one of ${ALL_AGENTS.join(", ")}`)
     .default([...EKMAN_AGENTS])
     .describe(`Emotion agents that take part (${ALL_AGENTS.join(", ")}); the five Ekman emotions by default`),
   labels: z

@@ -155,7 +155,7 @@ describe("run options per task", () => {
   it("a bad option is one line naming it", () => {
     expect(() => runOptions({ context: { aggregation: "vote" } }, "erg")).toThrow(/^Invalid run option aggregation \("vote"\): ERG aggregation is llm or weighted/);
     expect(() => runContext({ temperature: 5 })).toThrow(/^Invalid run option temperature \(5\): /);
-    expect(() => runContext({ agents: [] })).toThrow(/^Invalid run option agents: /);
+    expect(() => runContext({ agents: [] })).toThrow(/^Invalid run option agents: name at least one of anger, disgust, fear, happiness, sadness, surprise$/);
     expect(() => runContext({ samples: 0 })).toThrow(/^Invalid run option samples \(0\): self-consistency needs at least one sample$/);
     expect(() => runContext({ sampleTemperature: 0 })).toThrow(/^Invalid run option sampleTemperature \(0\): self-consistency samples need a temperature above 0/);
     // A mutated context is parsed again.
