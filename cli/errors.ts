@@ -1,12 +1,13 @@
 import { notAResultIn } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
+import { shown } from "./terminalText.js";
 
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {
   // Ours already say what happened, where, and what to do.
   const ours = notAResultIn(error);
-  if (ours) return maskSecrets(ours.message.replace(/\s+/g, " ").trim());
+  if (ours) return shown(maskSecrets(ours.message.replace(/\s+/g, " ").trim()));
   let message = error instanceof Error ? error.message : String(error);
   // The OpenAI client reports any transport failure as "Connection error."; our retrying fetch's reason (timeouts,
   // dropped connections, after N attempts) is in the cause, and it is the part a user can act on.
@@ -19,7 +20,8 @@ export function explain(error: unknown): string {
   } else if (/401|Incorrect API key|invalid_api_key/i.test(message)) {
     line = `The model server rejected the API key: check OPENAI_API_KEY. (${line})`;
   }
-  return maskSecrets(line);
+  // A server's or model's words may be in it: shown, not obeyed, by the terminal.
+  return shown(maskSecrets(line));
 }
 
 /** " at <OPENAI_BASE_URL>" when it is set and valid: explaining one error must not throw another. */

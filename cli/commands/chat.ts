@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
+import { shown } from "../terminalText.js";
 
 /** chat's methods: none samples, so chat has no self-consistency flags. */
 const CHAT_METHODS = ["baseline", "erc+baseline", "erc+insideout"];
@@ -58,12 +59,12 @@ export function chatCommand(): Command {
       const result = await (o.server ? runRemotely.bind(null, o.server) : runLocally)(run, [...turns], (node, update) => {
         if (update.recognized) process.stdout.write(`  (you seem ${update.recognized.emotion})\n`);
         const c = update.candidates?.[node];
-        if (c) process.stdout.write(`  ${node}: ${c.reply}\n`);
+        if (c) process.stdout.write(`  ${node}: ${shown(c.reply)}\n`);
       });
-      for (const [a, why] of Object.entries(result.failures)) process.stdout.write(`  ${a} failed: ${why}\n`);
+      for (const [a, why] of Object.entries(result.failures)) process.stdout.write(`  ${a} failed: ${shown(why)}\n`);
       const reply = result.reply?.text ?? "(no reply)";
       turns.push(reply);
-      process.stdout.write(`insideout> ${reply}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
+      process.stdout.write(`insideout> ${shown(reply)}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       transcript?.append({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author });
       rl.prompt();

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
 import { methodNames } from "../../graphs/methodNames.js";
+import { shown } from "../terminalText.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")
@@ -29,7 +30,7 @@ export function respondCommand(): Command {
     const live = !o.json && process.stderr.isTTY;
     // --json waits for the final state; otherwise agents are shown as they finish (streamed from a server).
     const result = await (o.server ? runRemotely.bind(null, o.server) : runLocally)(run, dialogue, o.json ? undefined : (node, update) => {
-      if (live) for (const [name, c] of Object.entries(update.candidates ?? {})) process.stderr.write(`  ${name.padEnd(10)} proposes: ${c.reply}\n`);
+      if (live) for (const [name, c] of Object.entries(update.candidates ?? {})) process.stderr.write(`  ${name.padEnd(10)} proposes: ${shown(c.reply)}\n`);
     });
     process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
   });
