@@ -1,7 +1,7 @@
 import { notAResultIn } from "../core/errors.js";
 import { maskSecrets } from "../core/secrets.js";
 import { setting } from "../core/settings.js";
-import { shown } from "./terminalText.js";
+import { shown } from "../core/terminalText.js";
 
 /** One line a user can act on, for any error; never an API key. */
 export function explain(error: unknown): string {

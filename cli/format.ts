@@ -1,7 +1,7 @@
 /** Human-readable output of a run; what a model wrote is shown, not obeyed, by the terminal (terminalText.ts). */
 import { isSelfConsistency } from "../graphs/methodNames.js";
 import type { RunResult } from "./run.js";
-import { shown } from "./terminalText.js";
+import { shown } from "../core/terminalText.js";
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

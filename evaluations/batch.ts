@@ -2,6 +2,7 @@
  * eval --batch: which runs can use the OpenAI Batch API, and the collector a run sends its requests through
  * (models/batch/), its batches recorded in the experiment store (store/batches.ts).
  */
+import { stderrLine } from "../core/terminalText.js";
 import { BatchApi, batchSettleMs } from "../models/batch/api.js";
 import { BatchCollector, type BatchStats } from "../models/batch/collector.js";
 import { capabilitiesOf } from "../models/factory.js";
@@ -26,17 +27,16 @@ export function checkBatchOptions(o: { langsmith?: boolean; rpm?: number; tpm?: 
   }
 }
 
-/** A line on stderr that does not tear a progress bar drawn on a terminal. */
-function stderrLine(line: string): void {
-  process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}insideout: ${line}\n`);
-}
+
+/** A Batch API line on stderr (the server's words shown, not obeyed), not tearing a progress bar. */
+const said = (line: string): void => stderrLine(`insideout: ${line}`);
 
 /** The run's collector; batch progress is shown unless the eval shows none, lines that answer nothing always. */
 export function startBatch(store: ExperimentStore, progress: ProgressView | undefined): BatchCollector {
   return new BatchCollector(new BatchApi(), store.batches(), {
     settleMs: batchSettleMs(),
-    ...(progress && progress !== silentProgress ? { notify: stderrLine } : {}),
-    warn: stderrLine,
+    ...(progress && progress !== silentProgress ? { notify: said } : {}),
+    warn: said,
   });
 }
 

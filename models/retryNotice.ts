@@ -7,6 +7,7 @@
  * INSIDEOUT_RETRY_NOTICES=0 silences them.
  */
 import { setting } from "../core/settings.js";
+import { stderrLine } from "../core/terminalText.js";
 
 const WINDOW_MS = 1000;
 
@@ -31,10 +32,6 @@ export function retryNoticesOn(): boolean {
   return setting("INSIDEOUT_RETRY_NOTICES");
 }
 
-/** One whole line on stderr, first clearing, on a terminal, the line a progress bar may be drawing on. */
-export function stderrLine(line: string): void {
-  process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}${line}\n`);
-}
 
 export function retryLine(n: RetryNotice): string {
   return `insideout: ${n.where}: ${n.cause}, retrying in ${(n.waitMs / 1000).toFixed(1)} s (attempt ${n.attempt} of ${n.of})`;

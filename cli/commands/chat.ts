@@ -8,7 +8,7 @@ import { Command, Option } from "commander";
 import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
-import { shown } from "../terminalText.js";
+import { shown } from "../../core/terminalText.js";
 
 /** chat's methods: none samples, so chat has no self-consistency flags. */
 const CHAT_METHODS = ["baseline", "erc+baseline", "erc+insideout"];

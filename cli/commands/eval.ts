@@ -6,6 +6,7 @@ import type { ExperimentMetrics } from "../../evaluations/experimentMetrics.js";
 import { MAX_CONCURRENCY } from "../../evaluations/options.js";
 import { BENCHMARK_TASKS, RUN_OPTIONS, type TaskName } from "../../state/runOptions.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
+import { shown } from "../../core/terminalText.js";
 
 interface EvalCommandOptions {
   task?: TaskName;
@@ -198,7 +199,7 @@ export function evalCommand(): Command {
       }
       const problem = problems(result);
       if (problem) {
-        process.stderr.write(`${problem.split("\n").map((l) => `insideout: ${l}`).join("\n")}\n`);
+        process.stderr.write(`${shown(problem).split("\n").map((l) => `insideout: ${l}`).join("\n")}\n`);
         process.exitCode = 1;
       }
     });

@@ -15,6 +15,7 @@ import { positiveInt, rpmOption, tpmOption } from "../args.js";
 import { addRunOptions, givenRunOptions } from "../options.js";
 import type { RunOptions, TaskName } from "../../state/runOptions.js";
 import type { SuiteRun } from "../../evaluations/suite.js";
+import { shown } from "../../core/terminalText.js";
 
 interface TableSpec {
   task: Extract<TaskName, "erc" | "erg">;
@@ -132,7 +133,7 @@ export function reproduceCommand(): Command {
         const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({ ...evalOf(run), progress }));
         const problem = problems(result);
         if (problem) {
-          process.stderr.write(`insideout: ${run.name}: ${problem.replace(/\n/g, " ")}\n`);
+          process.stderr.write(`insideout: ${run.name}: ${shown(problem.replace(/\n/g, " "))}\n`);
           failed.push(run.name);
         }
         if (result.metrics) dirs.push(out);
@@ -198,7 +199,7 @@ async function reproduceSuite(o: ReproduceOptions, chosen: Partial<RunOptions>):
     const progress = o.progress ? progressBar(`${run.benchmark.name} ${run.method}`) : silentProgress;
     const result = await resumableOnInterrupt(() => progress.stop(), () => runEval({ ...evalOf(run), progress }));
     const problem = problems(result);
-    if (problem) process.stderr.write(`insideout: ${run.benchmark.name} ${run.method}: ${problem.replace(/\n/g, " ")}\n`);
+    if (problem) process.stderr.write(`insideout: ${run.benchmark.name} ${run.method}: ${shown(problem.replace(/\n/g, " "))}\n`);
     if (!result.metrics) {
       process.exitCode = 1;
       process.stderr.write("insideout: suite: not tabled, a run is unfinished; run the same command again to finish.\n");

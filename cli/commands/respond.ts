@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
 import { methodNames } from "../../graphs/methodNames.js";
-import { shown } from "../terminalText.js";
+import { shown } from "../../core/terminalText.js";
 
 export function respondCommand(): Command {
   const cmd = new Command("respond")

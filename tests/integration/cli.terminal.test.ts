@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { runCli } from "../helpers/cli.js";
 import { answerFromSchema, requestedSchema, startFakeOpenAI, type FakeOpenAI } from "../helpers/openaiServer.js";
-import { shown } from "../../cli/terminalText.js";
+import { shown } from "../../core/terminalText.js";
 
 const HOSTILE = "calm\x1b]52;c;cm0gLXJmIH4=\x07 words\rOVERWRITTEN\x9b2J\tend";
 let server: FakeOpenAI;

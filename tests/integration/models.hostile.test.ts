@@ -12,7 +12,8 @@ import type { ModelCallFailure } from "../../core/errors.js";
 import { toModelCallFailure } from "../../models/failures.js";
 import { resilientFetch, Semaphore } from "../../models/limits.js";
 import { openaiModel } from "../../models/openai.js";
-import { RetryNotices, stderrLine } from "../../models/retryNotice.js";
+import { stderrLine } from "../../core/terminalText.js";
+import { RetryNotices } from "../../models/retryNotice.js";
 
 const saved = { ...process.env };
 const toClose: (() => Promise<void>)[] = [];

@@ -15,3 +15,8 @@ export function shown(text: string): string {
   }
   return from === 0 ? text : out + text.slice(from);
 }
+
+/** One whole line on stderr, shown as text, first clearing, on a terminal, the line a progress bar may be drawing on. */
+export function stderrLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}${shown(line)}\n`);
+}
