@@ -21,6 +21,17 @@ export function isBlankTurn(turn: string): boolean {
   return INVISIBLE.test(turn);
 }
 
+/**
+ * A model's reply as the Listener's next turn (a chat's AIMessage, the CLI chat's history): its control characters
+ * become spaces. Refused, one odd character in a reply would end the conversation at the user's next turn.
+ */
+export function asTurn(reply: string): string {
+  if (controlCharAt(reply) < 0) return reply;
+  let out = "";
+  for (let i = 0; i < reply.length; i++) out += isControlChar(reply.charCodeAt(i)) ? " " : reply[i];
+  return out;
+}
+
 /** The index of the turn's first control character, or -1. */
 export function controlCharAt(turn: string): number {
   for (let i = 0; i < turn.length; i++) if (isControlChar(turn.charCodeAt(i))) return i;

@@ -16,7 +16,7 @@ import type { State, Update } from "../state/state.js";
 import { LABEL_ID_PREFIX } from "../ui/views.js";
 import { EmptyDialogueError } from "../state/state.js";
 import { dialogueOverLimits } from "../core/inputLimits.js";
-import { isBlankTurn, turnProblem } from "../core/turnText.js";
+import { asTurn, isBlankTurn, turnProblem } from "../core/turnText.js";
 
 export class ConversationError extends Error {
   constructor(message: string) {
@@ -131,5 +131,7 @@ export function turnsChecked<S extends Conversation, C, R>(route: (state: S, con
  * with `id` (a chat run's answer message, ui/views.ts), the one the agents' views are attached to.
  */
 export function chatReply(state: Conversation, text: string, id?: string): Update {
-  return fromMessages(state) ? { messages: [new AIMessage(id ? { id, content: text } : text)] } : {};
+  if (!fromMessages(state)) return {};
+  const content = asTurn(text);
+  return { messages: [new AIMessage(id ? { id, content } : content)] };
 }

@@ -9,6 +9,7 @@ import { CHAT_HELP, parseChatLine } from "../chatCommands.js";
 import { openTranscript } from "../dialogue.js";
 import { addGraphOptions, checkRun, givenRunOptions, type GraphCommandOptions } from "../options.js";
 import { shown } from "../../core/terminalText.js";
+import { asTurn } from "../../core/turnText.js";
 
 /** chat's methods: none samples, so chat has no self-consistency flags. */
 const CHAT_METHODS = ["baseline", "erc+baseline", "erc+insideout"];
@@ -63,7 +64,7 @@ export function chatCommand(): Command {
       });
       for (const [a, why] of Object.entries(result.failures)) process.stdout.write(`  ${a} failed: ${shown(why)}\n`);
       const reply = result.reply?.text ?? "(no reply)";
-      turns.push(reply);
+      turns.push(asTurn(reply));
       process.stdout.write(`insideout> ${shown(reply)}${result.reply && result.reply.author !== "responder" ? `  [${result.reply.author}]` : ""}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       transcript?.append({ user: line, reply, emotion: result.recognized?.emotion, author: result.reply?.author });

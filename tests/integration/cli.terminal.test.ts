@@ -32,7 +32,8 @@ describe("model text on a terminal", () => {
   for (const [command, input] of [
     [["recognize", "--method", "insideout", ...turns], undefined],
     [["respond", "--method", "erc+insideout", ...turns], undefined],
-    [["chat", "--method", "erc+insideout"], "I lost my keys again.\n"],
+    // Two turns: the first reply (with a BEL) is in the second turn's dialogue, as the turn definition allows it.
+    [["chat", "--method", "erc+insideout"], "I lost my keys again.\nAnd my phone.\n"],
   ] as const) {
     it(`${command[0]}: no control character but line feeds reaches stdout; the text is there, spelled out`, async () => {
       const r = await runCli([...command, "--model", "openai:m"], { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: "sk-test-terminal" }, input);

@@ -163,6 +163,21 @@ describe("messages in, the reply out as an AIMessage", () => {
   });
 });
 
+describe("a reply holding control characters", () => {
+  it("is the model's answer in `reply`, and a turn with spaces for them in `messages`: the thread goes on", async () => {
+    const { spec, model } = scripted(({ role }) => (role.kind === "respond" ? "I'm here\x07 for\x00you." : opinion("sad")));
+    const graph = baselineErgBuilder.compile({ checkpointer: new MemorySaver() });
+    const options = { context: { ...runContext({}, "erg"), model: spec } as never, configurable: { thread_id: "bel" } };
+    const first = await graph.invoke({ messages: [new HumanMessage("My dog died last week.")] }, options);
+    expect(first.reply).toEqual({ text: "I'm here\x07 for\x00you.", author: "responder" });
+    expect(first.messages.at(-1)!.content).toBe("I'm here  for you.");
+    const before = model.calls.length;
+    const second = await graph.invoke({ messages: [new HumanMessage("The house feels empty.")] }, options);
+    expect(userPrompts(model.calls.slice(before))).toEqual(["Conversation:\nSpeaker: My dog died last week.\nListener: I'm here  for you.\nSpeaker: The house feels empty."]);
+    expect(typesOf(second.messages)).toEqual(["human", "ai", "human", "ai"]);
+  });
+});
+
 describe("a conversation that cannot be read is one error before any model call", () => {
   const graphs = { erc: ercBuilder, erg: ergBuilder, baseline_erc: baselineErcBuilder, baseline_erg: baselineErgBuilder, erc_baseline_erg: ercBaselineErgBuilder };
   const cases: [string, unknown, RegExp][] = [
