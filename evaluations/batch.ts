@@ -4,8 +4,9 @@
  */
 import { stderrLine } from "../core/terminalText.js";
 import { BatchApi, batchSettleMs } from "../models/batch/api.js";
-import { BatchCollector, type BatchStats } from "../models/batch/collector.js";
+import { BatchCollector, MAX_WAIT_MS, type BatchStats } from "../models/batch/collector.js";
 import { capabilitiesOf } from "../models/factory.js";
+import type { BatchTransport } from "../models/types.js";
 import type { ExperimentStore } from "../store/experiments.js";
 import { silentProgress, type ProgressView } from "./progress.js";
 
@@ -27,6 +28,22 @@ export function checkBatchOptions(o: { langsmith?: boolean; rpm?: number; tpm?: 
   }
 }
 
+
+/**
+ * The transport the plan's models are made with under --batch, so that they are resolved once, in the plan: their
+ * requests go to the run's collector, bound to it once the experiment store (where batches are recorded) is open.
+ */
+export class BatchRoute implements BatchTransport {
+  readonly maxWaitMs = MAX_WAIT_MS;
+  private collector: BatchCollector | undefined;
+
+  bind(collector: BatchCollector): void {
+    this.collector = collector;
+  }
+
+  readonly fetch: BatchTransport["fetch"] = (input, init) =>
+    this.collector ? this.collector.fetch(input, init) : Promise.reject(new Error("--batch: a model request came before the run's batches were open"));
+}
 
 /** A Batch API line on stderr (the server's words shown, not obeyed), not tearing a progress bar. */
 const said = (line: string): void => stderrLine(`insideout: ${line}`);

@@ -15,7 +15,7 @@ import { defaultLlmCachePath } from "../store/paths.js";
 import type { LabelSet } from "../taxonomy/labelSet.js";
 import { BUILTIN_LABEL_SETS, loadLabelSet, uncoveredGold, uncoveredGoldMessage } from "../taxonomy/labelSets.js";
 import { benchmarkTaskOf, defaultLabelsFor, loadDataset, sample, type Example } from "./data/index.js";
-import { checkBatchOptions } from "./batch.js";
+import { BatchRoute, checkBatchOptions } from "./batch.js";
 import type { EvalModels, RunnerConfig } from "./exampleRunner.js";
 import { MAX_CONCURRENCY, type EvalOptions } from "./options.js";
 import { variantParts, type MethodVariant } from "./variant.js";
@@ -40,14 +40,14 @@ export interface EvalPlan {
   /** The run options that make this experiment what it is, recorded in metrics.json (`options`). */
   variant: MethodVariant;
   runner: RunnerConfig;
-  /** The models, resolved once here under `limiter` and handed to the runner (the method's none on a server). */
+  /** The models, resolved once here under the eval's request limiter and handed to the runner (the method's none on a server). */
   models: EvalModels;
-  /** Model requests in flight at once. */
-  limiter: Semaphore;
   /** --rpm/--tpm. */
   rateLimits: RateLimits;
   /** The LangGraph server the graphs run on (undefined: in this process). */
   server?: string;
+  /** --batch: the models' requests go this way, to the collector the run binds to it. */
+  batch?: BatchRoute;
 }
 
 export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -154,7 +154,8 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
   // Resolving makes no call: it checks the name, the provider and its credentials. On a server, the server resolves
   // the method's model with its own keys; the judge runs here. The runner gets these models.
   const limiter = new Semaphore(requestLimitFor(concurrency));
-  const resolver = new ModelResolver({ limiter });
+  const batch = o.batch ? new BatchRoute() : undefined;
+  const resolver = new ModelResolver({ limiter, ...(batch ? { batch } : {}) });
   const run = server ? undefined : await resolver.forRun(runOptions);
   const judge = judgeSpec ? await resolver.resolve(judgeSpec, { temperature: 0 }).catch((e: unknown) => {
     throw server ? new Error(`The ERG judge runs in this process, not on --server: ${e instanceof Error ? e.message : String(e)} (or use --no-judge).`) : e;
@@ -201,8 +202,8 @@ export async function planEval(options: EvalOptions): Promise<EvalPlan> {
     variant,
     runner,
     models: { run, judge },
-    limiter,
     rateLimits: { ...(o.rpm !== undefined ? { rpm: o.rpm } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) },
     ...(server ? { server } : {}),
+    ...(batch ? { batch } : {}),
   };
 }

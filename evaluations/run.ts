@@ -127,14 +127,13 @@ async function runExamples(plan: EvalPlan, exp: OpenExperiment): Promise<Example
   const lsExamples = plan.o.langsmith ? await asLangSmith(() => langsmithExamples(tracingClient(), plan.o.dataset ?? DEFAULT_DATASET_NAME, pending)) : undefined;
   const progress = plan.o.progress ?? silentProgress;
   const position = new Map(plan.examples.map((e, i) => [e.id, i]));
-  const batch = plan.o.batch ? startBatch(exp.store, plan.o.progress) : undefined;
+  const batch = plan.batch ? startBatch(exp.store, plan.o.progress) : undefined;
+  if (batch) plan.batch!.bind(batch);
   const run = await startExecutor({
     runner: plan.runner,
     models: plan.models,
-    limiter: plan.limiter,
     rateLimits: plan.rateLimits,
     cache: exp.cache,
-    batch,
     server: plan.server ? { url: plan.server, concurrency: plan.concurrency } : undefined,
   });
   const queue = new ExampleQueue(run, {

@@ -55,7 +55,7 @@ export interface CollectorOptions {
 const MAX_LINES = 50_000;
 const MAX_BYTES = 180 * 1024 ** 2;
 /** A request waits at most its batch's 24 h window and the time to poll and read it. */
-const MAX_WAIT_MS = 25 * 3600 * 1000;
+export const MAX_WAIT_MS = 25 * 3600 * 1000;
 
 interface Waiting {
   line: string;
