@@ -20,28 +20,27 @@ afterAll(async () => {
 
 const run = { graphId: "erc_baseline", input: { dialogue: ["I lost my keys."] }, expected: { task: "erc" as const }, context: {} };
 
+/** A run on `url` with a 1 s stall limit fails as stalled, after about that second. */
+async function expectStalled(url: string): Promise<void> {
+  const t0 = performance.now();
+  const error = await runOnServer(serverClient(url), url, { ...run, stallMs: 1000 }).catch((e: unknown) => e);
+  const ms = performance.now() - t0;
+  expect(error).toBeInstanceOf(ServerRunFailure);
+  expect((error as Error).message).toBe(`The LangGraph server at ${url} sent no complete event for 1 s (INSIDEOUT_SERVER_STALL_MS): the run was cancelled; check the server.`);
+  expect(ms).toBeGreaterThanOrEqual(950);
+  expect(ms).toBeLessThan(5000);
+}
+
 describe("server runs end", () => {
   it("a run that never ends: a ServerRunFailure once the stream has been silent for the stall limit", async () => {
-    const t0 = performance.now();
-    const error = await runOnServer(serverClient(hanging.url), hanging.url, { ...run, stallMs: 1000 }).catch((e: unknown) => e);
-    const ms = performance.now() - t0;
-    expect(error).toBeInstanceOf(ServerRunFailure);
-    expect((error as Error).message).toBe(`The LangGraph server at ${hanging.url} sent no complete event for 1 s (INSIDEOUT_SERVER_STALL_MS): the run was cancelled; check the server.`);
-    expect(ms).toBeGreaterThanOrEqual(950);
-    expect(ms).toBeLessThan(5000);
+    await expectStalled(hanging.url);
   });
 
   it.each(["heartbeat", "emptyEvents", "partial"] as const)("a run that never ends but keeps sending bytes (%s) is stalled all the same", async (mode) => {
     // Bytes every 100 ms: the stall limit counts complete events with data, not bytes.
     const chatty = await startFakeLangGraph(() => mode);
     try {
-      const t0 = performance.now();
-      const error = await runOnServer(serverClient(chatty.url), chatty.url, { ...run, stallMs: 1000 }).catch((e: unknown) => e);
-      const ms = performance.now() - t0;
-      expect(error).toBeInstanceOf(ServerRunFailure);
-      expect((error as Error).message).toBe(`The LangGraph server at ${chatty.url} sent no complete event for 1 s (INSIDEOUT_SERVER_STALL_MS): the run was cancelled; check the server.`);
-      expect(ms).toBeGreaterThanOrEqual(950);
-      expect(ms).toBeLessThan(5000);
+      await expectStalled(chatty.url);
     } finally {
       await chatty.close();
     }
